@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// kubectl-evidence: a batch forensic collector for Kubernetes.
+/// One module per concern, as ../shared/DESIGN.md maps them.
+let package = Package(
+    name: "kubectl-evidence",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kubectl-evidence", targets: ["kubectl-evidence"]),
+        .library(name: "KubeAPI", targets: ["KubeAPI"]),
+        .library(name: "KubeLab", targets: ["KubeLab"]),
+        .library(name: "Collector", targets: ["Collector"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "KubeAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "KubeLab",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        .target(
+            name: "Collector",
+            dependencies: ["KubeAPI"]
+        ),
+        .executableTarget(
+            name: "kubectl-evidence",
+            dependencies: [
+                "KubeAPI", "KubeLab", "Collector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeLab"]),
+        .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI"]),
+    ]
+)

@@ -1,0 +1,45 @@
+import Foundation
+
+extension CollectionPlan {
+    /// The plan as a person reads it on a terminal: what will be touched,
+    /// what will not and why, and a reminder that ephemeral containers stay.
+    public func renderText(dryRun: Bool) -> String {
+        var out = "Selection \(selection.description): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
+        out += "\(targets.count) to collect, \(skipped.count) skipped.\n"
+        if selectedCount == 0 {
+            out += "\nNo pods matched. Check the namespace and the selector with `kubectl get pods \(selection.description)`.\n"
+            return out
+        }
+        if !targets.isEmpty {
+            var table = TextTable(headers: ["NAMESPACE", "POD", "NODE", "PHASE", "TARGET", "CHOSEN BY"])
+            for target in targets {
+                table.append([target.namespace, target.pod, target.node ?? "<none>", target.phase ?? "<unknown>",
+                              target.targetContainer, target.targetChosenBy.rawValue])
+            }
+            out += "\n" + table.render()
+            for target in targets {
+                if let note = target.note { out += "note: \(target.namespace)/\(target.pod): \(note)\n" }
+            }
+        }
+        if !skipped.isEmpty {
+            var table = TextTable(headers: ["SKIPPED", "NODE", "PHASE", "REASON"])
+            for skip in skipped {
+                table.append(["\(skip.namespace)/\(skip.pod)", skip.node ?? "<none>", skip.phase ?? "<unknown>", skip.explanation])
+            }
+            out += "\n" + table.render()
+        }
+        if dryRun {
+            out += "\nDry run: nothing was injected. A real run adds one ephemeral container to each of the \(targets.count) pod\(targets.count == 1 ? "" : "s") above; it cannot be removed from the pod spec afterwards.\n"
+        }
+        return out
+    }
+
+    /// The plan as JSON, for scripts (`--json`). Keys are sorted so two plans
+    /// of the same selection compare equal byte for byte.
+    public func renderJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(self)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,66 @@
+import KubeAPI
+
+/// The plan of a collection run: which pods get an evidence container, in
+/// which of their containers' namespaces, and which pods are left alone and
+/// why. A dry run prints it and stops; a real run follows it.
+public struct CollectionPlan: Sendable, Codable {
+    public var selection: PodSelection
+    /// The container the user asked for with `--container`, if any.
+    public var requestedContainer: String?
+    public var targets: [PlannedTarget]
+    public var skipped: [SkippedPod]
+
+    public init(selection: PodSelection, requestedContainer: String?, targets: [PlannedTarget], skipped: [SkippedPod]) {
+        self.selection = selection
+        self.requestedContainer = requestedContainer
+        self.targets = targets
+        self.skipped = skipped
+    }
+
+    /// Every pod the selection matched, planned or skipped.
+    public var selectedCount: Int { targets.count + skipped.count }
+}
+
+/// A pod that will get an evidence container targeting one of its containers.
+public struct PlannedTarget: Sendable, Codable, Equatable {
+    public var namespace: String
+    public var pod: String
+    public var uid: String?
+    public var node: String?
+    public var phase: String?
+    /// The container whose pid namespace the evidence container joins.
+    public var targetContainer: String
+    /// How the target container was chosen: `--container`, the pod's
+    /// default-container annotation, or the pod's first container.
+    public var targetChosenBy: TargetChoice
+    /// Set when the pod's default-container annotation named a container the
+    /// pod does not have; kubectl falls back to the first container and so do we,
+    /// but the user should know.
+    public var note: String?
+}
+
+public enum TargetChoice: String, Sendable, Codable {
+    case flag = "--container"
+    case annotation = "default-container annotation"
+    case firstContainer = "first container"
+}
+
+/// A pod the selection matched but the collection will not touch.
+public struct SkippedPod: Sendable, Codable, Equatable {
+    public var namespace: String
+    public var pod: String
+    public var node: String?
+    public var phase: String?
+    public var reason: SkipReason
+    /// A full sentence for the plan and the manifest.
+    public var explanation: String
+}
+
+/// Why a pod is skipped. Stable strings: they go into the manifest and JSON plan.
+public enum SkipReason: String, Sendable, Codable {
+    case notRunning = "NotRunning"
+    case terminating = "Terminating"
+    case windowsNode = "WindowsNode"
+    case noSuchContainer = "NoSuchContainer"
+    case targetNotRunning = "TargetContainerNotRunning"
+}

@@ -1,0 +1,97 @@
+import KubeAPI
+
+/// Turns the pods the API server selected into a `CollectionPlan`.
+///
+/// The rules follow what `kubectl debug --target` needs to work: the pod must
+/// be Running and not being deleted, run on Linux (ephemeral containers share
+/// Linux namespaces), and have the target container, itself running — a
+/// container that is waiting has no process namespace to join.
+public enum CollectionPlanner {
+    /// The annotation kubectl reads to pick a pod's container when none is given.
+    public static let defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
+    public static func plan(pods: [Pod], selection: PodSelection, requestedContainer: String?) -> CollectionPlan {
+        var targets: [PlannedTarget] = []
+        var skipped: [SkippedPod] = []
+        let ordered = pods.sorted { ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < ($1.metadata.namespace ?? "", $1.metadata.name ?? "") }
+        for pod in ordered {
+            switch decide(pod: pod, requestedContainer: requestedContainer) {
+            case .target(let target): targets.append(target)
+            case .skip(let skip): skipped.append(skip)
+            }
+        }
+        return CollectionPlan(selection: selection, requestedContainer: requestedContainer, targets: targets, skipped: skipped)
+    }
+
+    enum Decision {
+        case target(PlannedTarget)
+        case skip(SkippedPod)
+    }
+
+    static func decide(pod: Pod, requestedContainer: String?) -> Decision {
+        let namespace = pod.metadata.namespace ?? ""
+        let name = pod.metadata.name ?? ""
+        let phase = pod.status.phase
+        let node = pod.spec.nodeName
+        func skip(_ reason: SkipReason, _ explanation: String) -> Decision {
+            .skip(SkippedPod(namespace: namespace, pod: name, node: node, phase: phase, reason: reason, explanation: explanation))
+        }
+
+        if pod.metadata.deletionTimestamp != nil {
+            return skip(.terminating, "The pod is being deleted (since \(pod.metadata.deletionTimestamp ?? "")); its processes are shutting down.")
+        }
+        if phase != "Running" {
+            return skip(.notRunning, "The pod is \(phase ?? "in an unknown phase"), not Running, so it has no live processes to examine.")
+        }
+        if isWindows(pod) {
+            return skip(.windowsNode, "The pod runs on a Windows node; ephemeral containers there do not share Linux namespaces with the pod.")
+        }
+
+        let containerNames = pod.spec.containers.map(\.name)
+        var choice: TargetChoice
+        var target: String
+        var note: String?
+        if let requestedContainer {
+            guard containerNames.contains(requestedContainer) else {
+                return skip(.noSuchContainer, "The pod has no container named \"\(requestedContainer)\" (it has: \(containerNames.joined(separator: ", "))).")
+            }
+            choice = .flag
+            target = requestedContainer
+        } else if let annotated = pod.metadata.annotations?[defaultContainerAnnotation], containerNames.contains(annotated) {
+            choice = .annotation
+            target = annotated
+        } else if let first = containerNames.first {
+            choice = .firstContainer
+            target = first
+            if let annotated = pod.metadata.annotations?[defaultContainerAnnotation] {
+                note = "The pod's default-container annotation names \"\(annotated)\", which the pod does not have; using its first container, as kubectl does."
+            }
+        } else {
+            return skip(.noSuchContainer, "The pod declares no containers.")
+        }
+
+        if let status = pod.status.containerStatuses?.first(where: { $0.name == target }), status.state?.running == nil {
+            let state: String
+            if let waiting = status.state?.waiting {
+                state = "waiting" + (waiting.reason.map { " (\($0))" } ?? "")
+            } else if let terminated = status.state?.terminated {
+                state = "terminated" + (terminated.reason.map { " (\($0))" } ?? "")
+            } else {
+                state = "in no known state"
+            }
+            return skip(.targetNotRunning, "The target container \"\(target)\" is \(state), so there is no process namespace to join.")
+        }
+
+        return .target(PlannedTarget(
+            namespace: namespace, pod: name, uid: pod.metadata.uid, node: node, phase: phase,
+            targetContainer: target, targetChosenBy: choice, note: note))
+    }
+
+    /// A pod is on Windows when its spec says so: `spec.os.name` (the field
+    /// the scheduler and the kubelet honour) or a `kubernetes.io/os` node selector.
+    static func isWindows(_ pod: Pod) -> Bool {
+        if pod.spec.os?.name?.lowercased() == "windows" { return true }
+        if pod.spec.nodeSelector?["kubernetes.io/os"]?.lowercased() == "windows" { return true }
+        return false
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+
+/// Prints an error the way kubectl does (`error: …` on stderr, one sentence
+/// that names what failed and where) and turns it into exit status 1, instead
+/// of ArgumentParser's generic "Error:" dump.
+enum CommandErrors {
+    static func reporting(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("error: \(describe(error))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let localized = error as? LocalizedError, let description = localized.errorDescription {
+            return description
+        }
+        return String(describing: error)
+    }
+}

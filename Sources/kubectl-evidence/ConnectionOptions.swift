@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import KubeAPI
+
+/// The connection flags every command that talks to a cluster shares, spelled
+/// as kubectl spells them so that muscle memory works.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("kubeconfig"), help: "Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).")
+    var kubeconfig: String?
+
+    @Option(name: .customLong("context"), help: "The kubeconfig context to use.")
+    var context: String?
+
+    @Option(name: [.customShort("n"), .customLong("namespace")], help: "The namespace to select pods in (default: the context's namespace, else default).")
+    var namespace: String?
+
+    @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "Select pods in every namespace.")
+    var allNamespaces = false
+
+    @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Do not verify the server's certificate. Evidence gathered this way cannot prove which cluster it came from.")
+    var insecureSkipTLSVerify = false
+
+    @Option(name: .customLong("request-timeout"), help: "How long to wait for one API request, e.g. 30s, 1m (0 = no limit).")
+    var requestTimeout: String = "30s"
+
+    @Option(name: .customLong("qps"), help: "Largest sustained rate of API requests per second, to protect the API server.")
+    var qps: Double = 50
+
+    @Option(name: .customLong("burst"), help: "Largest burst of API requests above --qps.")
+    var burst: Int = 100
+
+    func validate() throws {
+        if allNamespaces && namespace != nil {
+            throw ValidationError("--namespace and --all-namespaces cannot be used together: pick one namespace with -n, or every namespace with -A.")
+        }
+        if qps <= 0 { throw ValidationError("--qps must be greater than 0 (got \(qps)).") }
+        if burst < 1 { throw ValidationError("--burst must be at least 1 (got \(burst)).") }
+        _ = try parsedRequestTimeout()
+    }
+
+    /// kubectl's duration syntax: a bare number is seconds; otherwise a number
+    /// followed by ms, s, m or h. Zero means no limit.
+    func parsedRequestTimeout() throws -> TimeInterval {
+        guard let seconds = DurationParser.seconds(requestTimeout) else {
+            throw ValidationError("--request-timeout \"\(requestTimeout)\" is not a duration; use a number with a unit such as 30s, 2m or 500ms.")
+        }
+        return seconds
+    }
+
+    /// Loads the kubeconfig as kubectl would and applies the flags.
+    func resolveConnection() throws -> ClusterConnection {
+        try KubeconfigLoader.load(KubeconfigSelection(
+            explicitPath: kubeconfig,
+            context: context,
+            namespace: namespace,
+            insecureSkipTLSVerify: insecureSkipTLSVerify ? true : nil))
+    }
+
+    func clientOptions() throws -> ClientOptions {
+        var options = ClientOptions()
+        options.qps = qps
+        options.burst = burst
+        let timeout = try parsedRequestTimeout()
+        options.requestTimeout = timeout == 0 ? 365 * 24 * 3600 : timeout
+        options.userAgent = "kubectl-evidence/\(ToolVersion.current)"
+        return options
+    }
+
+    /// The namespace to list in: nil for all namespaces.
+    func listNamespace(in connection: ClusterConnection) -> String? {
+        allNamespaces ? nil : connection.namespace
+    }
+}
+
+/// Parses kubectl-style durations ("30s", "1m30s", "500ms", "2h", "10").
+enum DurationParser {
+    static func seconds(_ text: String) -> TimeInterval? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return nil }
+        if let plain = Double(trimmed) { return plain >= 0 ? plain : nil }
+        var total: TimeInterval = 0
+        var number = ""
+        var index = trimmed.startIndex
+        while index < trimmed.endIndex {
+            let character = trimmed[index]
+            if character.isNumber || character == "." {
+                number.append(character)
+                index = trimmed.index(after: index)
+                continue
+            }
+            var unit = ""
+            while index < trimmed.endIndex, trimmed[index].isLetter {
+                unit.append(trimmed[index])
+                index = trimmed.index(after: index)
+            }
+            guard let value = Double(number) else { return nil }
+            switch unit {
+            case "ms": total += value / 1000
+            case "s": total += value
+            case "m": total += value * 60
+            case "h": total += value * 3600
+            default: return nil
+            }
+            number = ""
+        }
+        return number.isEmpty ? total : nil
+    }
+}
