@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
         .library(name: "KubeLab", targets: ["KubeLab"]),
         .library(name: "Collector", targets: ["Collector"]),
+        .library(name: "Bundle", targets: ["Bundle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -49,7 +50,19 @@ let package = Package(
         ),
         .target(
             name: "Collector",
-            dependencies: ["KubeAPI"]
+            dependencies: ["KubeAPI", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.embedInCode("InPod/evidence-collect.sh")]
+        ),
+        // libarchive from the system (Debian: libarchive-dev), through a small
+        // shim header that re-exports the macros Swift cannot import.
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .target(
+            name: "Bundle",
+            dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "kubectl-evidence",
@@ -61,6 +74,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeLab"]),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI"]),
     ]
 )

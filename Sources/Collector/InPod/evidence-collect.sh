@@ -1,0 +1,1 @@
+../../../scripts/evidence-collect.sh
