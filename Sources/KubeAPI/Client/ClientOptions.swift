@@ -1,0 +1,49 @@
+import Foundation
+
+/// How a `KubeClient` treats the API server: rate limit, timeouts, retries.
+public struct ClientOptions: Sendable {
+    /// Requests per second allowed on average (`--qps`); 0 or less disables the limit.
+    public var qps: Double
+    /// Requests allowed at once after a quiet period (`--burst`).
+    public var burst: Int
+    /// Seconds one request may take, body included (not watches or log streams).
+    public var requestTimeout: TimeInterval
+    /// Retries for 429 and 503 (any request) and for a reset connection (GET only).
+    public var maxRetries: Int
+    public var userAgent: String
+    /// First backoff delay when the server sends no Retry-After; doubles per attempt, with jitter.
+    public var retryBaseDelay: TimeInterval
+    /// Cap for one backoff delay (Retry-After included).
+    public var maxRetryDelay: TimeInterval
+    /// Largest response body read into memory (a 5,000-pod list is about 50 MB).
+    public var maxResponseBytes: Int
+
+    public init(
+        qps: Double = 50, burst: Int = 100, requestTimeout: TimeInterval = 30, maxRetries: Int = 5,
+        userAgent: String = "kubectl-evidence/0.1", retryBaseDelay: TimeInterval = 0.2,
+        maxRetryDelay: TimeInterval = 30, maxResponseBytes: Int = 1 << 30
+    ) {
+        self.qps = qps
+        self.burst = burst
+        self.requestTimeout = requestTimeout
+        self.maxRetries = maxRetries
+        self.userAgent = userAgent
+        self.retryBaseDelay = retryBaseDelay
+        self.maxRetryDelay = maxRetryDelay
+        self.maxResponseBytes = maxResponseBytes
+    }
+}
+
+/// The `Content-Type` of a PATCH.
+public enum PatchType: Sendable, CaseIterable {
+    case strategicMerge, merge, json, apply
+
+    public var contentType: String {
+        switch self {
+        case .strategicMerge: return "application/strategic-merge-patch+json"
+        case .merge: return "application/merge-patch+json"
+        case .json: return "application/json-patch+json"
+        case .apply: return "application/apply-patch+yaml"
+        }
+    }
+}

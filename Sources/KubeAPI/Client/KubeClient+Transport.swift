@@ -1,0 +1,275 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One API call before it is sent: method, path, query, body.
+struct APIRequest: Sendable {
+    var method: HTTPMethod
+    var path: String
+    var query: [(String, String)] = []
+    var body: [UInt8]? = nil
+    var contentType: String? = nil
+    var accept: String = "application/json"
+
+    /// May the request be repeated after a connection reset? (client-go: GET only.)
+    var isIdempotent: Bool { method == .GET || method == .HEAD }
+
+    /// The path and query as shown in error messages.
+    var pathAndQuery: String {
+        query.isEmpty ? path : path + "?" + KubeClient.encodeQuery(query)
+    }
+}
+
+/// A complete reply to a non-streaming request.
+struct Reply: Sendable {
+    var code: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+}
+
+extension KubeClient {
+    // MARK: - Sending
+
+    /// Sends a request and reads the whole body, within `options.requestTimeout`,
+    /// with the rate limit, the retries and the 401 renewal.
+    func send(_ request: APIRequest) async throws -> Reply {
+        let timeout = options.requestTimeout
+        let limit = options.maxResponseBytes
+        let outcome = try await withRetries(request) { httpRequest in
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1e9))
+            let response = try await self.http.execute(httpRequest, deadline: deadline)
+            let buffer = try await response.body.collect(upTo: limit)
+            let reply = Reply(code: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+            return (200..<300).contains(reply.code) ? .finished(.reply(reply)) : .rejected(reply)
+        }
+        guard case .reply(let reply) = outcome else { preconditionFailure("send always finishes with a reply") }
+        return reply
+    }
+
+    /// Opens a streaming request (watch, log): retries apply until the reply's head
+    /// arrives; a non-2xx reply becomes an error; the caller reads the body, for as
+    /// long as it likes (no deadline).
+    func open(_ request: APIRequest) async throws -> HTTPClientResponse {
+        let outcome = try await withRetries(request) { httpRequest in
+            let response = try await self.http.execute(httpRequest, deadline: .distantFuture)
+            let code = Int(response.status.code)
+            if (200..<300).contains(code) { return .finished(.stream(response)) }
+            // An error reply: read it (bounded) so it can be decoded as a Status.
+            let buffer = try await response.body.collect(upTo: 1 << 20)
+            return .rejected(Reply(code: code, headers: response.headers, body: Array(buffer.readableBytesView)))
+        }
+        guard case .stream(let response) = outcome else { preconditionFailure("open always finishes with a stream") }
+        return response
+    }
+
+    enum Outcome: Sendable {
+        case reply(Reply)
+        case stream(HTTPClientResponse)
+    }
+
+    enum Attempt: Sendable {
+        case finished(Outcome)
+        /// A non-2xx reply: retried (429, 503, 401 once) or turned into an error.
+        case rejected(Reply)
+    }
+
+    /// The loop shared by `send` and `open`: rate limit, credentials, retries
+    /// of 429/503 honouring Retry-After, one renewal after 401, resend of GETs
+    /// after a reset connection. Gives up after `maxRetries` with the last error.
+    private func withRetries(
+        _ request: APIRequest, _ perform: @escaping @Sendable (HTTPClientRequest) async throws -> Attempt
+    ) async throws -> Outcome {
+        var retries = 0
+        var renewed = false
+        while true {
+            try Task.checkCancellation()
+            try await limiter.acquire()
+            let credential = try await credentials.current()
+            let httpRequest = try makeHTTPRequest(request, credential: credential)
+            let reply: Reply
+            do {
+                switch try await perform(httpRequest) {
+                case .finished(let outcome): return outcome
+                case .rejected(let rejected): reply = rejected
+                }
+            } catch {
+                if retries < options.maxRetries, request.isIdempotent, Self.isRetryableTransportFailure(error) {
+                    retries += 1
+                    try await Task.sleep(for: backoff(attempt: retries, retryAfter: nil))
+                    continue
+                }
+                throw classify(error, request: request)
+            }
+
+            if reply.code == 401, !renewed, credentials.canRenew {
+                renewed = true
+                await credentials.invalidate(generation: credential.generation)
+                continue
+            }
+            if reply.code == 429 || reply.code == 503, retries < options.maxRetries {
+                retries += 1
+                let retryAfter = reply.headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                try await Task.sleep(for: backoff(attempt: retries, retryAfter: retryAfter))
+                continue
+            }
+            throw errorFor(reply, request: request)
+        }
+    }
+
+    /// Exponential backoff with full jitter, or the server's Retry-After (capped).
+    func backoff(attempt: Int, retryAfter: Double?) -> Duration {
+        if let retryAfter, retryAfter >= 0 {
+            return .milliseconds(Int64(min(retryAfter, options.maxRetryDelay) * 1000))
+        }
+        let ceiling = min(options.maxRetryDelay, options.retryBaseDelay * pow(2, Double(attempt - 1)))
+        let delay = ceiling / 2 + Double.random(in: 0...(ceiling / 2))
+        return .milliseconds(Int64(delay * 1000))
+    }
+
+    // MARK: - Building requests
+
+    func makeHTTPRequest(_ request: APIRequest, credential: CredentialProvider.Current) throws -> HTTPClientRequest {
+        var httpRequest = HTTPClientRequest(url: baseURL + request.pathAndQuery)
+        httpRequest.method = request.method
+        httpRequest.headers.add(name: "User-Agent", value: options.userAgent)
+        httpRequest.headers.add(name: "Accept", value: request.accept)
+        if let authorization = credential.authorization {
+            httpRequest.headers.add(name: "Authorization", value: authorization)
+        }
+        if let body = request.body {
+            httpRequest.headers.add(name: "Content-Type", value: request.contentType ?? "application/json")
+            httpRequest.body = .bytes(ByteBuffer(bytes: body))
+        }
+        if let certificate = credential.clientCertificate {
+            var tls = baseTLS
+            tls.certificateChain = certificate.chain.map { .certificate($0) }
+            tls.privateKey = .privateKey(certificate.key)
+            httpRequest.tlsConfiguration = tls
+        }
+        return httpRequest
+    }
+
+    /// Query strings percent-encoded strictly (label selectors hold spaces, '!', '(', ',', '=').
+    static func encodeQuery(_ query: [(String, String)]) -> String {
+        query.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// A path segment (a namespace or pod name), escaped in case it is not a DNS label.
+    static func segment(_ text: String) -> String {
+        percentEncode(text)
+    }
+
+    // MARK: - Errors
+
+    /// A non-2xx reply as a typed error: the server's Status if the body is one.
+    func errorFor(_ reply: Reply, request: APIRequest) -> KubeAPIError {
+        let method = request.method.rawValue
+        let path = request.pathAndQuery
+        if let status = try? JSONDecoderFactory.shared.decode(StatusProbe.self, from: reply.body), status.kind == "Status" {
+            var decoded = (try? JSONDecoderFactory.shared.decode(Status.self, from: reply.body)) ?? Status()
+            if decoded.code == nil { decoded.code = reply.code }
+            if decoded.code == 410 {
+                return .gone(resourceVersion: nil, message: decoded.message ?? "Gone", path: path)
+            }
+            return .status(decoded, method: method, path: path)
+        }
+        let prefix = String(decoding: reply.body.prefix(200), as: UTF8.self)
+        return .unexpectedResponse(code: reply.code, method: method, path: path, bodyPrefix: prefix)
+    }
+
+    private struct StatusProbe: Decodable { var kind: String? }
+
+    /// Names a transport failure: refused, DNS, TLS, timeout, lost connection.
+    func classify(_ error: any Error, request: APIRequest) -> any Error {
+        if error is KubeAPIError || error is CancellationError || error is KubeconfigError || error is ExecPluginError {
+            return error
+        }
+        let method = request.method.rawValue
+        let path = request.pathAndQuery
+        let server = connection.server
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return KubeAPIError.timedOut(method: method, path: path, server: server, after: options.requestTimeout, phase: "waiting for the response")
+            case .connectTimeout, .getConnectionFromPoolTimeout:
+                return KubeAPIError.timedOut(
+                    method: method, path: path, server: server, after: max(1, min(options.requestTimeout, 10)), phase: "connecting")
+            case .tlsHandshakeTimeout:
+                return KubeAPIError.timedOut(method: method, path: path, server: server, after: max(1, min(options.requestTimeout, 10)), phase: "doing the TLS handshake")
+            case .remoteConnectionClosed:
+                return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the server closed the connection")
+            case .cancelled:
+                return CancellationError()
+            default:
+                return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return KubeAPIError.hostNotFound(host: error.host, server: server)
+            }
+            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return KubeAPIError.connectionRefused(server: server, method: method, path: path)
+            }
+            return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
+        }
+        if let error = error as? IOError {
+            if error.errnoCode == ECONNREFUSED {
+                return KubeAPIError.connectionRefused(server: server, method: method, path: path)
+            }
+            if error.errnoCode == ECONNRESET || error.errnoCode == EPIPE {
+                return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the connection was reset")
+            }
+        }
+        if error is SocketAddressError.UnknownHost {
+            let host = URLComponents(string: server)?.host ?? server
+            return KubeAPIError.hostNotFound(host: host, server: server)
+        }
+        if let tlsDetail = Self.tlsVerificationDetail(error) {
+            return KubeAPIError.tlsVerificationFailed(server: server, trust: connection.trustDescription, detail: tlsDetail)
+        }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error {
+            return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the TLS connection ended without a proper close")
+        }
+        return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
+    }
+
+    /// A readable reason when `error` is a failed certificate check, else nil.
+    static func tlsVerificationDetail(_ error: any Error) -> String? {
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return "the certificate is not valid for this host name (\(error))"
+        }
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
+            if text.contains("self signed") || text.contains("SELF_SIGNED") || text.contains("unable to get local issuer") {
+                return "the certificate was not issued by a trusted CA (\(text))"
+            }
+            return "certificate verify failed (\(text))"
+        }
+        if error is NIOSSLError, text.contains("handshakeFailed") {
+            return "the TLS handshake failed (\(text))"
+        }
+        return nil
+    }
+
+    /// Failures after which the same GET may simply be sent again.
+    static func isRetryableTransportFailure(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .remoteConnectionClosed
+        }
+        if let error = error as? IOError {
+            return error.errnoCode == ECONNRESET || error.errnoCode == EPIPE
+        }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return true }
+        return false
+    }
+}

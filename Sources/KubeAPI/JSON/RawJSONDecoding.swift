@@ -1,0 +1,52 @@
+/// Decoding that keeps the server's bytes next to the partial model.
+///
+/// Each function decodes with `JSONDecoder` (which also validates the JSON)
+/// and then uses `JSONByteScanner` to cut out the exact bytes of every pod.
+extension Pod {
+    /// Decodes a single pod (a GET or PATCH reply); `rawJSON` is the body
+    /// without surrounding whitespace (the server ends compact JSON with `\n`).
+    public static func decode(json bytes: [UInt8]) throws -> Pod {
+        var pod = try JSONDecoderFactory.shared.decode(Pod.self, from: bytes)
+        let range = try JSONByteScanner.with(bytes) { try $0.topLevelValue() }
+        pod.rawJSON = Array(bytes[range])
+        return pod
+    }
+}
+
+extension PodList {
+    /// Decodes a PodList page; each item's `rawJSON` is exactly that element of `items`.
+    public static func decode(json bytes: [UInt8]) throws -> PodList {
+        var list = try JSONDecoderFactory.shared.decode(PodList.self, from: bytes)
+        let ranges: [Range<Int>] = try JSONByteScanner.with(bytes) { scanner in
+            let top = try scanner.topLevelValue()
+            guard let items = try scanner.memberValue(named: "items", inObjectAt: top.lowerBound) else { return [] }
+            if bytes[items.lowerBound] == UInt8(ascii: "n") { return [] }  // "items": null
+            return try scanner.elements(ofArrayAt: items.lowerBound)
+        }
+        guard ranges.count == list.items.count else {
+            throw JSONByteScanner.Failure(
+                offset: 0,
+                problem: "found \(ranges.count) items by scanning but \(list.items.count) by decoding")
+        }
+        for index in list.items.indices {
+            list.items[index].rawJSON = Array(bytes[ranges[index]])
+        }
+        return list
+    }
+}
+
+extension WatchEvent {
+    /// Decodes one line of a watch stream; the pod's `rawJSON` is exactly the `object` value.
+    public static func decode(line bytes: [UInt8]) throws -> WatchEvent {
+        var event = try JSONDecoderFactory.shared.decode(WatchEvent.self, from: bytes)
+        if case .pod(var pod) = event.object {
+            let range = try JSONByteScanner.with(bytes) { scanner -> Range<Int>? in
+                let top = try scanner.topLevelValue()
+                return try scanner.memberValue(named: "object", inObjectAt: top.lowerBound)
+            }
+            if let range { pod.rawJSON = Array(bytes[range]) }
+            event.object = .pod(pod)
+        }
+        return event
+    }
+}

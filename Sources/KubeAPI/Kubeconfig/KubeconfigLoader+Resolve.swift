@@ -1,0 +1,223 @@
+import Crypto
+import Foundation
+import NIOSSL
+
+extension KubeconfigLoader {
+    /// Picks the context and builds the connection from the merged files.
+    static func resolve(
+        _ merged: MergedKubeconfig, selection: KubeconfigSelection, environment: [String: String]
+    ) throws -> ClusterConnection {
+        let contextName: String
+        if let requested = selection.context, !requested.isEmpty {
+            contextName = requested
+        } else if let current = merged.currentContext {
+            contextName = current.name
+        } else {
+            throw KubeconfigError(
+                file: merged.files.first, field: "current-context",
+                message: "No context to use: current-context is not set in \(merged.filesDescription) "
+                    + "and no --context was given. Pick one with --context, or run `kubectl config use-context NAME`.")
+        }
+
+        guard let context = merged.contexts[contextName] else {
+            let known = merged.contexts.keys.sorted()
+            let knownText = known.isEmpty ? "no contexts are defined" : "the contexts defined are " + known.joined(separator: ", ")
+            let origin: String
+            if selection.context == nil, let current = merged.currentContext {
+                origin = " (current-context in \(current.file))"
+            } else {
+                origin = " (from --context)"
+            }
+            throw KubeconfigError(
+                file: merged.currentContext?.file ?? merged.files.first, field: "contexts",
+                message: "The context \"\(contextName)\"\(origin) was not found in the contexts of \(merged.filesDescription); \(knownText).")
+        }
+        let contextField = "contexts[\(contextName)].context"
+
+        guard let clusterName = context.value.cluster, !clusterName.isEmpty else {
+            throw KubeconfigError(
+                file: context.file, field: contextField + ".cluster",
+                message: "The context \"\(contextName)\" in \(context.file) names no cluster (field \(contextField).cluster is empty).")
+        }
+        guard let cluster = merged.clusters[clusterName] else {
+            throw KubeconfigError(
+                file: context.file, field: contextField + ".cluster",
+                message: "The context \"\(contextName)\" in \(context.file) refers to the cluster \"\(clusterName)\" "
+                    + "(field \(contextField).cluster), which is not defined in the clusters of \(merged.filesDescription).")
+        }
+
+        var user: MergedKubeconfig.Located<UserEntry>?
+        let userName = context.value.user.flatMap { $0.isEmpty ? nil : $0 }
+        if let userName {
+            guard let found = merged.users[userName] else {
+                throw KubeconfigError(
+                    file: context.file, field: contextField + ".user",
+                    message: "The context \"\(contextName)\" in \(context.file) refers to the user \"\(userName)\" "
+                        + "(field \(contextField).user), which is not defined in the users of \(merged.filesDescription).")
+            }
+            user = found
+        }
+
+        var connection = try clusterConnection(
+            clusterName: clusterName, cluster: cluster, selection: selection)
+        connection.contextName = contextName
+        connection.userName = userName
+        connection.sourceFiles = merged.files
+        if let namespace = selection.namespace, !namespace.isEmpty {
+            connection.namespace = namespace
+        } else if let namespace = context.value.namespace, !namespace.isEmpty {
+            connection.namespace = namespace
+        }
+        if let user, let userName {
+            connection.credentials = try credentials(
+                userName: userName, user: user, connection: connection, environment: environment)
+        }
+        return connection
+    }
+
+    /// Server, TLS trust and SNI of one `clusters[]` entry.
+    static func clusterConnection(
+        clusterName: String, cluster: MergedKubeconfig.Located<ClusterEntry>, selection: KubeconfigSelection
+    ) throws -> ClusterConnection {
+        let file = cluster.file
+        let field = "clusters[\(clusterName)].cluster"
+        let entry = cluster.value
+
+        if let proxy = entry.proxyURL, !proxy.isEmpty {
+            throw KubeconfigError(
+                file: file, field: field + ".proxy-url",
+                message: "The cluster \"\(clusterName)\" in \(file) sets \(field).proxy-url (\(proxy)); "
+                    + "kubectl-evidence does not support proxies. Remove proxy-url or reach the API server directly.")
+        }
+        guard let server = entry.server, !server.isEmpty else {
+            throw KubeconfigError(
+                file: file, field: field + ".server",
+                message: "The cluster \"\(clusterName)\" in \(file) has no server: set \(field).server to the API server's URL, e.g. https://127.0.0.1:6443.")
+        }
+        try validateServerURL(server, file: file, field: field + ".server", clusterName: clusterName)
+
+        let insecureInFile = entry.insecureSkipTLSVerify ?? false
+        let insecure = selection.insecureSkipTLSVerify ?? insecureInFile
+        let hasCA = !(entry.certificateAuthority ?? "").isEmpty || !(entry.certificateAuthorityData ?? "").isEmpty
+        if insecureInFile && hasCA && selection.insecureSkipTLSVerify == nil {
+            throw KubeconfigError(
+                file: file, field: field + ".insecure-skip-tls-verify",
+                message: "The cluster \"\(clusterName)\" in \(file) sets both a certificate authority and "
+                    + "\(field).insecure-skip-tls-verify: true; kubectl refuses this combination. Remove one of them.")
+        }
+
+        var certificates: [NIOSSLCertificate] = []
+        var caPEM: [UInt8]?
+        var trust = "the system trust store"
+        if !insecure {
+            if let data = entry.certificateAuthorityData, !data.isEmpty {
+                let pem = try decodeBase64(data, file: file, field: field + ".certificate-authority-data")
+                certificates = try parseCertificates(pem, file: file, field: field + ".certificate-authority-data", what: "CA certificate")
+                caPEM = pem
+                trust = "the inline certificate-authority-data of cluster \"\(clusterName)\" in \(file)"
+            } else if let path = entry.certificateAuthority, !path.isEmpty {
+                let resolved = resolvePath(path, relativeTo: file)
+                let pem = try readFile(resolved, file: file, field: field + ".certificate-authority", what: "CA certificate file")
+                certificates = try parseCertificates(pem, file: file, field: field + ".certificate-authority", what: "CA certificate", path: resolved)
+                caPEM = pem
+                trust = "the certificate-authority file \(resolved) (cluster \"\(clusterName)\" in \(file))"
+            }
+        }
+
+        var warnings: [String] = []
+        if insecure {
+            trust = "nothing (TLS verification is off)"
+            let origin = selection.insecureSkipTLSVerify == true ? "--insecure-skip-tls-verify" : "\(field).insecure-skip-tls-verify in \(file)"
+            warnings.append(
+                "Warning: TLS verification is off for \(server) (\(origin)); the API server's identity is not checked, "
+                    + "so credentials and evidence could go to an impostor.")
+        }
+
+        return ClusterConnection(
+            server: server, contextName: nil, clusterName: clusterName, userName: nil, namespace: "default",
+            sourceFiles: [], caFingerprintSHA256: try certificates.first.map(fingerprint),
+            tlsServerName: entry.tlsServerName.flatMap { $0.isEmpty ? nil : $0 },
+            insecureSkipTLSVerify: insecure, trustDescription: trust, warnings: warnings, isInCluster: false,
+            caCertificates: certificates, caPEM: caPEM, credentials: Credentials(method: .none, clientCertificate: nil))
+    }
+
+    static func validateServerURL(_ server: String, file: String?, field: String, clusterName: String) throws {
+        guard let components = URLComponents(string: server),
+            let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = components.host, !host.isEmpty
+        else {
+            throw KubeconfigError(
+                file: file, field: field,
+                message: "The server \"\(server)\" of cluster \"\(clusterName)\" in \(file ?? "the configuration") "
+                    + "(field \(field)) is not a URL; expected something like https://127.0.0.1:6443.")
+        }
+    }
+
+    // MARK: - Helpers shared by clusters and users
+
+    /// A path from a kubeconfig, resolved against the directory of the file that wrote it.
+    static func resolvePath(_ path: String, relativeTo file: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+        return directory.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    static func readFile(_ path: String, file: String?, field: String, what: String) throws -> [UInt8] {
+        do {
+            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            let reason = (error as NSError).localizedDescription
+            throw KubeconfigError(
+                file: file, field: field,
+                message: "The \(what) \(path) named by \(field) in \(file ?? "the configuration") cannot be read: \(reason)")
+        }
+    }
+
+    static func decodeBase64(_ text: String, file: String?, field: String) throws -> [UInt8] {
+        var cleaned = text.filter { !$0.isWhitespace }
+        if cleaned.count % 4 != 0 { cleaned += String(repeating: "=", count: 4 - cleaned.count % 4) }
+        guard let data = Data(base64Encoded: cleaned) else {
+            throw KubeconfigError(
+                file: file, field: field,
+                message: "The field \(field) in \(file ?? "the configuration") is not valid base64; "
+                    + "it must hold the base64 of a PEM file (e.g. the output of `base64 -w0 ca.crt`).")
+        }
+        return Array(data)
+    }
+
+    static func parseCertificates(_ pem: [UInt8], file: String?, field: String, what: String, path: String? = nil) throws -> [NIOSSLCertificate] {
+        let source = path.map { "the file \($0) (named by \(field) in \(file ?? "the configuration"))" }
+            ?? "\(field) in \(file ?? "the configuration")"
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMBytes(pem)
+        } catch {
+            throw KubeconfigError(
+                file: file, field: field,
+                message: "The \(what) in \(source) is not valid PEM: \(error).")
+        }
+        guard !certificates.isEmpty else {
+            throw KubeconfigError(
+                file: file, field: field,
+                message: "The \(what) in \(source) is not valid PEM: no \"BEGIN CERTIFICATE\" block was found.")
+        }
+        return certificates
+    }
+
+    static func parsePrivateKey(_ pem: [UInt8], file: String?, field: String, path: String? = nil) throws -> NIOSSLPrivateKey {
+        let source = path.map { "the file \($0) (named by \(field) in \(file ?? "the configuration"))" }
+            ?? "\(field) in \(file ?? "the configuration")"
+        do {
+            return try NIOSSLPrivateKey(bytes: pem, format: .pem)
+        } catch {
+            throw KubeconfigError(
+                file: file, field: field,
+                message: "The client key in \(source) is not a valid PEM private key (RSA or EC): \(error).")
+        }
+    }
+
+    static func fingerprint(_ certificate: NIOSSLCertificate) throws -> String {
+        let der = try certificate.toDERBytes()
+        return SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,240 @@
+/// A pod, decoded only as far as the tool needs, plus the server's own bytes.
+///
+/// `rawJSON` is what goes into the evidence bundle: the pod exactly as the API
+/// server sent it (for a `PodList` item, exactly that item's bytes; for a watch
+/// event, exactly the `object` value). Decoding through `JSONDecoder` alone
+/// leaves it empty; the client fills it from the response body.
+public struct Pod: Codable, Sendable, Equatable {
+    public var metadata: ObjectMeta
+    public var spec: PodSpec
+    public var status: PodStatus
+    /// The pod's JSON as the server sent it, byte for byte (no surrounding whitespace).
+    public var rawJSON: [UInt8]
+
+    public init(metadata: ObjectMeta = .init(), spec: PodSpec = .init(), status: PodStatus = .init(), rawJSON: [UInt8] = []) {
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+        self.rawJSON = rawJSON
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, apiVersion, metadata, spec, status }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? .init()
+        spec = try c.decodeIfPresent(PodSpec.self, forKey: .spec) ?? .init()
+        status = try c.decodeIfPresent(PodStatus.self, forKey: .status) ?? .init()
+        rawJSON = []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("Pod", forKey: .kind)
+        try c.encode("v1", forKey: .apiVersion)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(spec, forKey: .spec)
+        try c.encode(status, forKey: .status)
+    }
+}
+
+/// `spec` of a pod. Lists may be absent or `null` (a BOOKMARK sends
+/// `"containers": null`): both decode as empty.
+public struct PodSpec: Codable, Sendable, Equatable {
+    public var nodeName: String?
+    public var containers: [Container]
+    public var initContainers: [Container]
+    public var ephemeralContainers: [EphemeralContainer]
+    public var os: PodOS?
+    public var nodeSelector: [String: String]
+    public var shareProcessNamespace: Bool?
+    public var hostPID: Bool?
+    public var hostNetwork: Bool?
+
+    public init(
+        nodeName: String? = nil, containers: [Container] = [], initContainers: [Container] = [],
+        ephemeralContainers: [EphemeralContainer] = [], os: PodOS? = nil, nodeSelector: [String: String] = [:],
+        shareProcessNamespace: Bool? = nil, hostPID: Bool? = nil, hostNetwork: Bool? = nil
+    ) {
+        self.nodeName = nodeName
+        self.containers = containers
+        self.initContainers = initContainers
+        self.ephemeralContainers = ephemeralContainers
+        self.os = os
+        self.nodeSelector = nodeSelector
+        self.shareProcessNamespace = shareProcessNamespace
+        self.hostPID = hostPID
+        self.hostNetwork = hostNetwork
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nodeName, containers, initContainers, ephemeralContainers, os, nodeSelector
+        case shareProcessNamespace, hostPID, hostNetwork
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        nodeName = try c.decodeIfPresent(String.self, forKey: .nodeName)
+        containers = try c.decodeIfPresent([Container].self, forKey: .containers) ?? []
+        initContainers = try c.decodeIfPresent([Container].self, forKey: .initContainers) ?? []
+        ephemeralContainers = try c.decodeIfPresent([EphemeralContainer].self, forKey: .ephemeralContainers) ?? []
+        os = try c.decodeIfPresent(PodOS.self, forKey: .os)
+        nodeSelector = try c.decodeIfPresent([String: String].self, forKey: .nodeSelector) ?? [:]
+        shareProcessNamespace = try c.decodeIfPresent(Bool.self, forKey: .shareProcessNamespace)
+        hostPID = try c.decodeIfPresent(Bool.self, forKey: .hostPID)
+        hostNetwork = try c.decodeIfPresent(Bool.self, forKey: .hostNetwork)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(nodeName, forKey: .nodeName)
+        try c.encode(containers, forKey: .containers)
+        if !initContainers.isEmpty { try c.encode(initContainers, forKey: .initContainers) }
+        if !ephemeralContainers.isEmpty { try c.encode(ephemeralContainers, forKey: .ephemeralContainers) }
+        try c.encodeIfPresent(os, forKey: .os)
+        if !nodeSelector.isEmpty { try c.encode(nodeSelector, forKey: .nodeSelector) }
+        try c.encodeIfPresent(shareProcessNamespace, forKey: .shareProcessNamespace)
+        try c.encodeIfPresent(hostPID, forKey: .hostPID)
+        try c.encodeIfPresent(hostNetwork, forKey: .hostNetwork)
+    }
+}
+
+/// `spec.os`: `linux` or `windows` when the pod author set it.
+public struct PodOS: Codable, Sendable, Equatable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+/// A regular or init container: only what the plan and the manifest show.
+public struct Container: Codable, Sendable, Equatable {
+    public var name: String
+    public var image: String?
+    public var command: [String]
+    public var args: [String]
+
+    public init(name: String, image: String? = nil, command: [String] = [], args: [String] = []) {
+        self.name = name
+        self.image = image
+        self.command = command
+        self.args = args
+    }
+
+    enum CodingKeys: String, CodingKey { case name, image, command, args }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
+        args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(image, forKey: .image)
+        if !command.isEmpty { try c.encode(command, forKey: .command) }
+        if !args.isEmpty { try c.encode(args, forKey: .args) }
+    }
+}
+
+/// `spec.ephemeralContainers[]`: also the shape the collector sends in its patch,
+/// so encoding omits what is unset.
+public struct EphemeralContainer: Codable, Sendable, Equatable {
+    public var name: String
+    public var image: String?
+    public var command: [String]
+    public var args: [String]
+    public var targetContainerName: String?
+    public var securityContext: SecurityContext?
+    public var terminationMessagePolicy: String?
+    public var imagePullPolicy: String?
+
+    public init(
+        name: String, image: String? = nil, command: [String] = [], args: [String] = [],
+        targetContainerName: String? = nil, securityContext: SecurityContext? = nil,
+        terminationMessagePolicy: String? = nil, imagePullPolicy: String? = nil
+    ) {
+        self.name = name
+        self.image = image
+        self.command = command
+        self.args = args
+        self.targetContainerName = targetContainerName
+        self.securityContext = securityContext
+        self.terminationMessagePolicy = terminationMessagePolicy
+        self.imagePullPolicy = imagePullPolicy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, image, command, args, targetContainerName, securityContext, terminationMessagePolicy, imagePullPolicy
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
+        args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
+        targetContainerName = try c.decodeIfPresent(String.self, forKey: .targetContainerName)
+        securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
+        terminationMessagePolicy = try c.decodeIfPresent(String.self, forKey: .terminationMessagePolicy)
+        imagePullPolicy = try c.decodeIfPresent(String.self, forKey: .imagePullPolicy)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(image, forKey: .image)
+        if !command.isEmpty { try c.encode(command, forKey: .command) }
+        if !args.isEmpty { try c.encode(args, forKey: .args) }
+        try c.encodeIfPresent(targetContainerName, forKey: .targetContainerName)
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
+        try c.encodeIfPresent(terminationMessagePolicy, forKey: .terminationMessagePolicy)
+        try c.encodeIfPresent(imagePullPolicy, forKey: .imagePullPolicy)
+    }
+}
+
+/// A container `securityContext`, as far as kubectl debug's profiles use it.
+public struct SecurityContext: Codable, Sendable, Equatable {
+    public var privileged: Bool?
+    public var runAsUser: Int64?
+    public var runAsGroup: Int64?
+    public var runAsNonRoot: Bool?
+    public var allowPrivilegeEscalation: Bool?
+    public var readOnlyRootFilesystem: Bool?
+    public var capabilities: Capabilities?
+    public var seccompProfile: SeccompProfile?
+
+    public init(
+        privileged: Bool? = nil, runAsUser: Int64? = nil, runAsGroup: Int64? = nil, runAsNonRoot: Bool? = nil,
+        allowPrivilegeEscalation: Bool? = nil, readOnlyRootFilesystem: Bool? = nil,
+        capabilities: Capabilities? = nil, seccompProfile: SeccompProfile? = nil
+    ) {
+        self.privileged = privileged
+        self.runAsUser = runAsUser
+        self.runAsGroup = runAsGroup
+        self.runAsNonRoot = runAsNonRoot
+        self.allowPrivilegeEscalation = allowPrivilegeEscalation
+        self.readOnlyRootFilesystem = readOnlyRootFilesystem
+        self.capabilities = capabilities
+        self.seccompProfile = seccompProfile
+    }
+
+    public struct Capabilities: Codable, Sendable, Equatable {
+        public var add: [String]?
+        public var drop: [String]?
+        public init(add: [String]? = nil, drop: [String]? = nil) {
+            self.add = add
+            self.drop = drop
+        }
+    }
+
+    public struct SeccompProfile: Codable, Sendable, Equatable {
+        public var type: String
+        public var localhostProfile: String?
+        public init(type: String, localhostProfile: String? = nil) {
+            self.type = type
+            self.localhostProfile = localhostProfile
+        }
+    }
+}
