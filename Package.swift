@@ -38,7 +38,6 @@ let package = Package(
         .target(
             name: "KubeLab",
             dependencies: [
-                "KubeAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -51,8 +50,20 @@ let package = Package(
         ),
         .target(
             name: "Collector",
-            dependencies: ["KubeAPI", .product(name: "Crypto", package: "swift-crypto")],
-            resources: [.embedInCode("InPod/evidence-collect.sh")]
+            dependencies: [
+                "KubeAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            // The in-pod script and the built-in profiles live in scripts/ and
+            // profiles/ (symlinked here) and are compiled into the binary.
+            resources: [
+                .embedInCode("InPod/evidence-collect.sh"),
+                .embedInCode("Profiles/standard.yaml"),
+                .embedInCode("Profiles/restricted.yaml"),
+                .embedInCode("Profiles/network.yaml"),
+                .embedInCode("Profiles/deep.yaml"),
+            ]
         ),
         // libarchive from the system (Debian: libarchive-dev), through a small
         // shim header that re-exports the macros Swift cannot import.
@@ -72,7 +83,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeLab"]),
+        .testTarget(
+            name: "KubeAPITests",
+            dependencies: [
+                "KubeAPI", "KubeLab",
+                // A real TLS server on loopback for the HTTP-level tests (429, drops, TLS).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),

@@ -13,7 +13,7 @@ public enum CollectionPlanner {
     public static func plan(pods: [Pod], selection: PodSelection, requestedContainer: String?) -> CollectionPlan {
         var targets: [PlannedTarget] = []
         var skipped: [SkippedPod] = []
-        let ordered = pods.sorted { ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < ($1.metadata.namespace ?? "", $1.metadata.name ?? "") }
+        let ordered = pods.sorted { ($0.metadata.namespace ?? "", $0.metadata.name) < ($1.metadata.namespace ?? "", $1.metadata.name) }
         for pod in ordered {
             switch decide(pod: pod, requestedContainer: requestedContainer) {
             case .target(let target): targets.append(target)
@@ -30,7 +30,7 @@ public enum CollectionPlanner {
 
     static func decide(pod: Pod, requestedContainer: String?) -> Decision {
         let namespace = pod.metadata.namespace ?? ""
-        let name = pod.metadata.name ?? ""
+        let name = pod.metadata.name
         let phase = pod.status.phase
         let node = pod.spec.nodeName
         func skip(_ reason: SkipReason, _ explanation: String) -> Decision {
@@ -57,24 +57,24 @@ public enum CollectionPlanner {
             }
             choice = .flag
             target = requestedContainer
-        } else if let annotated = pod.metadata.annotations?[defaultContainerAnnotation], containerNames.contains(annotated) {
+        } else if let annotated = pod.metadata.annotations[defaultContainerAnnotation], containerNames.contains(annotated) {
             choice = .annotation
             target = annotated
         } else if let first = containerNames.first {
             choice = .firstContainer
             target = first
-            if let annotated = pod.metadata.annotations?[defaultContainerAnnotation] {
+            if let annotated = pod.metadata.annotations[defaultContainerAnnotation] {
                 note = "The pod's default-container annotation names \"\(annotated)\", which the pod does not have; using its first container, as kubectl does."
             }
         } else {
             return skip(.noSuchContainer, "The pod declares no containers.")
         }
 
-        if let status = pod.status.containerStatuses?.first(where: { $0.name == target }), status.state?.running == nil {
+        if let status = pod.status.containerStatuses.first(where: { $0.name == target }), status.state.running == nil {
             let state: String
-            if let waiting = status.state?.waiting {
+            if let waiting = status.state.waiting {
                 state = "waiting" + (waiting.reason.map { " (\($0))" } ?? "")
-            } else if let terminated = status.state?.terminated {
+            } else if let terminated = status.state.terminated {
                 state = "terminated" + (terminated.reason.map { " (\($0))" } ?? "")
             } else {
                 state = "in no known state"
@@ -90,8 +90,8 @@ public enum CollectionPlanner {
     /// A pod is on Windows when its spec says so: `spec.os.name` (the field
     /// the scheduler and the kubelet honour) or a `kubernetes.io/os` node selector.
     static func isWindows(_ pod: Pod) -> Bool {
-        if pod.spec.os?.name?.lowercased() == "windows" { return true }
-        if pod.spec.nodeSelector?["kubernetes.io/os"]?.lowercased() == "windows" { return true }
+        if pod.spec.os?.name.lowercased() == "windows" { return true }
+        if pod.spec.nodeSelector["kubernetes.io/os"]?.lowercased() == "windows" { return true }
         return false
     }
 }

@@ -1,0 +1,107 @@
+import Collector
+import Foundation
+import KubeAPI
+import Testing
+
+/// The planner on pods recorded from a real API server.
+@Suite("collection plan")
+struct CollectionPlannerTests {
+    let selection = PodSelection(namespace: "fixtures", labelSelector: "app=checkout")
+
+    @Test("a running pod is planned on its default-container annotation's container")
+    func runningPodUsesAnnotation() throws {
+        let pod = try Fixtures.pod("pods/pod-running.json")
+        let plan = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil)
+        #expect(plan.skipped.isEmpty)
+        let target = try #require(plan.targets.first)
+        #expect(target.pod == "checkout-78b65f974c-7mtxn")
+        #expect(target.namespace == "fixtures")
+        #expect(target.node == "node1")
+        #expect(target.phase == "Running")
+        #expect(target.targetContainer == "app")
+        #expect(target.targetChosenBy == .annotation)
+        #expect(target.uid == pod.metadata.uid)
+    }
+
+    @Test("every pod of a recorded list is planned, sorted by namespace and name")
+    func recordedList() throws {
+        let list = try JSONDecoder().decode(PodList.self, from: Data(try Fixtures.bytes("pods/podlist.json")))
+        let plan = CollectionPlanner.plan(pods: list.items.reversed(), selection: selection, requestedContainer: nil)
+        #expect(plan.selectedCount == list.items.count)
+        #expect(plan.targets.map(\.pod) == list.items.map(\.metadata.name).sorted())
+    }
+
+    @Test("--container wins over the annotation; a container the pod lacks skips it with the pod's containers named")
+    func requestedContainer() throws {
+        let pod = try Fixtures.pod("pods/pod-running.json")
+        let sidecar = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: "sidecar")
+        #expect(sidecar.targets.first?.targetContainer == "sidecar")
+        #expect(sidecar.targets.first?.targetChosenBy == .flag)
+
+        let missing = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: "nope")
+        #expect(missing.targets.isEmpty)
+        let skip = try #require(missing.skipped.first)
+        #expect(skip.reason == .noSuchContainer)
+        #expect(skip.explanation.contains("\"nope\""))
+        #expect(skip.explanation.contains("app, sidecar"))
+    }
+
+    @Test("without the annotation the first container is the target; a stale annotation is noted")
+    func firstContainer() throws {
+        let plain = try Fixtures.pod("pods/pod-running.json") { $0.set("metadata.annotations", nil) }
+        let plan = CollectionPlanner.plan(pods: [plain], selection: selection, requestedContainer: nil)
+        #expect(plan.targets.first?.targetContainer == "app")
+        #expect(plan.targets.first?.targetChosenBy == .firstContainer)
+        #expect(plan.targets.first?.note == nil)
+
+        let stale = try Fixtures.pod("pods/pod-running.json") {
+            $0.set("metadata.annotations", ["kubectl.kubernetes.io/default-container": "gone"])
+        }
+        let stalePlan = CollectionPlanner.plan(pods: [stale], selection: selection, requestedContainer: nil)
+        #expect(stalePlan.targets.first?.targetContainer == "app")
+        #expect(stalePlan.targets.first?.note?.contains("\"gone\"") == true)
+    }
+
+    @Test("pods that are not Running, being deleted, on Windows, or whose target is not running are skipped with the reason")
+    func skipReasons() throws {
+        let pending = try Fixtures.pod("pods/pod-running.json") { $0.set("status.phase", "Pending") }
+        let deleting = try Fixtures.pod("pods/pod-running.json") { $0.set("metadata.deletionTimestamp", "2026-11-29T00:09:00Z") }
+        let windows = try Fixtures.pod("pods/pod-running.json") { $0.set("spec.os", ["name": "windows"]) }
+        let windowsBySelector = try Fixtures.pod("pods/pod-running.json") { $0.set("spec.nodeSelector", ["kubernetes.io/os": "windows"]) }
+        let crashing = try Fixtures.pod("pods/pod-running.json") { pod in
+            var status = pod["status"] as! [String: Any]
+            var statuses = status["containerStatuses"] as! [[String: Any]]
+            statuses[0]["state"] = ["waiting": ["reason": "CrashLoopBackOff", "message": "back-off 5m0s"]]
+            status["containerStatuses"] = statuses
+            pod["status"] = status
+        }
+        let cases: [(Pod, SkipReason, String)] = [
+            (pending, .notRunning, "Pending"),
+            (deleting, .terminating, "being deleted"),
+            (windows, .windowsNode, "Windows"),
+            (windowsBySelector, .windowsNode, "Windows"),
+            (crashing, .targetNotRunning, "CrashLoopBackOff"),
+        ]
+        for (pod, reason, words) in cases {
+            let plan = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil)
+            #expect(plan.targets.isEmpty)
+            let skip = try #require(plan.skipped.first)
+            #expect(skip.reason == reason)
+            #expect(skip.explanation.contains(words), "\(skip.explanation)")
+        }
+    }
+
+    @Test("the JSON plan round-trips and the text plan names every pod")
+    func rendering() throws {
+        let list = try JSONDecoder().decode(PodList.self, from: Data(try Fixtures.bytes("pods/podlist.json")))
+        let pending = try Fixtures.pod("pods/pod-running.json") { $0.set("status.phase", "Pending"); $0.set("metadata.name", "pending-pod") }
+        let plan = CollectionPlanner.plan(pods: list.items + [pending], selection: selection, requestedContainer: nil)
+        let decoded = try JSONDecoder().decode(CollectionPlan.self, from: Data(try plan.renderJSON().utf8))
+        #expect(decoded.targets == plan.targets)
+        #expect(decoded.skipped == plan.skipped)
+        let text = plan.renderText(dryRun: true)
+        for target in plan.targets { #expect(text.contains(target.pod)) }
+        #expect(text.contains("fixtures/pending-pod"))
+        #expect(text.contains("\(plan.selectedCount) pods selected, \(plan.targets.count) to collect, 1 skipped"))
+    }
+}
