@@ -1,0 +1,46 @@
+/// A path inside an evidence bundle.
+///
+/// Paths are built by the tool, never taken from a pod: a compromised pod
+/// chooses its own name's look only within what the API server allows, but a
+/// hostile or buggy server, a hand-edited manifest or a future field could
+/// carry anything. So every component that comes from outside goes through
+/// ``sanitize(_:)``, and the only shapes that exist are:
+///
+/// - `pods/<namespace>/<pod>/<file>`
+/// - `pods/<namespace>/<pod>/containers/<container>/<file>`
+/// - `run/<file>` (run-wide files: the plan, the server's version, …)
+/// - `manifest.json` (written by ``BundleWriter/finish(manifest:)`` only)
+public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The path as it is stored in the archive: relative, `/`-separated,
+    /// every component printable ASCII from `[a-z0-9._~%-]`.
+    public let string: String
+
+    private init(components: [String]) {
+        self.string = components.joined(separator: "/")
+    }
+
+    /// A file about a whole pod, such as the pod's JSON as the server sent it.
+    public static func pod(namespace: String, pod: String, file: String) -> BundlePath {
+        BundlePath(components: ["pods", sanitize(namespace), sanitize(pod), sanitize(file)])
+    }
+
+    /// A file about one container of a pod, such as the evidence container's
+    /// raw output or the processes decoded from it.
+    public static func container(namespace: String, pod: String, container: String, file: String) -> BundlePath {
+        BundlePath(components: [
+            "pods", sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(file),
+        ])
+    }
+
+    /// A file about the whole run rather than one pod.
+    public static func run(file: String) -> BundlePath {
+        BundlePath(components: ["run", sanitize(file)])
+    }
+
+    /// The manifest's path. Only the writer's `finish` writes it, always last.
+    public static let manifest = BundlePath(components: ["manifest.json"])
+
+    public var description: String { string }
+
+    public static func < (lhs: BundlePath, rhs: BundlePath) -> Bool { lhs.string < rhs.string }
+}

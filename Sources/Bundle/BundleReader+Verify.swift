@@ -1,0 +1,105 @@
+import Crypto
+
+/// What `verify` found: every file re-hashed and compared with the manifest.
+public struct BundleVerification: Sendable, Equatable {
+    /// SHA-256 of `manifest.json` as found in the bundle.
+    public let manifestSHA256: String
+    /// How many files of the archive were hashed (the manifest not counted).
+    public let filesChecked: Int
+    /// Every disagreement, in archive order then manifest order. Empty when the bundle is intact.
+    public let problems: [Problem]
+
+    public var isIntact: Bool { problems.isEmpty }
+
+    /// One disagreement between the archive and its manifest, naming the file.
+    public enum Problem: Sendable, Equatable, CustomStringConvertible {
+        /// Listed in the manifest, not in the archive.
+        case missing(path: String)
+        /// In the archive, not listed in the manifest.
+        case unlisted(path: String)
+        case sizeMismatch(path: String, expected: UInt64, actual: UInt64)
+        case hashMismatch(path: String, expected: String, actual: String)
+        /// The manifest lists the same path twice.
+        case listedTwice(path: String)
+        /// A pod's `files` names a path the manifest's `files` does not list.
+        case podFileNotListed(pod: String, path: String)
+        /// The manifest is not the one whose digest the caller expected.
+        case manifestDigest(expected: String, actual: String)
+
+        public var description: String {
+            switch self {
+            case .missing(let path):
+                return "\(path) is listed in the manifest but missing from the archive."
+            case .unlisted(let path):
+                return "\(path) is in the archive but not listed in the manifest."
+            case .sizeMismatch(let path, let expected, let actual):
+                return "\(path) is \(actual) bytes, but the manifest says \(expected)."
+            case .hashMismatch(let path, let expected, let actual):
+                return "\(path) has SHA-256 \(actual), but the manifest says \(expected): its content changed."
+            case .listedTwice(let path):
+                return "\(path) is listed twice in the manifest."
+            case .podFileNotListed(let pod, let path):
+                return "Pod \(pod) names the file \(path), which the manifest's files list does not hold."
+            case .manifestDigest(let expected, let actual):
+                return "manifest.json has SHA-256 \(actual), but \(expected) was expected: the manifest was changed or replaced."
+            }
+        }
+    }
+}
+
+extension BundleReader {
+    /// Re-hashes every file in the bundle and compares it with the
+    /// manifest's `files`: missing, unlisted, size and hash mismatches, each
+    /// named. With `manifestSHA256`, also checks the manifest's own digest
+    /// (kept outside the bundle, or signed). One pass; memory holds only
+    /// the digests. Throws when the bundle cannot be read at all (damaged,
+    /// hostile entries, no manifest); returns problems otherwise.
+    public func verify(manifestSHA256 expectedManifest: String? = nil) throws -> BundleVerification {
+        var found: [(path: String, size: UInt64, sha256: String)] = []
+        let manifestEntry = try forEachFile { entry in
+            var hasher = SHA256()
+            var size: UInt64 = 0
+            if entry.kind == .file {
+                try entry.readChunks { chunk in
+                    hasher.update(bufferPointer: chunk)
+                    size += UInt64(chunk.count)
+                }
+            }
+            found.append((entry.path, size, hasher.finalize().hexString))
+        }
+        let manifest = manifestEntry.manifest
+        var problems: [BundleVerification.Problem] = []
+        if let expectedManifest, expectedManifest.lowercased() != manifestEntry.sha256 {
+            problems.append(.manifestDigest(expected: expectedManifest, actual: manifestEntry.sha256))
+        }
+
+        var listed: [String: Manifest.File] = [:]
+        for file in manifest.files where listed.updateValue(file, forKey: file.path) != nil {
+            problems.append(.listedTwice(path: file.path))
+        }
+        var present: Set<String> = []
+        for file in found {
+            present.insert(file.path)
+            guard let expected = listed[file.path] else {
+                problems.append(.unlisted(path: file.path))
+                continue
+            }
+            if expected.size != file.size {
+                problems.append(.sizeMismatch(path: file.path, expected: expected.size, actual: file.size))
+            }
+            if expected.sha256.lowercased() != file.sha256 {
+                problems.append(.hashMismatch(path: file.path, expected: expected.sha256, actual: file.sha256))
+            }
+        }
+        var reportedMissing: Set<String> = []
+        for file in manifest.files where !present.contains(file.path) && reportedMissing.insert(file.path).inserted {
+            problems.append(.missing(path: file.path))
+        }
+        for pod in manifest.pods {
+            for path in pod.files where listed[path] == nil {
+                problems.append(.podFileNotListed(pod: "\(pod.namespace)/\(pod.name)", path: path))
+            }
+        }
+        return BundleVerification(manifestSHA256: manifestEntry.sha256, filesChecked: found.count, problems: problems)
+    }
+}

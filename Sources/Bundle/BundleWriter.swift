@@ -1,0 +1,349 @@
+import Crypto
+import Foundation
+
+/// Writes an evidence bundle: a gzip-compressed tar, streamed entry by entry
+/// as pods finish, with `manifest.json` as the last entry.
+///
+/// **One writer, many producers.** Pods finish on Dispatch queues in any
+/// order; each calls ``add(path:data:modified:)`` (or streams with
+/// ``openFile(path:modified:)``) from its own thread. Calls are serialised by
+/// one lock, held while the entry is compressed into the archive: a producer
+/// waits for its turn and its payload is written through before it returns,
+/// so the writer keeps no payloads and memory does not grow with the number
+/// of pods (the caller's blocking is the back-pressure; a queue would instead
+/// hold every pod's bytes until the compressor caught up). Only the list of
+/// written files (path, size, SHA-256) is kept, for the manifest.
+///
+/// **Never a half bundle under the final name.** The archive is written to a
+/// temporary file beside the target (`<path>.partial-<random>`, mode 0600,
+/// since evidence can hold secrets from command lines) and moved to `path`
+/// only by ``finish(manifest:)`` or ``abort()``, after the archive is closed
+/// and synced. A crash leaves at most that `.partial-…` file, never a
+/// truncated file under the name the user asked for. A writer dropped without
+/// finishing closes its temporary file into a valid tar.gz and leaves it
+/// there (evidence is not deleted behind anyone's back).
+///
+/// Entries are regular files, mode 0644, uid/gid 0 named `root` (see
+/// ``ArchiveWriteHandle``), with the modification time the producer gives.
+public final class BundleWriter: @unchecked Sendable {
+    // @unchecked Sendable: every mutable field below is read and written only
+    // while `lock` is held; the lets are immutable.
+
+    /// The bundle's final path, where it appears when finished.
+    public let path: String
+    /// Where the archive is written until it is finished.
+    public let temporaryPath: String
+    private let overwrite: Bool
+
+    private let lock = NSLock()
+    private var handle: ArchiveWriteHandle?
+    private var fileDescriptor: Int32
+    private var records: [Manifest.File] = []
+    private var claimedPaths: Set<String> = []
+    private var state: State = .open
+    private var spoolCounter = 0
+
+    private enum State {
+        case open
+        case finished
+        case aborted
+        /// A write failed in a way that may have left a partial entry; the
+        /// archive cannot be trusted to accept more.
+        case failed(BundleError)
+    }
+
+    /// Starts a bundle that will be published at `path`.
+    ///
+    /// - Parameter overwrite: replace an existing file at `path` when the
+    ///   bundle is finished. Without it, an existing file is an error now,
+    ///   and still at the end if one appeared meanwhile.
+    public init(path: String, overwrite: Bool = false) throws {
+        self.path = path
+        self.overwrite = overwrite
+        if !overwrite, FileManager.default.fileExists(atPath: path) {
+            throw BundleError(.outputExists, "The output file \(path) already exists; choose another name or remove it first, so that no earlier evidence is overwritten.")
+        }
+        let suffix = (0..<4).map { _ in UInt8.random(in: 0...255) }.hexString
+        self.temporaryPath = "\(path).partial-\(suffix)"
+        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw BundleError(.fileSystem, "Could not create the bundle's temporary file \(temporaryPath): \(BundleError.systemError()).")
+        }
+        self.fileDescriptor = descriptor
+        do {
+            self.handle = try ArchiveWriteHandle(fileDescriptor: descriptor, file: temporaryPath)
+        } catch {
+            closeDescriptor(descriptor)
+            unlink(temporaryPath)
+            throw error
+        }
+    }
+
+    deinit {
+        // Closing the handle writes the archive's end; the file stays, as a
+        // valid but unpublished `.partial-…` bundle.
+        handle = nil
+        if fileDescriptor >= 0 { closeDescriptor(fileDescriptor) }
+    }
+
+    /// Adds one file whose bytes are all in memory, and returns its record.
+    /// Thread-safe; returns once the bytes are in the archive.
+    @discardableResult
+    public func add(path: BundlePath, data: some ContiguousBytes, modified: Date) throws -> Manifest.File {
+        try data.withUnsafeBytes { buffer in
+            try locked {
+                try claim(path)
+                return try writeEntry(path: path, size: UInt64(buffer.count), modified: modified) { try $0.write(buffer) }
+            }
+        }
+    }
+
+    /// Adds one file whose bytes arrive in chunks (a large log read as a
+    /// stream). `produce` writes the chunks into the stream it is given; the
+    /// file is committed when it returns and discarded if it throws.
+    @discardableResult
+    public func add(path: BundlePath, modified: Date,
+                    chunks produce: (BundleFileStream) throws -> Void) throws -> Manifest.File {
+        let stream = try openFile(path: path, modified: modified)
+        do {
+            try produce(stream)
+        } catch {
+            stream.discard()
+            throw error
+        }
+        return try stream.commit()
+    }
+
+    /// Opens a file to be written in chunks, for payloads whose size is not
+    /// known up front. The chunks go to an anonymous spool file beside the
+    /// bundle (unlinked at once, so nothing is left behind), without holding
+    /// the writer's lock, so a slow producer never stalls the others; `commit`
+    /// then copies it into the archive under the lock. Memory stays at one
+    /// 64 KiB buffer whatever the size.
+    public func openFile(path: BundlePath, modified: Date) throws -> BundleFileStream {
+        let spool: Int32 = try locked {
+            try claim(path)
+            spoolCounter += 1
+            let name = "\(temporaryPath).spool-\(spoolCounter)"
+            let descriptor = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                claimedPaths.remove(path.string)
+                throw BundleError(.fileSystem, "Could not create a spool file \(name) for \(path) of bundle \(self.path): \(BundleError.systemError()).")
+            }
+            unlink(name)
+            return descriptor
+        }
+        return BundleFileStream(path: path, modified: modified, spool: spool, writer: self)
+    }
+
+    /// The files written so far, in the order they were written.
+    public var files: [Manifest.File] {
+        locked { records }
+    }
+
+    /// Writes `manifest.json` as the last entry, closes the archive, syncs it
+    /// and moves it to ``path``.
+    ///
+    /// The manifest's `files` is replaced by what this writer wrote, sorted by
+    /// path; `run.finishedAt` is set to now if it is `nil`. Call it early, with
+    /// `run.interrupted` set, to close an interrupted run: the bundle is then
+    /// valid and holds what was written. Streams not yet committed are not in
+    /// the bundle. The manifest's own SHA-256 is returned: it cannot be inside
+    /// itself, so the caller shows it to the user (and signs it).
+    public func finish(manifest: Manifest) throws -> FinishedBundle {
+        try locked {
+            let handle = try openHandle()
+            var manifest = manifest
+            manifest.files = records.sorted { $0.path < $1.path }
+            if manifest.run.finishedAt == nil { manifest.run.finishedAt = Date() }
+            let json = try manifest.jsonData()
+            let record = try json.withUnsafeBytes { buffer in
+                try writeEntry(path: .manifest, size: UInt64(buffer.count),
+                               modified: manifest.run.finishedAt ?? Date()) { try $0.write(buffer) }
+            }
+            records.removeLast()  // the manifest is not one of its own files
+            try closeAndPublish(handle)
+            state = .finished
+            return FinishedBundle(path: path, manifest: manifest, manifestSHA256: record.sha256, manifestSize: record.size)
+        }
+    }
+
+    /// Closes the archive without a manifest and moves it to ``path``, for a
+    /// run that cannot produce one. The bundle is a valid tar.gz with the
+    /// files written so far; readers say it has no manifest. Returns ``path``.
+    @discardableResult
+    public func abort() throws -> String {
+        try locked {
+            let handle = try openHandle()
+            try closeAndPublish(handle)
+            state = .aborted
+            return path
+        }
+    }
+
+    // MARK: - Under the lock
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// The archive handle while the writer can still write. Lock held.
+    private func openHandle() throws -> ArchiveWriteHandle {
+        switch state {
+        case .open:
+            guard let handle else { break }
+            return handle
+        case .finished:
+            throw BundleError(.writerClosed, "The bundle \(path) is already finished; nothing more can be added.")
+        case .aborted:
+            throw BundleError(.writerClosed, "The bundle \(path) was closed early (aborted); nothing more can be added.")
+        case .failed(let error):
+            throw BundleError(.writerClosed, "The bundle \(path) cannot be written any more because an earlier write failed: \(error.message) What was written so far is in \(temporaryPath).")
+        }
+        throw BundleError(.writerClosed, "The bundle \(path) is closed.")
+    }
+
+    /// Reserves an archive path, refusing duplicates and the manifest. Lock held.
+    private func claim(_ path: BundlePath) throws {
+        _ = try openHandle()
+        guard path != .manifest else {
+            throw BundleError(.duplicatePath, "\(path) is written by finish(manifest:) only, as the last entry of \(self.path).")
+        }
+        guard claimedPaths.insert(path.string).inserted else {
+            throw BundleError(.duplicatePath, "The bundle \(self.path) already has a file \(path); each archive path is written once.")
+        }
+    }
+
+    /// Writes an entry of `size` bytes, hashing what `body` writes, and
+    /// records it. `body` is given a function that writes a chunk. A failure
+    /// inside libarchive leaves the archive unusable. Lock held.
+    private func writeEntry(path: BundlePath, size: UInt64, modified: Date,
+                            _ body: (EntrySink) throws -> Void) throws -> Manifest.File {
+        let handle = try openHandle()
+        let sink = EntrySink(handle: handle, path: path.string)
+        var shortWrite: BundleError?
+        do {
+            try handle.beginEntry(path: path.string, size: size, modified: modified)
+            try body(sink)
+            if sink.count < size {
+                // Keep the archive and the record in step: the entry is
+                // padded to its declared size, and the hash covers the padding.
+                shortWrite = BundleError(.shortWrite, "Only \(sink.count) of the \(size) bytes of \(path) could be read back from its spool file; the entry in \(self.path) is padded with zeros and its hash covers the padding.")
+                let zeros = [UInt8](repeating: 0, count: 64 * 1024)
+                try zeros.withUnsafeBytes { buffer in
+                    while sink.count < size {
+                        try sink.write(UnsafeRawBufferPointer(rebasing: buffer.prefix(Int(min(size - sink.count, UInt64(buffer.count))))))
+                    }
+                }
+            }
+            try handle.finishEntry(path: path.string)
+        } catch let error as BundleError {
+            state = .failed(error)
+            throw error
+        }
+        let record = Manifest.File(path: path.string, size: size, sha256: sink.hasher.finalize().hexString)
+        records.append(record)
+        if let shortWrite { throw shortWrite }
+        return record
+    }
+
+    /// Copies a committed spool file into the archive. Called by ``BundleFileStream``.
+    func commitSpool(_ spool: Int32, size: UInt64, path: BundlePath, modified: Date) throws -> Manifest.File {
+        try locked {
+            try writeEntry(path: path, size: size, modified: modified) { sink in
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+                defer { buffer.deallocate() }
+                while sink.count < size {
+                    let wanted = Int(min(UInt64(buffer.count), size - sink.count))
+                    let got = pread(spool, buffer.baseAddress, wanted, off_t(sink.count))
+                    if got < 0 && errno == EINTR { continue }
+                    guard got > 0 else { break }
+                    try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+                }
+            }
+        }
+    }
+
+    /// Releases the path of a discarded stream. Called by ``BundleFileStream``.
+    func release(_ path: BundlePath) {
+        locked { _ = claimedPaths.remove(path.string) }
+    }
+
+    /// Ends the archive, syncs it, and moves it to its final name. Lock held.
+    private func closeAndPublish(_ handle: ArchiveWriteHandle) throws {
+        do {
+            try handle.close()
+            self.handle = nil
+            guard fsync(fileDescriptor) == 0 else {
+                throw BundleError(.fileSystem, "Could not sync the bundle \(temporaryPath) to disk: \(BundleError.systemError()).")
+            }
+            closeDescriptor(fileDescriptor)
+            fileDescriptor = -1
+            try publish()
+        } catch let error as BundleError {
+            self.handle = nil
+            state = .failed(error)
+            throw error
+        }
+    }
+
+    /// Moves the temporary file to ``path``: `rename` when overwriting is
+    /// allowed, else `link` + `unlink`, which fails atomically if a file
+    /// appeared at `path` meanwhile.
+    private func publish() throws {
+        if overwrite {
+            guard rename(temporaryPath, path) == 0 else {
+                throw BundleError(.fileSystem, "Could not move the finished bundle \(temporaryPath) to \(path): \(BundleError.systemError()). The bundle is complete under the temporary name.")
+            }
+        } else if link(temporaryPath, path) == 0 {
+            unlink(temporaryPath)
+        } else {
+            let linkError = errno
+            if linkError == EEXIST || FileManager.default.fileExists(atPath: path) {
+                throw BundleError(.outputExists, "The output file \(path) appeared while the bundle was being written; the finished bundle was left as \(temporaryPath) instead of overwriting it.")
+            }
+            // A file system without hard links: fall back to rename.
+            guard rename(temporaryPath, path) == 0 else {
+                throw BundleError(.fileSystem, "Could not move the finished bundle \(temporaryPath) to \(path): \(BundleError.systemError()). The bundle is complete under the temporary name.")
+            }
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            closeDescriptor(directoryDescriptor)
+        }
+    }
+}
+
+/// Where an entry's bytes go: into the archive, the hash and the count.
+final class EntrySink {
+    private let handle: ArchiveWriteHandle
+    private let path: String
+    fileprivate(set) var hasher = SHA256()
+    private(set) var count: UInt64 = 0
+
+    init(handle: ArchiveWriteHandle, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: chunk)
+        count += UInt64(chunk.count)
+        try handle.writeData(chunk, path: path)
+    }
+}
+
+/// A finished bundle: where it is, the manifest as written, and the
+/// manifest's own digest (which `verify` can be given to check it).
+public struct FinishedBundle: Sendable, Equatable {
+    public let path: String
+    /// The manifest as written, with the writer's `files` list.
+    public let manifest: Manifest
+    /// SHA-256 of `manifest.json`'s bytes, lower-case hex.
+    public let manifestSHA256: String
+    public let manifestSize: UInt64
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+extension Manifest {
+    /// One selected pod and what happened to it.
+    public struct Pod: Codable, Sendable, Equatable {
+        public var namespace: String
+        public var name: String
+        /// The pod's UID: a pod deleted and recreated under the same name is another pod.
+        public var uid: String
+        /// The node the pod ran on, if it was scheduled.
+        public var node: String?
+        /// `status.phase` when the pod was selected.
+        public var phase: String?
+        /// Container name → `imageID` (the digest the kubelet resolved), for
+        /// the pod's regular containers, from `status.containerStatuses`.
+        public var podImageIDs: [String: String]
+        /// The container whose pid namespace the evidence container joined.
+        public var targetContainer: String
+        /// The ephemeral container the tool added; `nil` when none was added
+        /// (skipped, or failed before the PATCH succeeded).
+        public var evidenceContainer: EvidenceContainer?
+        /// How the pod ended.
+        public var outcome: Outcome
+        /// A short, stable reason (`Collected`, `ErrImagePull`, `Forbidden`,
+        /// `Timeout`, `HashMismatch`, `NotRunning`, …), for tables and scripts.
+        public var reason: String
+        /// For a failed pod, the step that failed.
+        public var failedStep: Step?
+        /// A full sentence for a person: what happened, in the server's words
+        /// where the server gave them.
+        public var message: String
+        /// When each step began, in order.
+        public var steps: [StepTime]
+        /// The archive paths of this pod's files (each also listed, with size
+        /// and digest, in the manifest's `files`).
+        public var files: [String]
+
+        public init(namespace: String, name: String, uid: String, node: String? = nil, phase: String? = nil,
+                    podImageIDs: [String: String] = [:], targetContainer: String,
+                    evidenceContainer: EvidenceContainer? = nil, outcome: Outcome, reason: String,
+                    failedStep: Step? = nil, message: String, steps: [StepTime] = [], files: [String] = []) {
+            self.namespace = namespace
+            self.name = name
+            self.uid = uid
+            self.node = node
+            self.phase = phase
+            self.podImageIDs = podImageIDs
+            self.targetContainer = targetContainer
+            self.evidenceContainer = evidenceContainer
+            self.outcome = outcome
+            self.reason = reason
+            self.failedStep = failedStep
+            self.message = message
+            self.steps = steps
+            self.files = files
+        }
+    }
+
+    /// The ephemeral container the tool added to a pod. It stays in the pod's
+    /// spec for the pod's life: its name ties the pod back to this run.
+    public struct EvidenceContainer: Codable, Sendable, Equatable {
+        /// `evidence-<run id>`.
+        public var name: String
+        /// The image as requested (for example `docker.io/library/busybox:1.36`).
+        public var image: String
+        /// The image digest the kubelet ran, from `ephemeralContainerStatuses`;
+        /// `nil` if the container never started.
+        public var imageID: String?
+
+        public init(name: String, image: String, imageID: String? = nil) {
+            self.name = name
+            self.image = image
+            self.imageID = imageID
+        }
+    }
+
+    /// How a pod ended. Stable strings: scripts and `diff` read them.
+    public enum Outcome: String, Codable, Sendable, Equatable, CaseIterable {
+        /// The evidence was gathered, its hash checked and its files written.
+        case collected
+        /// A step failed; `failedStep`, `reason` and `message` say which and why.
+        case failed
+        /// The pod was selected but not touched (not running, no such container, …).
+        case skipped
+        /// The run was stopped (SIGINT/SIGTERM) before this pod finished.
+        case interrupted
+    }
+
+    /// The steps of one pod's collection. Stable strings.
+    public enum Step: String, Codable, Sendable, Equatable, CaseIterable {
+        /// Permission and admission checks before any pod is touched.
+        case preflight
+        /// The PATCH that adds the ephemeral container.
+        case inject
+        /// Waiting, on the shared watch, for the container to terminate.
+        case wait
+        /// Reading the container's log.
+        case log
+        /// Checking the output's hash and decoding its frames.
+        case decode
+        /// Writing the pod's files into the bundle.
+        case write
+    }
+
+    /// When one step began.
+    public struct StepTime: Codable, Sendable, Equatable {
+        public var step: Step
+        public var at: Date
+
+        public init(step: Step, at: Date) {
+            self.step = step
+            self.at = at
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// `manifest.json`: what a bundle holds and how it came to be.
+///
+/// A plain model: the Collector fills it, ``BundleWriter/finish(manifest:)``
+/// adds the `files` list it recorded and writes it as the last entry, and
+/// `inspect`, `verify` and `diff` read it back with ``BundleReader/manifest()``.
+/// Encoded with sorted keys, pretty-printed, dates in RFC 3339 UTC with
+/// milliseconds (see `Manifest+JSON.swift`), so the same run gives the same
+/// bytes. Optional fields that are `nil` are left out of the JSON.
+public struct Manifest: Codable, Sendable, Equatable {
+    /// The version of this format. Readers refuse versions they do not know.
+    public var schemaVersion: Int
+    /// The program that wrote the bundle.
+    public var tool: Tool
+    /// The collection run: who asked for what, when, and whether it finished.
+    public var run: Run
+    /// The cluster the evidence comes from.
+    public var cluster: Cluster
+    /// How the pods were selected.
+    public var selection: Selection
+    /// Every pod the selection matched, with its outcome, in the order the
+    /// Collector lists them (it sorts them by namespace and name).
+    public var pods: [Pod]
+    /// Every file in the archive except `manifest.json` itself, sorted by
+    /// path. Filled by the writer from what it actually wrote.
+    public var files: [File]
+
+    /// The only `schemaVersion` this code writes and reads.
+    public static let currentSchemaVersion = 1
+
+    public init(tool: Tool, run: Run, cluster: Cluster, selection: Selection, pods: [Pod] = [], files: [File] = []) {
+        self.schemaVersion = Manifest.currentSchemaVersion
+        self.tool = tool
+        self.run = run
+        self.cluster = cluster
+        self.selection = selection
+        self.pods = pods
+        self.files = files
+    }
+
+    /// The program that wrote the bundle.
+    public struct Tool: Codable, Sendable, Equatable {
+        /// `kubectl-evidence`.
+        public var name: String
+        /// The tool's version, so that a reader knows which parsers produced
+        /// the decoded files.
+        public var version: String
+
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    /// One collection run.
+    public struct Run: Codable, Sendable, Equatable {
+        /// The run's id; the evidence containers are named `evidence-<id>`,
+        /// so the pods' specs point back at this bundle.
+        public var id: String
+        /// The command line as typed (argv), for the incident record.
+        public var commandLine: [String]
+        /// The collection profile the run used.
+        public var profile: Profile
+        /// When the run started (before selection).
+        public var startedAt: Date
+        /// When the writer was finished; `nil` only in a manifest still being built.
+        public var finishedAt: Date?
+        /// True when SIGINT/SIGTERM stopped the run: some pods are then
+        /// `interrupted`, and the bundle holds what finished before.
+        public var interrupted: Bool
+
+        public init(id: String, commandLine: [String], profile: Profile, startedAt: Date,
+                    finishedAt: Date? = nil, interrupted: Bool = false) {
+            self.id = id
+            self.commandLine = commandLine
+            self.profile = profile
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+            self.interrupted = interrupted
+        }
+    }
+
+    /// The collection profile, named and pinned by the digest of its YAML, so
+    /// that a profile edited later cannot be mistaken for the one that ran.
+    public struct Profile: Codable, Sendable, Equatable {
+        /// The profile's name (`standard`, `restricted`, …) or the path it was read from.
+        public var name: String
+        /// SHA-256 of the profile's YAML bytes, lower-case hex.
+        public var sha256: String
+
+        public init(name: String, sha256: String) {
+            self.name = name
+            self.sha256 = sha256
+        }
+    }
+
+    /// The cluster, as the kubeconfig and the server described it.
+    public struct Cluster: Codable, Sendable, Equatable {
+        /// The API server URL the tool talked to.
+        public var server: String
+        /// The kubeconfig context used, if any (`nil` in-cluster).
+        public var contextName: String?
+        /// SHA-256 of the DER of the CA certificate that the server's chain was
+        /// checked against, lower-case hex; `nil` when the system trust store was used.
+        public var caFingerprintSHA256: String?
+        /// The server's `gitVersion` from `/version`, when it answered.
+        public var serverVersion: String?
+        /// Who the server says ran the tool (SelfSubjectReview), when it has that API.
+        public var user: User?
+
+        public init(server: String, contextName: String? = nil, caFingerprintSHA256: String? = nil,
+                    serverVersion: String? = nil, user: User? = nil) {
+            self.server = server
+            self.contextName = contextName
+            self.caFingerprintSHA256 = caFingerprintSHA256
+            self.serverVersion = serverVersion
+            self.user = user
+        }
+    }
+
+    /// The identity the API server authenticated, from SelfSubjectReview.
+    public struct User: Codable, Sendable, Equatable {
+        public var username: String
+        public var groups: [String]
+
+        public init(username: String, groups: [String]) {
+            self.username = username
+            self.groups = groups
+        }
+    }
+
+    /// The selection the user asked for.
+    public struct Selection: Codable, Sendable, Equatable {
+        /// The namespace; `nil` (left out of the JSON) means all namespaces.
+        public var namespace: String?
+        /// The label selector (`-l`), as given.
+        public var labelSelector: String?
+        /// The field selector (`--field-selector`), as given.
+        public var fieldSelector: String?
+
+        public init(namespace: String?, labelSelector: String?, fieldSelector: String? = nil) {
+            self.namespace = namespace
+            self.labelSelector = labelSelector
+            self.fieldSelector = fieldSelector
+        }
+    }
+
+    /// One file in the archive, as the writer wrote it.
+    public struct File: Codable, Sendable, Equatable, Hashable {
+        /// The archive path (see ``BundlePath``).
+        public var path: String
+        /// The file's length in bytes.
+        public var size: UInt64
+        /// SHA-256 of the file's bytes, lower-case hex.
+        public var sha256: String
+
+        public init(path: String, size: UInt64, sha256: String) {
+            self.path = path
+            self.size = size
+            self.sha256 = sha256
+        }
+    }
+}
