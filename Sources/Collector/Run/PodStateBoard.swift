@@ -1,0 +1,152 @@
+import Foundation
+import KubeAPI
+
+/// What the one shared watch has last seen of each pod of the selection, and
+/// the pods' workers waiting on it.
+///
+/// Waiting on a single watch for the whole selection, instead of polling each
+/// pod, keeps the load on the API server flat however many pods are collected:
+/// one long request, not one GET per pod per second.
+///
+/// `@unchecked Sendable`: every stored property is read and written only while
+/// holding `lock`; continuations are resumed outside it, exactly once.
+public final class PodStateBoard: @unchecked Sendable {
+    /// The latest word on one pod.
+    public enum Observation: Sendable {
+        case present(Pod)
+        case deleted(Pod?)
+    }
+
+    /// Why a wait ended without its condition being met.
+    public enum WaitEnd: Error, Sendable, Equatable {
+        case timedOut
+        /// The shared watch failed for good; the message says why.
+        case watchFailed(String)
+        case cancelled
+    }
+
+    private struct Waiter {
+        var id: UInt64
+        var condition: @Sendable (Observation) -> Bool
+        var continuation: CheckedContinuation<Result<Observation, WaitEnd>, Never>
+    }
+
+    private let lock = NSLock()
+    private var latest: [PodKey: Observation] = [:]
+    private var waiters: [PodKey: [Waiter]] = [:]
+    private var nextID: UInt64 = 0
+    private var failure: String?
+    /// Waits whose timeout or cancellation came before they were registered.
+    private var endedEarly: [UInt64: WaitEnd] = [:]
+
+    public init() {}
+
+    /// Records a pod as the watch or a list reported it, and wakes whoever
+    /// was waiting for it to reach some state.
+    public func observe(_ pod: Pod, deleted: Bool = false) {
+        guard let namespace = pod.metadata.namespace else { return }
+        publish(PodKey(namespace: namespace, name: pod.metadata.name), deleted ? .deleted(pod) : .present(pod))
+    }
+
+    /// A fresh list after the watch fell too far behind (410 Gone): pods we
+    /// track that are not in it have been deleted meanwhile.
+    public func relisted(_ pods: [Pod], tracked: Set<PodKey>) {
+        var seen = Set<PodKey>()
+        for pod in pods {
+            observe(pod)
+            if let namespace = pod.metadata.namespace { seen.insert(PodKey(namespace: namespace, name: pod.metadata.name)) }
+        }
+        for key in tracked.subtracting(seen) {
+            publish(key, .deleted(nil))
+        }
+    }
+
+    /// The shared watch cannot go on: every waiter ends with the reason.
+    public func fail(_ message: String) {
+        lock.lock()
+        failure = message
+        let all = waiters.values.flatMap { $0 }
+        waiters.removeAll()
+        lock.unlock()
+        for waiter in all { waiter.continuation.resume(returning: .failure(.watchFailed(message))) }
+    }
+
+    public func latest(_ key: PodKey) -> Observation? {
+        lock.lock()
+        defer { lock.unlock() }
+        return latest[key]
+    }
+
+    /// Waits until the pod's latest observation meets `condition`, or the
+    /// timeout passes. Returns at once if it already does.
+    public func wait(
+        for key: PodKey, timeout: TimeInterval, until condition: @escaping @Sendable (Observation) -> Bool
+    ) async -> Result<Observation, WaitEnd> {
+        let id: UInt64 = {
+            lock.lock()
+            defer { lock.unlock() }
+            nextID += 1
+            return nextID
+        }()
+        let timer = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1_000_000_000))
+            if Task.isCancelled { return }
+            self?.end(key: key, id: id, with: .timedOut)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                lock.lock()
+                if let failure {
+                    lock.unlock()
+                    continuation.resume(returning: .failure(.watchFailed(failure)))
+                    return
+                }
+                if let early = endedEarly.removeValue(forKey: id) {
+                    lock.unlock()
+                    continuation.resume(returning: .failure(early))
+                    return
+                }
+                if let current = latest[key], condition(current) {
+                    lock.unlock()
+                    continuation.resume(returning: .success(current))
+                    return
+                }
+                waiters[key, default: []].append(Waiter(id: id, condition: condition, continuation: continuation))
+                lock.unlock()
+            }
+        } onCancel: { [weak self] in
+            self?.end(key: key, id: id, with: .cancelled)
+        }
+    }
+
+    private func end(key: PodKey, id: UInt64, with reason: WaitEnd) {
+        lock.lock()
+        guard var list = waiters[key], let index = list.firstIndex(where: { $0.id == id }) else {
+            // Not registered yet (or already resumed): remember, so a late
+            // registration ends at once instead of waiting forever.
+            if reason == .cancelled || reason == .timedOut { endedEarly[id] = reason }
+            lock.unlock()
+            return
+        }
+        let waiter = list.remove(at: index)
+        waiters[key] = list.isEmpty ? nil : list
+        lock.unlock()
+        waiter.continuation.resume(returning: .failure(reason))
+    }
+
+    private func publish(_ key: PodKey, _ observation: Observation) {
+        lock.lock()
+        latest[key] = observation
+        var woken: [Waiter] = []
+        if let list = waiters[key] {
+            var remaining: [Waiter] = []
+            for waiter in list {
+                if waiter.condition(observation) { woken.append(waiter) } else { remaining.append(waiter) }
+            }
+            waiters[key] = remaining.isEmpty ? nil : remaining
+        }
+        lock.unlock()
+        for waiter in woken { waiter.continuation.resume(returning: .success(observation)) }
+    }
+}
