@@ -1,0 +1,203 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The lab cluster's API server: HTTPS on loopback with certificates it makes itself,
+/// a kubeconfig for kubectl and the tool, pods from a topology, and fault switches.
+///
+///     let lab = try await LabServer.start(topology: .demo(), stateDirectory: dir)
+///     // kubectl --kubeconfig \(lab.kubeconfigPath) get pods -l app=checkout
+///     try await lab.stop()
+public final class LabServer: Sendable {
+    /// `https://127.0.0.1:PORT`
+    public let serverURL: String
+    public let port: Int
+    public let stateDirectory: String
+    /// stateDirectory/kubeconfig (mode 0600): contexts `kubelab` (admin, current), `kubelab-token`, `kubelab-nobody`.
+    public let kubeconfigPath: String
+    /// PEM of the lab CA (stateDirectory/ca.crt); its key is stateDirectory/ca.key, for tests that sign other client certificates.
+    public let caCertificatePath: String
+    public let caKeyPath: String
+    public let faults: LabFaults
+    public let requestCounter: LabRequestCounter
+    public let users: LabUsers
+    /// Bearer token of `kubelab-operator` (user `operator`, all rights).
+    public let operatorToken: String
+    /// Bearer token of `kubelab-nobody` (no rights at all).
+    public let nobodyToken: String
+
+    let store: LabStore
+    let scheduler: LabScheduler
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: Channel
+
+    private init(
+        serverURL: String, port: Int, stateDirectory: String, faults: LabFaults, counter: LabRequestCounter, users: LabUsers,
+        operatorToken: String, nobodyToken: String, store: LabStore, scheduler: LabScheduler, group: MultiThreadedEventLoopGroup,
+        channel: Channel
+    ) {
+        self.serverURL = serverURL
+        self.port = port
+        self.stateDirectory = stateDirectory
+        self.kubeconfigPath = stateDirectory + "/kubeconfig"
+        self.caCertificatePath = stateDirectory + "/ca.crt"
+        self.caKeyPath = stateDirectory + "/ca.key"
+        self.faults = faults
+        self.requestCounter = counter
+        self.users = users
+        self.operatorToken = operatorToken
+        self.nobodyToken = nobodyToken
+        self.store = store
+        self.scheduler = scheduler
+        self.group = group
+        self.channel = channel
+    }
+
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func start(topology: LabTopology, stateDirectory: String, host: String = "127.0.0.1", port: Int = 0) async throws
+        -> LabServer
+    {
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartFailure(description: "Cannot create the lab state directory \(stateDirectory): \(error.localizedDescription)")
+        }
+        let certificates = try LabCertificates.make()
+        for (name, contents) in [
+            ("ca.crt", certificates.caCertificatePEM), ("ca.key", certificates.caKeyPEM), ("server.crt", certificates.serverCertificatePEM),
+            ("server.key", certificates.serverKeyPEM), ("admin.crt", certificates.adminCertificatePEM), ("admin.key", certificates.adminKeyPEM),
+        ] {
+            try LabKubeconfig.writePrivate(contents, to: stateDirectory + "/" + name)
+        }
+
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificates.serverCertificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificates.serverKeyPEM.utf8), format: .pem)))
+        // Client certificates are optional, but one that is sent must chain to the lab CA.
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(certificates.caCertificatePEM.utf8), format: .pem)])
+        tls.applicationProtocols = ["http/1.1"]
+        let sslContext = try NIOSSLContext(configuration: tls)
+
+        let users = LabUsers()
+        let faults = LabFaults(users: users)
+        let counter = LabRequestCounter()
+        let store = LabStore()
+        let scheduler = LabScheduler(nodes: topology.nodeNames)
+        let now = Date()
+        store.load(
+            namespaces: topology.namespaces, nodes: scheduler.nodes.map { ($0, scheduler.hostIP(of: $0)) },
+            pods: topology.makePods(now: now, scheduler: scheduler), now: now)
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let apiBox = LabMutex<LabAPI?>(nil)
+        let channel: Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 512)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let api = apiBox.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(LabHTTPHandler(api: api))
+                    }
+                }
+                .bind(host: host, port: port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw StartFailure(description: "The lab API server cannot listen on \(host):\(port): \(error). Is the port in use?")
+        }
+        let boundPort = channel.localAddress?.port ?? port
+        let urlHost = host.contains(":") ? "[\(host)]" : host
+        let serverURL = "https://\(urlHost):\(boundPort)"
+        apiBox.withLock {
+            $0 = LabAPI(
+                store: store, users: users, faults: faults, counter: counter, scheduler: scheduler, serverAddress: "\(urlHost):\(boundPort)")
+        }
+
+        let operatorToken = users.user(named: LabUsers.operatorName)?.token ?? ""
+        let nobodyToken = users.user(named: LabUsers.nobodyName)?.token ?? ""
+        let defaultNamespace = topology.namespaces.contains("shop") ? "shop" : (topology.namespaces.first { $0 != "kube-system" } ?? "default")
+        let kubeconfig = LabKubeconfig.render(
+            server: serverURL, certificates: certificates, operatorToken: operatorToken, nobodyToken: nobodyToken, namespace: defaultNamespace)
+        try LabKubeconfig.writePrivate(kubeconfig, to: stateDirectory + "/kubeconfig")
+
+        return LabServer(
+            serverURL: serverURL, port: boundPort, stateDirectory: stateDirectory, faults: faults, counter: counter, users: users,
+            operatorToken: operatorToken, nobodyToken: nobodyToken, store: store, scheduler: scheduler, group: group, channel: channel)
+    }
+
+    /// Stops listening, closes every connection (watches end without their final chunk) and frees the threads.
+    public func stop() async throws {
+        try? await channel.close()
+        try await group.shutdownGracefully()
+    }
+
+    // MARK: state, for tests and the lab's own runtime
+
+    /// The global resourceVersion (etcd revision analogue).
+    public var resourceVersion: Int { store.resourceVersion }
+
+    /// Pods in key order (`namespace/name`), optionally of one namespace.
+    public func pods(namespace: String? = nil) -> [LabPod] {
+        let all = store.allPods()
+        guard let namespace else { return all }
+        return all.filter { $0.namespace == namespace }
+    }
+
+    public func pod(namespace: String, name: String) -> LabPod? { store.pod(namespace: namespace, name: name)?.pod }
+
+    /// The pod's JSON exactly as the server sends it (compact, no trailing newline).
+    public func podJSON(namespace: String, name: String) -> [UInt8]? { store.pod(namespace: namespace, name: name)?.json }
+
+    public var namespaces: [String] { store.namespaces().map(\.name) }
+
+    public struct MutationFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Creates a pod from a JSON manifest as `POST …/pods` would, scheduled and Running at once.
+    @discardableResult
+    public func createPod(namespace: String, manifest: String) throws -> LabPod {
+        do {
+            let body = try JSONValue.parse(manifest)
+            var pod = try LabPod.fromManifest(body, namespace: namespace)
+            if pod.name.isEmpty, let prefix = pod.generateName { pod.name = prefix + LabNames.randomSuffix() }
+            try store.createPod(pod)
+            let scheduled = store.updatePod(namespace: namespace, name: pod.name) { p in
+                scheduler.schedule(&p, nodeName: body["spec"]?["nodeName"]?.stringValue, phase: .Running, now: Date())
+            }
+            return scheduled!.pod
+        } catch let e as APIError {
+            throw MutationFailure(description: "Cannot create the pod in namespace \(namespace): \(e.message)")
+        }
+    }
+
+    /// Deletes a pod at once (watchers see DELETED); false when there was no such pod.
+    @discardableResult
+    public func deletePod(namespace: String, name: String) -> Bool {
+        store.deletePod(namespace: namespace, name: name) != nil
+    }
+
+    /// Moves a pod to another phase with matching container states; false when there is no such pod.
+    @discardableResult
+    public func setPodPhase(namespace: String, name: String, phase: LabPodPhase) -> Bool {
+        store.updatePod(namespace: namespace, name: name) { p in
+            scheduler.schedule(&p, nodeName: p.nodeName, phase: phase, now: Date())
+        } != nil
+    }
+
+    /// Changes a pod in place (a MODIFIED event); returns the new state, or nil when there is no such pod.
+    @discardableResult
+    public func updatePod(namespace: String, name: String, _ change: (inout LabPod) -> Void) -> LabPod? {
+        store.updatePod(namespace: namespace, name: name, change)?.pod
+    }
+}

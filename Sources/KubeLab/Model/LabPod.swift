@@ -1,0 +1,125 @@
+import Foundation
+
+/// One container of a lab pod's spec.
+public struct LabContainer: Sendable, Equatable {
+    public var name: String
+    public var image: String
+    public var command: [String]
+    public var args: [String]
+    public var ports: [LabContainerPort]
+
+    public init(name: String, image: String, command: [String] = [], args: [String] = [], ports: [LabContainerPort] = []) {
+        self.name = name
+        self.image = image
+        self.command = command
+        self.args = args
+        self.ports = ports
+    }
+
+    /// The kubelet's default: `Always` for an untagged or `:latest` image, else `IfNotPresent`.
+    var imagePullPolicy: String {
+        let lastPart = image.split(separator: "/").last.map(String.init) ?? image
+        if image.contains("@") { return "IfNotPresent" }
+        guard let colon = lastPart.lastIndex(of: ":") else { return "Always" }
+        return lastPart[lastPart.index(after: colon)...] == "latest" ? "Always" : "IfNotPresent"
+    }
+}
+
+public struct LabContainerPort: Sendable, Equatable, Decodable {
+    public var name: String?
+    public var containerPort: Int
+    public var `protocol`: String?
+}
+
+/// What the kubelet reports for one container; stored, not derived, so that a runtime
+/// (the next issue's real processes) can move it through waiting → running → terminated.
+public struct LabContainerStatus: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case waiting(reason: String, message: String?)
+        case running(startedAt: Date)
+        case terminated(exitCode: Int, reason: String, message: String?, startedAt: Date, finishedAt: Date)
+    }
+
+    public var name: String
+    public var state: State
+    public var ready: Bool
+    public var started: Bool
+    public var restartCount: Int
+    public var image: String
+    public var imageID: String
+    public var containerID: String?
+}
+
+public struct LabOwnerReference: Sendable, Equatable {
+    public var apiVersion: String
+    public var kind: String
+    public var name: String
+    public var uid: String
+}
+
+/// Pod phase as in `status.phase`.
+public enum LabPodPhase: String, Sendable, Decodable, CaseIterable {
+    case Pending, Running, Succeeded, Failed, Unknown
+}
+
+/// A pod as the lab stores it: the fields the lab serves, rendered into the real
+/// server's JSON by `LabPod+JSON.swift`.
+public struct LabPod: Sendable {
+    public var name: String
+    public var generateName: String?
+    public var namespace: String
+    public var uid: String
+    public var resourceVersion: Int = 0
+    public var generation: Int = 1
+    public var creationTimestamp: Date
+    public var deletionTimestamp: Date?
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var ownerReferences: [LabOwnerReference]
+
+    public var containers: [LabContainer]
+    public var restartPolicy: String = "Always"
+    public var nodeName: String?
+    public var nodeSelector: [String: String] = [:]
+    public var osName: String?
+    public var hostname: String?
+    public var subdomain: String?
+    public var shareProcessNamespace: Bool?
+    public var serviceAccountName: String = "default"
+    /// Name of the projected service-account token volume (`kube-api-access-xxxxx`).
+    public var tokenVolumeName: String
+
+    public var phase: LabPodPhase
+    public var hostIP: String?
+    public var podIP: String?
+    public var startTime: Date?
+    /// When the containers became ready (conditions' lastTransitionTime).
+    public var readySince: Date?
+    public var containerStatuses: [LabContainerStatus]
+
+    /// The key the store orders pods by, as etcd does: `namespace/name`.
+    var key: String { namespace + "/" + name }
+
+    /// The value of a field selector's field for this pod (server-side field set of a Pod).
+    func fieldValue(_ field: String) -> String? {
+        switch field {
+        case "metadata.name": return name
+        case "metadata.namespace": return namespace
+        case "spec.nodeName", "spec.host": return nodeName ?? ""
+        case "spec.restartPolicy": return restartPolicy
+        case "spec.schedulerName": return "default-scheduler"
+        case "spec.serviceAccountName": return serviceAccountName
+        case "spec.hostNetwork": return "false"
+        case "status.phase": return phase.rawValue
+        case "status.podIP", "status.podIPs": return podIP ?? ""
+        case "status.nominatedNodeName": return ""
+        default: return nil
+        }
+    }
+
+    static let supportedFieldLabels: Set<String> = [
+        "metadata.name", "metadata.namespace", "spec.nodeName", "spec.host", "spec.restartPolicy", "spec.schedulerName",
+        "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
+        "status.nominatedNodeName",
+    ]
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Yams
+
+/// What a lab cluster holds at start: namespaces, workloads (Deployments and
+/// StatefulSets, expanded into pods as their controllers would) and standalone pods.
+/// Read from YAML; see Resources/demo-topology.yaml for the format.
+public struct LabTopology: Sendable, Decodable {
+    public enum WorkloadKind: String, Sendable, Decodable {
+        case Deployment, StatefulSet
+    }
+
+    public struct Container: Sendable, Decodable {
+        public var name: String
+        public var image: String
+        public var command: [String]?
+        public var args: [String]?
+        public var ports: [LabContainerPort]?
+
+        public init(name: String, image: String, command: [String]? = nil, args: [String]? = nil) {
+            self.name = name
+            self.image = image
+            self.command = command
+            self.args = args
+        }
+    }
+
+    public struct Workload: Sendable, Decodable {
+        public var kind: WorkloadKind
+        public var name: String
+        public var namespace: String
+        public var replicas: Int?
+        public var labels: [String: String]?
+        public var annotations: [String: String]?
+        public var containers: [Container]
+        public var nodeName: String?
+        public var os: String?
+        public var phase: LabPodPhase?
+        public var shareProcessNamespace: Bool?
+
+        public init(
+            kind: WorkloadKind, name: String, namespace: String, replicas: Int, labels: [String: String],
+            annotations: [String: String]? = nil, containers: [Container]
+        ) {
+            self.kind = kind
+            self.name = name
+            self.namespace = namespace
+            self.replicas = replicas
+            self.labels = labels
+            self.annotations = annotations
+            self.containers = containers
+        }
+    }
+
+    public struct Pod: Sendable, Decodable {
+        public var name: String
+        public var namespace: String
+        public var labels: [String: String]?
+        public var annotations: [String: String]?
+        public var containers: [Container]
+        public var nodeName: String?
+        public var os: String?
+        public var phase: LabPodPhase?
+        public var restartPolicy: String?
+        public var shareProcessNamespace: Bool?
+    }
+
+    public var namespaces: [String]
+    /// Node names; pods without a nodeName are spread over them in turn.
+    public var nodes: [String]?
+    public var workloads: [Workload]?
+    public var pods: [Pod]?
+
+    public init(namespaces: [String], nodes: [String]? = nil, workloads: [Workload] = [], pods: [Pod] = []) {
+        self.namespaces = namespaces
+        self.nodes = nodes
+        self.workloads = workloads
+        self.pods = pods
+    }
+
+    public static let defaultNodes = ["kubelab-node-1", "kubelab-node-2"]
+
+    /// A topology error names the file and the field, e.g.
+    /// `demo.yaml: workloads[1].containers: a pod needs at least one container.`
+    public struct InvalidTopology: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    public static func load(path: String) throws -> LabTopology {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InvalidTopology(message: "Cannot read the lab topology file \(path): \(error.localizedDescription)")
+        }
+        return try parse(yaml: text, source: path)
+    }
+
+    public static func parse(yaml: String, source: String = "topology") throws -> LabTopology {
+        let topology: LabTopology
+        do {
+            topology = try YAMLDecoder().decode(LabTopology.self, from: yaml)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw InvalidTopology(message: "\(source): \(path(context.codingPath + [key])): this field is required but missing.")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw InvalidTopology(message: "\(source): \(path(context.codingPath)): \(context.debugDescription)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw InvalidTopology(message: "\(source): \(path(context.codingPath)): \(context.debugDescription)")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw InvalidTopology(message: "\(source): \(path(context.codingPath)): a value is required here.")
+        } catch {
+            throw InvalidTopology(message: "\(source): not a valid lab topology: \(error)")
+        }
+        try topology.validate(source: source)
+        return topology
+    }
+
+    /// The demo topology shipped in the bundle (Resources/demo-topology.yaml).
+    public static func demo() throws -> LabTopology {
+        guard let url = Bundle.module.url(forResource: "demo-topology", withExtension: "yaml", subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: "demo-topology", withExtension: "yaml")
+        else {
+            throw InvalidTopology(message: "The demo topology (demo-topology.yaml) is missing from the KubeLab resource bundle.")
+        }
+        return try load(path: url.path)
+    }
+
+    /// One Deployment `bench` (or the `app` label) with `pods` replicas, for benchmarks and tests.
+    public static func generated(namespace: String, pods: Int, labels: [String: String]) -> LabTopology {
+        let name = labels["app"] ?? "bench"
+        return LabTopology(
+            namespaces: Array(Set(["default", "kube-system", namespace])).sorted(),
+            workloads: [
+                Workload(
+                    kind: .Deployment, name: name, namespace: namespace, replicas: pods, labels: labels,
+                    annotations: ["kubectl.kubernetes.io/default-container": "app"],
+                    containers: [Container(name: "app", image: "busybox:1.36", command: ["sleep", "3600"])])
+            ])
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        var out = ""
+        for key in keys {
+            if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return out.isEmpty ? "(top level)" : out
+    }
+
+    func validate(source: String) throws {
+        func fail(_ field: String, _ message: String) -> InvalidTopology {
+            InvalidTopology(message: "\(source): \(field): \(message)")
+        }
+        var namespaceSet = Set<String>()
+        for (i, ns) in namespaces.enumerated() {
+            guard LabValidation.isDNSLabel(ns) else {
+                throw fail("namespaces[\(i)]", "\"\(ns)\" is not a valid namespace name (lower-case letters, digits and '-', at most 63 characters).")
+            }
+            guard namespaceSet.insert(ns).inserted else { throw fail("namespaces[\(i)]", "namespace \"\(ns)\" is listed twice.") }
+        }
+        func checkContainers(_ containers: [Container], _ field: String) throws {
+            guard !containers.isEmpty else { throw fail(field, "a pod needs at least one container.") }
+            var names = Set<String>()
+            for (j, c) in containers.enumerated() {
+                guard LabValidation.isDNSLabel(c.name) else {
+                    throw fail("\(field)[\(j)].name", "\"\(c.name)\" is not a valid container name (a DNS label).")
+                }
+                guard names.insert(c.name).inserted else { throw fail("\(field)[\(j)].name", "container name \"\(c.name)\" is used twice.") }
+                guard !c.image.isEmpty else { throw fail("\(field)[\(j)].image", "the image must not be empty.") }
+            }
+        }
+        func checkLabels(_ labels: [String: String]?, _ field: String) throws {
+            for (k, v) in labels ?? [:] {
+                if let e = LabelValidation.qualifiedNameErrors(k) { throw fail("\(field).\(k)", "invalid label key: \(e)") }
+                if let e = LabelValidation.labelValueErrors(v) { throw fail("\(field).\(k)", "invalid label value \"\(v)\": \(e)") }
+            }
+        }
+        var podNames = Set<String>()
+        for (i, w) in (workloads ?? []).enumerated() {
+            let f = "workloads[\(i)]"
+            guard namespaceSet.contains(w.namespace) else {
+                throw fail("\(f).namespace", "namespace \"\(w.namespace)\" is not declared under namespaces.")
+            }
+            guard LabValidation.isDNSLabel(w.name) else { throw fail("\(f).name", "\"\(w.name)\" is not a valid workload name (a DNS label).") }
+            guard (w.replicas ?? 1) >= 0 else { throw fail("\(f).replicas", "replicas must be 0 or more.") }
+            try checkContainers(w.containers, "\(f).containers")
+            try checkLabels(w.labels, "\(f).labels")
+        }
+        for (i, p) in (pods ?? []).enumerated() {
+            let f = "pods[\(i)]"
+            guard namespaceSet.contains(p.namespace) else {
+                throw fail("\(f).namespace", "namespace \"\(p.namespace)\" is not declared under namespaces.")
+            }
+            guard LabValidation.isDNSSubdomain(p.name) else { throw fail("\(f).name", "\"\(p.name)\" is not a valid pod name.") }
+            guard podNames.insert(p.namespace + "/" + p.name).inserted else { throw fail("\(f).name", "pod \"\(p.name)\" is declared twice.") }
+            try checkContainers(p.containers, "\(f).containers")
+            try checkLabels(p.labels, "\(f).labels")
+        }
+    }
+}
+
+enum LabValidation {
+    static func isDNSLabel(_ s: String) -> Bool { s.utf8.count <= 63 && LabelValidation.isDNS1123Label(s) }
+    static func isDNSSubdomain(_ s: String) -> Bool { s.utf8.count <= 253 && LabelValidation.isDNS1123Subdomain(s) }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Switches that make the lab misbehave on purpose, for tests and benchmarks.
+/// Thread-safe; also settable over HTTP (`PUT /kubelab/v1/faults`, admin only) so that
+/// a test can steer a lab running as a separate process.
+public final class LabFaults: Sendable {
+    struct State: Sendable {
+        var latencyMilliseconds = 0
+        var tooManyRequestsRemaining = 0
+        var retryAfterSeconds = 1
+        var serverErrorsRemaining = 0
+        var serverErrorCode = 503
+        var dropWatchAfterEvents = 0
+    }
+
+    private let state = LabMutex(State())
+    let users: LabUsers
+
+    init(users: LabUsers) { self.users = users }
+
+    /// Delay added before every API request is answered.
+    public var latencyMilliseconds: Int {
+        get { state.withLock { $0.latencyMilliseconds } }
+        set { state.withLock { $0.latencyMilliseconds = max(0, newValue) } }
+    }
+
+    /// The next `count` API requests answer 429 TooManyRequests with `Retry-After: seconds`.
+    public func tooManyRequests(count: Int, retryAfterSeconds: Int = 1) {
+        state.withLock {
+            $0.tooManyRequestsRemaining = max(0, count)
+            $0.retryAfterSeconds = max(0, retryAfterSeconds)
+        }
+    }
+
+    /// The next `count` API requests answer `code` (503 ServiceUnavailable or 500 InternalError).
+    public func serverError(count: Int, code: Int = 503) {
+        state.withLock {
+            $0.serverErrorsRemaining = max(0, count)
+            $0.serverErrorCode = code
+        }
+    }
+
+    /// Watch responses are cut (connection closed, no terminating chunk) after every `k` events; 0 turns it off.
+    public var dropWatchAfterEvents: Int {
+        get { state.withLock { $0.dropWatchAfterEvents } }
+        set { state.withLock { $0.dropWatchAfterEvents = max(0, newValue) } }
+    }
+
+    /// Every request of this user is denied with 403, as if its RBAC bindings were removed.
+    public func deny(user: String) { users.deny(user) }
+    public func allow(user: String) { users.undeny(user) }
+
+    /// Turns every fault off.
+    public func reset() {
+        state.withLock { $0 = State() }
+        users.setDenied([])
+    }
+
+    /// The fault for the next request, consuming one of the counted faults.
+    func nextRequestFault() -> APIError? {
+        state.withLock { s in
+            if s.tooManyRequestsRemaining > 0 {
+                s.tooManyRequestsRemaining -= 1
+                return .tooManyRequests(retryAfter: s.retryAfterSeconds)
+            }
+            if s.serverErrorsRemaining > 0 {
+                s.serverErrorsRemaining -= 1
+                return .serverError(code: s.serverErrorCode)
+            }
+            return nil
+        }
+    }
+
+    /// Applies a JSON document such as
+    /// `{"latencyMilliseconds":50,"tooManyRequests":{"count":2,"retryAfterSeconds":1},
+    ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"]}`.
+    /// Fields left out are unchanged; `{"reset":true}` clears everything first.
+    func apply(_ json: JSONValue) throws(APIError) {
+        guard json.objectValue != nil else { throw .badRequest("the faults document must be a JSON object") }
+        if json["reset"]?.boolValue == true { reset() }
+        if let v = json["latencyMilliseconds"] {
+            guard let ms = v.intValue else { throw .badRequest("latencyMilliseconds must be an integer number of milliseconds") }
+            latencyMilliseconds = ms
+        }
+        if let t = json["tooManyRequests"] {
+            guard let count = t["count"]?.intValue else { throw .badRequest("tooManyRequests.count must be an integer") }
+            tooManyRequests(count: count, retryAfterSeconds: t["retryAfterSeconds"]?.intValue ?? 1)
+        }
+        if let e = json["serverError"] {
+            guard let count = e["count"]?.intValue else { throw .badRequest("serverError.count must be an integer") }
+            let code = e["code"]?.intValue ?? 503
+            guard code == 500 || code == 503 else { throw .badRequest("serverError.code must be 500 or 503, not \(code)") }
+            serverError(count: count, code: code)
+        }
+        if let d = json["dropWatchAfterEvents"] {
+            guard let k = d.intValue else { throw .badRequest("dropWatchAfterEvents must be an integer") }
+            dropWatchAfterEvents = k
+        }
+        if let d = json["denyUsers"] {
+            guard let list = d.arrayValue?.compactMap(\.stringValue) else { throw .badRequest("denyUsers must be a list of user names") }
+            users.setDenied(list)
+        }
+    }
+
+    var json: JSONValue {
+        let s = state.withLock { $0 }
+        return .object([
+            ("latencyMilliseconds", .int(s.latencyMilliseconds)),
+            ("tooManyRequests", .object([("count", .int(s.tooManyRequestsRemaining)), ("retryAfterSeconds", .int(s.retryAfterSeconds))])),
+            ("serverError", .object([("count", .int(s.serverErrorsRemaining)), ("code", .int(s.serverErrorCode))])),
+            ("dropWatchAfterEvents", .int(s.dropWatchAfterEvents)),
+            ("denyUsers", .strings(users.deniedUsers)),
+        ])
+    }
+}
+
+/// Counts API requests by verb and resource (`list pods`, `watch pods`, `get pods/log`,
+/// `create selfsubjectaccessreviews`, `get discovery`), for benchmarks' requests-per-pod.
+public final class LabRequestCounter: Sendable {
+    private let counts = LabMutex([String: Int]())
+
+    init() {}
+
+    func record(verb: String, resource: String) {
+        counts.withLock { $0["\(verb) \(resource)", default: 0] += 1 }
+    }
+
+    /// Requests seen so far, keyed `"<verb> <resource>"`.
+    public func snapshot() -> [String: Int] { counts.withLock { $0 } }
+
+    public func count(verb: String, resource: String) -> Int { counts.withLock { $0["\(verb) \(resource)"] ?? 0 } }
+
+    public var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+
+    public func reset() { counts.withLock { $0 = [:] } }
+
+    var json: JSONValue {
+        let s = snapshot()
+        return .object([
+            ("total", .int(s.values.reduce(0, +))),
+            ("requests", .object(s.keys.sorted().map { ($0, JSONValue.int(s[$0]!)) })),
+        ])
+    }
+}

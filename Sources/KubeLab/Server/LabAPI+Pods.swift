@@ -1,0 +1,263 @@
+import Foundation
+
+/// Pods: list, watch, get, create, delete, and the log/status/ephemeralcontainers subresources.
+extension LabAPI {
+    static func podFilter(_ request: LabRequest, namespace: String?) throws(APIError) -> PodFilter {
+        var filter = PodFilter(namespace: namespace)
+        if let text = request.query["labelSelector"], !text.isEmpty {
+            do { filter.labels = try LabelSelector.parse(text) } catch { throw .badRequest(error.message) }
+        }
+        if let text = request.query["fieldSelector"], !text.isEmpty {
+            do {
+                let fields = try FieldSelector.parse(text)
+                try fields.validate(supported: LabPod.supportedFieldLabels)
+                filter.fields = fields
+            } catch {
+                throw .badRequest(error.message)
+            }
+        }
+        return filter
+    }
+
+    static func intParameter(_ request: LabRequest, _ name: String) throws(APIError) -> Int? {
+        guard let text = request.query[name], !text.isEmpty else { return nil }
+        guard let value = Int(text) else {
+            throw .badRequest("invalid value \(goQuote(text)) for query parameter \(name): it must be an integer")
+        }
+        return value
+    }
+
+    func listOrWatchPods(_ request: LabRequest, namespace: String?, pretty: Bool) throws(APIError) -> LabResponse {
+        let filter = try LabAPI.podFilter(request, namespace: namespace)
+        let rvText = request.query["resourceVersion"] ?? ""
+        if request.flag("watch") {
+            var start = LabStore.WatchStart.now
+            if !rvText.isEmpty && rvText != "0" {
+                guard let rv = Int(rvText), rv > 0 else {
+                    throw .badRequest("resourceVersion: Invalid value: \(goQuote(rvText)): must be a valid resource version")
+                }
+                start = .after(rv)
+            }
+            let initialEnd = request.flag("sendInitialEvents")
+            if initialEnd { start = .now }
+            return .watch(
+                WatchPlan(
+                    filter: filter, start: start, timeoutSeconds: try LabAPI.intParameter(request, "timeoutSeconds"),
+                    allowBookmarks: request.flag("allowWatchBookmarks"), initialEventsEndBookmark: initialEnd))
+        }
+        let limit = try LabAPI.intParameter(request, "limit")
+        let continueToken = request.query["continue"].flatMap { $0.isEmpty ? nil : $0 }
+        if continueToken != nil, !rvText.isEmpty {
+            throw .badRequest("specifying resource version is not allowed when using continue")
+        }
+        let representation = try LabAPI.representation(request)
+        let result = try store.listPods(filter: filter, limit: limit, continueToken: continueToken)
+        var meta = JSONObjectBuilder()
+        meta.set("resourceVersion", String(result.resourceVersion))
+        meta.set("continue", result.continueToken)
+        meta.set("remainingItemCount", result.remainingItemCount)
+        if representation == .table {
+            return .json(
+                200, LabTables.podTable(result.items, metadata: meta.value, includeObject: request.query["includeObject"]), pretty: pretty)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(result.items.reduce(128) { $0 + $1.itemJSON.count + 1 })
+        out.append(contentsOf: Array("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":".utf8))
+        meta.value.encode(into: &out)
+        out.append(contentsOf: Array(",\"items\":[".utf8))
+        for (i, item) in result.items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: item.itemJSON)
+        }
+        out.append(contentsOf: Array("]}".utf8))
+        return .json(200, out, pretty: pretty)
+    }
+
+    func pods(_ request: LabRequest, namespace: String, name: String?, subresource: String?, pretty: Bool) throws(APIError) -> LabResponse {
+        guard let name else {
+            switch request.method {
+            case .GET: return try listOrWatchPods(request, namespace: namespace, pretty: pretty)
+            case .POST: return try createPod(request, namespace: namespace, pretty: pretty)
+            default: throw .methodNotAllowed
+            }
+        }
+        switch (subresource, request.method) {
+        case (nil, .GET), ("status", .GET), ("ephemeralcontainers", .GET):
+            guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
+            if subresource == nil, try LabAPI.representation(request) == .table {
+                return .json(
+                    200,
+                    LabTables.podTable(
+                        [stored], metadata: .object([("resourceVersion", .string(String(stored.pod.resourceVersion)))]),
+                        includeObject: request.query["includeObject"]), pretty: pretty)
+            }
+            return .json(200, stored.json, pretty: pretty)
+        case (nil, .DELETE):
+            guard let stored = store.deletePod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
+            return .json(200, stored.json, pretty: pretty)
+        case ("log", .GET):
+            return try podLog(request, namespace: namespace, name: name)
+        default:
+            throw .methodNotAllowed
+        }
+    }
+
+    private func podLog(_ request: LabRequest, namespace: String, name: String) throws(APIError) -> LabResponse {
+        guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
+        let pod = stored.pod
+        let container: String
+        if let c = request.query["container"], !c.isEmpty {
+            container = c
+        } else if pod.containers.count == 1 {
+            container = pod.containers[0].name
+        } else if let d = pod.annotations["kubectl.kubernetes.io/default-container"], pod.containers.contains(where: { $0.name == d }) {
+            container = d
+        } else {
+            throw .badRequest(
+                "a container name must be specified for pod \(name), choose one of: [\(pod.containers.map(\.name).joined(separator: " "))]")
+        }
+        guard let status = pod.containerStatuses.first(where: { $0.name == container }) else {
+            throw .badRequest("container \(container) is not valid for pod \(name)")
+        }
+        if case .waiting(let reason, _) = status.state {
+            throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(reason)")
+        }
+        // Lab pods are API objects only (their processes come with the next issue): their logs are empty.
+        return .body(status: 200, contentType: "text/plain", body: [], headers: [])
+    }
+
+    private func createPod(_ request: LabRequest, namespace: String, pretty: Bool) throws(APIError) -> LabResponse {
+        let body = try LabAPI.requireJSONBody(request)
+        if let kind = body["kind"]?.stringValue, kind != "Pod" {
+            throw .badRequest("the API version in the data (\(body["apiVersion"]?.stringValue ?? "")) does not match the expected API version (v1)")
+        }
+        var pod = try LabPod.fromManifest(body, namespace: namespace)
+        guard store.namespace(namespace) != nil else { throw .notFound(resource: "namespaces", name: namespace) }
+        if request.query["dryRun"] == "All" {
+            return .json(201, StoredPod(pod).json, pretty: pretty)
+        }
+        if pod.name.isEmpty, let prefix = pod.generateName {
+            repeat { pod.name = prefix + LabNames.randomSuffix() } while store.pod(namespace: namespace, name: pod.name) != nil
+        }
+        let created = try store.createPod(pod)
+        // Scheduler and kubelet act right after: a watch sees ADDED (Pending), then MODIFIED (Running).
+        let requestedNode = body["spec"]?["nodeName"]?.stringValue
+        store.updatePod(namespace: namespace, name: pod.name) { p in
+            scheduler.schedule(&p, nodeName: requestedNode, phase: .Running, now: Date())
+        }
+        return .json(201, created.json, pretty: pretty)
+    }
+}
+
+extension LabPod {
+    /// A pod from a client's manifest: the fields the lab models; the rest is dropped
+    /// (as a real server drops unknown fields), defaults are filled in.
+    static func fromManifest(_ body: JSONValue, namespace: String) throws(APIError) -> LabPod {
+        let meta = body["metadata"]
+        let name = meta?["name"]?.stringValue ?? ""
+        let generateName = meta?["generateName"]?.stringValue
+        if let ns = meta?["namespace"]?.stringValue, !ns.isEmpty, ns != namespace {
+            throw .badRequest("the namespace of the provided object does not match the namespace sent on the request")
+        }
+        if name.isEmpty && (generateName ?? "").isEmpty {
+            throw .invalid(kind: "Pod", name: "", field: "metadata.name", message: "Required value: name or generateName is required")
+        }
+        if !name.isEmpty && !LabValidation.isDNSSubdomain(name) {
+            throw .invalid(
+                kind: "Pod", name: name, field: "metadata.name",
+                message:
+                    "Invalid value: \(goQuote(name)): a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+            )
+        }
+        func stringMap(_ v: JSONValue?) -> [String: String] {
+            var out: [String: String] = [:]
+            for (k, v) in v?.objectValue ?? [] { if let s = v.stringValue { out[k] = s } }
+            return out
+        }
+        let labels = stringMap(meta?["labels"])
+        for (k, v) in labels {
+            if let e = LabelValidation.qualifiedNameErrors(k) {
+                throw .invalid(kind: "Pod", name: name, field: "metadata.labels", message: "Invalid value: \(goQuote(k)): \(e)")
+            }
+            if let e = LabelValidation.labelValueErrors(v) {
+                throw .invalid(kind: "Pod", name: name, field: "metadata.labels", message: "Invalid value: \(goQuote(v)): \(e)")
+            }
+        }
+        let containerList = body["spec"]?["containers"]?.arrayValue ?? []
+        if containerList.isEmpty {
+            throw .invalid(kind: "Pod", name: name, field: "spec.containers", message: "Required value")
+        }
+        var containers: [LabContainer] = []
+        for (i, c) in containerList.enumerated() {
+            let cname = c["name"]?.stringValue ?? ""
+            guard LabValidation.isDNSLabel(cname) else {
+                throw .invalid(kind: "Pod", name: name, field: "spec.containers[\(i)].name", message: "Invalid value: \(goQuote(cname)): a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character")
+            }
+            guard let image = c["image"]?.stringValue, !image.isEmpty else {
+                throw .invalid(kind: "Pod", name: name, field: "spec.containers[\(i)].image", message: "Required value")
+            }
+            let ports: [LabContainerPort] = (c["ports"]?.arrayValue ?? []).compactMap { p in
+                p["containerPort"]?.intValue.map { LabContainerPort(name: p["name"]?.stringValue, containerPort: $0, protocol: p["protocol"]?.stringValue) }
+            }
+            containers.append(
+                LabContainer(
+                    name: cname, image: image, command: c["command"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                    args: c["args"]?.arrayValue?.compactMap(\.stringValue) ?? [], ports: ports))
+        }
+        var pod = LabPod.make(
+            name: name, generateName: generateName, namespace: namespace, labels: labels, annotations: stringMap(meta?["annotations"]),
+            owners: [], containers: containers, now: Date())
+        if let rp = body["spec"]?["restartPolicy"]?.stringValue { pod.restartPolicy = rp }
+        if let sa = body["spec"]?["serviceAccountName"]?.stringValue, !sa.isEmpty { pod.serviceAccountName = sa }
+        pod.nodeSelector = stringMap(body["spec"]?["nodeSelector"])
+        pod.shareProcessNamespace = body["spec"]?["shareProcessNamespace"]?.boolValue
+        pod.osName = body["spec"]?["os"]?["name"]?.stringValue
+        return pod
+    }
+}
+
+/// Namespaces and nodes: read-only, cluster-scoped.
+extension LabAPI {
+    func listClusterObjects(_ request: LabRequest, resource: String, pretty: Bool) throws(APIError) -> LabResponse {
+        if request.flag("watch") { throw .methodNotAllowed }
+        var labels = LabelSelector.everything
+        var fields = FieldSelector.everything
+        if let text = request.query["labelSelector"], !text.isEmpty {
+            do { labels = try LabelSelector.parse(text) } catch { throw .badRequest(error.message) }
+        }
+        if let text = request.query["fieldSelector"], !text.isEmpty {
+            do {
+                fields = try FieldSelector.parse(text)
+                try fields.validate(supported: resource == "namespaces" ? ["metadata.name", "status.phase"] : ["metadata.name", "spec.unschedulable"])
+            } catch {
+                throw .badRequest(error.message)
+            }
+        }
+        let objects = (resource == "namespaces" ? store.namespaces() : store.nodes()).filter {
+            labels.matches($0.labels) && fields.matches { [fields = $0.fields] in fields[$0] }
+        }
+        let meta = JSONValue.object([("resourceVersion", .string(String(store.resourceVersion)))])
+        if try LabAPI.representation(request) == .table {
+            return .json(200, LabTables.clusterTable(resource, objects, metadata: meta, includeObject: request.query["includeObject"]), pretty: pretty)
+        }
+        var out = Array("{\"kind\":\"\(resource == "namespaces" ? "NamespaceList" : "NodeList")\",\"apiVersion\":\"v1\",\"metadata\":".utf8)
+        meta.encode(into: &out)
+        out.append(contentsOf: Array(",\"items\":[".utf8))
+        for (i, o) in objects.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: o.itemJSON)
+        }
+        out.append(contentsOf: Array("]}".utf8))
+        return .json(200, out, pretty: pretty)
+    }
+
+    func getClusterObject(_ request: LabRequest, resource: String, name: String, pretty: Bool) throws(APIError) -> LabResponse {
+        guard let object = resource == "namespaces" ? store.namespace(name) : store.node(name) else {
+            throw .notFound(resource: resource, name: name)
+        }
+        if try LabAPI.representation(request) == .table {
+            return .json(200, LabTables.clusterTable(resource, [object], metadata: .object([]), includeObject: request.query["includeObject"]), pretty: pretty)
+        }
+        return .json(200, object.json, pretty: pretty)
+    }
+}
