@@ -143,7 +143,7 @@ extension KubeClient {
             httpRequest.headers.add(name: "Content-Type", value: request.contentType ?? "application/json")
             httpRequest.body = .bytes(ByteBuffer(bytes: body))
         }
-        if let certificate = credential.clientCertificate {
+        if let certificate = credential.pluginCertificate {
             var tls = baseTLS
             tls.certificateChain = certificate.chain.map { .certificate($0) }
             tls.privateKey = .privateKey(certificate.key)

@@ -44,6 +44,10 @@ public final class KubeClient: Sendable {
         } else if !connection.caCertificates.isEmpty {
             tls.trustRoots = .certificates(connection.caCertificates)  // the kubeconfig CA is the only root
         }
+        if let certificate = connection.credentials.clientCertificate {
+            tls.certificateChain = certificate.chain.map { .certificate($0) }
+            tls.privateKey = .privateKey(certificate.key)
+        }
         self.baseTLS = tls
 
         var configuration = HTTPClient.Configuration(

@@ -61,16 +61,24 @@ public struct PodWatch: AsyncSequence, Sendable {
             do {
                 let response = try await client.open(request)
                 var splitter = LineSplitter()
+                var received = 0
                 for try await chunk in response.body {
                     for line in try splitter.append(chunk.readableBytesView) {
                         try handle(line, resourceVersion: &resourceVersion, path: request.pathAndQuery, yield: yield)
                         failures = 0
+                        received += 1
                     }
                 }
-                if let last = splitter.finish() {
-                    try handle(last, resourceVersion: &resourceVersion, path: request.pathAndQuery, yield: yield)
+                // A last line without its newline was cut off: drop it; the reconnect
+                // below asks again from the last complete event.
+                _ = splitter.finish()
+                // The server ended the response (its watch timeout): reconnect from where we are,
+                // pausing briefly if it ended without any event so a misbehaving server is not hammered.
+                if received == 0 {
+                    try await Task.sleep(for: client.backoff(attempt: 1, retryAfter: nil))
                 }
-                // The server ended the response (its watch timeout): reconnect from where we are.
+            } catch let terminal as EndOfWatch {
+                throw terminal.error
             } catch let error as KubeAPIError where error.isGone {
                 throw KubeAPIError.gone(resourceVersion: resourceVersion, message: goneMessage(error), path: request.pathAndQuery)
             } catch {
@@ -89,16 +97,22 @@ public struct PodWatch: AsyncSequence, Sendable {
             event = try WatchEvent.decode(line: line)
         } catch {
             let preview = String(decoding: line.prefix(200), as: UTF8.self)
-            throw KubeAPIError.invalidResponse(method: "GET", path: path, detail: "a watch event is not valid JSON (\(error)): \(preview)")
+            throw EndOfWatch(error: .invalidResponse(method: "GET", path: path, detail: "a watch event is not valid JSON (\(error)): \(preview)"))
         }
         if case .status(let status) = event.object {
+            // The server ends the watch after an ERROR event; reconnecting would only repeat it.
             if status.code == 410 {
-                throw KubeAPIError.gone(resourceVersion: resourceVersion, message: status.message ?? "Expired", path: path)
+                throw EndOfWatch(error: .gone(resourceVersion: resourceVersion, message: status.message ?? "Expired", path: path))
             }
-            throw KubeAPIError.status(status, method: "GET", path: path)
+            throw EndOfWatch(error: .status(status, method: "GET", path: path))
         }
         if let version = event.resourceVersion, !version.isEmpty { resourceVersion = version }
         yield(event)
+    }
+
+    /// An error that ends the watch without any attempt to reconnect.
+    private struct EndOfWatch: Error {
+        var error: KubeAPIError
     }
 
     private func goneMessage(_ error: KubeAPIError) -> String {

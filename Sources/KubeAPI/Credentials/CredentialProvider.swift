@@ -7,7 +7,8 @@ import Foundation
 actor CredentialProvider {
     struct Current: Sendable {
         var authorization: String?
-        var clientCertificate: ClientCertificate?
+        /// A certificate an exec plugin returned (the kubeconfig's own is in the client's TLS configuration).
+        var pluginCertificate: ClientCertificate?
         /// Changes whenever a new credential is obtained, so a 401 invalidates only the one that failed.
         var generation: Int
     }
@@ -36,25 +37,25 @@ actor CredentialProvider {
     func current() async throws -> Current {
         switch credentials.method {
         case .none:
-            return Current(authorization: nil, clientCertificate: credentials.clientCertificate, generation: generation)
+            return Current(authorization: nil, pluginCertificate: nil, generation: generation)
         case .bearerToken(let token):
-            return Current(authorization: "Bearer \(token)", clientCertificate: credentials.clientCertificate, generation: generation)
+            return Current(authorization: "Bearer \(token)", pluginCertificate: nil, generation: generation)
         case .basic(let username, let password):
             let encoded = Data("\(username):\(password)".utf8).base64EncodedString()
-            return Current(authorization: "Basic \(encoded)", clientCertificate: credentials.clientCertificate, generation: generation)
+            return Current(authorization: "Basic \(encoded)", pluginCertificate: nil, generation: generation)
         case .tokenFile(let path):
             if let cached = cachedToken, Date().timeIntervalSince(cached.readAt) < Self.tokenFileRefresh {
-                return Current(authorization: "Bearer \(cached.value)", clientCertificate: credentials.clientCertificate, generation: generation)
+                return Current(authorization: "Bearer \(cached.value)", pluginCertificate: nil, generation: generation)
             }
             let token = try readToken(path)
             cachedToken = (token, Date())
             generation += 1
-            return Current(authorization: "Bearer \(token)", clientCertificate: credentials.clientCertificate, generation: generation)
+            return Current(authorization: "Bearer \(token)", pluginCertificate: nil, generation: generation)
         case .exec(let config):
             let credential = try await execCredential(config)
             return Current(
                 authorization: credential.token.map { "Bearer \($0)" },
-                clientCertificate: credential.clientCertificate ?? credentials.clientCertificate,
+                pluginCertificate: credential.clientCertificate,
                 generation: generation)
         }
     }
