@@ -1,3 +1,539 @@
 #!/bin/sh
-# placeholder: the in-pod collection script (busybox sh)
+# evidence-collect: the in-pod collection script of kubectl-evidence.
+#
+# Runs as the command of an ephemeral container (`sh -c <this text>
+# evidence-collect [args]`) under busybox sh. It shares the target container's
+# pid namespace and the pod's net/ipc/uts namespaces, so /proc shows the pod's
+# processes and /proc/net the pod's sockets. It only reads; the one thing it
+# writes outside its private temp dir is the termination message.
+#
+# ARGUMENTS (each also settable by environment; arguments win)
+#   --cap BYTES             EVIDENCE_CAP        output cap, default 8388608 (8 MiB,
+#                                               well under the kubelet's 10 MiB log
+#                                               rotation); minimum 4096
+#   --sections LIST         EVIDENCE_SECTIONS   optional extras, comma separated:
+#                                               network (interfaces, routes, ARP),
+#                                               mounts, cgroups, deep (= mounts,cgroups),
+#                                               all; default none
+#   --termination-log PATH  EVIDENCE_TERMINATION_LOG  default /dev/termination-log;
+#                                               "-" writes none
+#   --tmpdir DIR            EVIDENCE_TMPDIR     where the private temp dir goes;
+#                                               default $TMPDIR, /tmp, /var/tmp, /dev/shm
+#   --batch N               processes gathered per step (default 32, at most 999);
+#                                               bounds the temporary files
+#
+# OUTPUT: one framed stream on stdout, version 1:
+#   #kubectl-evidence frame v1\n
+#   then records, each:  @<kind> <key> <length>\n <length raw bytes> \n
+#     kind   file   bytes of a file, as read        key: its path without the leading /
+#            link   target of a symlink             key: the link's path
+#            cmd    stdout of a command             key: cmd/<name>
+#            meta   a fact about the run            key: script/*, self/*, clock/*, proc/<pid>/fd
+#            error  what could not be read and why  key: what it concerns
+#            cut    the output cap was reached      key: the first record left out
+#            end    trailer, always last            key: trailer
+#     key    [A-Za-z0-9._:/-]+, at most 255 bytes, built by this script (pids are
+#            numbers, other names come from the kernel or from this script); never
+#            free text from the pod.
+#     length decimal byte count of the payload, exact.
+#   Processes are under proc/<pid>/, this script's own shell under proc/self/
+#   (its pid in meta self/pid; it leaves itself out of the process list).
+#   link payloads for exe, cwd, ns/* and fd/* are the link targets as readlink
+#   gives them; fd links are recorded for sockets only, with meta proc/<pid>/fd
+#   counting all fds ("fds=N sockets=K unreadable=U").
+#   error payloads are one line: "<operation> <path>: <reason>" (reason as the
+#   OS says it, e.g. "Permission denied", "No such file or directory").
+#   The trailer's payload is "records=<n> bytes=<m>": n records before it,
+#   m bytes before its header line; nothing follows it.
+#   When the next record would pass the cap, a cut record says what was left out,
+#   gathering stops, and clock/end and the trailer still follow.
+#
+# TERMINATION MESSAGE: "sha256:<64 hex> bytes:<n>" over exactly the bytes written
+# to stdout; on a fatal error "error: <message>" (also on stderr) and exit 2.
+#
+# EXIT STATUS: 0 when it wrote the stream (also when it cut it or could not read
+# some things: those are records); 2 when it could not work at all.
+#
+# RULES for editing: busybox sh and busybox awk only (no bash-isms, no awk
+# math library, no here-documents), and no line inside a quoted string may start
+# with '#': comment lines are stripped when the script is embedded into a
+# container's command (InPodScript in the Collector module). Every fork costs
+# 1-2 ms: per process there is one (cp); links come from one ls per step,
+# records are assembled by one awk per step and concatenated by one cat.
+
+LC_ALL=C
+LANG=C
+export LC_ALL LANG
+umask 077
+
+CAP=${EVIDENCE_CAP:-8388608}
+SECTIONS=${EVIDENCE_SECTIONS:-}
+TLOG=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
+TMPBASE=${EVIDENCE_TMPDIR:-}
+BATCH=32
+T=
+SELF=$$
+ARGS_GIVEN="$*"
+
+# Prefer busybox's own applets, whose output formats the parsing below relies on.
+BB=
+command -v busybox >/dev/null 2>&1 && BB=busybox
+
+# die MESSAGE: says why on stderr and in the termination message, exits 2.
+die() {
+	echo "evidence-collect: $1" >&2
+	if [ -n "$TLOG" ] && [ "$TLOG" != - ]; then
+		printf 'error: %s' "$1" > "$TLOG" 2>/dev/null
+	fi
+	cd / 2>/dev/null
+	[ -n "$T" ] && $BB rm -rf "$T"
+	T=
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cap|--sections|--termination-log|--tmpdir|--batch)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		_a=$1; _v=$2; shift 2; set -- "$_a=$_v" "$@" ;;
+	esac
+	case $1 in
+	--cap=*) CAP=${1#*=} ;;
+	--sections=*) SECTIONS=${1#*=} ;;
+	--termination-log=*) TLOG=${1#*=} ;;
+	--tmpdir=*) TMPBASE=${1#*=} ;;
+	--batch=*) BATCH=${1#*=} ;;
+	*) die "unknown argument '$1' (known: --cap --sections --termination-log --tmpdir --batch)" ;;
+	esac
+	shift
+done
+
+case $CAP in ''|*[!0-9]*) die "--cap must be a number of bytes, got '$CAP'" ;; esac
+{ [ ${#CAP} -le 12 ] && [ "$CAP" -ge 4096 ]; } || die "--cap must be between 4096 and 999999999999 bytes, got $CAP"
+case $BATCH in ''|*[!0-9]*|0) die "--batch must be a positive number, got '$BATCH'" ;; esac
+
+NETWORK= MOUNTS= CGROUPS=
+_ifs=$IFS
+IFS=,
+for _s in $SECTIONS; do
+	case $_s in
+	'') ;;
+	network) NETWORK=1 ;;
+	mounts) MOUNTS=1 ;;
+	cgroups) CGROUPS=1 ;;
+	deep) MOUNTS=1; CGROUPS=1 ;;
+	all) NETWORK=1; MOUNTS=1; CGROUPS=1 ;;
+	*) IFS=$_ifs; die "unknown section '$_s' in --sections (known: network, mounts, cgroups, deep, all)" ;;
+	esac
+done
+IFS=$_ifs
+
+case $BATCH in ????*) die "--batch must be at most 999, got $BATCH" ;; esac
+
+NEEDED="awk cat cp date grep ls mkdir mktemp readlink rm sha256sum uname wc xargs"
+
+for _d in "$TMPBASE" "${TMPDIR:-}" /tmp /var/tmp /dev/shm; do
+	[ -n "$_d" ] && [ -d "$_d" ] || continue
+	T=$($BB mktemp -d "$_d/evidence.XXXXXX" 2>/dev/null) && break
+	T=
+done
+[ -n "$T" ] || die "no writable temporary directory (tried ${TMPBASE:+$TMPBASE }${TMPDIR:+$TMPDIR }/tmp /var/tmp /dev/shm); pass --tmpdir"
+case $T in *[!A-Za-z0-9._/-]*) _t=$T; T=; die "temporary directory name '$_t' has unusual characters; pass --tmpdir" ;; esac
+trap 'cd /; [ -n "$T" ] && $BB rm -rf "$T"' EXIT
+trap 'die "stopped by a signal before it finished"' INT TERM HUP
+cd "$T" || die "cannot enter temporary directory $T"
+
+# Every applet the script runs must exist: say which one is missing up front.
+if [ -n "$BB" ]; then
+	$BB --list > applets 2>/dev/null
+	_have=' '
+	while read -r _a; do _have="$_have$_a "; done < applets
+	for _a in $NEEDED; do
+		case $_have in *" $_a "*) ;; *) die "the image's busybox has no '$_a' applet, which collection needs" ;; esac
+	done
+else
+	for _a in $NEEDED; do
+		command -v $_a >/dev/null 2>&1 || die "the image has no '$_a' command, which collection needs"
+	done
+fi
+
+CG_FILES="cgroup.controllers cgroup.procs memory.max memory.current memory.events pids.max pids.current cpu.max cpu.stat"
+NET_FILES="tcp tcp6 udp udp6 unix raw raw6"
+[ -n "$NETWORK" ] && NET_FILES="$NET_FILES dev route ipv6_route arp"
+# Room kept under the cap for the cut record, clock/end and the trailer.
+RESERVE=1024
+total=0
+count=0
+CUT=0
+SEEN=-
+
+# Working files are made once and overwritten by each step (creating files is
+# the slow part on some disks): b/h (head), b/n (net), b/s1..b/s<batch> (one
+# slot per process of a step). Slot files are emptied before each cp, and a
+# copy counts only when cp names no error for its source.
+_i=0
+_d="b b/h b/n"
+while [ $_i -lt "$BATCH" ]; do _i=$((_i + 1)); _d="$_d b/s$_i"; done
+$BB mkdir $_d || die "cannot create directories in $T"
+eval "slot_$SELF=h"
+
+_hdr='#kubectl-evidence frame v1'
+printf '%s\n' "$_hdr" > out || die "cannot write into temporary directory $T"
+total=$((${#_hdr} + 1))
+
+# ---- assembling records ---------------------------------------------------
+# A step gathers into b/ (one ls -ln for all links, one cp per process, a few
+# commands), writes b/plan, measures every file in b/ with one wc, then this awk
+# program turns the plan into records: it writes headers and text payloads into
+# chunk files b/c<k> and prints the list of chunks and payload files, in order,
+# for one cat. awk never touches payload bytes, so NULs are safe.
+# Plan lines:
+#   T KIND KEY TEXT...       a record whose payload is TEXT (printable ASCII)
+#   R KIND KEY FILE WHY...   FILE's bytes, or an error record saying WHY
+#   F KEY FILE SRC ERRFILE   FILE copied from SRC, or an error with cp's reason
+#   P PID SLOT               a process: its files (in b/SLOT), links, fd count, errors
+#   S                        ls messages that name no process
+AWK_ASSEMBLE='
+function fits(n, key,   p, h) {
+	if (cut) return 0
+	if (total + n <= limit) return 1
+	cut = 1
+	p = "output cap of " capv " bytes reached at " total " bytes: left out " key " (" n " bytes with its header) and everything after it"
+	h = "@cut " key " " length(p)
+	printf "%s\n%s\n", h, p > chunk
+	total += length(h) + length(p) + 2; count++
+	return 0
+}
+function text(kind, key, t,   h) {
+	if (t ~ /[^ -~]/) t = "(text with non-printable characters left out)"
+	h = "@" kind " " key " " length(t)
+	if (!fits(length(h) + length(t) + 2, key)) return 0
+	printf "%s\n%s\n", h, t > chunk
+	total += length(h) + length(t) + 2; count++
+	return 1
+}
+function raw(kind, key, path, why,   n, h) {
+	if (!(path in size)) return text("error", key, why)
+	n = size[path]
+	h = "@" kind " " key " " n
+	if (!fits(length(h) + n + 2, key)) return 0
+	printf "%s\n", h > chunk
+	close(chunk)
+	print chunk; print path
+	chunk = "b/c" (++k)
+	printf "\n" > chunk
+	total += length(h) + n + 2; count++
+	return 1
+}
+function reason(ef, a, b,   l, r) {
+	r = ""
+	if (!(ef in size) || size[ef] == 0) return r
+	while ((getline l < ef) > 0) {
+		if (index(l, q a q) || index(l, " " a ": ") || index(l, q b q)) { r = l; sub(/.*: /, "", r); break }
+	}
+	close(ef)
+	return r
+}
+function copied(key, path, src, ef,   m) {
+	m = reason(ef, src, path)
+	if ((path in size) && m == "") return raw("file", key, path, "")
+	if (m == "") m = "not copied, no reason given"
+	return text("error", key, "read " src ": " m)
+}
+function stray(ef, key,   l) {
+	if (!(ef in size) || size[ef] == 0) return 1
+	while ((getline l < ef) > 0) if (index(l, q) == 0 && !text("error", key, "copy: " l)) { close(ef); return 0 }
+	close(ef)
+	return 1
+}
+function note(p, line) { nrec[p]++; rec[p, nrec[p]] = line }
+function keyof(p) { return p == self ? "proc/self" : "proc/" p }
+function fdsum(   k) {
+	if (ap == "") return
+	note(ap, "E " keyof(ap) "/fd readlink of " an " fd links in /proc/" ap "/fd: " ar ": fds" al)
+	ap = ""
+}
+function proc(p, slot,   kp, d, i, n, f, r, m, src) {
+	kp = keyof(p); d = "b/" slot
+	n = split(p == self ? "status cgroup" : "stat status cmdline comm cgroup", f, " ")
+	for (i = 1; i <= n; i++) if (!copied(kp "/" f[i], d "/" f[i], "/proc/" p "/" f[i], d "/cp.err")) return 0
+	m = (p == self) || !(p in mnt) || !(mnt[p] in seenset)
+	if (p != self && (p in mnt)) seenset[mnt[p]] = 1
+	if (mounts && m && !copied(kp "/mountinfo", d "/mountinfo", "/proc/" p "/mountinfo", d "/cp.err")) return 0
+	if (cgroups && m) {
+		n = split(cgfiles, f, " ")
+		for (i = 1; i <= n; i++) {
+			src = (p == self) ? "/sys/fs/cgroup/" f[i] : "/proc/" p "/root/sys/fs/cgroup/" f[i]
+			if (!copied(substr(src, 2), d "/" f[i], src, d "/cp.err")) return 0
+		}
+	}
+	if (!stray(d "/cp.err", kp)) return 0
+	for (i = 1; i <= nrec[p]; i++) {
+		r = rec[p, i]
+		split(r, f, " ")
+		m = r; sub(/^[^ ]+ [^ ]+ /, "", m)
+		if (f[1] == "L") { if (!text("link", f[2], m)) return 0 }
+		else if (f[1] == "X") {
+			src = "/proc/" p "/" m
+			if (reason(d "/" m ".err", src, "") != "" || !((d "/" m ".raw") in size)) {
+				r = reason(d "/" m ".err", src, ""); if (r == "") r = "failed, no reason given"
+				if (!text("error", f[2], "readlink " src ": " r)) return 0
+			} else if (!raw("link", f[2], d "/" m ".raw", "")) return 0
+		}
+	}
+	if ((p in nfd) && !(p in fdbad) && !text("meta", kp "/fd", "fds=" nfd[p] " sockets=" (nsock[p] + 0) " unreadable=" (nbad[p] + 0))) return 0
+	for (i = 1; i <= nrec[p]; i++) {
+		r = rec[p, i]
+		if (substr(r, 1, 2) != "E ") continue
+		r = substr(r, 3); m = r; sub(/^[^ ]+ /, "", m); sub(/ .*/, "", r)
+		if (!text("error", r, m)) return 0
+	}
+	if ((p in gone) && !text("error", kp, "read /proc/" p ": the process exited while it was being read")) return 0
+	return 1
+}
+BEGIN {
+	chunk = "b/c" k
+	printf "" > chunk
+	n = split(seen, f, " ")
+	for (i = 1; i <= n; i++) seenset[f[i]] = 1
+	while ((getline l < "b/sizes") > 0) if (split(l, f, " ") == 2) size[f[2]] = f[1] + 0
+	close("b/sizes")
+	while ((getline l < "b/gone") > 0) gone[l] = 1
+	close("b/gone")
+	cur = ""
+	while ((getline l < "b/ls.out") > 0) {
+		if (l ~ /^\/proc\/.*:$/) {
+			cur = substr(l, 1, length(l) - 1)
+			if (cur ~ /^\/proc\/[0-9]+\/fd$/) { p = substr(cur, 7); sub(/\/.*/, "", p); nfd[p] = 0 }
+			continue
+		}
+		if (substr(l, 1, 1) != "l") continue
+		i = index(l, " -> ")
+		if (i) { left = substr(l, 1, i - 1); t = substr(l, i + 4) } else { left = l; t = "" }
+		nm = left; sub(/.* /, "", nm)
+		path = (cur != "") ? cur "/" nm : nm
+		if (path !~ /^\/proc\/[0-9]+\/[a-z0-9_\/]+$/) continue
+		r = substr(path, 7); p = r; sub(/\/.*/, "", p); s = substr(r, length(p) + 2)
+		if (s ~ /^fd\//) {
+			nfd[p]++
+			if (t !~ /^socket:\[[0-9]+\]$/) continue
+			nsock[p]++
+			note(p, "L " keyof(p) "/" s " " t)
+			continue
+		}
+		if (t == "") continue
+		if (s == "exe" || s == "cwd") { if (t ~ /[?]|[^ -~]/) { note(p, "X " keyof(p) "/" s " " s); continue } }
+		else if (t !~ /^[a-z_]+:\[[0-9]+\]$/) { note(p, "E " keyof(p) "/" s " readlink " path ": unexpected target"); continue }
+		note(p, "L " keyof(p) "/" s " " t)
+		if (s == "ns/mnt") mnt[p] = t
+	}
+	close("b/ls.out")
+	ap = ""
+	while ((getline l < "b/ls.err") > 0) {
+		o = ""
+		if (l ~ /^ls: \/proc\/.*: cannot read link: /) {
+			path = substr(l, 5); sub(/: cannot read link: .*/, "", path)
+			y = l; sub(/.*: cannot read link: /, "", y); o = "readlink"
+		} else if (substr(l, 1, 16) == "ls: can" q "t open " q) {
+			path = substr(l, 17); sub(q ".*", "", path)
+			y = l; sub(".*" q ": ", "", y); o = "list"
+		} else if (l ~ /^ls: \/proc\/[^:]*: /) {
+			path = substr(l, 5); sub(/: .*/, "", path)
+			y = substr(l, length(path) + 7); o = "read"
+		}
+		if (o == "" || path !~ /^\/proc\/[0-9]+\/[a-z0-9_\/]+$/) { lserr[++nls] = l; continue }
+		r = substr(path, 7); p = r; sub(/\/.*/, "", p); s = substr(r, length(p) + 2)
+		if (o == "readlink" && s ~ /^fd\//) {
+			nbad[p]++
+			if (ap == p && ar == y) { al = al " " substr(s, 4); an++ }
+			else { fdsum(); ap = p; ar = y; al = " " substr(s, 4); an = 1 }
+			continue
+		}
+		fdsum()
+		if (s == "fd") fdbad[p] = 1
+		note(p, "E " keyof(p) "/" s " " o " " path ": " y)
+	}
+	fdsum()
+	close("b/ls.err")
+}
+cut { next }
+$1 == "T" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ ?/, "", t); text($2, $3, t); next }
+$1 == "R" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ ?/, "", t); raw($2, $3, $4, t); next }
+$1 == "F" { copied($2, $3, $4, $5); next }
+$1 == "P" { proc($2, $3); next }
+$1 == "S" { for (i = 1; i <= nls; i++) if (!text("error", "script/ls", l = lserr[i])) break; next }
+END {
+	close(chunk)
+	print chunk
+	s = ""
+	for (m in seenset) s = s " " m
+	printf "%.0f %.0f %d%s\n", total, count, cut, s > "b/state"
+}'
+
+# step GATHER PLAN ARGS...: one step; appends its records to the output.
+step() {
+	[ "$CUT" = 0 ] || return 0
+	_sp_g=$1
+	_sp_p=$2
+	shift 2
+	: > b/ls.out
+	: > b/ls.err
+	: > b/gone
+	$_sp_g "$@"
+	$_sp_p "$@" > b/plan
+	$BB wc -c b/*/* > b/sizes 2> /dev/null
+	$BB awk -v q="'" -v total="$total" -v count="$count" -v limit="$((CAP - RESERVE))" \
+		-v capv="$CAP" -v cut=0 -v k=0 -v self="$SELF" -v seen="$SEEN" \
+		-v mounts="${MOUNTS:-0}" -v cgroups="${CGROUPS:-0}" -v cgfiles="$CG_FILES" \
+		"$AWK_ASSEMBLE" b/plan > b/catlist || die "assembling records failed (awk)"
+	read -r total count CUT SEEN < b/state || die "assembling records left no state (awk)"
+	[ -n "$SEEN" ] || SEEN=-
+	$BB xargs $BB cat < b/catlist >> out || die "cannot append to the output file in $T"
+}
+
+# links PATHS...: one ls -ln for the links of a step, and readlink for exe and
+# cwd targets that ls shows with '?' (busybox ls prints non-printable bytes so,
+# which keeps every entry on one line).
+links() {
+	$BB ls -ln "$@" > b/ls.out 2> b/ls.err
+	$BB grep -E '^l.* /proc/[0-9]+/(exe|cwd) -> .*[?]' b/ls.out > b/rawlinks
+	[ -s b/rawlinks ] || return 0
+	while IFS= read -r _l; do
+		_l=${_l%% -> *}
+		_l=${_l##* /proc/}
+		_p=${_l%%/*}
+		_n=${_l#*/}
+		case $_p/$_n in *[!0-9]*/*|*/*[!a-z]*) continue ;; esac
+		eval "_s=\${slot_$_p:-}"
+		[ -n "$_s" ] || continue
+		$BB readlink -n -v "/proc/$_p/$_n" > "b/$_s/$_n.raw" 2> "b/$_s/$_n.err"
+	done < b/rawlinks
+}
+
+# ---- step: the run, the clock, the host, the script's own shell ---------------
+
+head_gather() {
+	printf '%s' "$ARGS_GIVEN" > b/h/args
+	$BB date -u '+%s %Y-%m-%dT%H:%M:%SZ' > b/h/clock 2> b/h/clock.err
+	BTIME=
+	while read -r _a _b; do
+		[ "$_a" = btime ] && { BTIME=$_b; break; }
+	done < /proc/stat
+	$BB cp /proc/uptime /proc/sys/kernel/hostname b/h/ 2> b/h/cp.err
+	$BB uname -a > b/h/uname 2> b/h/uname.err
+	_f="/proc/$SELF/status /proc/$SELF/cgroup"
+	[ -n "$MOUNTS" ] && _f="$_f /proc/$SELF/mountinfo"
+	if [ -n "$CGROUPS" ]; then
+		for _c in $CG_FILES; do _f="$_f /sys/fs/cgroup/$_c"; done
+	fi
+	$BB cp $_f b/h/ 2> b/h/cp.err
+	links /proc/$SELF/exe /proc/$SELF/ns
+}
+
+head_plan() {
+	echo "T meta script/version evidence-collect 1"
+	echo "T meta script/cap $CAP"
+	echo "T meta script/sections network=${NETWORK:-0} mounts=${MOUNTS:-0} cgroups=${CGROUPS:-0}"
+	echo "R meta script/args b/h/args"
+	echo "T meta self/pid $SELF"
+	echo "R meta clock/start b/h/clock run date -u: no output"
+	if [ -n "$BTIME" ]; then echo "T meta clock/btime $BTIME"
+	else echo "T error clock/btime read /proc/stat: no btime line"; fi
+	echo "F proc/uptime b/h/uptime /proc/uptime b/h/cp.err"
+	echo "F proc/sys/kernel/hostname b/h/hostname /proc/sys/kernel/hostname b/h/cp.err"
+	echo "R cmd cmd/uname-a b/h/uname run uname -a: no output"
+	echo "P $SELF h"
+}
+
+# ---- step: a batch of processes ---------------------------------------------
+
+procs_gather() {
+	_a=
+	_i=0
+	for _p; do
+		_i=$((_i + 1))
+		eval "slot_$_p=s$_i"
+		_a="$_a /proc/$_p/exe /proc/$_p/cwd /proc/$_p/fd /proc/$_p/ns"
+	done
+	links $_a
+	_i=0
+	for _p; do
+		_i=$((_i + 1))
+		_f="/proc/$_p/stat /proc/$_p/status /proc/$_p/cmdline /proc/$_p/comm /proc/$_p/cgroup"
+		[ -n "$MOUNTS" ] && _f="$_f /proc/$_p/mountinfo"
+		if [ -n "$CGROUPS" ]; then
+			for _c in $CG_FILES; do _f="$_f /proc/$_p/root/sys/fs/cgroup/$_c"; done
+		fi
+		for _c in $_f; do : > "b/s$_i/${_c##*/}"; done
+		$BB cp $_f b/s$_i/ 2> b/s$_i/cp.err
+		_r=$?
+		[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+		[ -d /proc/$_p ] || echo "$_p" >> b/gone
+	done
+}
+
+procs_plan() {
+	_i=0
+	for _p; do _i=$((_i + 1)); echo "P $_p s$_i"; done
+	echo S
+}
+
+# ---- step: sockets and, with the network section, interfaces and routes ------
+
+net_gather() {
+	_f=
+	for _n in $NET_FILES; do _f="$_f /proc/net/$_n"; done
+	$BB cp $_f b/n/ 2> b/n/cp.err
+	if [ -n "$NETWORK" ] && command -v ip >/dev/null 2>&1; then
+		ip addr > b/n/ip-addr 2> b/n/ip-addr.err
+	fi
+}
+
+net_plan() {
+	for _n in $NET_FILES; do echo "F proc/net/$_n b/n/$_n /proc/net/$_n b/n/cp.err"; done
+	[ -n "$NETWORK" ] && echo "R cmd cmd/ip-addr b/n/ip-addr run ip addr: the image has no ip command"
+	return 0
+}
+
+# ---- the run -----------------------------------------------------------------
+
+step head_gather head_plan
+
+# The pid list is read in this shell while no child runs: the script's own
+# children are never in it.
+set --
+for _d in /proc/[0-9]*; do
+	[ "$CUT" = 0 ] || break
+	_p=${_d#/proc/}
+	case $_p in *[!0-9]*) continue ;; esac
+	[ "$_p" = "$SELF" ] && continue
+	set -- "$@" "$_p"
+	if [ $# -ge "$BATCH" ]; then
+		step procs_gather procs_plan "$@"
+		set --
+	fi
+done
+[ $# -gt 0 ] && step procs_gather procs_plan "$@"
+
+step net_gather net_plan
+
+# Closing records, in the room RESERVE kept.
+_c=$($BB date -u '+%s %Y-%m-%dT%H:%M:%SZ' 2>/dev/null)
+_c="${_c:-unknown}
+"
+_h="@meta clock/end ${#_c}"
+printf '%s\n%s\n' "$_h" "$_c" >> out || die "cannot append to the output file in $T"
+total=$((total + ${#_h} + ${#_c} + 2))
+count=$((count + 1))
+_p="records=$count bytes=$total"
+printf '@end trailer %s\n%s\n' "${#_p}" "$_p" >> out || die "cannot append to the output file in $T"
+
+_sum=$($BB sha256sum out) || die "cannot compute the SHA-256 of the output"
+_sum=${_sum%% *}
+_n=$($BB wc -c < out)
+_n=$((_n + 0))
+if [ -n "$TLOG" ] && [ "$TLOG" != - ]; then
+	printf 'sha256:%s bytes:%s' "$_sum" "$_n" > "$TLOG" || echo "evidence-collect: could not write the termination message to $TLOG" >&2
+fi
+$BB cat out || { echo "evidence-collect: writing the output to stdout failed" >&2; exit 2; }
 exit 0
