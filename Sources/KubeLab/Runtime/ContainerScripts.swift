@@ -1,0 +1,63 @@
+/// The busybox sh scripts that set up a sandbox and a container. They run as root on the host
+/// file system, inside the namespaces unshare/nsenter gave them, and end in `exec`: the script's
+/// process becomes the sandbox or the container's first process. Parameters come in `KL_*`
+/// environment variables (paths built by the runtime); the container's final command line is
+/// `"$@"`, which starts with `env -i`, so none of them reaches the container.
+enum ContainerScripts {
+    /// The pause process: holds the pod's net, ipc and uts namespaces (and, with
+    /// shareProcessNamespace, is pid 1 of the pod's pid namespace and reaps orphans there).
+    static let sandbox = #"""
+        set -e
+        for f in $KL_CGROUP_PROCS; do echo 0 > "$f"; done
+        "$KL_BUSYBOX" hostname "$KL_HOSTNAME"
+        "$KL_BUSYBOX" ip link set lo up
+        read -r pid rest < /proc/self/stat
+        exec 3>&1 >/dev/null 2>&1
+        echo "kubelab-ready $pid" >&3
+        exec 3>&-
+        if [ "$KL_PID_NAMESPACE" = 1 ]; then
+            while :; do "$KL_BUSYBOX" sleep 2147483647 & wait $! || :; done
+        fi
+        exec "$KL_BUSYBOX" sleep 2147483647
+        """#
+
+    /// A container: joins its cgroups, builds its root in its own mount namespace (the image
+    /// root read-only, /proc of its pid namespace, a small /dev, /dev/termination-log, tmpfs /tmp,
+    /// the pod's /etc/hostname, /etc/hosts, /etc/resolv.conf), opens setpriv for the final step,
+    /// sends stdout and stderr to the log, reports its host pid and execs into "$@".
+    static let container = #"""
+        set -e
+        for f in $KL_CGROUP_PROCS; do echo 0 > "$f"; done
+        R="$KL_ROOTFS"
+        mount --bind "$KL_IMAGE_ROOTFS" "$R"
+        mount -o remount,bind,ro,nosuid,nodev "$R"
+        mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
+        mount -t tmpfs -o nosuid,mode=755,size=65536k tmpfs "$R/dev"
+        for d in null zero full random urandom tty; do
+            : > "$R/dev/$d"
+            mount --bind "/dev/$d" "$R/dev/$d"
+        done
+        ln -s /proc/self/fd "$R/dev/fd"
+        ln -s /proc/self/fd/0 "$R/dev/stdin"
+        ln -s /proc/self/fd/1 "$R/dev/stdout"
+        ln -s /proc/self/fd/2 "$R/dev/stderr"
+        mkdir "$R/dev/shm"
+        mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm "$R/dev/shm"
+        : > "$R/dev/termination-log"
+        mount --bind "$KL_TERMINATION_LOG" "$R/dev/termination-log"
+        mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$R/tmp"
+        mount --bind "$KL_ETC_HOSTNAME" "$R/etc/hostname"
+        mount --bind "$KL_ETC_HOSTS" "$R/etc/hosts"
+        mount --bind "$KL_ETC_RESOLV" "$R/etc/resolv.conf"
+        read -r pid rest < /proc/self/stat
+        exec 7<"$KL_SETPRIV" 8<"$KL_LOADER" 9<"$KL_LIBRARIES"
+        exec 3>&1 >>"$KL_LOG" 2>&1 </dev/null
+        echo "kubelab-ready $pid" >&3
+        exec 3>&-
+        exec "$@"
+        """#
+
+    /// The last hop inside the container's root, run by setpriv with the container's
+    /// credentials: closes the descriptors that carried setpriv in, then becomes the command.
+    static let closeAndExec = #"exec 7<&- 8<&- 9<&-; exec "$@""#
+}
