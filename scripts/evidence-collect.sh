@@ -11,10 +11,18 @@
 #   --cap BYTES             EVIDENCE_CAP        output cap, default 8388608 (8 MiB,
 #                                               well under the kubelet's 10 MiB log
 #                                               rotation); minimum 4096
-#   --sections LIST         EVIDENCE_SECTIONS   optional extras, comma separated:
-#                                               network (interfaces, routes, ARP),
-#                                               mounts, cgroups, deep (= mounts,cgroups),
-#                                               all; default none
+#   --sections LIST         EVIDENCE_SECTIONS   what to gather, comma separated:
+#                                               processes (stat, status, cmdline,
+#                                               comm, cgroup, exe, cwd), fds (socket
+#                                               links), namespaces (ns links), sockets
+#                                               (/proc/net tables), network (interfaces,
+#                                               routes, ARP), mounts (mountinfo, one per
+#                                               mount namespace), cgroups (cgroupfs
+#                                               files, likewise); "deep" = mounts,cgroups,
+#                                               "all" = everything; default
+#                                               processes,fds,namespaces,sockets.
+#                                               The run, clock, host and the script's
+#                                               own shell are always recorded.
 #   --termination-log PATH  EVIDENCE_TERMINATION_LOG  default /dev/termination-log;
 #                                               "-" writes none
 #   --tmpdir DIR            EVIDENCE_TMPDIR     where the private temp dir goes;
@@ -67,7 +75,7 @@ export LC_ALL LANG
 umask 077
 
 CAP=${EVIDENCE_CAP:-8388608}
-SECTIONS=${EVIDENCE_SECTIONS:-}
+SECTIONS=${EVIDENCE_SECTIONS:-processes,fds,namespaces,sockets}
 TLOG=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
 TMPBASE=${EVIDENCE_TMPDIR:-}
 BATCH=32
@@ -112,18 +120,22 @@ case $CAP in ''|*[!0-9]*) die "--cap must be a number of bytes, got '$CAP'" ;; e
 { [ ${#CAP} -le 12 ] && [ "$CAP" -ge 4096 ]; } || die "--cap must be between 4096 and 999999999999 bytes, got $CAP"
 case $BATCH in ''|*[!0-9]*|0) die "--batch must be a positive number, got '$BATCH'" ;; esac
 
-NETWORK= MOUNTS= CGROUPS=
+PROCS= FDS= NSLINKS= SOCKETS= NETWORK= MOUNTS= CGROUPS=
 _ifs=$IFS
 IFS=,
 for _s in $SECTIONS; do
 	case $_s in
 	'') ;;
+	processes) PROCS=1 ;;
+	fds) FDS=1 ;;
+	namespaces) NSLINKS=1 ;;
+	sockets) SOCKETS=1 ;;
 	network) NETWORK=1 ;;
 	mounts) MOUNTS=1 ;;
 	cgroups) CGROUPS=1 ;;
 	deep) MOUNTS=1; CGROUPS=1 ;;
-	all) NETWORK=1; MOUNTS=1; CGROUPS=1 ;;
-	*) IFS=$_ifs; die "unknown section '$_s' in --sections (known: network, mounts, cgroups, deep, all)" ;;
+	all) PROCS=1; FDS=1; NSLINKS=1; SOCKETS=1; NETWORK=1; MOUNTS=1; CGROUPS=1 ;;
+	*) IFS=$_ifs; die "unknown section '$_s' in --sections (known: processes, fds, namespaces, sockets, network, mounts, cgroups, deep, all)" ;;
 	esac
 done
 IFS=$_ifs
@@ -158,7 +170,8 @@ else
 fi
 
 CG_FILES="cgroup.controllers cgroup.procs memory.max memory.current memory.events pids.max pids.current cpu.max cpu.stat"
-NET_FILES="tcp tcp6 udp udp6 unix raw raw6"
+NET_FILES=
+[ -n "$SOCKETS" ] && NET_FILES="tcp tcp6 udp udp6 unix raw raw6"
 [ -n "$NETWORK" ] && NET_FILES="$NET_FILES dev route ipv6_route arp"
 # Room kept under the cap for the cut record, clock/end and the trailer.
 RESERVE=1024
@@ -433,7 +446,7 @@ head_gather() {
 head_plan() {
 	echo "T meta script/version evidence-collect 1"
 	echo "T meta script/cap $CAP"
-	echo "T meta script/sections network=${NETWORK:-0} mounts=${MOUNTS:-0} cgroups=${CGROUPS:-0}"
+	echo "T meta script/sections processes=${PROCS:-0} fds=${FDS:-0} namespaces=${NSLINKS:-0} sockets=${SOCKETS:-0} network=${NETWORK:-0} mounts=${MOUNTS:-0} cgroups=${CGROUPS:-0}"
 	echo "R meta script/args b/h/args"
 	echo "T meta self/pid $SELF"
 	echo "R meta clock/start b/h/clock run date -u: no output"
@@ -453,7 +466,9 @@ procs_gather() {
 	for _p; do
 		_i=$((_i + 1))
 		eval "slot_$_p=s$_i"
-		_a="$_a /proc/$_p/exe /proc/$_p/cwd /proc/$_p/fd /proc/$_p/ns"
+		_a="$_a /proc/$_p/exe /proc/$_p/cwd"
+		[ -n "$FDS" ] && _a="$_a /proc/$_p/fd"
+		[ -n "$NSLINKS" ] && _a="$_a /proc/$_p/ns"
 	done
 	links $_a
 	_i=0
@@ -483,7 +498,7 @@ procs_plan() {
 net_gather() {
 	_f=
 	for _n in $NET_FILES; do _f="$_f /proc/net/$_n"; done
-	$BB cp $_f b/n/ 2> b/n/cp.err
+	[ -n "$_f" ] && $BB cp $_f b/n/ 2> b/n/cp.err
 	if [ -n "$NETWORK" ] && command -v ip >/dev/null 2>&1; then
 		ip addr > b/n/ip-addr 2> b/n/ip-addr.err
 	fi
@@ -503,7 +518,7 @@ step head_gather head_plan
 # children are never in it.
 set --
 for _d in /proc/[0-9]*; do
-	[ "$CUT" = 0 ] || break
+	[ -n "$PROCS" ] && [ "$CUT" = 0 ] || break
 	_p=${_d#/proc/}
 	case $_p in *[!0-9]*) continue ;; esac
 	[ "$_p" = "$SELF" ] && continue
@@ -515,7 +530,7 @@ for _d in /proc/[0-9]*; do
 done
 [ $# -gt 0 ] && step procs_gather procs_plan "$@"
 
-step net_gather net_plan
+[ -n "$NET_FILES" ] && step net_gather net_plan
 
 # Closing records, in the room RESERVE kept.
 _c=$($BB date -u '+%s %Y-%m-%dT%H:%M:%SZ' 2>/dev/null)
