@@ -87,15 +87,19 @@ extension KubeAPIError: LocalizedError, CustomStringConvertible {
         case .timedOut(let method, let path, let server, let after, let phase):
             return "\(method) \(path) on \(server) timed out after \(Self.seconds(after)) while \(phase)."
         case .connectionLost(let method, let path, let server, let detail):
-            return "The connection to \(server) was lost during \(method) \(path): \(detail)."
+            return Self.sentence("The connection to \(server) was lost during \(method) \(path): \(detail)")
         case .transport(let method, let path, let server, let detail):
-            return "\(method) \(path) on \(server) failed before the server answered: \(detail)."
+            return Self.sentence("\(method) \(path) on \(server) failed before the server answered: \(detail)")
         case .invalidResponse(let method, let path, let detail):
-            return "The API server's reply to \(method) \(path) could not be understood: \(detail)."
+            return Self.sentence("The API server's reply to \(method) \(path) could not be understood: \(detail)")
         }
     }
 
     public var errorDescription: String? { description }
+
+    private static func sentence(_ text: String) -> String {
+        text.hasSuffix(".") ? text : text + "."
+    }
 
     private static func seconds(_ value: TimeInterval) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)

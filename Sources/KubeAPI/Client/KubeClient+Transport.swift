@@ -240,6 +240,14 @@ extension KubeClient {
         if let error = error as? NIOSSLError, case .uncleanShutdown = error {
             return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the TLS connection ended without a proper close")
         }
+        if error is NIOSSLError {
+            // Not our check of the server: the server refused the handshake (often: it wants a client certificate).
+            let hint = connection.credentials.clientCertificate == nil
+                ? " The server may require a client certificate; this user has none (client-certificate / client-key in the kubeconfig)."
+                : " The server may not accept this user's client certificate."
+            return KubeAPIError.transport(
+                method: method, path: path, server: server, detail: "the TLS handshake failed (\(error)).\(hint)")
+        }
         return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
     }
 
@@ -254,9 +262,6 @@ extension KubeClient {
                 return "the certificate was not issued by a trusted CA (\(text))"
             }
             return "certificate verify failed (\(text))"
-        }
-        if error is NIOSSLError, text.contains("handshakeFailed") {
-            return "the TLS handshake failed (\(text))"
         }
         return nil
     }

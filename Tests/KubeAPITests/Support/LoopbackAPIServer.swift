@@ -1,0 +1,199 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A real HTTP(S) server on 127.0.0.1 whose answers each test scripts.
+///
+/// Stand-in for the KubeLab server (being written at the same time) for the
+/// behaviour only a server can show the client: 429 with Retry-After, dropped
+/// connections in the middle of a watch, slow replies, TLS with a given CA,
+/// required client certificates. It speaks HTTP/1.1 over real sockets; the
+/// client under test is not mocked in any way.
+final class LoopbackAPIServer: Sendable {
+    struct Request: Sendable {
+        var method: String
+        var uri: String
+        var headers: [(String, String)]
+        var body: [UInt8]
+
+        var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+
+        /// Query parameters, percent-decoded.
+        var query: [String: String] {
+            guard let components = URLComponents(string: "http://x" + uri) else { return [:] }
+            var result: [String: String] = [:]
+            for item in components.queryItems ?? [] { result[item.name] = item.value ?? "" }
+            return result
+        }
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    struct Chunk: Sendable {
+        var delay: TimeInterval
+        var bytes: [UInt8]
+    }
+
+    enum Action: Sendable {
+        /// A complete reply with Content-Length.
+        case reply(status: Int, headers: [(String, String)], body: [UInt8])
+        /// A chunked reply written piece by piece; then the response ends properly,
+        /// the connection is dropped without the terminating chunk, or it stays open.
+        case stream(status: Int, chunks: [Chunk], ending: StreamEnding)
+        /// Close the connection without answering.
+        case close
+        /// Never answer.
+        case hang
+
+        static func json(_ status: Int, _ body: [UInt8], headers: [(String, String)] = []) -> Action {
+            .reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+        }
+
+        static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Action {
+            json(status, Array(text.utf8), headers: headers)
+        }
+    }
+
+    enum StreamEnding: Sendable {
+        case finish, drop, hold
+    }
+
+    typealias Responder = @Sendable (Request) -> Action
+
+    private let channel: any Channel
+    private let log: RequestLog
+    let port: Int
+    let scheme: String
+
+    var url: String { "\(scheme)://127.0.0.1:\(port)" }
+    var requests: [Request] { log.all }
+
+    private init(channel: any Channel, log: RequestLog, port: Int, scheme: String) {
+        self.channel = channel
+        self.log = log
+        self.port = port
+        self.scheme = scheme
+    }
+
+    /// Starts a server; with `tls` it serves HTTPS (and, if the configuration says so, requires client certificates).
+    static func start(tls: TLSConfiguration? = nil, responder: @escaping Responder) async throws -> LoopbackAPIServer {
+        let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
+        let log = RequestLog()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ScriptedHandler(responder: responder, log: log))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return LoopbackAPIServer(channel: channel, log: log, port: channel.localAddress?.port ?? 0, scheme: tls == nil ? "http" : "https")
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+
+    /// Server-side TLS with a certificate from `TestPKI`; `clientCA` makes client certificates mandatory.
+    static func tls(certificate: String, key: String, clientCA: String? = nil) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        if let clientCA {
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+        }
+        return configuration
+    }
+}
+
+/// The requests a server received, in order; a lock guards it because NIO
+/// event-loop threads append while the test thread reads.
+final class RequestLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [LoopbackAPIServer.Request] = []
+
+    func append(_ request: LoopbackAPIServer.Request) {
+        lock.withLock { requests.append(request) }
+    }
+
+    var all: [LoopbackAPIServer.Request] {
+        lock.withLock { requests }
+    }
+}
+
+/// Collects one request, asks the responder what to do, does it.
+private final class ScriptedHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let responder: LoopbackAPIServer.Responder
+    private let log: RequestLog
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    init(responder: @escaping LoopbackAPIServer.Responder, log: RequestLog) {
+        self.responder = responder
+        self.log = log
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = []
+        case .body(let buffer):
+            body.append(contentsOf: buffer.readableBytesView)
+        case .end:
+            guard let head else { return }
+            let request = LoopbackAPIServer.Request(
+                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            log.append(request)
+            perform(responder(request), context: context)
+        }
+    }
+
+    private func perform(_ action: LoopbackAPIServer.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .reply(let status, let headers, let body):
+            var responseHeaders = HTTPHeaders(headers)
+            responseHeaders.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: responseHeaders))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case .stream(let status, let chunks, let ending):
+            let headers = HTTPHeaders([("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")])
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            var delay: TimeInterval = 0
+            for chunk in chunks {
+                delay += chunk.delay
+                context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                    let context = bound.value
+                    context.writeAndFlush(handler.value.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk.bytes)))), promise: nil)
+                }
+            }
+            context.eventLoop.scheduleTask(in: .nanoseconds(Int64((delay + 0.05) * 1e9))) {
+                let context = bound.value
+                switch ending {
+                case .drop: context.close(promise: nil)
+                case .finish: context.writeAndFlush(handler.value.wrapOutboundOut(.end(nil)), promise: nil)
+                case .hold: break
+                }
+            }
+        case .close:
+            context.close(promise: nil)
+        case .hang:
+            break
+        }
+    }
+}

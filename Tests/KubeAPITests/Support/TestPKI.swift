@@ -1,0 +1,86 @@
+import Foundation
+
+/// Certificates made at test time with /usr/bin/openssl: a CA, an unrelated
+/// CA (for the wrong-CA test), server certificates (one for 127.0.0.1, one
+/// only for the name kubernetes.test) and client certificates with RSA
+/// (PKCS#8 and PKCS#1) and EC keys, and one issued by an intermediate CA.
+struct TestPKI: Sendable {
+    let directory: String
+    var caCert: String { directory + "/ca.crt" }
+    var otherCACert: String { directory + "/other-ca.crt" }
+    var serverCert: String { directory + "/server.crt" }
+    var serverKey: String { directory + "/server.key" }
+    var sniServerCert: String { directory + "/sni-server.crt" }
+    var sniServerKey: String { directory + "/sni-server.key" }
+    var clientRSACert: String { directory + "/client-rsa.crt" }
+    var clientRSAKey: String { directory + "/client-rsa.key" }
+    var clientRSAPKCS1Key: String { directory + "/client-rsa-pkcs1.key" }
+    var clientECCert: String { directory + "/client-ec.crt" }
+    var clientECKey: String { directory + "/client-ec.key" }
+    /// Leaf followed by the intermediate that issued it.
+    var clientChainCert: String { directory + "/client-chain.crt" }
+    var clientChainKey: String { directory + "/client-chain.key" }
+
+    func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+
+    private static let cached: Result<TestPKI, any Error> = Result { try generate() }
+
+    static func shared() throws -> TestPKI { try cached.get() }
+
+    private static func generate() throws -> TestPKI {
+        let directory = try TemporaryDirectory().path
+        func run(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.standardOutput = FileHandle.nullDevice
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw PKIError(message: "openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
+            }
+        }
+        func write(_ name: String, _ text: String) throws {
+            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        try write("ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
+        try write("server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+        try write("sni.ext", "subjectAltName=DNS:kubernetes.test\nextendedKeyUsage=serverAuth\n")
+        try write("client.ext", "extendedKeyUsage=clientAuth\n")
+
+        func selfSignedCA(_ name: String, _ cn: String) throws {
+            try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).crt",
+                     "-days", "2", "-subj", "/CN=\(cn)", "-addext", "basicConstraints=critical,CA:TRUE",
+                     "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        }
+        func issue(_ name: String, cn: String, issuer: String, ext: String, key: [String] = ["-newkey", "rsa:2048", "-nodes", "-keyout"]) throws {
+            try run(["req", "-new"] + key + ["\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(cn)"])
+            try run(["x509", "-req", "-in", "\(name).csr", "-CA", "\(issuer).crt", "-CAkey", "\(issuer).key",
+                     "-CAcreateserial", "-out", "\(name).crt", "-days", "2", "-extfile", ext])
+        }
+        try selfSignedCA("ca", "kubeapi-test-ca")
+        try selfSignedCA("other-ca", "some-other-ca")
+        try issue("server", cn: "kube-apiserver", issuer: "ca", ext: "server.ext")
+        try issue("sni-server", cn: "kubernetes.test", issuer: "ca", ext: "sni.ext")
+        try issue("client-rsa", cn: "admin", issuer: "ca", ext: "client.ext")
+        try run(["rsa", "-in", "client-rsa.key", "-traditional", "-out", "client-rsa-pkcs1.key"])
+        try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "client-ec.key"])
+        try issue("client-ec", cn: "ec-user", issuer: "ca", ext: "client.ext", key: ["-key"])
+        try issue("intermediate", cn: "kubeapi-test-intermediate", issuer: "ca", ext: "ca.ext")
+        try issue("client-leaf", cn: "chained-user", issuer: "intermediate", ext: "client.ext")
+        let leaf = try String(contentsOfFile: directory + "/client-leaf.crt", encoding: .utf8)
+        let intermediate = try String(contentsOfFile: directory + "/intermediate.crt", encoding: .utf8)
+        try write("client-chain.crt", leaf + intermediate)
+        try FileManager.default.copyItem(atPath: directory + "/client-leaf.key", toPath: directory + "/client-chain.key")
+        return TestPKI(directory: directory)
+    }
+
+    struct PKIError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import Testing
+@testable import KubeAPI
+
+/// The watch resumes from the last resourceVersion after drops, never
+/// repeating or missing an event, and surfaces 410 Gone.
+@Suite("Watching pods")
+struct WatchTests {
+    /// The four recorded MODIFIED events of pod C (rv 2056, 2059, 2063, 2066).
+    static func recordedLines() throws -> [[UInt8]] {
+        try Fixtures.bytes("watch/stream.jsonl").split(separator: UInt8(ascii: "\n")).map { Array($0) + [UInt8(ascii: "\n")] }
+    }
+
+    static func resourceVersion(of line: [UInt8]) -> Int {
+        (try? WatchEvent.decode(line: Array(line.dropLast())).resourceVersion).flatMap { Int($0) } ?? 0
+    }
+
+    /// A watch endpoint that, like the API server, sends only events newer than the
+    /// requested resourceVersion; `plan` says how each successive connection behaves.
+    final class WatchEndpoint: @unchecked Sendable {
+        typealias Plan = (_ newer: [[UInt8]]) -> LoopbackAPIServer.Action
+        private let lock = NSLock()
+        private var connections = 0
+        private let lines: [[UInt8]]
+        private let plans: [Plan]
+        private let list: [UInt8]?
+
+        init(lines: [[UInt8]], list: [UInt8]? = nil, plans: [Plan]) {
+            self.lines = lines
+            self.list = list
+            self.plans = plans
+        }
+
+        func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
+            guard request.query["watch"] == "1" else {
+                return .json(200, list ?? [])
+            }
+            let from = Int(request.query["resourceVersion"] ?? "") ?? 0
+            let newer = lines.filter { WatchTests.resourceVersion(of: $0) > from }
+            let index = lock.withLock { () -> Int in
+                connections += 1
+                return connections - 1
+            }
+            guard index < plans.count else { return .stream(status: 200, chunks: [], ending: .hold) }
+            return plans[index](newer)
+        }
+    }
+
+    /// Collects `count` events from `sequence` in a task, then cancels it.
+    static func collect<S: AsyncSequence & Sendable>(_ count: Int, from sequence: S, timeout: TimeInterval = 10) async throws -> [S.Element]
+    where S.Element: Sendable {
+        try await withThrowingTaskGroup(of: [S.Element]?.self) { group in
+            group.addTask {
+                var collected: [S.Element] = []
+                for try await element in sequence {
+                    collected.append(element)
+                    if collected.count == count { break }
+                }
+                return collected
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw CollectTimeout(count: count) }
+            return first
+        }
+    }
+
+    struct CollectTimeout: Error, CustomStringConvertible {
+        var count: Int
+        var description: String { "fewer than \(count) elements arrived in time" }
+    }
+
+    @Test("a dropped connection (mid-line) and a server-ended response resume from the last resourceVersion: no event repeated or missed")
+    func resumesAfterDrops() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = try Self.recordedLines()
+        let endpoint = WatchEndpoint(lines: lines, plans: [
+            // 1st connection: the first event in two chunks, half of the second, then the connection drops.
+            { newer in
+                let first = newer[0], second = newer[1]
+                return .stream(status: 200, chunks: [
+                    .init(delay: 0, bytes: Array(first.prefix(100))), .init(delay: 0.02, bytes: Array(first.dropFirst(100))),
+                    .init(delay: 0.02, bytes: Array(second.prefix(second.count / 2))),
+                ], ending: .drop)
+            },
+            // 2nd connection: two events in one chunk, then the server ends the response (its watch timeout).
+            { newer in .stream(status: 200, chunks: [.init(delay: 0, bytes: Array(newer.prefix(2).joined()))], ending: .finish) },
+            // 3rd connection: the rest, one byte at a time for the first few bytes, and the connection stays open.
+            { newer in
+                let rest = Array(newer.joined())
+                return .stream(status: 200, chunks: rest.prefix(5).map { .init(delay: 0.005, bytes: [$0]) } + [.init(delay: 0.01, bytes: Array(rest.dropFirst(5)))], ending: .hold)
+            },
+        ])
+        try await withServer(endpoint.respond) { server in
+            let events = try await withClient(server, in: dir) { client in
+                try await Self.collect(4, from: client.watchPods(namespace: "fixtures", labelSelector: "app=checkout", resourceVersion: "2055"))
+            }
+            #expect(events.map(\.resourceVersion) == ["2056", "2059", "2063", "2066"])
+            #expect(events.allSatisfy { $0.type == .modified && $0.pod?.metadata.name == "checkout-78b65f974c-hvn9z" })
+            // Each event's pod keeps the recorded object bytes.
+            for (event, line) in zip(events, lines) {
+                let object = String(decoding: line, as: UTF8.self)
+                #expect(object.contains(String(decoding: event.pod?.rawJSON ?? [], as: UTF8.self)))
+            }
+            let watches = server.requests.filter { $0.query["watch"] == "1" }
+            #expect(watches.prefix(3).map { $0.query["resourceVersion"] } == ["2055", "2056", "2063"])
+            #expect(watches.allSatisfy { $0.query["allowWatchBookmarks"] == "true" && $0.query["labelSelector"] == "app=checkout" })
+        }
+    }
+
+    @Test("a BOOKMARK moves the resourceVersion the watch resumes from")
+    func bookmarkAdvancesResourceVersion() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bookmark = try Fixtures.bytes("watch/stream-timeoutseconds15.jsonl")
+        let endpoint = WatchEndpoint(lines: [], plans: [
+            { _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: bookmark)], ending: .finish) },
+        ])
+        try await withServer(endpoint.respond) { server in
+            try await withClient(server, in: dir) { client in
+                let events = try await Self.collect(1, from: client.watchPods(namespace: "fixtures", labelSelector: nil, resourceVersion: "2116"))
+                #expect(events.first?.type == .bookmark)
+                #expect(events.first?.resourceVersion == "2132")
+                // The sequence is cancelled now; its reconnect, if it happened first, asked from 2132.
+            }
+            let versions = server.requests.map { $0.query["resourceVersion"] }
+            #expect(versions.first == "2116")
+            if versions.count > 1 { #expect(versions[1] == "2132") }
+        }
+    }
+
+    @Test("the reconnect after a BOOKMARK asks from the bookmark's resourceVersion")
+    func reconnectAfterBookmark() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bookmark = try Fixtures.bytes("watch/stream-timeoutseconds15.jsonl")
+        let lines = try Self.recordedLines()
+        let endpoint = WatchEndpoint(lines: lines, plans: [
+            { _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: bookmark)], ending: .finish) },
+            { _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: lines[0])], ending: .hold) },
+        ])
+        try await withServer(endpoint.respond) { server in
+            let events = try await withClient(server, in: dir) { client in
+                try await Self.collect(2, from: client.watchPods(namespace: "fixtures", labelSelector: nil, resourceVersion: "2116"))
+            }
+            #expect(events.map(\.type) == [.bookmark, .modified])
+            #expect(server.requests.prefix(2).map { $0.query["resourceVersion"] } == ["2116", "2132"])
+        }
+    }
+
+    @Test("HTTP 200 with an ERROR 410 event (as the real server answers a too-old resourceVersion) throws .gone")
+    func goneAsErrorEvent() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let error410 = try Fixtures.bytes("errors/watch-rv1-200-stream-error-410.jsonl")
+        let endpoint = WatchEndpoint(lines: [], plans: [{ _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: error410)], ending: .finish) }])
+        try await withServer(endpoint.respond) { server in
+            let error = await #expect(throws: KubeAPIError.self) {
+                try await withClient(server, in: dir) { client in
+                    _ = try await Self.collect(1, from: client.watchPods(namespace: "fixtures", labelSelector: "app=checkout", resourceVersion: "1"))
+                }
+            }
+            guard case .gone(let version, let message, _) = error else {
+                Issue.record("expected .gone, got \(String(describing: error))")
+                return
+            }
+            #expect(version == "1")
+            #expect(message == "too old resource version: 1 (1544)")
+            #expect(server.requests.count == 1, "a 410 must not be retried as a reconnect")
+        }
+    }
+
+    @Test("an HTTP 410 reply to the watch request throws .gone")
+    func goneAsHTTPStatus() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let status = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 5 (900)","reason":"Expired","code":410}"#
+        try await withServer({ _ in .json(410, status) }) { server in
+            let error = await #expect(throws: KubeAPIError.self) {
+                try await withClient(server, in: dir) { client in
+                    _ = try await Self.collect(1, from: client.watchPods(namespace: nil, labelSelector: nil, resourceVersion: "5"))
+                }
+            }
+            #expect(error?.isGone == true)
+            #expect(error?.description.contains("too old resource version: 5 (900)") == true)
+            #expect(server.requests.first?.path == "/api/v1/pods")
+        }
+    }
+
+    @Test("another ERROR event (500) ends the watch with the server's Status, without reconnecting")
+    func otherErrorEvent() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let error500 = try Fixtures.bytes("errors/watch-sendinitialevents-200-stream-error-500.jsonl")
+        let endpoint = WatchEndpoint(lines: [], plans: [{ _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: error500)], ending: .finish) }])
+        try await withServer(endpoint.respond) { server in
+            let error = await #expect(throws: KubeAPIError.self) {
+                try await withClient(server, in: dir) { client in
+                    _ = try await Self.collect(1, from: client.watchPods(namespace: "fixtures", labelSelector: nil, resourceVersion: "0"))
+                }
+            }
+            #expect(error?.statusCode == 500)
+            #expect(error?.description.contains("RequestWatchProgress") == true)
+            #expect(server.requests.count == 1)
+        }
+    }
+
+    @Test("watchPodsRelisting lists, watches, and after a 410 lists again and continues")
+    func relistsAfterGone() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let list = try Fixtures.bytes("pods/podlist.json")
+        let error410 = try Fixtures.bytes("errors/watch-rv1-200-stream-error-410.jsonl")
+        let lines = try Self.recordedLines()
+        let endpoint = WatchEndpoint(lines: lines, list: list, plans: [
+            { _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: error410)], ending: .finish) },
+            { newer in .stream(status: 200, chunks: [.init(delay: 0, bytes: newer[0])], ending: .hold) },
+        ])
+        try await withServer(endpoint.respond) { server in
+            let updates = try await withClient(server, in: dir) { client in
+                try await Self.collect(3, from: client.watchPodsRelisting(namespace: "fixtures", labelSelector: "app=checkout"))
+            }
+            guard updates.count == 3, case .relisted(let first) = updates[0], case .relisted(let second) = updates[1],
+                case .event(let event) = updates[2]
+            else {
+                Issue.record("expected relisted, relisted, event; got \(updates)")
+                return
+            }
+            #expect(first.items.count == 3)
+            #expect(second.metadata.resourceVersion == "2055")
+            #expect(event.resourceVersion == "2056")
+            let kinds = server.requests.map { $0.query["watch"] == "1" ? "watch" : "list" }
+            #expect(kinds.prefix(4) == ["list", "watch", "list", "watch"])
+            #expect(server.requests[1].query["resourceVersion"] == "2055")
+        }
+    }
+
+    @Test("newline-delimited events are split correctly whatever the chunking")
+    func lineSplitter() throws {
+        let text = Array("{\"a\":1}\n{\"b\":\n2}\n\n{\"c\":3}".utf8)
+        for size in 1...text.count {
+            var splitter = LineSplitter()
+            var lines: [[UInt8]] = []
+            var index = 0
+            while index < text.count {
+                lines += try splitter.append(text[index..<min(index + size, text.count)])
+                index += size
+            }
+            if let last = splitter.finish() { lines.append(last) }
+            #expect(lines.map { String(decoding: $0, as: UTF8.self) } == ["{\"a\":1}", "{\"b\":", "2}", "{\"c\":3}"])
+        }
+    }
+}
