@@ -7,7 +7,7 @@ extension LabServer {
     /// until SIGINT or SIGTERM, then stop cleanly. `configure` runs before the ready
     /// line (e.g. to switch faults on from command-line flags).
     public static func runUntilSignalled(
-        topology: LabTopology, kubeconfigPath: String? = nil, stateDirectory: String? = nil, host: String = "127.0.0.1", port: Int = 0,
+        topology: LabTopology, stateDirectory: String? = nil, kubeconfigPath: String? = nil, host: String = "127.0.0.1", port: Int = 0,
         configure: (@Sendable (LabServer) throws -> Void)? = nil
     ) async throws {
         let directory = stateDirectory ?? (NSTemporaryDirectory() + "kubelab-\(getpid())")

@@ -3,8 +3,18 @@ import Foundation
 /// SelfSubjectAccessReview (kubectl auth can-i) and SelfSubjectReview (kubectl auth whoami),
 /// answered 201 like auth/ssar-*.json and auth/selfsubjectreview-response.json.
 extension LabAPI {
+    /// The request body as JSON; kubectl sends reviews as protobuf.
+    private static func reviewBody(_ request: LabRequest, accessReview: Bool) throws(APIError) -> JSONValue {
+        guard mediaType(request) == "application/vnd.kubernetes.protobuf" else { return try requireJSONBody(request) }
+        do {
+            return accessReview ? try KubeProtobuf.selfSubjectAccessReviewJSON(request.body) : .object([])
+        } catch {
+            throw .badRequest("the protobuf request body cannot be read: \(error)")
+        }
+    }
+
     func selfSubjectAccessReview(_ request: LabRequest, identity: LabIdentity, pretty: Bool) throws(APIError) -> LabResponse {
-        let body = try LabAPI.requireJSONBody(request)
+        let body = try LabAPI.reviewBody(request, accessReview: true)
         guard let spec = body["spec"] else {
             throw .invalid(
                 kind: "SelfSubjectAccessReview", name: "", field: "spec.resourceAttributes",
@@ -48,7 +58,7 @@ extension LabAPI {
     }
 
     func selfSubjectReview(_ request: LabRequest, identity: LabIdentity, pretty: Bool) throws(APIError) -> LabResponse {
-        _ = try LabAPI.requireJSONBody(request)
+        _ = try LabAPI.reviewBody(request, accessReview: false)
         var info = JSONObjectBuilder()
         info.set("username", identity.username)
         info.set("uid", identity.uid)

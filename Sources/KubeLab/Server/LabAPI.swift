@@ -172,10 +172,14 @@ struct LabAPI: Sendable {
         }
     }
 
-    /// 415 unless the body is JSON (the lab does not decode YAML or protobuf).
+    /// The body's media type, lower-cased, without parameters.
+    static func mediaType(_ request: LabRequest) -> String {
+        request.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
+    /// 415 unless the body is JSON (the lab does not decode YAML, nor protobuf but for the reviews).
     static func requireJSONBody(_ request: LabRequest) throws(APIError) -> JSONValue {
-        let type = request.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard type == "application/json" else { throw .unsupportedMediaType }
+        guard mediaType(request) == "application/json" else { throw .unsupportedMediaType }
         do {
             return try JSONValue.parse(request.body)
         } catch {

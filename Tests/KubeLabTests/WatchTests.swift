@@ -1,0 +1,126 @@
+import Foundation
+import KubeLab
+import Testing
+
+/// Watch semantics: replay from a resourceVersion, 410 as an ERROR event, bookmarks
+/// before the deadline, the initial ADDED events, and the dropped-connection fault.
+@Suite("watch")
+struct WatchTests {
+    func rv(_ event: [String: Any]) -> Int {
+        Int((((event["object"] as? [String: Any])?["metadata"] as? [String: Any])?["resourceVersion"] as? String) ?? "") ?? -1
+    }
+
+    func name(_ event: [String: Any]) -> String {
+        (((event["object"] as? [String: Any])?["metadata"] as? [String: Any])?["name"] as? String) ?? ""
+    }
+
+    @Test("a watch from a resourceVersion replays what came after it, then follows")
+    func replayAndFollow() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let start = lab.server.resourceVersion
+        let checkout = lab.server.pods(namespace: "shop").filter { $0.labels["app"] == "checkout" }
+        lab.server.setPodPhase(namespace: "shop", name: checkout[0].name, phase: .Failed)
+        lab.server.deletePod(namespace: "shop", name: checkout[1].name)
+        // An unrelated change the selector filters out.
+        lab.server.setPodPhase(namespace: "shop", name: "db-0", phase: .Failed)
+
+        let curl = Curl(lab: lab)
+        async let streamed = curl.request("/api/v1/namespaces/shop/pods?watch=1&labelSelector=" + q("app=checkout") + "&resourceVersion=\(start)&timeoutSeconds=2")
+        try await Task.sleep(for: .milliseconds(700))
+        let created = try lab.server.createPod(
+            namespace: "shop", manifest: #"{"metadata":{"name":"late","labels":{"app":"checkout"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"#)
+        let r = try await streamed
+        #expect(r.status == 200)
+        #expect(r.headers["transfer-encoding"] == "chunked")
+        let events = try watchEvents(r.body)
+        #expect(events.map { $0["type"] as? String ?? "" } == ["MODIFIED", "DELETED", "ADDED", "MODIFIED"])
+        #expect(events.map(name) == [checkout[0].name, checkout[1].name, "late", "late"])
+        let rvs = events.map(rv)
+        #expect(rvs == rvs.sorted() && Set(rvs).count == rvs.count && rvs.allSatisfy { $0 > start })
+        #expect(rvs.last == lab.server.resourceVersion)
+        #expect(created.name == "late")
+        // Every event is one compact line with kind and apiVersion.
+        #expect(r.text.split(separator: "\n").allSatisfy { $0.hasPrefix(#"{"type":""#) && $0.contains(#""object":{"kind":"Pod","apiVersion":"v1","#) })
+    }
+
+    @Test("a watch without resourceVersion starts with ADDED for each matching pod")
+    func initialAdded() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let r = try await Curl(lab: lab).request("/api/v1/pods?watch=true&labelSelector=" + q("app in (db,ledger)") + "&timeoutSeconds=1")
+        let events = try watchEvents(r.body)
+        let want = lab.server.pods().filter { ["db", "ledger"].contains($0.labels["app"] ?? "") }.map(\.name)
+        #expect(events.map { $0["type"] as? String } == Array(repeating: "ADDED", count: want.count))
+        #expect(events.map(name) == want)
+    }
+
+    @Test("a resourceVersion older than the history: HTTP 200 and one ERROR event with 410 Expired")
+    func tooOld() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods?watch=1&resourceVersion=1")
+        #expect(r.status == 200)
+        let events = try watchEvents(r.body)
+        #expect(events.count == 1)
+        let recorded = try watchEvents(try Data(contentsOf: URL(fileURLWithPath: LabFixture.fixtures + "/errors/watch-rv1-200-stream-error-410.jsonl")))[0]
+        #expect(events[0]["type"] as? String == recorded["type"] as? String)
+        let object = try #require(events[0]["object"] as? [String: Any])
+        let want = try #require(recorded["object"] as? [String: Any])
+        for key in ["kind", "apiVersion", "status", "reason"] { #expect(object[key] as? String == want[key] as? String) }
+        #expect(object["code"] as? Int == 410)
+        #expect((object["message"] as? String)?.hasPrefix("too old resource version: 1 (") == true)
+        // The line is byte-compatible with the recorded one but for the numbers.
+        #expect(r.text.replacingOccurrences(of: #"\(\d+\)"#, with: "(N)", options: .regularExpression)
+            == (try String(contentsOfFile: LabFixture.fixtures + "/errors/watch-rv1-200-stream-error-410.jsonl", encoding: .utf8))
+                .replacingOccurrences(of: "(1544)", with: "(N)"))
+    }
+
+    @Test("allowWatchBookmarks with timeoutSeconds: a BOOKMARK shortly before the deadline, then the end")
+    func bookmark() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let started = Date()
+        let rv = lab.server.resourceVersion
+        let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods?watch=1&allowWatchBookmarks=true&resourceVersion=\(rv)&timeoutSeconds=3")
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed > 2.5 && elapsed < 6, "the server ends the watch at its deadline (took \(elapsed) s)")
+        let lines = r.text.split(separator: "\n").map(String.init)
+        #expect(lines == [#"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"\#(lab.server.resourceVersion)"},"spec":{"containers":null},"status":{}}}"#])
+    }
+
+    @Test("the drop fault cuts a watch after K events; resuming from the last resourceVersion loses nothing")
+    func dropAndResume() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let start = lab.server.resourceVersion
+        let names = lab.server.pods().map { ($0.namespace, $0.name) }
+        for (ns, name) in names { lab.server.setPodPhase(namespace: ns, name: name, phase: .Failed) }
+        lab.server.faults.dropWatchAfterEvents = 3
+        var from = start
+        var received: [Int] = []
+        for _ in 0..<10 where received.count < names.count {
+            let r = try await Curl(lab: lab).request("/api/v1/pods?watch=1&resourceVersion=\(from)&timeoutSeconds=2")
+            let events = try watchEvents(r.body)
+            #expect(events.count <= 3)
+            received += events.map(rv)
+            if let last = events.last { from = rv(last) }
+        }
+        #expect(received == Array((start + 1)...(start + names.count)))
+    }
+
+    @Test("sendInitialEvents ends the initial ADDED events with the initial-events-end bookmark")
+    func initialEventsEnd() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1")
+        let events = try watchEvents(r.body)
+        let pods = lab.server.pods(namespace: "shop")
+        #expect(events.count >= pods.count + 1)
+        #expect(events.prefix(pods.count).allSatisfy { $0["type"] as? String == "ADDED" })
+        let marker = events[pods.count]
+        #expect(marker["type"] as? String == "BOOKMARK")
+        let annotations = ((marker["object"] as? [String: Any])?["metadata"] as? [String: Any])?["annotations"] as? [String: String]
+        #expect(annotations == ["k8s.io/initial-events-end": "true"])
+    }
+}
