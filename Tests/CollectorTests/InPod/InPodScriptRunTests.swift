@@ -1,0 +1,195 @@
+@testable import Collector
+import Foundation
+import Testing
+
+/// The real in-pod script, as embedded, run by busybox sh inside namespaces
+/// these tests create, against processes they start.
+@Suite("in-pod script in real namespaces", .enabled(if: NamespaceSandbox.available, "needs root, util-linux (unshare, nsenter, setpriv) and /bin/busybox"))
+struct InPodScriptRunTests {
+    /// A pod-like sandbox: busybox httpd listening on 8080 and an nc client
+    /// holding a connection to it.
+    static let webSetup = """
+        busybox httpd -f -p 8080 -h . &
+        i=0; while ! grep -q ':1F90 00000000000000000000000000000000:0000 0A' /proc/net/tcp6 && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+        sleep 1000 | busybox nc 127.0.0.1 8080 &
+        i=0; while ! grep -q ':1F90 01' /proc/net/tcp && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+        """
+
+    @Test("httpd's records, its namespace links and its listening socket's inode in /proc/net/tcp6; the hash matches")
+    func webServer() throws {
+        let sandbox = try NamespaceSandbox(setup: Self.webSetup)
+        defer { sandbox.stop() }
+        let run = try Collection.run(in: sandbox)
+
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.errors.isEmpty, "\(run.decoded.errors)")
+        #expect(run.decoded.isIntact)
+        #expect(run.decoded.cut == nil)
+        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified,
+                "termination message: \(run.terminationMessage ?? "none")")
+
+        let httpd = run.pids(withArgument: "httpd")
+        #expect(!httpd.isEmpty, "no process with httpd in its argv among \(run.processes.keys.sorted())")
+        let server = try #require(httpd.first)
+        for name in ["stat", "status", "cmdline", "comm", "cgroup"] {
+            #expect(run.record(.file, "proc/\(server)/\(name)") != nil, "proc/\(server)/\(name) missing")
+        }
+        #expect(run.record(.file, "proc/\(server)/comm")?.text == "busybox\n" || run.record(.file, "proc/\(server)/comm")?.text == "httpd\n")
+        for ns in ["net", "pid", "ipc", "uts", "mnt"] {
+            let link = try #require(run.record(.link, "proc/\(server)/ns/\(ns)"), "proc/\(server)/ns/\(ns) missing")
+            #expect(link.text.hasPrefix("\(ns):[") && link.text.hasSuffix("]"), "\(link.text)")
+            // The script's shell shares the sandbox's namespaces, as an ephemeral container shares the target's.
+            #expect(run.record(.link, "proc/self/ns/\(ns)")?.payload == link.payload)
+        }
+
+        // The listening socket: one of httpd's socket inodes is a tcp6 listener on port 8080.
+        let listeners = run.tcpRows("tcp6").filter { $0.local.hasSuffix(":1F90") && $0.state == "0A" }
+        #expect(listeners.count == 1)
+        let serverSockets = httpd.reduce(into: Set<String>()) { $0.formUnion(run.socketInodes($1)) }
+        #expect(listeners.contains { serverSockets.contains($0.inode) }, "listener inodes \(listeners.map(\.inode)), httpd sockets \(serverSockets)")
+
+        // The client's connection: nc's socket is an established tcp connection to 127.0.0.1:8080.
+        let nc = try #require(run.pids(withArgument: "nc").first)
+        let connection = run.tcpRows("tcp").filter { $0.remote == "0100007F:1F90" && $0.state == "01" }
+        #expect(connection.contains { run.socketInodes(nc).contains($0.inode) })
+        #expect(run.record(.meta, "proc/\(nc)/fd")?.text.contains("sockets=1") == true)
+
+        // The script records its pid and leaves itself out of the process list.
+        let selfPid = try #require(Int(run.record(.meta, "self/pid")?.text ?? ""))
+        #expect(run.processes[selfPid] == nil)
+        #expect(run.record(.file, "proc/self/status")?.text.contains("Pid:\t\(selfPid)\n") == true)
+        for key in ["clock/start", "clock/end", "clock/btime"] { #expect(run.record(.meta, key) != nil, "\(key) missing") }
+        #expect(run.record(.file, "proc/uptime") != nil)
+        #expect(run.record(.cmd, "cmd/uname-a")?.text.hasPrefix("Linux ") == true)
+        for table in ["tcp", "tcp6", "udp", "udp6", "unix", "raw"] {
+            #expect(run.record(.file, "proc/net/\(table)") != nil, "proc/net/\(table) missing")
+        }
+    }
+
+    @Test("argv with newlines, fake headers and escapes, and cwd and exe paths with them, are framed byte for byte")
+    func hostileNames() throws {
+        let argument = "name\nwith@file 3\n\n@file proc/1/cmdline 5\n\u{1B}[31mred"
+        let directory = "we?ird\ndir \u{1B}[2J"
+        let program = "busybox\n@link proc.1.exe 4\n"
+        let setup = """
+            busybox sh -c 'sleep 1000; :' '\(argument)' &
+            mkdir '\(directory)' && (cd '\(directory)' && exec sleep 1001) &
+            cp /bin/busybox '\(program)' && './\(program)' sleep 1002 &
+            sleep 0.3
+            """
+        let sandbox = try NamespaceSandbox(setup: setup)
+        defer { sandbox.stop() }
+        let run = try Collection.run(in: sandbox)
+
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.errors.isEmpty, "\(run.decoded.errors)")
+        #expect(run.decoded.records.allSatisfy { !$0.afterResync })
+        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
+
+        let shell = run.processes.keys.sorted().first { run.argv($0)?.last == Array(argument.utf8) }
+        let pid = try #require(shell, "no process has the hostile argument as its last argv entry")
+        #expect(run.argv(pid) == ["sh", "-c", "sleep 1000; :", argument].map { Array($0.utf8) })
+
+        let sleeper = try #require(run.pids(withArgument: "1001").first)
+        #expect(run.record(.link, "proc/\(sleeper)/cwd")?.payload == Array((sandbox.directory.path + "/" + directory).utf8))
+
+        let renamed = try #require(run.pids(withArgument: "1002").first)
+        #expect(run.record(.link, "proc/\(renamed)/exe")?.payload == Array((sandbox.directory.path + "/" + program).utf8))
+    }
+
+    @Test("another user's process, read without SYS_PTRACE, gives error records for its fd, exe, cwd and ns links")
+    func otherUserWithoutPtrace() throws {
+        let setup = """
+            /usr/bin/setpriv --reuid 1000 --regid 1000 --clear-groups /bin/busybox nc -l -p 9000 &
+            i=0; while ! grep -q ':2328 00000000:0000 0A' /proc/net/tcp && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+            """
+        let sandbox = try NamespaceSandbox(setup: setup)
+        defer { sandbox.stop() }
+        let run = try Collection.run(in: sandbox, wrapper: ["/usr/bin/setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", "--"])
+
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.isIntact, "\(run.decoded.errors)")
+        let status = try #require(run.record(.file, "proc/self/status")).text
+        let effective = status.split(separator: "\n").first { $0.hasPrefix("CapEff:\t") }.flatMap { UInt64($0.dropFirst(8), radix: 16) }
+        let capSysPtrace: UInt64 = 1 << 19
+        #expect(effective.map { $0 & capSysPtrace == 0 } == true, "the script still has SYS_PTRACE: \(status)")
+
+        let pid = try #require(run.pids(withArgument: "9000").first)
+        // What every user may read is there.
+        #expect(run.record(.file, "proc/\(pid)/status")?.text.contains("Uid:\t1000\t1000") == true)
+        #expect(run.record(.file, "proc/\(pid)/cmdline") != nil)
+        // What needs ptrace access is an error with the kernel's reason, never silence.
+        let fdError = try #require(run.record(.error, "proc/\(pid)/fd"))
+        #expect(fdError.text.contains("Permission denied"), "\(fdError.text)")
+        for link in ["exe", "cwd", "ns/net", "ns/pid", "ns/mnt"] {
+            #expect(run.record(.error, "proc/\(pid)/\(link)")?.text.contains("Permission denied") == true, "proc/\(pid)/\(link)")
+        }
+        #expect(run.socketInodes(pid).isEmpty)
+        let summary = try #require(run.record(.meta, "proc/\(pid)/fd")).text
+        #expect(summary.hasPrefix("fds=") && !summary.hasSuffix("unreadable=0"), "\(summary)")
+        // The socket itself is in the table, just not tied to its process.
+        #expect(run.tcpRows("tcp").contains { $0.local.hasSuffix(":2328") && $0.state == "0A" })
+    }
+
+    @Test("the output cap: a cut record says what was left out, the output stays under the cap, and still verifies")
+    func cap() throws {
+        let sandbox = try NamespaceSandbox(setup: Self.webSetup)
+        defer { sandbox.stop() }
+        for cap in [4096, 8192, 20_000] {
+            let run = try Collection.run(in: sandbox, options: InPodScript.Options(outputCapBytes: cap))
+            #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+            #expect(run.output.stdout.count <= cap)
+            #expect(run.decoded.isIntact, "cap \(cap): \(run.decoded.errors)")
+            let cut = try #require(run.decoded.cut, "cap \(cap): no cut record")
+            #expect(cut.text.hasPrefix("output cap of \(cap) bytes reached"), "\(cut.text)")
+            #expect(!run.decoded.records.contains { $0.key == cut.key && $0.kind != .cut }, "the record left out, \(cut.key), is there")
+            #expect(run.decoded.records.last?.key == "clock/end")
+            #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
+        }
+    }
+
+    @Test("200 processes are gathered completely and fast (one fork per process, not per file)")
+    func twoHundredProcesses() throws {
+        let sandbox = try NamespaceSandbox(setup: "i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done")
+        defer { sandbox.stop() }
+        let start = Date()
+        let run = try Collection.run(in: sandbox)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.isIntact)
+        #expect(run.pids(withArgument: "1000").count == 200)
+        #expect(run.processes.values.filter { records in records.contains { $0.kind == .link && $0.key.hasSuffix("/ns/pid") } }.count == 201)
+        // About 1.5 s on a loaded 2-core VM; one fork per record would take over 10 s.
+        #expect(elapsed < 10, "took \(elapsed) s")
+    }
+
+    @Test("a bad argument: exit status 2, nothing on stdout, the reason on stderr and in the termination message")
+    func badArgument() throws {
+        let run = try Collection.run(in: nil, options: InPodScript.Options(outputCapBytes: 12))
+        #expect(run.output.status == 2)
+        #expect(run.output.stdout.isEmpty)
+        #expect(run.output.stderr.contains("--cap must be between 4096"))
+        let message = try #require(run.terminationMessage)
+        #expect(TerminationMessage.parse(message) == .scriptError("--cap must be between 4096 and 999999999999 bytes, got 12"))
+        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: message)
+            == .scriptFailed("--cap must be between 4096 and 999999999999 bytes, got 12"))
+    }
+
+    @Test("every section: mounts once per mount namespace, network tables and ip addr, cgroup files or their errors")
+    func allSections() throws {
+        let sandbox = try NamespaceSandbox(setup: Self.webSetup)
+        defer { sandbox.stop() }
+        let run = try Collection.run(in: sandbox, options: InPodScript.Options(sections: Set(InPodScript.Section.allCases)))
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.isIntact, "\(run.decoded.errors)")
+        #expect(run.record(.meta, "script/sections")?.text == "processes=1 fds=1 namespaces=1 sockets=1 network=1 mounts=1 cgroups=1")
+        let mountinfo = run.decoded.records(.file).filter { $0.key.hasSuffix("/mountinfo") && $0.key != "proc/self/mountinfo" }
+        #expect(mountinfo.count == 1, "one mount namespace in the sandbox, \(mountinfo.map(\.key))")
+        #expect(run.record(.file, "proc/self/mountinfo") != nil)
+        for table in ["dev", "route", "ipv6_route", "arp"] { #expect(run.record(.file, "proc/net/\(table)") != nil) }
+        #expect(run.record(.cmd, "cmd/ip-addr")?.text.contains("127.0.0.1/8") == true)
+        for key in ["sys/fs/cgroup/memory.max", "sys/fs/cgroup/pids.current"] {
+            #expect(run.record(.file, key) != nil || run.record(.error, key) != nil, "\(key): neither file nor error")
+        }
+    }
+}
