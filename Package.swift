@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "KubeAPI",
+                "KubeAPI", "Bundle",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "kubectl-evidence",
             dependencies: [
-                "KubeAPI", "KubeLab", "Collector",
+                "KubeAPI", "KubeLab", "Collector", "Bundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,8 +95,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle"]),
     ]
 )

@@ -32,6 +32,25 @@ public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertibl
         ])
     }
 
+    /// A file the in-pod script gathered, unpacked from its framed output:
+    /// `pods/<namespace>/<pod>/containers/<container>/<tree>/<key…>`, where the
+    /// key's `/`-separated parts (e.g. `proc/123/cmdline`) become directories.
+    /// Each part is sanitised like any other name, empty parts are dropped and
+    /// at most `maxKeyDepth` parts are kept (the rest are joined into the
+    /// last), so a key can neither climb out nor nest without end.
+    public static func gathered(namespace: String, pod: String, container: String, tree: String, key: String) -> BundlePath {
+        var parts = key.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if parts.isEmpty { parts = ["_"] }
+        if parts.count > maxKeyDepth {
+            parts = Array(parts.prefix(maxKeyDepth - 1)) + [parts.dropFirst(maxKeyDepth - 1).joined(separator: "_")]
+        }
+        return BundlePath(components: ["pods", sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(tree)]
+            + parts.map(sanitize))
+    }
+
+    /// The deepest a gathered key may nest.
+    public static let maxKeyDepth = 8
+
     /// A file about the whole run rather than one pod.
     public static func run(file: String) -> BundlePath {
         BundlePath(components: ["run", sanitize(file)])

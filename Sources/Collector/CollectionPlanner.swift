@@ -41,7 +41,7 @@ public enum CollectionPlanner {
             return skip(.terminating, "The pod is being deleted (since \(pod.metadata.deletionTimestamp ?? "")); its processes are shutting down.")
         }
         if phase != "Running" {
-            return skip(.notRunning, "The pod is \(phase ?? "in an unknown phase"), not Running, so it has no live processes to examine.")
+            return skip(.notRunning, "The pod's phase is \(phase ?? "unknown"), not Running, so it has no live processes to examine.")
         }
         if isWindows(pod) {
             return skip(.windowsNode, "The pod runs on a Windows node; ephemeral containers there do not share Linux namespaces with the pod.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundle
 import Collector
 import Foundation
 import KubeAPI
@@ -10,8 +11,10 @@ struct CollectCommand: AsyncParsableCommand {
         commandName: "collect",
         abstract: "Select pods by label and collect evidence from each of them.",
         discussion: """
-            Exit status: 0 when the plan or collection succeeded, 1 when the cluster could not be \
-            reached or refused the request, 64 for a usage error.
+            Exit status: 0 when every planned pod was collected (or the dry run succeeded); \
+            3 when some were not; 4 when none was; 130 when interrupted (the bundle is still \
+            written); 1 when nothing could start (kubeconfig, connection, permissions, admission); \
+            64 for a usage error.
             """
     )
 
@@ -32,8 +35,29 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the plan as JSON.")
     var json = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Path of the evidence bundle to write (.tar.gz).")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Path of the evidence bundle to write (default: evidence-<run id>.tar.gz).")
     var output: String?
+
+    @Flag(name: .customLong("overwrite"), help: "Replace an existing file at the --output path.")
+    var overwrite = false
+
+    @Option(name: .customLong("profile"), help: "Collection profile: a built-in name (standard, restricted, network, deep) or a YAML file.")
+    var profile: String = "standard"
+
+    @Option(name: .customLong("image"), help: "The evidence container's image (overrides the profile), e.g. a busybox in an air-gapped registry.")
+    var image: String?
+
+    @Option(name: .customLong("image-pull-policy"), help: "Always, IfNotPresent or Never (overrides the profile).")
+    var imagePullPolicy: String?
+
+    @Option(name: .customLong("concurrency"), help: "How many pods to work on at once.")
+    var concurrency: Int = 16
+
+    @Option(name: .customLong("timeout"), help: "Per-pod limit from injection to the log being read, e.g. 2m (overrides the profile).")
+    var timeout: String?
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress, only the summary and errors.")
+    var quiet = false
 
     func validate() throws {
         if selector == nil && fieldSelector == nil {
@@ -42,13 +66,30 @@ struct CollectCommand: AsyncParsableCommand {
         if let container, container.isEmpty {
             throw ValidationError("--container needs a container name.")
         }
+        if concurrency < 1 || concurrency > 1000 {
+            throw ValidationError("--concurrency must be between 1 and 1000 (got \(concurrency)).")
+        }
+        if let imagePullPolicy, CollectionProfile.ImagePullPolicy(rawValue: imagePullPolicy) == nil {
+            throw ValidationError("--image-pull-policy must be Always, IfNotPresent or Never (got \"\(imagePullPolicy)\").")
+        }
+        if let timeout, (DurationParser.seconds(timeout) ?? 0) <= 0 {
+            throw ValidationError("--timeout \"\(timeout)\" is not a positive duration; use e.g. 90s or 2m.")
+        }
+    }
+
+    /// The profile with the command line's overrides applied.
+    func resolvedProfile() throws -> (profile: CollectionProfile, yaml: String) {
+        var (resolved, yaml) = try CollectionProfile.resolve(profile)
+        if let image { resolved.image = image }
+        if let imagePullPolicy, let policy = CollectionProfile.ImagePullPolicy(rawValue: imagePullPolicy) { resolved.imagePullPolicy = policy }
+        if let timeout, let seconds = DurationParser.seconds(timeout) {
+            resolved.timeouts.podSeconds = seconds
+            resolved.timeouts.startSeconds = min(resolved.timeouts.startSeconds, seconds)
+        }
+        return (resolved, yaml)
     }
 
     func run() async throws {
-        guard dryRun else {
-            FileHandle.standardError.write(Data("error: this build can only plan a collection; run it with --dry-run to see which pods would be collected.\n".utf8))
-            throw ExitCode(1)
-        }
         try await CommandErrors.reporting {
             let clusterConnection = try connection.resolveConnection()
             let client = try KubeClient(connection: clusterConnection, options: try connection.clientOptions())
@@ -60,13 +101,45 @@ struct CollectCommand: AsyncParsableCommand {
                     namespace: selection.namespace, labelSelector: selection.labelSelector,
                     fieldSelector: selection.fieldSelector)
                 let plan = CollectionPlanner.plan(pods: pods.items, selection: selection, requestedContainer: container)
-                let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
-                FileHandle.standardOutput.write(Data(text.utf8))
+                if dryRun {
+                    let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                } else {
+                    let status = try await collect(plan: plan, client: client)
+                    try await client.shutdown()
+                    if status != 0 { throw ExitCode(status) }
+                    return
+                }
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
                 throw error
             }
         }
+    }
+
+    /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
+    private func collect(plan: CollectionPlan, client: KubeClient) async throws -> Int32 {
+        let (profile, yaml) = try resolvedProfile()
+        let runID = RunID.generate()
+        let request = CollectionRequest(
+            plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
+            runID: runID, outputPath: output ?? "evidence-\(runID.value).tar.gz", overwrite: overwrite,
+            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current)
+        let progress = RunProgress(mode: RunProgress.automaticMode(quiet: quiet))
+        if plan.targets.isEmpty {
+            FileHandle.standardError.write(Data(plan.renderText(dryRun: false).utf8))
+            FileHandle.standardError.write(Data("error: no pod to collect: every selected pod was skipped or none matched.\n".utf8))
+            return 4
+        }
+        try BundleDestination.check(request.outputPath, overwrite: overwrite)
+        let run = CollectionRun(client: client, request: request, progress: progress)
+        try await run.preflight()
+        let signals = InterruptSignals { run.interrupt() }
+        defer { signals.cancel() }
+        let result = try await run.run()
+        let summary = CollectionSummary(result: result, plan: plan)
+        FileHandle.standardOutput.write(Data(summary.render().utf8))
+        return summary.exitStatus
     }
 }

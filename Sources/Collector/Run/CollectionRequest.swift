@@ -1,0 +1,50 @@
+import Foundation
+
+/// Everything a collection run needs to know, decided before it starts.
+public struct CollectionRequest: Sendable {
+    public var plan: CollectionPlan
+    public var profile: CollectionProfile
+    /// The profile's YAML as read (its SHA-256 pins it in the manifest).
+    public var profileYAML: String
+    /// How the profile was named: a built-in name or the path given.
+    public var profileSource: String
+    /// At most this many pods in flight at once.
+    public var concurrency: Int
+    public var runID: RunID
+    /// Where the bundle goes (.tar.gz).
+    public var outputPath: String
+    public var overwrite: Bool
+    /// argv as typed, for the manifest.
+    public var commandLine: [String]
+    public var toolVersion: String
+    /// How long in-flight pods may go on after an interrupt before they are
+    /// marked interrupted.
+    public var interruptGrace: TimeInterval
+
+    public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
+                concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,
+                commandLine: [String], toolVersion: String, interruptGrace: TimeInterval = 5) {
+        self.plan = plan
+        self.profile = profile
+        self.profileYAML = profileYAML
+        self.profileSource = profileSource
+        self.concurrency = concurrency
+        self.runID = runID
+        self.outputPath = outputPath
+        self.overwrite = overwrite
+        self.commandLine = commandLine
+        self.toolVersion = toolVersion
+        self.interruptGrace = interruptGrace
+    }
+
+    /// The ephemeral container this run adds to a pod, targeting `container`.
+    public func evidenceContainer(target container: String) -> EvidenceContainer {
+        EvidenceContainer(
+            name: runID.containerName,
+            image: profile.image,
+            imagePullPolicy: profile.imagePullPolicy.rawValue,
+            command: InPodScript.command(InPodScript.Options(profile: profile)),
+            targetContainerName: container,
+            securityContext: profile.securityContext)
+    }
+}

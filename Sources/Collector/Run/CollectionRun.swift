@@ -1,0 +1,188 @@
+import Bundle
+import Crypto
+import Foundation
+import KubeAPI
+
+/// A whole collection run: preflight, one shared watch, the fan-out over the
+/// planned pods, and the bundle with its manifest.
+///
+/// `@unchecked Sendable`: the interrupt flags are guarded by `lock`; the rest
+/// is immutable after init.
+public final class CollectionRun: @unchecked Sendable {
+    let client: KubeClient
+    let request: CollectionRequest
+    let progress: RunProgress
+    private let lock = NSLock()
+    private var interrupted = false
+    private var hardStopped = false
+    private let board = PodStateBoard()
+
+    public init(client: KubeClient, request: CollectionRequest, progress: RunProgress) {
+        self.client = client
+        self.request = request
+        self.progress = progress
+    }
+
+    /// The outcome of a run, for the summary and the exit status.
+    public struct Result: Sendable {
+        public var bundle: FinishedBundle
+        public var manifest: Manifest { bundle.manifest }
+
+        public func count(_ outcome: Manifest.Outcome) -> Int {
+            manifest.pods.filter { $0.outcome == outcome }.count
+        }
+    }
+
+    /// Stops admitting pods; in-flight pods get `interruptGrace` seconds to
+    /// finish, then their waits end and they are marked interrupted. A second
+    /// call stops at once.
+    public func interrupt() {
+        lock.lock()
+        let second = interrupted
+        interrupted = true
+        lock.unlock()
+        if second {
+            stopHard()
+            return
+        }
+        progress.notice("Interrupted: no more pods will be injected; waiting up to \(Int(request.interruptGrace)) s for the pods in flight (interrupt again to stop now).")
+        DispatchQueue.global().asyncAfter(deadline: .now() + request.interruptGrace) { [weak self] in self?.stopHard() }
+    }
+
+    private func stopHard() {
+        lock.lock()
+        hardStopped = true
+        lock.unlock()
+        board.fail("the run was interrupted")
+    }
+
+    private var isInterrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
+    }
+
+    private var isHardStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return hardStopped
+    }
+
+    /// Checks that the run can work at all, before any pod is touched.
+    public func preflight() async throws {
+        guard let first = request.plan.targets.first else { return }
+        let preflight = Preflight(client: client)
+        let namespaces = Array(Set(request.plan.targets.map(\.namespace))).sorted()
+        try await preflight.checkPermissions(namespaces: namespaces)
+        let container = request.evidenceContainer(target: first.targetContainer)
+        try await preflight.checkAdmission(pod: PodKey(namespace: first.namespace, name: first.pod), patch: try container.strategicMergePatch())
+    }
+
+    /// Runs the collection and writes the bundle. Throws only when no bundle
+    /// can be written at all; every pod's failure is in the manifest.
+    public func run() async throws -> Result {
+        let startedAt = Date()
+        let writer = try BundleWriter(path: request.outputPath, overwrite: request.overwrite)
+        let sink = BundleSink(writer: writer)
+        let cluster = await clusterRecord()
+
+        progress.notice("Each collected pod gets an ephemeral container named \(request.runID.containerName). Kubernetes cannot remove ephemeral containers: it stays in the pod's spec, terminated, until the pod is deleted.")
+        progress.update({ $0.selected = request.plan.selectedCount })
+
+        // One watch for the whole selection feeds every pod's wait.
+        let tracked = Set(request.plan.targets.map { PodKey(namespace: $0.namespace, name: $0.pod) })
+        let selection = request.plan.selection
+        let watch = Task { [board, client] in
+            do {
+                for try await update in client.watchPodsRelisting(
+                    namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector) {
+                    switch update {
+                    case .relisted(let list):
+                        board.relisted(list.items, tracked: tracked)
+                    case .event(let event):
+                        guard let pod = event.pod else { continue }
+                        switch event.type {
+                        case .added, .modified: board.observe(pod)
+                        case .deleted: board.observe(pod, deleted: true)
+                        case .bookmark, .error: break
+                        }
+                    }
+                }
+                if !Task.isCancelled { board.fail("the API server ended the watch of the selection") }
+            } catch {
+                if !Task.isCancelled { board.fail("the watch of the selection failed: \(error)") }
+            }
+        }
+        defer { watch.cancel() }
+
+        let entries = PodEntries()
+        let fanOut = DispatchFanOut(limit: request.concurrency)
+        await fanOut.run(
+            request.plan.targets,
+            shouldAdmit: { [weak self] in !(self?.isInterrupted ?? true) },
+            notStarted: { [progress] target in
+                entries.append(Manifest.Pod(
+                    namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
+                    targetContainer: target.targetContainer, outcome: .interrupted, reason: "Interrupted",
+                    message: "The run was interrupted before this pod was touched; it has no evidence container."))
+                progress.update({ $0.interrupted += 1 })
+            },
+            work: { [self, sink] target in
+                let collection = PodCollection(
+                    client: client, request: request, board: board, sink: sink, progress: progress, target: target,
+                    hardStopped: { [weak self] in self?.isHardStopped ?? true })
+                entries.append(await collection.run())
+            })
+        watch.cancel()
+        progress.finish()
+
+        for skip in request.plan.skipped {
+            entries.append(Manifest.Pod(
+                namespace: skip.namespace, name: skip.pod, uid: "", node: skip.node, phase: skip.phase,
+                targetContainer: "", outcome: .skipped, reason: skip.reason.rawValue, message: skip.explanation))
+        }
+
+        let profileDigest = SHA256.hash(data: Array(request.profileYAML.utf8)).map { String(format: "%02x", $0) }.joined()
+        var manifest = Manifest(
+            tool: .init(name: "kubectl-evidence", version: request.toolVersion),
+            run: .init(id: request.runID.value, commandLine: request.commandLine,
+                       profile: .init(name: request.profileSource, sha256: profileDigest),
+                       startedAt: startedAt, interrupted: isInterrupted),
+            cluster: cluster,
+            selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector))
+        manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        return Result(bundle: try await sink.finish(manifest))
+    }
+
+    /// Who ran it, against what: for the manifest. Failures here cost only
+    /// those fields (older servers lack SelfSubjectReview).
+    private func clusterRecord() async -> Manifest.Cluster {
+        let connection = client.connection
+        var cluster = Manifest.Cluster(server: connection.server, contextName: connection.contextName,
+                                       caFingerprintSHA256: connection.caFingerprintSHA256)
+        if let version = try? await client.serverVersion() { cluster.serverVersion = version.gitVersion }
+        if let review = try? await client.selfSubjectReview(), let info = review.status?.userInfo {
+            cluster.user = .init(username: info.username ?? "", groups: info.groups)
+        }
+        return cluster
+    }
+}
+
+/// The manifest entries as pods finish, from many tasks.
+/// `@unchecked Sendable`: `entries` is guarded by `lock`.
+final class PodEntries: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [Manifest.Pod] = []
+
+    func append(_ entry: Manifest.Pod) {
+        lock.lock()
+        entries.append(entry)
+        lock.unlock()
+    }
+
+    var all: [Manifest.Pod] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries
+    }
+}

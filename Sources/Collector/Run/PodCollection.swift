@@ -1,0 +1,287 @@
+import Bundle
+import Foundation
+import KubeAPI
+
+/// One pod's collection: inject, wait, read, check, unpack, write. Every way
+/// it can end becomes a manifest entry; nothing here throws past the pod, so
+/// one pod's failure never stops another, and whatever was read before a
+/// failure is still written to the bundle.
+struct PodCollection: Sendable {
+    let client: KubeClient
+    let request: CollectionRequest
+    let board: PodStateBoard
+    let sink: BundleSink
+    let progress: RunProgress
+    let target: PlannedTarget
+    /// True once the run has been interrupted for good: stop waiting.
+    let hardStopped: @Sendable () -> Bool
+
+    var key: PodKey { PodKey(namespace: target.namespace, name: target.pod) }
+
+    /// Mutable record of the pod's run, turned into the manifest entry.
+    struct Record: Sendable {
+        var steps: [Manifest.StepTime] = []
+        var files: [String] = []
+        var evidenceContainer: Manifest.EvidenceContainer?
+        var pod: Pod?
+
+        mutating func begin(_ step: Manifest.Step) {
+            steps.append(Manifest.StepTime(step: step, at: Date()))
+        }
+    }
+
+    func run() async -> Manifest.Pod {
+        var record = Record()
+        let container = request.evidenceContainer(target: target.targetContainer)
+        var outcome = await collect(container: container, record: &record)
+        // A pod that failed after the injection still leaves its pod JSON
+        // (with the evidence container's last status) in the bundle.
+        if case .collected = outcome {} else if record.pod != nil, !record.files.contains(where: { $0.hasSuffix("/pod.json") }) {
+            if let failure = await write([], record: &record), case .collected = outcome { outcome = .failed(failure) }
+        }
+        return entry(record: record, outcome: outcome)
+    }
+
+    enum Ending: Sendable {
+        case collected(message: String)
+        case failed(PodFailure)
+        case interrupted(String)
+    }
+
+    private func collect(container: EvidenceContainer, record: inout Record) async -> Ending {
+        // Inject.
+        record.begin(.inject)
+        do {
+            let patch = try container.strategicMergePatch()
+            let pod = try await client.patchPod(namespace: key.namespace, name: key.name, subresource: "ephemeralcontainers",
+                                                patch: patch, type: .strategicMerge)
+            if let uid = target.uid, let now = pod.metadata.uid, uid != now {
+                return .failed(PodFailure(step: .inject, reason: .podReplaced,
+                                          message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected."))
+            }
+            record.pod = pod
+            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image)
+            board.observe(pod)
+        } catch {
+            var exists: Bool?
+            if (error as? KubeAPIError)?.statusCode == 404 { exists = await podExists() }
+            return .failed(PodFailure.fromInjection(error, pod: key, podExists: exists))
+        }
+        progress.update({ $0.injected += 1 }, event: "injected   \(key) (\(container.name) → \(target.targetContainer))")
+
+        // Wait until it runs (or cannot), then until it has finished.
+        record.begin(.wait)
+        let name = container.name
+        let uid = target.uid
+        let started = await board.wait(for: key, timeout: request.profile.timeouts.startSeconds) { observation in
+            Self.isSettled(observation, container: name, uid: uid, runningCounts: true)
+        }
+        var observed: PodStateBoard.Observation
+        switch started {
+        case .success(let observation):
+            observed = observation
+        case .failure(let end):
+            return waitEnded(end, phase: "start", limit: request.profile.timeouts.startSeconds, record: record)
+        }
+        if case .present(let pod) = observed, case .running = EvidenceContainerState(pod: pod, containerName: name) {
+            progress.update({ $0.running += 1 }, event: "running    \(key)")
+        }
+        let remaining = max(1, request.profile.timeouts.podSeconds - request.profile.timeouts.startSeconds)
+        let finished = await board.wait(for: key, timeout: remaining) { observation in
+            Self.isSettled(observation, container: name, uid: uid, runningCounts: false)
+        }
+        switch finished {
+        case .success(let observation):
+            observed = observation
+        case .failure(let end):
+            return waitEnded(end, phase: "finish", limit: request.profile.timeouts.podSeconds, record: record)
+        }
+
+        let pod: Pod
+        switch observed {
+        case .deleted:
+            return .failed(PodFailure(step: .wait, reason: .podDeleted,
+                                      message: "The pod \(key) was deleted while its evidence was being gathered."))
+        case .present(let current):
+            pod = current
+        }
+        if let uid, let now = pod.metadata.uid, uid != now {
+            return .failed(PodFailure(step: .wait, reason: .podReplaced,
+                                      message: "The pod \(key) was deleted and recreated (new UID \(now)) while its evidence was being gathered."))
+        }
+        record.pod = pod
+        record.evidenceContainer?.imageID = pod.status.ephemeralContainerStatuses.first { $0.name == name }?.imageID
+        let state = EvidenceContainerState(pod: pod, containerName: name)
+        guard case .terminated(let exitCode, let reason, let message, _, _) = state else {
+            if case .waiting(let reason, let message) = state {
+                return .failed(Self.waitingFailure(key: key, image: request.profile.image, reason: reason, message: message))
+            }
+            return .failed(PodFailure(step: .wait, reason: .apiError, message: "The evidence container in \(key) ended in an unexpected state."))
+        }
+
+        // Read what it gathered — also after a failed exit: partial evidence is still evidence.
+        if hardStopped() {
+            return .interrupted("The run was interrupted before the evidence of \(key) was read; the container \(name) finished and its log stays on the node until the pod goes.")
+        }
+        record.begin(.log)
+        let log: [UInt8]
+        do {
+            log = try await client.readLog(namespace: key.namespace, pod: key.name, container: name,
+                                           limit: request.profile.outputCapBytes + 1024 * 1024)
+        } catch {
+            return .failed(PodFailure.fromTransport(error, step: .log, pod: key))
+        }
+
+        // Check it against the digest the script reported, unpack it, write it.
+        record.begin(.decode)
+        let verdict = OutputIntegrity.verify(log: log, terminationMessage: message)
+        let frames = FrameDecoder().decode(log)
+        record.begin(.write)
+        var items = [BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
+                                                      file: "evidence.raw"), bytes: log)]
+        for frame in frames.records where frame.kind != .end {
+            items.append(BundleSink.Item(
+                path: .gathered(namespace: key.namespace, pod: key.name, container: target.targetContainer,
+                                tree: "gathered", key: frame.kind == .file || frame.kind == .link ? frame.key : "\(frame.kind.rawValue)/\(frame.key)"),
+                bytes: frame.payload))
+        }
+        if !frames.errors.isEmpty {
+            let text = frames.errors.prefix(200).map { "\($0)" }.joined(separator: "\n") + "\n"
+            items.append(BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
+                                                          file: "decode-errors.txt"), bytes: Array(text.utf8)))
+        }
+        if let failure = await write(items, record: &record) { return .failed(failure) }
+
+        if exitCode != 0 {
+            return .failed(PodFailure(step: .wait, reason: .containerFailed,
+                                      message: "The evidence container in \(key) exited with code \(exitCode)\(reason.map { " (\($0))" } ?? ""): \(message ?? "no message"). What it wrote is in the bundle."))
+        }
+        switch verdict {
+        case .matches:
+            if !frames.isIntact {
+                return .failed(PodFailure(step: .decode, reason: .truncated,
+                                          message: "The evidence of \(key) matches its digest but its framing is damaged (\(frames.errors.first.map { "\($0)" } ?? "no trailer")); what could be read is in the bundle."))
+            }
+            var text = verdict.summary
+            if let cut = frames.cut { text += " The output reached the profile's cap and was cut before \(cut.key)." }
+            return .collected(message: text)
+        case .truncated:
+            return .failed(PodFailure(step: .log, reason: .truncated, message: "\(key): \(verdict.summary)"))
+        case .mismatch, .unrecognisedMessage, .noMessage:
+            return .failed(PodFailure(step: .log, reason: .hashMismatch, message: "\(key): \(verdict.summary)"))
+        case .scriptFailed:
+            return .failed(PodFailure(step: .wait, reason: .containerFailed, message: "\(key): \(verdict.summary)"))
+        }
+    }
+
+    /// Writes the pod's files; also called for failures, to keep what was read.
+    private func write(_ items: [BundleSink.Item], record: inout Record) async -> PodFailure? {
+        var all = items
+        if let pod = record.pod {
+            all.insert(BundleSink.Item(path: .pod(namespace: key.namespace, pod: key.name, file: "pod.json"), bytes: pod.rawJSON), at: 0)
+        }
+        do {
+            record.files += try await sink.write(all, modified: Date())
+            return nil
+        } catch let failure as BundleSink.WriteFailure {
+            record.files += failure.written
+            return PodFailure(step: .write, reason: .bundleWrite, message: "Writing the evidence of \(key) into the bundle failed: \(failure.underlying)")
+        } catch {
+            return PodFailure(step: .write, reason: .bundleWrite, message: "Writing the evidence of \(key) into the bundle failed: \(error)")
+        }
+    }
+
+    private func waitEnded(_ end: PodStateBoard.WaitEnd, phase: String, limit: TimeInterval, record: Record) -> Ending {
+        switch end {
+        case .cancelled:
+            return .interrupted("The run was interrupted while waiting for the evidence container in \(key); it was added and may still be running.")
+        case .watchFailed(let message):
+            return .failed(PodFailure(step: .wait, reason: .watchFailed, message: "Lost track of \(key): \(message)"))
+        case .timedOut:
+            var detail = ""
+            if case .present(let pod)? = board.latest(key) {
+                switch EvidenceContainerState(pod: pod, containerName: request.runID.containerName) {
+                case .waiting(let reason, let message):
+                    if reason == "ErrImagePull" || reason == "ImagePullBackOff" {
+                        return .failed(Self.waitingFailure(key: key, image: request.profile.image, reason: reason, message: message))
+                    }
+                    detail = " It was still waiting\(reason.map { " (\($0))" } ?? "")\(message.map { ": \($0)" } ?? "")."
+                case .running: detail = " It was still running."
+                case .notReported: detail = " The kubelet never reported it."
+                case .terminated: break
+                }
+            }
+            return .failed(PodFailure(step: .wait, reason: .timeout,
+                                      message: "The evidence container in \(key) did not \(phase) within \(Int(limit)) s.\(detail)"))
+        }
+    }
+
+    static func waitingFailure(key: PodKey, image: String, reason: String?, message: String?) -> PodFailure {
+        let isPull = reason == "ErrImagePull" || reason == "ImagePullBackOff" || reason == "InvalidImageName" || reason == "ErrImageNeverPull"
+        return PodFailure(step: .wait, reason: isPull ? .imagePull : .containerFailed,
+                          message: "The evidence container in \(key) could not start: \(reason ?? "waiting")\(message.map { ": \($0)" } ?? "")."
+                            + (isPull ? " Is the image \(image) reachable from the node? --image names another (for example a mirror in your registry)." : ""))
+    }
+
+    /// True when the wait is over: the pod is gone or replaced, the container
+    /// terminated or cannot start, or (for the first wait) it runs.
+    static func isSettled(_ observation: PodStateBoard.Observation, container: String, uid: String?, runningCounts: Bool) -> Bool {
+        switch observation {
+        case .deleted:
+            return true
+        case .present(let pod):
+            if let uid, let now = pod.metadata.uid, uid != now { return true }
+            let state = EvidenceContainerState(pod: pod, containerName: container)
+            switch state {
+            case .terminated: return true
+            case .running: return runningCounts
+            case .waiting: return state.isHopeless
+            case .notReported: return false
+            }
+        }
+    }
+
+    private func podExists() async -> Bool? {
+        do {
+            _ = try await client.getPod(namespace: key.namespace, name: key.name)
+            return true
+        } catch let error as KubeAPIError where error.isNotFound {
+            return false
+        } catch {
+            return nil
+        }
+    }
+
+    private func entry(record: Record, outcome: Ending) -> Manifest.Pod {
+        var entry = Manifest.Pod(
+            namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
+            podImageIDs: Self.imageIDs(record.pod), targetContainer: target.targetContainer,
+            evidenceContainer: record.evidenceContainer, outcome: .collected, reason: "Collected", message: "",
+            steps: record.steps, files: record.files)
+        switch outcome {
+        case .collected(let message):
+            entry.message = message
+            progress.update({ $0.collected += 1 }, event: "collected  \(key)")
+        case .failed(let failure):
+            entry.outcome = .failed
+            entry.reason = failure.reason.rawValue
+            entry.failedStep = Manifest.Step(rawValue: failure.step.rawValue)
+            entry.message = failure.message
+            progress.update({ $0.failed += 1 }, event: "failed     \(key): \(failure.message)")
+        case .interrupted(let message):
+            entry.outcome = .interrupted
+            entry.reason = "Interrupted"
+            entry.message = message
+            progress.update({ $0.interrupted += 1 }, event: "interrupted \(key)")
+        }
+        return entry
+    }
+
+    static func imageIDs(_ pod: Pod?) -> [String: String] {
+        var ids: [String: String] = [:]
+        for status in pod?.status.containerStatuses ?? [] {
+            if let imageID = status.imageID { ids[status.name] = imageID }
+        }
+        return ids
+    }
+}

@@ -1,0 +1,61 @@
+import Bundle
+import Collector
+import Foundation
+
+/// The closing summary of a run: one row per selected pod, where the bundle
+/// is, and the exit status that goes with it.
+struct CollectionSummary {
+    let result: CollectionRun.Result
+    let plan: CollectionPlan
+
+    /// 0: every planned pod collected; 3: some not; 4: none; 130: interrupted.
+    var exitStatus: Int32 {
+        let planned = plan.targets.count
+        let collected = result.count(.collected)
+        if result.manifest.run.interrupted { return 130 }
+        if collected == planned { return 0 }
+        return collected == 0 ? 4 : 3
+    }
+
+    func render() -> String {
+        var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "FILES"])
+        for pod in result.manifest.pods {
+            table.append([pod.namespace, pod.name, pod.outcome.rawValue, pod.reason, String(pod.files.count)])
+        }
+        var out = "\n" + table.render()
+        let problems = result.manifest.pods.filter { $0.outcome == .failed || $0.outcome == .interrupted }
+        if !problems.isEmpty {
+            out += "\n"
+            for pod in problems { out += "\(pod.namespace)/\(pod.name): \(pod.message)\n" }
+        }
+        let manifest = result.manifest
+        out += "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned pods"
+        out += " (\(result.count(.failed)) failed, \(result.count(.skipped)) skipped, \(result.count(.interrupted)) interrupted).\n"
+        out += "Bundle: \(result.bundle.path) (\(manifest.files.count) files; manifest SHA-256 \(result.bundle.manifestSHA256))\n"
+        return out
+    }
+}
+
+/// Checks the bundle's path before any pod is touched, so a typo in -o does
+/// not cost the evidence after the containers were injected.
+enum BundleDestination {
+    static func check(_ path: String, overwrite: Bool) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DestinationError(message: "The directory of the bundle \(path) does not exist; create it or choose another --output.")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw DestinationError(message: "The directory \(directory) is not writable, so the bundle \(path) cannot be written there.")
+        }
+        if !overwrite && FileManager.default.fileExists(atPath: path) {
+            throw DestinationError(message: "The bundle \(path) already exists; choose another --output, or add --overwrite to replace it.")
+        }
+    }
+
+    struct DestinationError: Error, LocalizedError {
+        var message: String
+        var errorDescription: String? { message }
+    }
+}
