@@ -43,7 +43,8 @@ extension LabAPI {
             return .watch(
                 WatchPlan(
                     filter: filter, start: start, timeoutSeconds: try LabAPI.intParameter(request, "timeoutSeconds"),
-                    allowBookmarks: request.flag("allowWatchBookmarks"), initialEventsEndBookmark: initialEnd))
+                    allowBookmarks: request.flag("allowWatchBookmarks"), initialEventsEndBookmark: initialEnd,
+                    table: try LabAPI.representation(request) == .table, includeObject: request.query["includeObject"]))
         }
         let limit = try LabAPI.intParameter(request, "limit")
         let continueToken = request.query["continue"].flatMap { $0.isEmpty ? nil : $0 }

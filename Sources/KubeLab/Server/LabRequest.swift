@@ -108,4 +108,16 @@ struct WatchPlan: Sendable {
     /// `sendInitialEvents=true`: end the initial ADDED events with a BOOKMARK annotated
     /// `k8s.io/initial-events-end: "true"`.
     var initialEventsEndBookmark: Bool
+    /// Events carry a one-row Table instead of the pod (`kubectl get -w`).
+    var table: Bool = false
+    var includeObject: String? = nil
+
+    /// One event line, compact, ending in a newline.
+    func line(_ type: WatchEventType, _ pod: StoredPod) -> [UInt8] {
+        if table {
+            let metadata = JSONValue.object([("resourceVersion", .string(String(pod.pod.resourceVersion)))])
+            return PodEvent.line(type: type.rawValue, object: LabTables.podTable([pod], metadata: metadata, includeObject: includeObject))
+        }
+        return PodEvent.line(type: type.rawValue, object: pod.json)
+    }
 }

@@ -39,8 +39,9 @@ final class LabWatchSession {
         let bound = NIOLoopBound(self, eventLoop: loop)
         let registration: LabStore.WatchRegistration
         do {
-            registration = try store.watchPods(filter: plan.filter, start: plan.start) { line in
-                loop.execute { bound.value.send(line) }
+            let plan = self.plan
+            registration = try store.watchPods(filter: plan.filter, start: plan.start) { type, pod in
+                loop.execute { bound.value.send(plan.line(type, pod)) }
             }
         } catch {
             // As the real server: HTTP 200, then one ERROR event carrying the Status, then the end.
@@ -49,8 +50,8 @@ final class LabWatchSession {
             return
         }
         registrationID = registration.id
-        for line in registration.initialLines where !finished {
-            send(line)
+        for event in registration.initialEvents where !finished {
+            send(plan.line(event.type, event.pod))
         }
         if finished { return }
         if plan.initialEventsEndBookmark {

@@ -16,9 +16,12 @@ final class LabStore: Sendable {
         let pods: [String: StoredPod]
     }
 
+    /// Receives the events of one watch: the type as this watcher sees it, and the pod.
+    typealias WatchSink = @Sendable (WatchEventType, StoredPod) -> Void
+
     struct Watcher: Sendable {
         let filter: PodFilter
-        let sink: @Sendable ([UInt8]) -> Void
+        let sink: WatchSink
     }
 
     struct State: Sendable {
@@ -185,7 +188,7 @@ final class LabStore: Sendable {
             s.oldestWatchableRV = s.history[0].resourceVersion - 1
         }
         for watcher in s.watchers.values {
-            if let line = event.line(for: watcher.filter) { watcher.sink(line) }
+            if let type = event.type(for: watcher.filter) { watcher.sink(type, event.object) }
         }
     }
 
@@ -252,22 +255,22 @@ final class LabStore: Sendable {
 
     struct WatchRegistration: Sendable {
         let id: Int
-        /// Lines to write before anything the sink receives.
-        let initialLines: [[UInt8]]
+        /// Events to write before anything the sink receives.
+        let initialEvents: [(type: WatchEventType, pod: StoredPod)]
         /// The resourceVersion the watch is current with after `initialLines`.
         let resourceVersion: Int
     }
 
     /// Registers a watcher atomically with the replay, so no change falls between them.
     /// Throws 410 Expired (as the stream's ERROR event) when `start` is older than the history.
-    func watchPods(filter: PodFilter, start: WatchStart, sink: @escaping @Sendable ([UInt8]) -> Void) throws(APIError) -> WatchRegistration {
+    func watchPods(filter: PodFilter, start: WatchStart, sink: @escaping WatchSink) throws(APIError) -> WatchRegistration {
         try state.withLock { (s: inout State) throws(APIError) -> WatchRegistration in
-            var lines: [[UInt8]] = []
+            var events: [(type: WatchEventType, pod: StoredPod)] = []
             switch start {
             case .now:
                 for key in s.keys {
                     let p = s.pods[key]!
-                    if filter.matches(p.pod) { lines.append(PodEvent.line(type: "ADDED", object: p.json)) }
+                    if filter.matches(p.pod) { events.append((.ADDED, p)) }
                 }
             case .after(let rv):
                 if rv < s.oldestWatchableRV {
@@ -275,13 +278,13 @@ final class LabStore: Sendable {
                 }
                 let first = LabStore.firstEvent(after: rv, in: s.history)
                 for event in s.history[first...] {
-                    if let line = event.line(for: filter) { lines.append(line) }
+                    if let type = event.type(for: filter) { events.append((type, event.object)) }
                 }
             }
             let id = s.nextWatcherID
             s.nextWatcherID += 1
             s.watchers[id] = Watcher(filter: filter, sink: sink)
-            return WatchRegistration(id: id, initialLines: lines, resourceVersion: s.resourceVersion)
+            return WatchRegistration(id: id, initialEvents: events, resourceVersion: s.resourceVersion)
         }
     }
 

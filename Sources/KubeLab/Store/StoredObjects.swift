@@ -121,8 +121,8 @@ struct PodEvent: Sendable {
     /// The pod before a MODIFIED change, to turn it into ADDED/DELETED for watchers whose filter it enters or leaves.
     let previous: LabPod?
 
-    /// The event as this watcher should see it, or nil when it does not concern the watcher.
-    func line(for filter: PodFilter) -> [UInt8]? {
+    /// The event type as this watcher should see it, or nil when it does not concern the watcher.
+    func type(for filter: PodFilter) -> WatchEventType? {
         let nowMatches = filter.matches(object.pod)
         let type: WatchEventType
         switch self.type {
@@ -138,7 +138,7 @@ struct PodEvent: Sendable {
             case (false, false): return nil
             }
         }
-        return PodEvent.line(type: type.rawValue, object: object.json)
+        return type
     }
 
     static func line(type: String, object: [UInt8]) -> [UInt8] {
