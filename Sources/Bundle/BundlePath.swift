@@ -8,6 +8,8 @@
 ///
 /// - `pods/<namespace>/<pod>/<file>`
 /// - `pods/<namespace>/<pod>/containers/<container>/<file>`
+/// - `pods/<namespace>/<pod>/containers/<container>/<tree>/<key parts…>`
+///   (what the in-pod script gathered, see ``gathered(namespace:pod:container:tree:key:)``)
 /// - `run/<file>` (run-wide files: the plan, the server's version, …)
 /// - `manifest.json` (written by ``BundleWriter/finish(manifest:)`` only)
 public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -35,17 +37,19 @@ public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// A file the in-pod script gathered, unpacked from its framed output:
     /// `pods/<namespace>/<pod>/containers/<container>/<tree>/<key…>`, where the
     /// key's `/`-separated parts (e.g. `proc/123/cmdline`) become directories.
-    /// Each part is sanitised like any other name, empty parts are dropped and
-    /// at most `maxKeyDepth` parts are kept (the rest are joined into the
-    /// last), so a key can neither climb out nor nest without end.
+    /// Each part is sanitised like any other name. A key that is not plain
+    /// (empty, with leading, trailing or doubled slashes) or deeper than
+    /// `maxKeyDepth` keeps its first `maxKeyDepth - 1` parts as directories and
+    /// ends in one component made from the whole key (slashes escaped, with
+    /// its hash), so a key can neither climb out nor nest without end, and two
+    /// different keys never give the same path (the writer would refuse the
+    /// second as a duplicate, losing that pod's remaining files).
     public static func gathered(namespace: String, pod: String, container: String, tree: String, key: String) -> BundlePath {
-        var parts = key.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        if parts.isEmpty { parts = ["_"] }
-        if parts.count > maxKeyDepth {
-            parts = Array(parts.prefix(maxKeyDepth - 1)) + [parts.dropFirst(maxKeyDepth - 1).joined(separator: "_")]
-        }
+        let parts = key.split(separator: "/").map(String.init)
+        let plain = !parts.isEmpty && parts.count <= maxKeyDepth && parts.joined(separator: "/") == key
+        let keyComponents = plain ? parts.map(sanitize) : parts.prefix(maxKeyDepth - 1).map(sanitize) + [sanitize(key)]
         return BundlePath(components: ["pods", sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(tree)]
-            + parts.map(sanitize))
+            + keyComponents)
     }
 
     /// The deepest a gathered key may nest.

@@ -1,0 +1,71 @@
+import Bundle
+import Foundation
+import Testing
+
+@Suite struct ManifestTests {
+    @Test func theJSONIsStableSortedAndRoundTrips() throws {
+        let manifest = sampleManifest(pods: ["checkout-0", "checkout-1"])
+        let first = try manifest.jsonData(), second = try manifest.jsonData()
+        #expect(first == second)
+        let text = String(decoding: first, as: UTF8.self)
+        #expect(text.hasSuffix("}\n"))
+        // Top-level keys in sorted order, pretty-printed.
+        let keys = ["\"cluster\"", "\"files\"", "\"pods\"", "\"run\"", "\"schemaVersion\"", "\"selection\"", "\"tool\""]
+        let offsets = try keys.map { key in try #require(text.range(of: "\n  \(key) : ")?.lowerBound, "\(key) not at the top level") }
+        #expect(offsets == offsets.sorted())
+        #expect(text.contains("\"schemaVersion\" : 1"))
+        #expect(text.contains("\"server\" : \"https://127.0.0.1:6443\""), "slashes must not be escaped")
+        #expect(try Manifest.decode(from: first) == manifest)
+    }
+
+    @Test func timesAreRFC3339InUTCWithMilliseconds() throws {
+        let manifest = sampleManifest(pods: ["a"])
+        let text = String(decoding: try manifest.jsonData(), as: UTF8.self)
+        #expect(text.contains("\"startedAt\" : \"2026-11-18T11:06:40.125Z\""), "\(text)")
+        #expect(text.contains("\"finishedAt\" : \"2026-11-18T11:06:52.625Z\""))
+        #expect(text.contains("\"at\" : \"2026-11-18T11:06:41.125Z\""))
+        // Times written by others, without fractions or with an offset, are read too.
+        var json = text.replacingOccurrences(of: "2026-11-18T11:06:40.125Z", with: "2026-11-18T12:06:40+01:00")
+        var decoded = try Manifest.decode(from: Data(json.utf8))
+        #expect(decoded.run.startedAt == Date(timeIntervalSince1970: 1_795_000_000))
+        json = text.replacingOccurrences(of: "2026-11-18T11:06:40.125Z", with: "yesterday")
+        let error = expectBundleError(.manifest) { decoded = try Manifest.decode(from: Data(json.utf8), source: "m.json") }
+        #expect(error?.message.contains("m.json") == true)
+        #expect(error?.message.contains("yesterday") == true)
+        #expect(error?.message.contains("run.startedAt") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func absentOptionalsAreLeftOutAndAllNamespacesIsNoNamespace() throws {
+        var manifest = sampleManifest()
+        manifest.selection = .init(namespace: nil, labelSelector: "app=checkout")
+        manifest.cluster.user = nil
+        let text = String(decoding: try manifest.jsonData(), as: UTF8.self)
+        #expect(!text.contains("\"namespace\""))
+        #expect(!text.contains("\"user\""))
+        #expect(!text.contains("null"))
+        #expect(try Manifest.decode(from: Data(text.utf8)).selection.namespace == nil)
+    }
+
+    @Test func outcomesAndStepsHaveStableNames() throws {
+        #expect(Manifest.Outcome.allCases.map(\.rawValue) == ["collected", "failed", "skipped", "interrupted"])
+        #expect(Manifest.Step.allCases.map(\.rawValue) == ["preflight", "inject", "wait", "log", "decode", "write"])
+        var manifest = sampleManifest(pods: ["a"])
+        manifest.pods[0].outcome = .failed
+        manifest.pods[0].failedStep = .wait
+        manifest.pods[0].reason = "ErrImagePull"
+        let text = String(decoding: try manifest.jsonData(), as: UTF8.self)
+        #expect(text.contains("\"failedStep\" : \"wait\""))
+        #expect(text.contains("\"outcome\" : \"failed\""))
+    }
+
+    @Test func aNewerSchemaOrAMissingFieldIsRefusedByName() throws {
+        let text = String(decoding: try sampleManifest().jsonData(), as: UTF8.self)
+        let newer = text.replacingOccurrences(of: "\"schemaVersion\" : 1", with: "\"schemaVersion\" : 2")
+        let versionError = expectBundleError(.manifest) { _ = try Manifest.decode(from: Data(newer.utf8)) }
+        #expect(versionError?.message.contains("schemaVersion 2") == true)
+
+        let noServer = text.replacingOccurrences(of: "\"server\" : \"https://127.0.0.1:6443\",", with: "")
+        let fieldError = expectBundleError(.manifest) { _ = try Manifest.decode(from: Data(noServer.utf8)) }
+        #expect(fieldError?.message.contains("\"server\" is missing at cluster") == true, "\(fieldError?.message ?? "")")
+    }
+}
