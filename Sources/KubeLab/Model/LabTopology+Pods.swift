@@ -7,6 +7,7 @@ extension LabTopology {
 
     func makePods(now: Date, scheduler: LabScheduler) -> [LabPod] {
         var out: [LabPod] = []
+        var taken = Set<String>()
         for w in workloads ?? [] {
             let template = templateText(w)
             let hash = LabNames.templateHash(template)
@@ -24,7 +25,7 @@ extension LabTopology {
                     labels["pod-template-hash"] = hash
                     generateName = rs + "-"
                     var candidate = rs + "-" + LabNames.randomSuffix()
-                    while out.contains(where: { $0.namespace == w.namespace && $0.name == candidate }) {
+                    while taken.contains(w.namespace + "/" + candidate) {
                         candidate = rs + "-" + LabNames.randomSuffix()
                     }
                     name = candidate
@@ -48,6 +49,7 @@ extension LabTopology {
                 pod.osName = w.os
                 if let os = w.os { pod.nodeSelector = ["kubernetes.io/os": os] }
                 scheduler.schedule(&pod, nodeName: w.nodeName, phase: w.phase ?? .Running, now: now)
+                taken.insert(pod.key)
                 out.append(pod)
             }
         }

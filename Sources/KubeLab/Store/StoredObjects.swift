@@ -15,10 +15,11 @@ struct StoredPod: Sendable {
 
     init(_ pod: LabPod) {
         self.pod = pod
-        let item = JSONValue.object([("metadata", pod.metadataJSON()), ("spec", pod.specJSON()), ("status", pod.statusJSON())])
+        let metadata = pod.metadataJSON()
+        let item = JSONValue.object([("metadata", metadata), ("spec", pod.specJSON()), ("status", pod.statusJSON())])
         itemJSON = item.encoded()
         json = StoredPod.kindPrefix + itemJSON.dropFirst()
-        metadataJSON = pod.metadataJSON().encoded()
+        metadataJSON = metadata.encoded()
     }
 }
 

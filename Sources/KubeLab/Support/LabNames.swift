@@ -24,18 +24,25 @@ enum LabNames {
 
     static func uuid() -> String { UUID().uuidString.lowercased() }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func randomHex(_ bytes: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        return hex((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) })
     }
 
-    static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    static func sha256Hex(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
+    static func sha256Hex(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
     /// The fully qualified reference containerd reports for an image (`busybox:1.36` →
     /// `docker.io/library/busybox:1.36`).
