@@ -47,6 +47,9 @@ struct LabAPI: Sendable {
         switch parts.first {
         case "api", "apis":
             break
+        case "openapi":
+            counter.record(verb: "get", resource: "openapi")
+            return try openAPI(request, parts: parts)
         default:
             counter.record(verb: "get", resource: "nonresource")
             return .text(404, "404 page not found\n")
