@@ -26,20 +26,23 @@ public struct BundleVerification: Sendable, Equatable {
         /// The manifest is not the one whose digest the caller expected.
         case manifestDigest(expected: String, actual: String)
 
+        /// One sentence naming the file. Paths from the manifest are quoted
+        /// and escaped: a tampered manifest may carry terminal escapes.
         public var description: String {
+            func show(_ path: String) -> String { BundleReader.display(path) }
             switch self {
             case .missing(let path):
-                return "\(path) is listed in the manifest but missing from the archive."
+                return "\(show(path)) is listed in the manifest but missing from the archive."
             case .unlisted(let path):
-                return "\(path) is in the archive but not listed in the manifest."
+                return "\(show(path)) is in the archive but not listed in the manifest."
             case .sizeMismatch(let path, let expected, let actual):
-                return "\(path) is \(actual) bytes, but the manifest says \(expected)."
+                return "\(show(path)) is \(actual) bytes, but the manifest says \(expected)."
             case .hashMismatch(let path, let expected, let actual):
-                return "\(path) has SHA-256 \(actual), but the manifest says \(expected): its content changed."
+                return "\(show(path)) has SHA-256 \(actual), but the manifest says \(show(expected)): its content changed."
             case .listedTwice(let path):
-                return "\(path) is listed twice in the manifest."
+                return "\(show(path)) is listed twice in the manifest."
             case .podFileNotListed(let pod, let path):
-                return "Pod \(pod) names the file \(path), which the manifest's files list does not hold."
+                return "Pod \(show(pod)) names the file \(show(path)), which the manifest's files list does not hold."
             case .manifestDigest(let expected, let actual):
                 return "manifest.json has SHA-256 \(actual), but \(expected) was expected: the manifest was changed or replaced."
             }

@@ -187,8 +187,10 @@ public struct BundleReader: Sendable {
     }
 
     /// A name from a bundle made safe to print: quoted, control characters
-    /// and escapes written as `\u{…}`, cut at 200 characters.
-    static func display(_ name: String) -> String {
+    /// and escapes written as `\u{…}`, cut at 200 characters. Everything
+    /// read from a bundle (paths, and the manifest's strings) is untrusted:
+    /// print it through this, so a name cannot drive the terminal.
+    public static func display(_ name: String) -> String {
         var out = ""
         for scalar in name.unicodeScalars.prefix(200) {
             if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) || scalar == "\"" || scalar == "\\" {
