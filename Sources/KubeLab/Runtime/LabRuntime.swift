@@ -49,7 +49,8 @@ public final class LabRuntime: Sendable {
 
     /// Starts a pod: creates its sandbox (waits for it, a few milliseconds) and starts its
     /// containers in the background. Every container state change, including each container's
-    /// first `waiting` (ContainerCreating), is passed to `onStateChange`.
+    /// first `waiting` (ContainerCreating), is passed to `onStateChange`, always from a background
+    /// task (never from within `startPod` or `startEphemeral` themselves).
     /// Throws when the sandbox cannot be created (the pod then has no process left).
     public func startPod(
         _ spec: PodSpec, onStateChange: @escaping @Sendable (RunningPod.Container) -> Void = { _ in }

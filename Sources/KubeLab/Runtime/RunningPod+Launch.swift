@@ -26,8 +26,12 @@ extension RunningPod {
             s.containers[spec.name] = ContainerRecord(spec: spec, info: info)
             s.order.append(spec.name)
         }
-        onStateChange(info)
-        let task = Task { [self] in await self.runContainer(spec.name) }
+        // The first state is reported from the background too: callers may hold their own lock
+        // while they call startEphemeral, and the callback must never re-enter it.
+        let task = Task { [self] in
+            onStateChange(info)
+            await self.runContainer(spec.name)
+        }
         state.withLock { $0.containers[spec.name]?.task = task }
     }
 
@@ -85,6 +89,7 @@ extension RunningPod {
             update(name) { $0.state = .waiting(reason: "CreateContainerError", message: "\(error)") }
             return
         }
+        guard !isStopped else { return }
         let process: SpawnedProcess
         do {
             process = try SpawnedProcess.spawn(plan.executable, plan.arguments, environment: plan.environment)
@@ -105,10 +110,13 @@ extension RunningPod {
         case .ready(let pid):
             let startedAt = Date()
             let ticks = ProcFS.startTicks(pid)
-            state.withLock { s in
+            let stoppedMeanwhile = state.withLock { s -> Bool in
                 s.containers[name]?.hostPIDTicks = ticks
                 s.containers[name]?.startedAt = startedAt
+                return s.stopped
             }
+            // A container that came up while the pod was being stopped does not outlive it.
+            if stoppedMeanwhile { kill(pid, SIGKILL) }
             update(name) {
                 $0.hostPID = pid
                 $0.containerID = Self.newContainerID()

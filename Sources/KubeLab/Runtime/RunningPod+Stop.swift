@@ -27,8 +27,18 @@ extension RunningPod {
         let containerCgroups = state.withLock { s in s.containers.values.flatMap(\.info.cgroupDirectories) }
         LabCgroups.killAndRemove(containerCgroups)
         for task in tasks { await task.value }
+        // Again: a container whose start raced with the stop may have joined its cgroup late.
+        LabCgroups.killAndRemove(containerCgroups)
         _ = await sandbox.waitForExit()
         LabCgroups.killAndRemove(context.cgroups.podDirectories(uid: spec.uid))
+        // A pid namespace's first process lingers until every process of the namespace is gone
+        // (the kernel's zap_pid_ns_processes); wait for that, so that "stopped" means gone.
+        let recorded = pids + [(sandboxPID, sandboxTicks)]
+        let deadline = ContinuousClock.now + .seconds(5)
+        while recorded.contains(where: { ProcFS.isAlive($0.0, startTicks: $0.1) }), ContinuousClock.now < deadline {
+            for (pid, ticks) in recorded where ProcFS.isAlive(pid, startTicks: ticks) { kill(pid, SIGKILL) }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         RunningPod.detachMounts(under: directory.path)
         try? FileManager.default.removeItem(at: directory)
     }

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+@testable import KubeLab
+
+@Suite("Runtime: stopping pods and cleaning up after a killed lab")
+struct RuntimePodLifecycleTests {
+    /// Every process the pod recorded, with its start time.
+    private func recordedProcesses(_ pod: RunningPod) throws -> [RuntimeStateFile.ProcessEntry] {
+        try #require(RuntimeStateFile.read(from: pod.directory)).processes
+    }
+
+    private func startDemo(_ runtime: LabRuntime) async throws -> RunningPod {
+        let pod = try await runtime.startPod(appAndSidecar(shareProcessNamespace: false))
+        for name in ["app", "sidecar"] {
+            #expect(await pod.waitForState(of: name) { $0.isRunning }?.isRunning == true, "\(name)")
+        }
+        try pod.startEphemeral(busybox("debugger", "sleep 60"), targetContainerName: "app")
+        #expect(await pod.waitForState(of: "debugger") { $0.isRunning }?.isRunning == true)
+        return pod
+    }
+
+    @Test("stop leaves no process, no mount under the state directory, no cgroup directory")
+    func stopCleansUp() async throws {
+        let fixture = try RuntimeFixture.make()
+        defer { fixture.cleanUp() }
+        let started = ContinuousClock.now
+        let pod = try await startDemo(fixture.runtime)
+        print("pod start (sandbox + app + sidecar running, plus one ephemeral): \(ContinuousClock.now - started)")
+        let processes = try recordedProcesses(pod)
+        #expect(processes.count >= 4, "\(processes)")
+        let cgroups = pod.containers.flatMap(\.cgroupDirectories)
+        #expect(cgroups.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        await pod.stop()
+        for p in processes {
+            #expect(!ProcFS.isAlive(p.pid, startTicks: p.startTicks), "\(p.role) (pid \(p.pid)) is still alive")
+        }
+        #expect(ProcFS.mountPoints(under: fixture.directory.path).isEmpty)
+        for dir in cgroups + fixture.runtime.cgroupHierarchies.roots.map({ "\($0)/kubelab/\(pod.spec.uid)" }) {
+            #expect(!FileManager.default.fileExists(atPath: dir), "\(dir)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: pod.directory.path))
+        for name in ["app", "sidecar", "debugger"] {
+            #expect(pod.containerState(name)?.isTerminated == true, "\(name)")
+        }
+        #expect(throws: LabRuntimeError.self) { try pod.startEphemeral(busybox("late", "true"), targetContainerName: "app") }
+    }
+
+    @Test("cleanUpStrays kills what an abandoned lab left (recorded pids and cgroups) and removes its pod directories")
+    func strays() async throws {
+        let fixture = try RuntimeFixture.make()
+        defer { fixture.cleanUp() }
+        // The lab "dies": its pod is never stopped; a new lab on the same directory cleans up.
+        let pod = try await startDemo(fixture.runtime)
+        let processes = try recordedProcesses(pod)
+        let cgroups = pod.containers.flatMap(\.cgroupDirectories)
+        let report = LabRuntime.cleanUpStrays(stateDirectory: fixture.directory)
+        #expect(report.pods == [RunningPod.directoryName(pod.spec)])
+        #expect(report.cgroupsLeft.isEmpty)
+        let mainProcesses = processes.filter { $0.role == "sandbox" || $0.role.hasPrefix("container ") }
+        #expect(mainProcesses.count == 4, "\(processes)")
+        #expect(Set(report.killedProcesses).isSuperset(of: mainProcesses.map(\.pid)), "\(report.killedProcesses) vs \(processes)")
+        for p in processes {
+            #expect(!ProcFS.isAlive(p.pid, startTicks: p.startTicks), "\(p.role) (pid \(p.pid)) is still alive")
+        }
+        for dir in cgroups { #expect(!FileManager.default.fileExists(atPath: dir), "\(dir)") }
+        #expect(ProcFS.mountPoints(under: fixture.directory.path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: pod.directory.path))
+        // The abandoned pod's own bookkeeping sees its containers end.
+        for name in ["app", "sidecar", "debugger"] {
+            #expect(await pod.waitForState(of: name) { $0.isTerminated }?.isTerminated == true, "\(name)")
+        }
+    }
+
+    @Test("cleanUpStrays never kills a reused pid: a live process whose start time differs survives")
+    func reusedPid() async throws {
+        let fixture = try RuntimeFixture.make()
+        defer { fixture.cleanUp() }
+        let bystander = Process()
+        bystander.executableURL = URL(fileURLWithPath: "/bin/busybox")
+        bystander.arguments = ["sleep", "30"]
+        bystander.standardOutput = FileHandle.nullDevice
+        bystander.standardError = FileHandle.nullDevice
+        try bystander.run()
+        defer {
+            kill(bystander.processIdentifier, SIGKILL)
+            bystander.waitUntilExit()
+        }
+        let pid = bystander.processIdentifier
+        let ticks = try #require(ProcFS.startTicks(pid))
+        let dir = fixture.directory.appendingPathComponent("pods/shop_old_1234")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        RuntimeStateFile(
+            namespace: "shop", name: "old", uid: "1234",
+            processes: [.init(role: "container app", pid: pid, startTicks: ticks + 1)], cgroupDirectories: []
+        ).write(to: dir)
+        let report = LabRuntime.cleanUpStrays(stateDirectory: fixture.directory)
+        #expect(report.pods == ["shop_old_1234"])
+        #expect(report.killedProcesses.isEmpty)
+        #expect(ProcFS.isAlive(pid, startTicks: ticks))
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+}
