@@ -31,9 +31,9 @@ struct DryRunEndToEndTests {
         defer { lab.stop() }
         let expected = try kubectlPods(lab, ["-n", "shop", "-l", "app=checkout"])
         #expect(expected.count == 3)
-        let plan = try plan(lab, ["-n", "shop", "-l", "app=checkout"])
-        let targets = try #require(plan["targets"] as? [[String: Any]])
-        #expect((plan["skipped"] as? [Any])?.isEmpty == true)
+        let checkoutPlan = try plan(lab, ["-n", "shop", "-l", "app=checkout"])
+        let targets = try #require(checkoutPlan["targets"] as? [[String: Any]])
+        #expect((checkoutPlan["skipped"] as? [Any])?.isEmpty == true)
         #expect(Set(targets.map { "\($0["namespace"] as? String ?? "")/\($0["pod"] as? String ?? "")" }) == Set(expected.keys))
         for target in targets {
             let key = "\(target["namespace"] as? String ?? "")/\(target["pod"] as? String ?? "")"
@@ -70,8 +70,8 @@ struct DryRunEndToEndTests {
         let everything = try kubectlPods(lab, ["-A", "-l", "!kubectl-evidence.test/none"])
         let notRunning = everything.filter { (($0.value["status"] as? [String: Any])?["phase"] as? String) != "Running" }
         #expect(!notRunning.isEmpty, "the demo topology should hold a pod that is not Running")
-        let plan = try plan(lab, ["-A", "-l", "!kubectl-evidence.test/none"])
-        let skipped = try #require(plan["skipped"] as? [[String: Any]])
+        let everythingPlan = try plan(lab, ["-A", "-l", "!kubectl-evidence.test/none"])
+        let skipped = try #require(everythingPlan["skipped"] as? [[String: Any]])
         let skippedNotRunning = skipped.filter { $0["reason"] as? String == "NotRunning" }
         #expect(Set(skippedNotRunning.map { "\($0["namespace"] as? String ?? "")/\($0["pod"] as? String ?? "")" }) == Set(notRunning.keys))
 
@@ -86,8 +86,8 @@ struct DryRunEndToEndTests {
     func explicitContainer() throws {
         let lab = try LabProcess.start()
         defer { lab.stop() }
-        let plan = try plan(lab, ["-n", "shop", "-l", "app=checkout", "-c", "sidecar"])
-        let targets = try #require(plan["targets"] as? [[String: Any]])
+        let sidecarPlan = try plan(lab, ["-n", "shop", "-l", "app=checkout", "-c", "sidecar"])
+        let targets = try #require(sidecarPlan["targets"] as? [[String: Any]])
         #expect(targets.count == 3)
         #expect(targets.allSatisfy { $0["targetContainer"] as? String == "sidecar" && $0["targetChosenBy"] as? String == "--container" })
     }

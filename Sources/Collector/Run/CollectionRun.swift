@@ -68,14 +68,30 @@ public final class CollectionRun: @unchecked Sendable {
         return hardStopped
     }
 
-    /// Checks that the run can work at all, before any pod is touched.
+    /// Checks that the run can work at all, before any pod is touched, and
+    /// remembers the namespaces that refused. Throws when every one did.
     public func preflight() async throws {
-        guard let first = request.plan.targets.first else { return }
-        let preflight = Preflight(client: client)
-        let namespaces = Array(Set(request.plan.targets.map(\.namespace))).sorted()
-        try await preflight.checkPermissions(namespaces: namespaces)
-        let container = request.evidenceContainer(target: first.targetContainer)
-        try await preflight.checkAdmission(pod: PodKey(namespace: first.namespace, name: first.pod), patch: try container.strategicMergePatch())
+        let refused = try await Preflight(client: client).check(plan: request.plan) { target in
+            try request.evidenceContainer(target: target.targetContainer).strategicMergePatch()
+        }
+        record(refused: refused)
+        for namespace in refused.keys.sorted() {
+            progress.notice("warning: namespace \(namespace) refused the preflight; its pods will not be touched: \(refused[namespace]!.message)")
+        }
+    }
+
+    private var refusedNamespaces: [String: PodFailure] = [:]
+
+    private func record(refused: [String: PodFailure]) {
+        lock.lock()
+        refusedNamespaces = refused
+        lock.unlock()
+    }
+
+    private func refusal(for namespace: String) -> PodFailure? {
+        lock.lock()
+        defer { lock.unlock() }
+        return refusedNamespaces[namespace]
     }
 
     /// Runs the collection and writes the bundle. Throws only when no bundle
@@ -128,6 +144,14 @@ public final class CollectionRun: @unchecked Sendable {
                 progress.update({ $0.interrupted += 1 })
             },
             work: { [self, sink] target in
+                if let failure = refusal(for: target.namespace) {
+                    entries.append(Manifest.Pod(
+                        namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
+                        targetContainer: target.targetContainer, outcome: .failed, reason: failure.reason.rawValue,
+                        failedStep: .preflight, message: failure.message))
+                    progress.update({ $0.failed += 1 }, event: "failed     \(target.namespace)/\(target.pod): \(failure.message)")
+                    return
+                }
                 let collection = PodCollection(
                     client: client, request: request, board: board, sink: sink, progress: progress, target: target,
                     hardStopped: { [weak self] in self?.isHardStopped ?? true })

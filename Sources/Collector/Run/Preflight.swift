@@ -1,11 +1,15 @@
 import Foundation
 import KubeAPI
 
-/// Checks, before any pod is touched, that the run can succeed at all: that
-/// the user may do each thing the run needs in each namespace
-/// (SelfSubjectAccessReview), and that admission accepts the evidence
-/// container (the PATCH with dryRun=All on the first pod). A refusal here
-/// becomes one clear message instead of the same failure on every pod.
+/// Checks, before any pod is touched, that the run can succeed: that the user
+/// may do each thing the run needs in each namespace (SelfSubjectAccessReview),
+/// and that admission accepts the evidence container there (the PATCH with
+/// dryRun=All on the namespace's first pod: Pod Security and webhooks judge it
+/// without anything being stored).
+///
+/// A namespace that refuses costs only its own pods, which end `failed` at
+/// the preflight step with the reason; when every namespace refuses, the run
+/// stops with one clear message and no pod is touched.
 public struct Preflight: Sendable {
     /// One permission the run needs, in `kubectl auth can-i` terms.
     public struct Permission: Sendable, Equatable {
@@ -24,6 +28,7 @@ public struct Preflight: Sendable {
         Permission(verb: "get", resource: "pods", subresource: "log"),
     ]
 
+    /// The whole run cannot go on; nothing was touched.
     public struct Refusal: Error, LocalizedError, Sendable, Equatable {
         public var message: String
         public var errorDescription: String? { message }
@@ -35,37 +40,59 @@ public struct Preflight: Sendable {
         self.client = client
     }
 
-    /// Every missing permission in every namespace, in one message.
-    public func checkPermissions(namespaces: [String]) async throws {
-        var missing: [String] = []
-        for namespace in namespaces {
-            for permission in Self.required {
-                let review = try await client.selfSubjectAccessReview(ResourceAttributes(
-                    namespace: namespace, verb: permission.verb, resource: permission.resource, subresource: permission.subresource))
-                if review.status?.allowed != true {
-                    let why = review.status?.reason.map { " (\($0))" } ?? ""
-                    missing.append("\(permission.kubectlForm) -n \(namespace)\(why)")
-                }
+    /// Checks every namespace of the plan. Returns, per refused namespace,
+    /// the failure its pods get; throws `Refusal` when no namespace is left.
+    public func check(plan: CollectionPlan, patchFor: (PlannedTarget) throws -> Data) async throws -> [String: PodFailure] {
+        var refused: [String: PodFailure] = [:]
+        let byNamespace = Dictionary(grouping: plan.targets, by: \.namespace)
+        for namespace in byNamespace.keys.sorted() {
+            if let failure = try await permissions(namespace: namespace) {
+                refused[namespace] = failure
+                continue
+            }
+            guard let first = byNamespace[namespace]?.first else { continue }
+            if let failure = await admission(pod: PodKey(namespace: first.namespace, name: first.pod), patch: try patchFor(first)) {
+                refused[namespace] = failure
             }
         }
-        if !missing.isEmpty {
-            throw Refusal(message: "You are not allowed to do what a collection needs, so no pod was touched. These checks answer no:\n  "
-                + missing.joined(separator: "\n  ")
-                + "\nAsk for a Role granting patch on pods/ephemeralcontainers, get on pods/log and list/watch on pods.")
+        if !byNamespace.isEmpty && refused.count == byNamespace.count {
+            let lines = refused.keys.sorted().map { "  \($0): \(refused[$0]!.message)" }
+            throw Refusal(message: "The preflight checks refused every namespace of the selection, so no pod was touched.\n" + lines.joined(separator: "\n"))
         }
+        return refused
     }
 
-    /// Sends the real PATCH with dryRun=All: Pod Security and admission
-    /// webhooks judge it without anything being stored in the pod.
-    public func checkAdmission(pod: PodKey, patch: Data) async throws {
+    /// The permissions the user lacks in `namespace`, as one failure, or nil.
+    func permissions(namespace: String) async throws -> PodFailure? {
+        var missing: [String] = []
+        for permission in Self.required {
+            let review = try await client.selfSubjectAccessReview(ResourceAttributes(
+                namespace: namespace, verb: permission.verb, resource: permission.resource, subresource: permission.subresource))
+            if review.status?.allowed != true {
+                let why = review.status?.reason.map { " (\($0))" } ?? ""
+                missing.append("`\(permission.kubectlForm) -n \(namespace)` says no\(why)")
+            }
+        }
+        guard !missing.isEmpty else { return nil }
+        return PodFailure(step: .preflight, reason: .rbac,
+                          message: "Not allowed in namespace \(namespace): " + missing.joined(separator: "; ")
+                            + ". A collection needs patch on pods/ephemeralcontainers, get on pods/log and list/watch on pods.")
+    }
+
+    /// The admission verdict on the evidence container in `pod`'s namespace, or nil when admitted.
+    func admission(pod: PodKey, patch: Data) async -> PodFailure? {
         do {
             _ = try await client.patchPod(namespace: pod.namespace, name: pod.name, subresource: "ephemeralcontainers",
                                           patch: patch, type: .strategicMerge, dryRun: true)
+            return nil
         } catch {
             let exists: Bool? = (error as? KubeAPIError)?.statusCode == 404 ? await podExists(pod) : nil
-            let failure = PodFailure.fromInjection(error, pod: pod, podExists: exists)
-            if failure.reason == .podDeleted { return }  // that pod's own worker will record it; not a run-wide refusal
-            throw Refusal(message: "The dry run of the injection was refused, so no pod was touched. \(failure.message)")
+            var failure = PodFailure.fromInjection(error, pod: pod, podExists: exists)
+            // A pod deleted since the list is that pod's business, not the namespace's.
+            if failure.reason == .podDeleted { return nil }
+            failure.step = .preflight
+            failure.message = "The dry run of the injection into \(pod) was refused: " + failure.message
+            return failure
         }
     }
 
