@@ -28,7 +28,7 @@ struct SelectorTests {
         "bad label selectors fail with the server's message",
         arguments: [
             ("app in (", "unable to parse requirement: found '', expected: ',', ')' or identifier"),
-            ("app in", "unable to parse requirement: found '', expected: '('"),
+            ("app in", "unable to parse requirement: found '' expected: '('"),
             ("app in (a b)", "unable to parse requirement: found 'b', expected: ',' or ')'"),
             ("app=a,", "found '', expected: identifier after ','"),
             ("app=a b", "found 'b', expected: ',' or 'end of string'"),
