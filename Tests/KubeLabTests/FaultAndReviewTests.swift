@@ -43,6 +43,11 @@ struct FaultAndReviewTests {
         #expect(nobody.status == 403)
         let bad = try await admin.request("PUT", "/kubelab/v1/faults", body: #"{"serverError":{"count":1,"code":418}}"#)
         #expect(bad.status == 400)
+        // The same document in process, as the CLI's flags pass it.
+        try lab.server.faults.apply(jsonText: #"{"dropWatchAfterEvents":2,"denyUsers":["operator"]}"#)
+        #expect(lab.server.faults.dropWatchAfterEvents == 2)
+        #expect(try await Curl(lab: lab, credential: .token(lab.server.operatorToken)).request("/api/v1/pods").status == 403)
+        #expect(throws: LabFaults.InvalidFaults.self) { try lab.server.faults.apply(jsonText: #"{"latencyMilliseconds":"slow"}"#) }
     }
 
     @Test("requests are counted by verb and resource")

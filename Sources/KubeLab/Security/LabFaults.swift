@@ -102,6 +102,25 @@ public final class LabFaults: Sendable {
         }
     }
 
+    public struct InvalidFaults: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Applies a faults document given as JSON text (the body `PUT /kubelab/v1/faults`
+    /// takes), e.g. from a `lab start --faults '{"latencyMilliseconds":50}'` flag.
+    public func apply(jsonText: String) throws {
+        do {
+            try apply(try JSONValue.parse(jsonText))
+        } catch let e as APIError {
+            throw InvalidFaults(description: "The lab faults document is not valid: \(e.message).")
+        } catch {
+            throw InvalidFaults(description: "The lab faults document is not valid JSON: \(error).")
+        }
+    }
+
+    /// The current switches, in the form `apply(jsonText:)` accepts.
+    public var jsonText: String { String(decoding: json.encoded(), as: UTF8.self) }
+
     var json: JSONValue {
         let s = state.withLock { $0 }
         return .object([
