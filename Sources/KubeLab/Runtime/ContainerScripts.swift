@@ -16,6 +16,7 @@ enum ContainerScripts {
         echo "kubelab-ready $pid" >&3
         exec 3>&-
         if [ "$KL_PID_NAMESPACE" = 1 ]; then
+            \#(closeInherited)
             while :; do "$KL_BUSYBOX" sleep 2147483647 & wait $! || :; done
         fi
         exec "$KL_BUSYBOX" sleep 2147483647
@@ -27,6 +28,7 @@ enum ContainerScripts {
     /// sends stdout and stderr to the log, reports its host pid and execs into "$@".
     static let container = #"""
         set -e
+        \#(closeInherited)
         for f in $KL_CGROUP_PROCS; do echo 0 > "$f"; done
         R="$KL_ROOTFS"
         mount --bind "$KL_IMAGE_ROOTFS" "$R"
@@ -56,6 +58,13 @@ enum ContainerScripts {
         exec 3>&-
         exec "$@"
         """#
+
+    /// Closes every descriptor but 0, 1 and 2. Foundation's `Process` gives its child one end of
+    /// a socket pair and notices the exit when the socket closes; the process it started (unshare
+    /// or nsenter, which waits for the container) keeps its copy, but the container must not
+    /// inherit one: it would show up as a stray socket in the pod's evidence.
+    /// Never run this in a process Foundation started itself (it would report it exited).
+    static let closeInherited = #"for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" ;; esac; done"#
 
     /// The last hop inside the container's root, run by setpriv with the container's
     /// credentials: closes the descriptors that carried setpriv in, then becomes the command.

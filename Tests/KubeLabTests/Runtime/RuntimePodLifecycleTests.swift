@@ -101,3 +101,63 @@ struct RuntimePodLifecycleTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path))
     }
 }
+
+@Suite("Runtime: timings", .serialized)
+struct RuntimeTimingTests {
+    @Test("pod start and ephemeral container start, measured alone (printed for the report)")
+    func timings() async throws {
+        let fixture = try RuntimeFixture.make()
+        defer { fixture.cleanUp() }
+        var podTimes: [Duration] = []
+        var ephemeralTimes: [Duration] = []
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            let pod = try await fixture.runtime.startPod(appAndSidecar())
+            for name in ["app", "sidecar"] { _ = await pod.waitForState(of: name) { $0.isRunning } }
+            podTimes.append(ContinuousClock.now - started)
+            let injected = ContinuousClock.now
+            try pod.startEphemeral(busybox("debugger", "ps"), targetContainerName: "app")
+            let state = await pod.waitForState(of: "debugger") { $0.isTerminated || $0.isRunning }
+            ephemeralTimes.append(ContinuousClock.now - injected)
+            #expect(state?.isTerminated == true || state?.isRunning == true)
+            let stopped = ContinuousClock.now
+            await pod.stop()
+            print("stop: \(ContinuousClock.now - stopped)")
+        }
+        print("pod start to both containers running: \(podTimes)")
+        print("ephemeral start to running: \(ephemeralTimes)")
+        #expect(podTimes.allSatisfy { $0 < .seconds(5) })
+    }
+}
+
+@Suite("Runtime: many pods at once")
+struct RuntimeManyPodsTests {
+    @Test("40 pods started and stopped concurrently all run, each with its own namespaces, and leave nothing behind")
+    func manyPods() async throws {
+        let fixture = try RuntimeFixture.make()
+        defer { fixture.cleanUp() }
+        let started = ContinuousClock.now
+        let pods = try await withThrowingTaskGroup(of: RunningPod.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let pod = try await fixture.runtime.startPod(appAndSidecar(name: "replica-\(i)"))
+                    for name in ["app", "sidecar"] { _ = await pod.waitForState(of: name) { $0.isRunning } }
+                    return pod
+                }
+            }
+            return try await group.reduce(into: [RunningPod]()) { $0.append($1) }
+        }
+        print("40 pods running after \(ContinuousClock.now - started)")
+        let running = pods.filter { pod in ["app", "sidecar"].allSatisfy { pod.containerState($0)?.isRunning == true } }
+        #expect(running.count == 40)
+        #expect(Set(pods.compactMap { ProcFS.namespace($0.sandboxPID, "net") }).count == 40)
+        let processes = pods.flatMap { (RuntimeStateFile.read(from: $0.directory)?.processes ?? []) }
+        let stopping = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for pod in pods { group.addTask { await pod.stop() } }
+        }
+        print("40 pods stopped after \(ContinuousClock.now - stopping)")
+        #expect(processes.filter { ProcFS.isAlive($0.pid, startTicks: $0.startTicks) }.isEmpty)
+        #expect(ProcFS.mountPoints(under: fixture.directory.path).isEmpty)
+    }
+}

@@ -33,6 +33,15 @@ struct RuntimePodNamespaceTests {
             let status = try String(contentsOfFile: "/proc/\(app)/status", encoding: .utf8)
             let nspid = status.split(separator: "\n").first { $0.hasPrefix("NSpid:") }
             #expect(nspid?.split(whereSeparator: \.isWhitespace).last == "1", "\(String(describing: nspid))")
+            // Nothing of the lab leaks into the container: stdin is /dev/null, stdout and stderr
+            // the log, and httpd's own listening socket is the only other descriptor.
+            let fm = FileManager.default
+            let fds = try fm.contentsOfDirectory(atPath: "/proc/\(app)/fd").sorted()
+            let targets = try fds.map { try fm.destinationOfSymbolicLink(atPath: "/proc/\(app)/fd/\($0)") }
+            #expect(fds == ["0", "1", "2", "3"], "\(targets)")
+            #expect(targets.first == "/dev/null")
+            #expect(targets.dropFirst().prefix(2).allSatisfy { $0 == pod.logPath(container: "app").path }, "\(targets)")
+            #expect(targets.last?.hasPrefix("socket:[") == true, "\(targets)")
             let cmdline = try String(contentsOfFile: "/proc/\(app)/cmdline", encoding: .utf8)
             #expect(cmdline.split(separator: "\0") == ["httpd", "-f", "-p", "8080"])
             // The sidecar fetched the pod's /etc/hostname from the app over 127.0.0.1.
