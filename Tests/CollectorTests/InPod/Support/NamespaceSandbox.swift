@@ -35,7 +35,7 @@ final class NamespaceSandbox {
             cd '\(directory.path)' || exit 1
             \(setup)
             echo ready > '\(ready)'
-            while :; do sleep 1000; done
+            while :; do sleep 86400; done
             """
         unshare = Process()
         unshare.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
