@@ -53,6 +53,9 @@ struct WatchTests {
         let want = lab.server.pods().filter { ["db", "ledger"].contains($0.labels["app"] ?? "") }.map(\.name)
         #expect(events.map { $0["type"] as? String } == Array(repeating: "ADDED", count: want.count))
         #expect(events.map(name) == want)
+        // The single-object form watches just that pod.
+        let one = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods/db-0?watch=1&timeoutSeconds=1")
+        #expect(try watchEvents(one.body).map(name) == ["db-0"])
     }
 
     @Test("a resourceVersion older than the history: HTTP 200 and one ERROR event with 410 Expired")

@@ -82,6 +82,14 @@ extension LabAPI {
             default: throw .methodNotAllowed
             }
         }
+        if subresource == nil, request.method == .GET, request.flag("watch") {
+            // The legacy single-object watch: a watch of the namespace narrowed to this name.
+            var filter = try LabAPI.podFilter(request, namespace: namespace)
+            filter.fields.terms.append(.init(field: "metadata.name", value: name, negated: false))
+            guard case .watch(var plan) = try listOrWatchPods(request, namespace: namespace, pretty: pretty) else { throw .methodNotAllowed }
+            plan.filter = filter
+            return .watch(plan)
+        }
         switch (subresource, request.method) {
         case (nil, .GET), ("status", .GET), ("ephemeralcontainers", .GET):
             guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }

@@ -60,7 +60,7 @@ final class LabWatchSession {
         context.flush()
 
         // The real server picks a random timeout between 30 and 60 minutes when none is given.
-        let timeout = Double(plan.timeoutSeconds ?? Int.random(in: 1800...3600))
+        let timeout = Double((plan.timeoutSeconds ?? 0) > 0 ? plan.timeoutSeconds! : Int.random(in: 1800...3600))
         let isolated = loop.assumeIsolated()
         timers.append(isolated.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { self.finish() })
         if plan.allowBookmarks {
