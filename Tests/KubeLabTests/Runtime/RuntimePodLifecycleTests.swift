@@ -104,7 +104,7 @@ struct RuntimePodLifecycleTests {
 
 @Suite("Runtime: timings", .serialized)
 struct RuntimeTimingTests {
-    @Test("pod start and ephemeral container start, measured alone (printed for the report)")
+    @Test("pod start and ephemeral container start, five times in a row (times printed; alone they are about 0.1 s and 0.05 s)")
     func timings() async throws {
         let fixture = try RuntimeFixture.make()
         defer { fixture.cleanUp() }
@@ -113,7 +113,9 @@ struct RuntimeTimingTests {
         for _ in 0..<5 {
             let started = ContinuousClock.now
             let pod = try await fixture.runtime.startPod(appAndSidecar())
-            for name in ["app", "sidecar"] { _ = await pod.waitForState(of: name) { $0.isRunning } }
+            for name in ["app", "sidecar"] {
+                #expect(await pod.waitForState(of: name) { $0.isRunning }?.isRunning == true, "\(name)")
+            }
             podTimes.append(ContinuousClock.now - started)
             let injected = ContinuousClock.now
             try pod.startEphemeral(busybox("debugger", "ps"), targetContainerName: "app")
@@ -126,7 +128,6 @@ struct RuntimeTimingTests {
         }
         print("pod start to both containers running: \(podTimes)")
         print("ephemeral start to running: \(ephemeralTimes)")
-        #expect(podTimes.allSatisfy { $0 < .seconds(5) })
     }
 }
 
