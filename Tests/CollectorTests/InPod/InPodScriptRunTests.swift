@@ -148,6 +148,41 @@ struct InPodScriptRunTests {
             #expect(!run.decoded.records.contains { $0.key == cut.key && $0.kind != .cut }, "the record left out, \(cut.key), is there")
             #expect(run.decoded.records.last?.key == "clock/end")
             #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
+            let output = InPodOutput(log: run.output.stdout, terminationMessage: run.terminationMessage)
+            #expect(output.isTrustworthy)
+            #expect(output.problems == ["The in-pod script stopped at its output cap: \(cut.text)."])
+        }
+    }
+
+    @Test("a log cut short or changed by one byte is caught, with the reason, however well it frames")
+    func cutShortOrAltered() throws {
+        let sandbox = try NamespaceSandbox(setup: Self.webSetup)
+        defer { sandbox.stop() }
+        let run = try Collection.run(in: sandbox)
+        let whole = InPodOutput(log: run.output.stdout, terminationMessage: run.terminationMessage)
+        #expect(whole.isTrustworthy)
+        #expect(whole.problems.isEmpty, "\(whole.problems)")
+
+        let half = Array(run.output.stdout.prefix(run.output.stdout.count / 2))
+        let short = InPodOutput(log: half, terminationMessage: run.terminationMessage)
+        #expect(!short.isTrustworthy)
+        #expect(short.frames.isTruncated)
+        guard case .truncated = short.verdict else {
+            Issue.record("verdict \(short.verdict)")
+            return
+        }
+        #expect(short.problems.first?.hasPrefix("The log is shorter than what the script wrote: \(half.count) of \(run.output.stdout.count) bytes.") == true)
+
+        // One byte inside a payload: the framing cannot see it, the digest does.
+        let cmdline = try #require(run.decoded.records.first { $0.key.hasSuffix("/cmdline") && !$0.payload.isEmpty })
+        var altered = run.output.stdout
+        altered[cmdline.offset + "@file \(cmdline.key) \(cmdline.payload.count)\n".utf8.count] ^= 0x01
+        let changed = InPodOutput(log: altered, terminationMessage: run.terminationMessage)
+        #expect(changed.frames.isIntact)
+        #expect(!changed.isTrustworthy)
+        guard case .mismatch = changed.verdict else {
+            Issue.record("verdict \(changed.verdict)")
+            return
         }
     }
 
