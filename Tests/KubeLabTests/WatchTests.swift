@@ -112,6 +112,19 @@ struct WatchTests {
         #expect(received == Array((start + 1)...(start + names.count)))
     }
 
+    @Test("stopping the lab ends open watches and returns promptly")
+    func stopWithOpenWatch() async throws {
+        let lab = try await LabFixture.start()
+        async let streamed = Curl(lab: lab).request("/api/v1/pods?watch=1", maxTime: 20)
+        try await Task.sleep(for: .milliseconds(700))
+        let started = Date()
+        try await lab.stop()
+        #expect(Date().timeIntervalSince(started) < 5)
+        let r = try await streamed
+        #expect(r.status == 200)
+        #expect(try watchEvents(r.body).count == lab.server.pods().count, "the initial ADDED events came before the stop")
+    }
+
     @Test("sendInitialEvents ends the initial ADDED events with the initial-events-end bookmark")
     func initialEventsEnd() async throws {
         let lab = try await LabFixture.start()
