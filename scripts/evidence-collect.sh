@@ -56,6 +56,23 @@
 #   When the next record would pass the cap, a cut record says what was left out,
 #   gathering stops, and clock/end and the trailer still follow.
 #
+# KEYS, in stream order:
+#   meta script/version, script/cap, script/sections ("processes=1 fds=1 ..."),
+#        script/args, self/pid, clock/start ("<epoch s> <YYYY-MM-DDTHH:MM:SSZ>\n"),
+#        clock/btime (boot time, epoch s: start time = btime + stat starttime/HZ)
+#   file proc/uptime, proc/sys/kernel/hostname;  cmd cmd/uname-a
+#   file proc/self/status, proc/self/cgroup [, proc/self/mountinfo,
+#        sys/fs/cgroup/<file>];  link proc/self/exe, proc/self/ns/<ns>
+#   per process: file proc/<pid>/stat, status, cmdline, comm, cgroup
+#        [, mountinfo, root/sys/fs/cgroup/<file>: first process of each mount ns];
+#        link proc/<pid>/exe, cwd, ns/<ns>, fd/<n>; meta proc/<pid>/fd;
+#        error proc/<pid>/<what> for each of them that could not be read,
+#        error proc/<pid>/fd once for all unreadable fd links, error proc/<pid>
+#        when it exited while being read
+#   file proc/net/tcp, tcp6, udp, udp6, unix, raw, raw6 [, dev, route,
+#        ipv6_route, arp];  cmd cmd/ip-addr
+#   meta clock/end;  end trailer
+#
 # TERMINATION MESSAGE: "sha256:<64 hex> bytes:<n>" over exactly the bytes written
 # to stdout; on a fatal error "error: <message>" (also on stderr) and exit 2.
 #
