@@ -123,6 +123,41 @@ struct ErrorShapeTests {
         _ = keys
     }
 
+    @Test("a pod with an ephemeral container has the recorded pod's ephemeral keys and order")
+    func ephemeralShape() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let pod = try #require(lab.server.pods(namespace: "shop").first { $0.labels["app"] == "checkout" })
+        let now = Date()
+        lab.server.updatePod(namespace: "shop", name: pod.name) { p in
+            p.ephemeralContainers = [
+                LabEphemeralContainer(
+                    name: "evidence-1", image: "busybox:1.36", command: ["sh", "-c", "ps"],
+                    securityContext: .object([("capabilities", .object([("add", .array([.string("SYS_PTRACE")]))]))]), targetContainerName: "app")
+            ]
+            p.ephemeralContainerStatuses = [
+                LabContainerStatus(
+                    name: "evidence-1",
+                    state: .terminated(exitCode: 0, reason: "Completed", message: "sha256:abc123", startedAt: now, finishedAt: now),
+                    ready: false, started: false, restartCount: 0, image: "docker.io/library/busybox:1.36",
+                    imageID: "docker.io/library/busybox@sha256:" + String(repeating: "a", count: 64), containerID: "containerd://" + String(repeating: "b", count: 64))
+            ]
+        }
+        let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods/\(pod.name)")
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: LabFixture.fixtures + "/ephemeral/pod-ephemeral-terminated.json"))
+        for section in [["spec"], ["status"]] {
+            let labKeys = orderedKeys(r.body, path: section)
+            let real = orderedKeys(recorded, path: section).filter { labKeys.contains($0) }
+            #expect(labKeys.filter { real.contains($0) } == real, "order of \(section)")
+            #expect(labKeys.contains(section == ["spec"] ? "ephemeralContainers" : "ephemeralContainerStatuses"))
+        }
+        let got = try r.json()
+        let want = try LabFixture.fixture("ephemeral/pod-ephemeral-terminated.json")
+        func first(_ o: [String: Any], _ a: String, _ b: String) -> [String: Any] { ((o[a] as? [String: Any])?[b] as? [[String: Any]])?.first ?? [:] }
+        #expect(Set(first(got, "spec", "ephemeralContainers").keys) == Set(first(want, "spec", "ephemeralContainers").keys))
+        #expect(Set(first(got, "status", "ephemeralContainerStatuses").keys) == Set(first(want, "status", "ephemeralContainerStatuses").keys))
+    }
+
     @Test("Go's escaping of <, > and & in served JSON")
     func goEscaping() async throws {
         let lab = try await LabFixture.start()

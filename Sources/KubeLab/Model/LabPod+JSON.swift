@@ -65,6 +65,23 @@ extension LabPod {
         return o.value
     }
 
+    private func ephemeralJSON(_ c: LabEphemeralContainer) -> JSONValue {
+        var o = JSONObjectBuilder()
+        o.set("name", c.name)
+        o.set("image", c.image)
+        if !c.command.isEmpty { o.set("command", JSONValue.strings(c.command)) }
+        if !c.args.isEmpty { o.set("args", JSONValue.strings(c.args)) }
+        o.set("resources", JSONValue.object([]))
+        o.set("terminationMessagePath", "/dev/termination-log")
+        o.set("terminationMessagePolicy", c.terminationMessagePolicy)
+        o.set("imagePullPolicy", c.imagePullPolicy)
+        o.set("securityContext", c.securityContext)
+        if c.stdin == true { o.set("stdin", true) }
+        if c.tty == true { o.set("tty", true) }
+        o.setNonEmpty("targetContainerName", c.targetContainerName)
+        return o.value
+    }
+
     func specJSON() -> JSONValue {
         var s = JSONObjectBuilder()
         let projected: JSONValue = .object([
@@ -106,6 +123,7 @@ extension LabPod {
         ])
         s.set("volumes", JSONValue.array([.object([("name", .string(tokenVolumeName)), ("projected", projected)])]))
         s.set("containers", JSONValue.array(containers.map(containerJSON)))
+        if !ephemeralContainers.isEmpty { s.set("ephemeralContainers", JSONValue.array(ephemeralContainers.map(ephemeralJSON))) }
         s.set("restartPolicy", restartPolicy)
         s.set("terminationGracePeriodSeconds", 30)
         s.set("dnsPolicy", "ClusterFirst")
@@ -194,6 +212,21 @@ extension LabPod {
         }
     }
 
+    /// An ephemeral container's status: no `started` and no volume mounts, as a kubelet reports it.
+    func ephemeralStatusJSON(_ cs: LabContainerStatus) -> JSONValue {
+        var o = JSONObjectBuilder()
+        o.set("name", cs.name)
+        o.set("state", stateJSON(cs.state, containerID: cs.containerID))
+        o.set("lastState", JSONValue.object([]))
+        o.set("ready", cs.ready)
+        o.set("restartCount", cs.restartCount)
+        o.set("image", cs.image)
+        o.set("imageID", cs.imageID)
+        o.set("containerID", cs.containerID)
+        o.set("resources", JSONValue.object([]))
+        return o.value
+    }
+
     func containerStatusJSON(_ cs: LabContainerStatus) -> JSONValue {
         var o = JSONObjectBuilder()
         o.set("name", cs.name)
@@ -233,6 +266,9 @@ extension LabPod {
         s.set("startTime", startTime.map(LabTime.rfc3339))
         if !containerStatuses.isEmpty { s.set("containerStatuses", JSONValue.array(containerStatuses.map(containerStatusJSON))) }
         s.set("qosClass", "BestEffort")
+        if !ephemeralContainerStatuses.isEmpty {
+            s.set("ephemeralContainerStatuses", JSONValue.array(ephemeralContainerStatuses.sorted { $0.name < $1.name }.map(ephemeralStatusJSON)))
+        }
         return s.value
     }
 

@@ -48,6 +48,54 @@ public struct LabContainerStatus: Sendable, Equatable {
     public var image: String
     public var imageID: String
     public var containerID: String?
+
+    public init(
+        name: String, state: State, ready: Bool, started: Bool, restartCount: Int = 0, image: String, imageID: String,
+        containerID: String?
+    ) {
+        self.name = name
+        self.state = state
+        self.ready = ready
+        self.started = started
+        self.restartCount = restartCount
+        self.image = image
+        self.imageID = imageID
+        self.containerID = containerID
+    }
+}
+
+/// An ephemeral container in a pod's spec (kubectl debug's, or the collector's).
+/// The lab stores them now; the API that adds them (PATCH pods/ephemeralcontainers)
+/// and the runtime that starts them come with the next issue.
+public struct LabEphemeralContainer: Sendable {
+    public var name: String
+    public var image: String
+    public var command: [String]
+    public var args: [String]
+    public var imagePullPolicy: String
+    public var terminationMessagePolicy: String
+    /// The securityContext as the client sent it (kept as JSON, re-emitted in order).
+    public var securityContext: JSONValue?
+    public var stdin: Bool?
+    public var tty: Bool?
+    public var targetContainerName: String?
+
+    public init(
+        name: String, image: String, command: [String] = [], args: [String] = [], imagePullPolicy: String? = nil,
+        terminationMessagePolicy: String = "File", securityContext: JSONValue? = nil, stdin: Bool? = nil, tty: Bool? = nil,
+        targetContainerName: String? = nil
+    ) {
+        self.name = name
+        self.image = image
+        self.command = command
+        self.args = args
+        self.imagePullPolicy = imagePullPolicy ?? LabContainer(name: name, image: image).imagePullPolicy
+        self.terminationMessagePolicy = terminationMessagePolicy
+        self.securityContext = securityContext
+        self.stdin = stdin
+        self.tty = tty
+        self.targetContainerName = targetContainerName
+    }
 }
 
 public struct LabOwnerReference: Sendable, Equatable {
@@ -78,6 +126,8 @@ public struct LabPod: Sendable {
     public var ownerReferences: [LabOwnerReference]
 
     public var containers: [LabContainer]
+    /// In the order the API server keeps them (a strategic-merge PATCH puts the new one first).
+    public var ephemeralContainers: [LabEphemeralContainer] = []
     public var restartPolicy: String = "Always"
     public var nodeName: String?
     public var nodeSelector: [String: String] = [:]
@@ -96,6 +146,8 @@ public struct LabPod: Sendable {
     /// When the containers became ready (conditions' lastTransitionTime).
     public var readySince: Date?
     public var containerStatuses: [LabContainerStatus]
+    /// Rendered sorted by name, as a real kubelet reports them.
+    public var ephemeralContainerStatuses: [LabContainerStatus] = []
 
     /// The key the store orders pods by, as etcd does: `namespace/name`.
     var key: String { namespace + "/" + name }
