@@ -199,8 +199,10 @@ SEEN=-
 
 # Working files are made once and overwritten by each step (creating files is
 # the slow part on some disks): b/h (head), b/n (net), b/s1..b/s<batch> (one
-# slot per process of a step). Slot files are emptied before each cp, and a
-# copy counts only when cp names no error for its source.
+# slot per process of a step). A slot can hold a file copied for an earlier
+# process, so a copy counts only when cp names no error for its source (cp
+# reports every source it cannot read, and a cp that does not run stops the
+# script).
 _i=0
 _d="b b/h b/n"
 while [ $_i -lt "$BATCH" ]; do _i=$((_i + 1)); _d="$_d b/s$_i"; done
@@ -496,7 +498,6 @@ procs_gather() {
 		if [ -n "$CGROUPS" ]; then
 			for _c in $CG_FILES; do _f="$_f /proc/$_p/root/sys/fs/cgroup/$_c"; done
 		fi
-		for _c in $_f; do : > "b/s$_i/${_c##*/}"; done
 		$BB cp $_f b/s$_i/ 2> b/s$_i/cp.err
 		_r=$?
 		[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
