@@ -2,13 +2,14 @@
 /// file system, inside the namespaces unshare/nsenter gave them, and end in `exec`: the script's
 /// process becomes the sandbox or the container's first process. Parameters come in `KL_*`
 /// environment variables (paths built by the runtime); the container's final command line is
-/// `"$@"`, which starts with `env -i`, so none of them reaches the container.
+/// `"$@"`, which starts with `env -i`, so none of them reaches the container. Joining a cgroup
+/// is best effort (a delegated cgroup tree may refuse it): the container then stays in the lab's.
 enum ContainerScripts {
     /// The pause process: holds the pod's net, ipc and uts namespaces (and, with
     /// shareProcessNamespace, is pid 1 of the pod's pid namespace and reaps orphans there).
     static let sandbox = #"""
         set -e
-        for f in $KL_CGROUP_PROCS; do echo 0 > "$f"; done
+        for f in $KL_CGROUP_PROCS; do echo 0 2>/dev/null > "$f" || :; done
         "$KL_BUSYBOX" hostname "$KL_HOSTNAME"
         "$KL_BUSYBOX" ip link set lo up
         read -r pid rest < /proc/self/stat
@@ -29,7 +30,7 @@ enum ContainerScripts {
     static let container = #"""
         set -e
         \#(closeInherited)
-        for f in $KL_CGROUP_PROCS; do echo 0 > "$f"; done
+        for f in $KL_CGROUP_PROCS; do echo 0 2>/dev/null > "$f" || :; done
         R="$KL_ROOTFS"
         mount --bind "$KL_IMAGE_ROOTFS" "$R"
         mount -o remount,bind,ro,nosuid,nodev "$R"
