@@ -155,8 +155,14 @@ public final class LabServer: Sendable {
 
     public func pod(namespace: String, name: String) -> LabPod? { store.pod(namespace: namespace, name: name)?.pod }
 
-    /// The pod's JSON exactly as the server sends it (compact, no trailing newline).
+    /// The pod's JSON exactly as a GET or a watch event sends it (compact, no trailing newline).
     public func podJSON(namespace: String, name: String) -> [UInt8]? { store.pod(namespace: namespace, name: name)?.json }
+
+    /// The pod's JSON exactly as it appears as an item of a PodList: like the real server,
+    /// without `kind` and `apiVersion` (compare ../shared/k8s/pods/podlist.json).
+    public func podListItemJSON(namespace: String, name: String) -> [UInt8]? {
+        store.pod(namespace: namespace, name: name)?.itemJSON
+    }
 
     public var namespaces: [String] { store.namespaces().map(\.name) }
 

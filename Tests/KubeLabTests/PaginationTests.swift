@@ -26,8 +26,13 @@ struct PaginationTests {
             let metadata = try #require(json["metadata"] as? [String: Any])
             let items = try #require(json["items"] as? [[String: Any]])
             seen += items.map { ($0["metadata"] as? [String: Any])?["name"] as? String ?? "" }
-            // List items carry no kind/apiVersion, as in the recorded PodList.
+            // List items carry no kind/apiVersion, as in the recorded PodList, and are the lab's cached bytes.
             #expect(items.first?["kind"] == nil)
+            if pages == 0 {
+                let firstName = try #require((items.first?["metadata"] as? [String: Any])?["name"] as? String)
+                let item = try #require(lab.server.podListItemJSON(namespace: "bench", name: firstName))
+                #expect(r.text.contains(#""items":["# + String(decoding: item, as: UTF8.self)))
+            }
             if firstRV == nil { firstRV = metadata["resourceVersion"] as? String }
             #expect(metadata["resourceVersion"] as? String == firstRV, "every page has the first page's resourceVersion")
             token = metadata["continue"] as? String
