@@ -14,7 +14,11 @@ extension RunningPod {
             var pids: [(Int32, UInt64)] = []
             for record in s.containers.values {
                 if let task = record.task { tasks.append(task) }
-                if let wrapper = record.wrapper, !wrapper.hasExited { wrappers.append(wrapper.pid) }
+                // A wrapper (unshare or nsenter) reaps its container and then exits by itself; it
+                // is killed only when its container never came up. Killing it first would hand
+                // the container's zombie to the host's init, and a dying pid namespace waits for
+                // that zombie to be reaped (a second or more on this machine).
+                if record.info.hostPID == nil, let wrapper = record.wrapper, !wrapper.hasExited { wrappers.append(wrapper.pid) }
                 if let pid = record.info.hostPID, let ticks = record.hostPIDTicks { pids.append((pid, ticks)) }
             }
             return (tasks, wrappers, pids)
@@ -23,12 +27,16 @@ extension RunningPod {
         for (pid, ticks) in pids where ProcFS.isAlive(pid, startTicks: ticks) { kill(pid, SIGKILL) }
         for pid in wrappers { kill(pid, SIGKILL) }
         if ProcFS.isAlive(sandboxPID, startTicks: sandboxTicks) { kill(sandboxPID, SIGKILL) }
-        if !sandbox.hasExited { kill(sandbox.pid, SIGKILL) }
         let containerCgroups = state.withLock { s in s.containers.values.flatMap(\.info.cgroupDirectories) }
         LabCgroups.killAndRemove(containerCgroups)
         for task in tasks { await task.value }
         // Again: a container whose start raced with the stop may have joined its cgroup late.
         LabCgroups.killAndRemove(containerCgroups)
+        // With a shared pid namespace the sandbox runs under an unshare that reaps it and exits;
+        // it is killed only if it does not.
+        let sandboxDeadline = ContinuousClock.now + .seconds(2)
+        while !sandbox.hasExited, ContinuousClock.now < sandboxDeadline { try? await Task.sleep(for: .milliseconds(5)) }
+        if !sandbox.hasExited { kill(sandbox.pid, SIGKILL) }
         _ = await sandbox.waitForExit()
         LabCgroups.killAndRemove(context.cgroups.podDirectories(uid: spec.uid))
         // A pid namespace's first process lingers until every process of the namespace is gone
