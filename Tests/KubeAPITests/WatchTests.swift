@@ -86,7 +86,7 @@ struct WatchTests {
                 return .stream(status: 200, chunks: [
                     .init(delay: 0, bytes: Array(first.prefix(100))), .init(delay: 0.02, bytes: Array(first.dropFirst(100))),
                     .init(delay: 0.02, bytes: Array(second.prefix(second.count / 2))),
-                ], ending: .drop)
+                ], ending: .drop, endDelay: 0.5)  // long enough for the client to take the first event before the cut
             },
             // 2nd connection: two events in one chunk, then the server ends the response (its watch timeout).
             { newer in .stream(status: 200, chunks: [.init(delay: 0, bytes: Array(newer.prefix(2).joined()))], ending: .finish) },

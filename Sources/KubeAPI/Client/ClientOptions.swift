@@ -17,11 +17,14 @@ public struct ClientOptions: Sendable {
     public var maxRetryDelay: TimeInterval
     /// Largest response body read into memory (a 5,000-pod list is about 50 MB).
     public var maxResponseBytes: Int
+    /// Connections kept open to the API server at once (HTTP/1.1: one request each). Watches and
+    /// log streams hold theirs for as long as they run, so this must exceed the collector's fan-out.
+    public var maxConnections: Int
 
     public init(
         qps: Double = 50, burst: Int = 100, requestTimeout: TimeInterval = 30, maxRetries: Int = 5,
         userAgent: String = "kubectl-evidence/0.1", retryBaseDelay: TimeInterval = 0.2,
-        maxRetryDelay: TimeInterval = 30, maxResponseBytes: Int = 1 << 30
+        maxRetryDelay: TimeInterval = 30, maxResponseBytes: Int = 1 << 30, maxConnections: Int = 64
     ) {
         self.qps = qps
         self.burst = burst
@@ -31,6 +34,7 @@ public struct ClientOptions: Sendable {
         self.retryBaseDelay = retryBaseDelay
         self.maxRetryDelay = maxRetryDelay
         self.maxResponseBytes = maxResponseBytes
+        self.maxConnections = maxConnections
     }
 }
 

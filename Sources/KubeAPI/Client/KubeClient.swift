@@ -60,6 +60,7 @@ public final class KubeClient: Sendable {
         // Fail a request as soon as its connection cannot be made, with the real cause
         // (refused, DNS, TLS), instead of retrying silently until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, options.maxConnections)
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.limiter = TokenBucket(qps: options.qps, burst: options.burst)
         self.credentials = CredentialProvider(connection: connection)

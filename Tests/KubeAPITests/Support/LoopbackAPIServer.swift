@@ -43,7 +43,7 @@ final class LoopbackAPIServer: Sendable {
         case reply(status: Int, headers: [(String, String)], body: [UInt8])
         /// A chunked reply written piece by piece; then the response ends properly,
         /// the connection is dropped without the terminating chunk, or it stays open.
-        case stream(status: Int, chunks: [Chunk], ending: StreamEnding)
+        case stream(status: Int, chunks: [Chunk], ending: StreamEnding, endDelay: TimeInterval = 0.05)
         /// Close the connection without answering.
         case close
         /// Never answer.
@@ -71,6 +71,8 @@ final class LoopbackAPIServer: Sendable {
 
     var url: String { "\(scheme)://127.0.0.1:\(port)" }
     var requests: [Request] { log.all }
+    /// When each streamed chunk was handed to the socket, in order.
+    var chunkWriteTimes: [ContinuousClock.Instant] { log.chunkWriteTimes }
 
     private init(channel: any Channel, log: RequestLog, port: Int, scheme: String) {
         self.channel = channel
@@ -125,8 +127,18 @@ final class RequestLog: @unchecked Sendable {
         lock.withLock { requests.append(request) }
     }
 
+    private var chunkTimes: [ContinuousClock.Instant] = []
+
     var all: [LoopbackAPIServer.Request] {
         lock.withLock { requests }
+    }
+
+    func chunkWritten() {
+        lock.withLock { chunkTimes.append(.now) }
+    }
+
+    var chunkWriteTimes: [ContinuousClock.Instant] {
+        lock.withLock { chunkTimes }
     }
 }
 
@@ -169,7 +181,7 @@ private final class ScriptedHandler: ChannelInboundHandler {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: responseHeaders))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        case .stream(let status, let chunks, let ending):
+        case .stream(let status, let chunks, let ending, let endDelay):
             let headers = HTTPHeaders([("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")])
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -177,12 +189,14 @@ private final class ScriptedHandler: ChannelInboundHandler {
             var delay: TimeInterval = 0
             for chunk in chunks {
                 delay += chunk.delay
+                let log = self.log
                 context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
                     let context = bound.value
+                    log.chunkWritten()
                     context.writeAndFlush(handler.value.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk.bytes)))), promise: nil)
                 }
             }
-            context.eventLoop.scheduleTask(in: .nanoseconds(Int64((delay + 0.05) * 1e9))) {
+            context.eventLoop.scheduleTask(in: .nanoseconds(Int64((delay + endDelay) * 1e9))) {
                 let context = bound.value
                 switch ending {
                 case .drop: context.close(promise: nil)
