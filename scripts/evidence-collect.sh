@@ -68,10 +68,12 @@
 #        link proc/<pid>/exe, cwd, ns/<ns>, fd/<n>; meta proc/<pid>/fd;
 #        error proc/<pid>/<what> for each of them that could not be read,
 #        error proc/<pid>/fd once for all unreadable fd links, error proc/<pid>
-#        when it exited while being read
+#        when it exited while being read, error proc/<pid>/copy for cp messages
+#        that name no file
 #   file proc/net/tcp, tcp6, udp, udp6, unix, raw, raw6 [, dev, route,
 #        ipv6_route, arp];  cmd cmd/ip-addr
-#   meta clock/end;  end trailer
+#   error script/ls (ls messages about no process);  meta clock/end;  end trailer
+#   No kind and key appear twice.
 #
 # TERMINATION MESSAGE: "sha256:<64 hex> bytes:<n>" over exactly the bytes written
 # to stdout; on a fatal error "error: <message>" (also on stderr) and exit 2.
@@ -272,18 +274,22 @@ function copied(key, path, src, ef,   m) {
 	if (m == "") m = "not copied, no reason given"
 	return text("error", key, "read " src ": " m)
 }
-function stray(ef, key,   l) {
+function stray(ef, key,   l, t) {
 	if (!(ef in size) || size[ef] == 0) return 1
-	while ((getline l < ef) > 0) if (index(l, q) == 0 && !text("error", key, "copy: " l)) { close(ef); return 0 }
+	t = ""
+	while ((getline l < ef) > 0) if (index(l, q) == 0) t = t (t == "" ? "" : "; ") l
 	close(ef)
-	return 1
+	return t == "" || text("error", key, "copy: " t)
 }
 function note(p, line) { nrec[p]++; rec[p, nrec[p]] = line }
 function keyof(p) { return p == self ? "proc/self" : "proc/" p }
-function fdsum(   k) {
-	if (ap == "") return
-	note(ap, "E " keyof(ap) "/fd readlink of " an " fd links in /proc/" ap "/fd: " ar ": fds" al)
-	ap = ""
+function fdsums(   i, j, n, p, rs, t) {
+	for (i = 1; i <= nfdp; i++) {
+		p = fdorder[i]; t = ""
+		n = split(fdr[p], rs, SUBSEP)
+		for (j = 1; j <= n; j++) t = t (j > 1 ? "; " : "") rs[j] ": fds" fdl[p SUBSEP rs[j]]
+		note(p, "E " keyof(p) "/fd readlink of " nbad[p] " fd links in /proc/" p "/fd failed: " t)
+	}
 }
 function proc(p, slot,   kp, d, i, n, f, r, m, src) {
 	kp = keyof(p); d = "b/" slot
@@ -299,7 +305,7 @@ function proc(p, slot,   kp, d, i, n, f, r, m, src) {
 			if (!copied(substr(src, 2), d "/" f[i], src, d "/cp.err")) return 0
 		}
 	}
-	if (!stray(d "/cp.err", kp)) return 0
+	if (!stray(d "/cp.err", kp "/copy")) return 0
 	for (i = 1; i <= nrec[p]; i++) {
 		r = rec[p, i]
 		split(r, f, " ")
@@ -360,7 +366,6 @@ BEGIN {
 		if (s == "ns/mnt") mnt[p] = t
 	}
 	close("b/ls.out")
-	ap = ""
 	while ((getline l < "b/ls.err") > 0) {
 		o = ""
 		if (l ~ /^ls: \/proc\/.*: cannot read link: /) {
@@ -377,15 +382,15 @@ BEGIN {
 		r = substr(path, 7); p = r; sub(/\/.*/, "", p); s = substr(r, length(p) + 2)
 		if (o == "readlink" && s ~ /^fd\//) {
 			nbad[p]++
-			if (ap == p && ar == y) { al = al " " substr(s, 4); an++ }
-			else { fdsum(); ap = p; ar = y; al = " " substr(s, 4); an = 1 }
+			if (!(p in fdr)) { fdr[p] = y; fdorder[++nfdp] = p }
+			else if (!((p SUBSEP y) in fdl)) fdr[p] = fdr[p] SUBSEP y
+			fdl[p SUBSEP y] = fdl[p SUBSEP y] " " substr(s, 4)
 			continue
 		}
-		fdsum()
 		if (s == "fd") fdbad[p] = 1
 		note(p, "E " keyof(p) "/" s " " o " " path ": " y)
 	}
-	fdsum()
+	fdsums()
 	close("b/ls.err")
 }
 cut { next }
@@ -393,7 +398,7 @@ $1 == "T" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ ?/, "", t); text($2, $3, t); next }
 $1 == "R" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ ?/, "", t); raw($2, $3, $4, t); next }
 $1 == "F" { copied($2, $3, $4, $5); next }
 $1 == "P" { proc($2, $3); next }
-$1 == "S" { for (i = 1; i <= nls; i++) if (!text("error", "script/ls", l = lserr[i])) break; next }
+$1 == "S" { t = ""; for (i = 1; i <= nls; i++) t = t (i > 1 ? "; " : "") lserr[i]; if (t != "") text("error", "script/ls", t); next }
 END {
 	close(chunk)
 	print chunk

@@ -75,6 +75,7 @@ private struct DecodeState {
     var position = 0
     var resynced = false
     var stopped = false
+    var seen: Set<String> = []
     var result = DecodedFrames()
 
     static let newline = UInt8(ascii: "\n")
@@ -203,6 +204,9 @@ private struct DecodeState {
             return true
         }
         if !kind.isKnown { fail(start, .unknownKind(header.kind)) }
+        if !seen.insert(header.kind + " " + header.key).inserted {
+            fail(start, .duplicateRecord(kind: header.kind, key: header.key))
+        }
         result.records.append(record)
         return false
     }

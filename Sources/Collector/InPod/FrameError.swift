@@ -20,6 +20,9 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         case badHeader(line: String, reason: String)
         /// A header whose kind is not one of the known kinds (the record is kept).
         case unknownKind(String)
+        /// A second record with the same kind and key (both are kept). The
+        /// script never writes one; files named after keys would collide.
+        case duplicateRecord(kind: String, key: String)
         /// A record's declared length runs past the end of the stream.
         case lengthPastEnd(key: String, declared: Int, available: Int)
         /// A record's payload is not followed by `\n`.
@@ -52,6 +55,8 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Byte \(offset) of the evidence output should start a record, but the line \"\(line)\" is not a record header: \(reason)."
         case .unknownKind(let kind):
             return "The record at byte \(offset) has the unknown kind \"\(kind)\"; it was kept as it is."
+        case .duplicateRecord(let kind, let key):
+            return "The record at byte \(offset) repeats the \(kind) record \(key); the script writes each once, so the output was altered."
         case .lengthPastEnd(let key, let declared, let available):
             return "The record \(key) at byte \(offset) declares \(declared) bytes but only \(available) remain: the output was cut short."
         case .missingTerminator(let key):

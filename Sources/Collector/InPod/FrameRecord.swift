@@ -10,8 +10,9 @@
 /// the script (pids are numbers, other parts come from the kernel or the
 /// script), never free text from the pod; `length` is the exact decimal byte
 /// count of the payload, which is raw and may hold NULs, newlines and fake
-/// headers. The trailer counts the records before it and the bytes before its
-/// header line, so a log cut anywhere is detected.
+/// headers. No kind and key appear twice. The trailer counts the records
+/// before it and the bytes before its header line, so a log cut anywhere is
+/// detected.
 public struct FrameRecord: Sendable, Equatable {
     public var kind: Kind
     public var key: String

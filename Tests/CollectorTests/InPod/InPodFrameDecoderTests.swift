@@ -87,6 +87,17 @@ struct InPodFrameDecoderTests {
         #expect(!decoded.isTruncated)
     }
 
+    @Test("a repeated kind and key is reported and both records kept")
+    func duplicates() {
+        let stream = TestStream.stream([("file", "proc/1/comm", Array("a\n".utf8)), ("link", "proc/1/comm", Array("b".utf8)),
+                                        ("file", "proc/1/comm", Array("c\n".utf8))])
+        let decoded = decoder.decode(stream)
+        let third = TestStream.header.count + TestStream.record("file", "proc/1/comm", Array("a\n".utf8)).count
+            + TestStream.record("link", "proc/1/comm", Array("b".utf8)).count
+        #expect(decoded.errors == [FrameError(offset: third, .duplicateRecord(kind: "file", key: "proc/1/comm"))])
+        #expect(decoded.records.count == 3)
+    }
+
     @Test("a length running past the end, a missing terminator, bytes after the trailer")
     func lengthsAndEnds() {
         let header = TestStream.header
