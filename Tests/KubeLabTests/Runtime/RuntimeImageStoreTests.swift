@@ -103,3 +103,17 @@ struct RuntimeCapabilitiesTests {
         #expect(privileged == ["--inh-caps", "-all"])
     }
 }
+
+@Suite("Runtime: without root")
+struct RuntimeWithoutRootTests {
+    /// Runs only when the tests run as a user other than root (e.g. `setpriv --reuid 65534 …`).
+    @Test("the runtime refuses to start and says it needs root", .enabled(if: geteuid() != 0))
+    func needsRoot() throws {
+        #expect {
+            _ = try LabRuntime(stateDirectory: URL(fileURLWithPath: "/tmp/kubelab-runtime-not-root"))
+        } throws: { error in
+            let e = error as? LabRuntimeError
+            return e?.kind == .needsRoot && e?.message.contains("needs root") == true
+        }
+    }
+}
