@@ -17,9 +17,10 @@ extension PodList {
     /// Decodes a PodList page; each item's `rawJSON` is exactly that element of `items`.
     public static func decode(json bytes: [UInt8]) throws -> PodList {
         var list = try JSONDecoderFactory.shared.decode(PodList.self, from: bytes)
+        // JSONDecoder has validated the document; the scanner only needs to find the items.
         let ranges: [Range<Int>] = try JSONByteScanner.with(bytes) { scanner in
-            let top = try scanner.topLevelValue()
-            guard let items = try scanner.memberValue(named: "items", inObjectAt: top.lowerBound) else { return [] }
+            let start = scanner.skipWhitespace(0)
+            guard let items = try scanner.memberValue(named: "items", inObjectAt: start) else { return [] }
             if bytes[items.lowerBound] == UInt8(ascii: "n") { return [] }  // "items": null
             return try scanner.elements(ofArrayAt: items.lowerBound)
         }
@@ -41,8 +42,7 @@ extension WatchEvent {
         var event = try JSONDecoderFactory.shared.decode(WatchEvent.self, from: bytes)
         if case .pod(var pod) = event.object {
             let range = try JSONByteScanner.with(bytes) { scanner -> Range<Int>? in
-                let top = try scanner.topLevelValue()
-                return try scanner.memberValue(named: "object", inObjectAt: top.lowerBound)
+                try scanner.memberValue(named: "object", inObjectAt: scanner.skipWhitespace(0))
             }
             if let range { pod.rawJSON = Array(bytes[range]) }
             event.object = .pod(pod)
