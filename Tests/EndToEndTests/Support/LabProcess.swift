@@ -66,3 +66,19 @@ final class LabProcess: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+extension LabProcess {
+    /// Switches lab faults on or off through the lab's admin endpoint, with
+    /// the real kubectl (`replace --raw` sends a PUT with the admin's certificate).
+    func setFaults(_ json: String) throws {
+        let file = directory.appendingPathComponent("faults-\(UUID().uuidString).json")
+        try json.write(to: file, atomically: true, encoding: .utf8)
+        let result = try kubectl(["replace", "--raw", "/kubelab/v1/faults", "-f", file.path])
+        if result.status != 0 { throw TestFailure("setting lab faults failed: \(result.stderr)") }
+    }
+
+    /// A fresh path for a bundle in this lab's directory.
+    func bundlePath(_ name: String = "bundle") -> String {
+        directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).tar.gz").path
+    }
+}
