@@ -112,6 +112,32 @@ struct WatchTests {
         #expect(received == Array((start + 1)...(start + names.count)))
     }
 
+    @Test("many watchers and concurrent writers: every watcher sees every change once, in resourceVersion order")
+    func concurrentWatchers() async throws {
+        let lab = try await LabFixture.start(.generated(namespace: "bench", pods: 50, labels: ["app": "bench"]))
+        defer { Task { try await lab.stop() } }
+        let start = lab.server.resourceVersion
+        let names = lab.server.pods(namespace: "bench").map(\.name)
+        let watchers = (0..<8).map { _ in
+            Task { try await Curl(lab: lab).request("/api/v1/namespaces/bench/pods?watch=1&resourceVersion=\(start)&timeoutSeconds=3") }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        await withTaskGroup(of: Void.self) { group in
+            for chunk in stride(from: 0, to: names.count, by: 10) {
+                let slice = names[chunk..<min(chunk + 10, names.count)]
+                group.addTask {
+                    for name in slice { lab.server.setPodPhase(namespace: "bench", name: name, phase: .Failed) }
+                }
+            }
+        }
+        #expect(lab.server.resourceVersion == start + names.count)
+        for watcher in watchers {
+            let events = try watchEvents(try await watcher.value.body)
+            #expect(events.map(rv) == Array((start + 1)...(start + names.count)))
+            #expect(Set(events.map(name)) == Set(names))
+        }
+    }
+
     @Test("stopping the lab ends open watches and returns promptly")
     func stopWithOpenWatch() async throws {
         let lab = try await LabFixture.start()

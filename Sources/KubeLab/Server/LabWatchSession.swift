@@ -50,8 +50,9 @@ final class LabWatchSession {
             return
         }
         registrationID = registration.id
+        // The initial events go out in one flush (thousands of pods), later ones one by one.
         for event in registration.initialEvents where !finished {
-            send(plan.line(event.type, event.pod))
+            send(plan.line(event.type, event.pod), flush: false)
         }
         if finished { return }
         if plan.initialEventsEndBookmark {
@@ -93,16 +94,21 @@ final class LabWatchSession {
         return PodEvent.line(type: "BOOKMARK", object: object.encoded())
     }
 
-    func send(_ line: [UInt8], counts: Bool = true) {
+    func send(_ line: [UInt8], counts: Bool = true, flush: Bool = true) {
         guard !finished else { return }
         var buffer = context.channel.allocator.buffer(capacity: line.count)
         buffer.writeBytes(line)
-        context.writeAndFlush(wrap(.body(.byteBuffer(buffer))), promise: nil)
+        if flush {
+            context.writeAndFlush(wrap(.body(.byteBuffer(buffer))), promise: nil)
+        } else {
+            context.write(wrap(.body(.byteBuffer(buffer))), promise: nil)
+        }
         if counts {
             eventsSent += 1
             if dropAfter > 0 && eventsSent % dropAfter == 0 {
                 // The drop fault: close mid-stream, without the terminating chunk.
                 stop()
+                context.flush()
                 context.close(promise: nil)
             }
         }
