@@ -134,6 +134,29 @@ struct InPodScriptRunTests {
         #expect((run.tcpRows("tcp") + run.tcpRows("tcp6")).contains { $0.local.hasSuffix(":2328") && $0.state == "0A" })
     }
 
+    @Test("processes that exit while being read leave error records, never silence")
+    func vanishingProcesses() throws {
+        let sandbox = try NamespaceSandbox(setup: "(while :; do busybox true; busybox true & done) > /dev/null 2>&1 &")
+        defer { sandbox.stop() }
+        var sawVanished = false
+        for _ in 0..<5 where !sawVanished {
+            let run = try Collection.run(in: sandbox)
+            #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+            #expect(run.decoded.isIntact, "\(run.decoded.errors)")
+            for (pid, records) in run.processes {
+                for file in ["stat", "status", "cmdline", "comm", "cgroup"] {
+                    #expect(records.contains { $0.key == "proc/\(pid)/\(file)" && ($0.kind == .file || $0.kind == .error) },
+                            "proc/\(pid)/\(file): neither the file nor an error")
+                }
+                #expect(records.contains { $0.key == "proc/\(pid)/exe" && ($0.kind == .link || $0.kind == .error) }, "proc/\(pid)/exe")
+            }
+            sawVanished = run.decoded.records(.error).contains {
+                $0.text.hasSuffix("the process exited while it was being read") || $0.text.hasSuffix("No such file or directory")
+            }
+        }
+        #expect(sawVanished, "in five runs beside a loop of short-lived processes, no process vanished mid-read")
+    }
+
     @Test("the output cap: a cut record says what was left out, the output stays under the cap, and still verifies")
     func cap() throws {
         let sandbox = try NamespaceSandbox(setup: Self.webSetup)
