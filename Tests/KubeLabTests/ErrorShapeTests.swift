@@ -158,6 +158,19 @@ struct ErrorShapeTests {
         #expect(Set(first(got, "status", "ephemeralContainerStatuses").keys) == Set(first(want, "status", "ephemeralContainerStatuses").keys))
     }
 
+    @Test("a large POST from curl (Expect: 100-continue) is answered at once")
+    func expectContinue() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let note = String(repeating: "x", count: 4_000)
+        let body = #"{"metadata":{"name":"big","annotations":{"note":"\#(note)"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"#
+        let started = Date()
+        let r = try await Curl(lab: lab).request("POST", "/api/v1/namespaces/shop/pods", body: body)
+        #expect(r.status == 201)
+        #expect(Date().timeIntervalSince(started) < 0.9, "curl waited for 100 Continue")
+        #expect(lab.server.pod(namespace: "shop", name: "big")?.annotations["note"] == note)
+    }
+
     @Test("Go's escaping of <, > and & in served JSON")
     func goEscaping() async throws {
         let lab = try await LabFixture.start()

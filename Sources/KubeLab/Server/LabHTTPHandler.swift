@@ -28,6 +28,10 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             body = []
             bodyTooLarge = false
+            // curl asks before sending a larger body; Go's server answers 100 Continue, so does the lab.
+            if h.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
+            }
         case .body(var buffer):
             if body.count + buffer.readableBytes > LabHTTPHandler.maxBodyBytes {
                 bodyTooLarge = true
