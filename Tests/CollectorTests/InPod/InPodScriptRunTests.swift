@@ -69,6 +69,32 @@ struct InPodScriptRunTests {
         }
     }
 
+    @Test("in a root file system holding only busybox, as the image's: same records, verified")
+    func busyboxOnlyRoot() throws {
+        let setup = Self.webSetup + """
+
+            mkdir -p root/bin root/proc root/tmp root/dev
+            cp /bin/busybox root/bin/busybox
+            for a in $(busybox --list); do [ -e root/bin/$a ] || ln -s busybox root/bin/$a; done
+            mount -t proc proc root/proc && mount -t tmpfs tmpfs root/tmp
+            touch root/dev/null root/dev/termination-log && mount --bind /dev/null root/dev/null
+            """
+        let sandbox = try NamespaceSandbox(setup: setup)
+        defer { sandbox.stop() }
+        let root = sandbox.directory.path + "/root"
+        let output = try sandbox.run(["/usr/sbin/chroot", root, "/bin/env", "-i", "PATH=/bin", "/bin/sh", "-c", InPodScript.text,
+                                      InPodScript.programName] + InPodScript.Options().arguments)
+        let message = try String(contentsOfFile: root + "/dev/termination-log", encoding: .utf8)
+        #expect(output.status == 0, "stderr: \(output.stderr)")
+        let result = InPodOutput(log: output.stdout, terminationMessage: message)
+        #expect(result.isTrustworthy, "\(result.problems)")
+        #expect(result.frames.record(.link, "proc/self/exe")?.text == "/bin/busybox")
+        let decoded = result.frames
+        #expect(decoded.records.contains { $0.key.hasSuffix("/cmdline") && $0.payload.split(separator: 0).contains(Array("httpd".utf8)[...]) })
+        #expect(decoded.records.contains { $0.kind == .link && $0.key.contains("/fd/") && $0.text.hasPrefix("socket:[") })
+        #expect(decoded.record(.file, "proc/net/tcp6") != nil)
+    }
+
     @Test("argv with newlines, fake headers and escapes, and cwd and exe paths with them, are framed byte for byte")
     func hostileNames() throws {
         let argument = "name\nwith@file 3\n\n@file proc/1/cmdline 5\n\u{1B}[31mred"
