@@ -29,14 +29,15 @@ public final class LabServer: Sendable {
     public let nobodyToken: String
 
     let store: LabStore
+    let logs: LabLogStore
     let scheduler: LabScheduler
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
 
     private init(
         serverURL: String, port: Int, stateDirectory: String, faults: LabFaults, counter: LabRequestCounter, users: LabUsers,
-        operatorToken: String, nobodyToken: String, store: LabStore, scheduler: LabScheduler, group: MultiThreadedEventLoopGroup,
-        channel: Channel
+        operatorToken: String, nobodyToken: String, store: LabStore, logs: LabLogStore, scheduler: LabScheduler,
+        group: MultiThreadedEventLoopGroup, channel: Channel
     ) {
         self.serverURL = serverURL
         self.port = port
@@ -50,6 +51,7 @@ public final class LabServer: Sendable {
         self.operatorToken = operatorToken
         self.nobodyToken = nobodyToken
         self.store = store
+        self.logs = logs
         self.scheduler = scheduler
         self.group = group
         self.channel = channel
@@ -88,6 +90,7 @@ public final class LabServer: Sendable {
         let faults = LabFaults(users: users)
         let counter = LabRequestCounter()
         let store = LabStore()
+        let logs = LabLogStore()
         let scheduler = LabScheduler(nodes: topology.nodeNames)
         let now = Date()
         store.load(
@@ -120,7 +123,7 @@ public final class LabServer: Sendable {
         let serverURL = "https://\(urlHost):\(boundPort)"
         apiBox.withLock {
             $0 = LabAPI(
-                store: store, users: users, faults: faults, counter: counter, scheduler: scheduler, serverAddress: "\(urlHost):\(boundPort)")
+                store: store, logs: logs, users: users, faults: faults, counter: counter, scheduler: scheduler, serverAddress: "\(urlHost):\(boundPort)")
         }
 
         let operatorToken = users.user(named: LabUsers.operatorName)?.token ?? ""
@@ -132,7 +135,8 @@ public final class LabServer: Sendable {
 
         return LabServer(
             serverURL: serverURL, port: boundPort, stateDirectory: stateDirectory, faults: faults, counter: counter, users: users,
-            operatorToken: operatorToken, nobodyToken: nobodyToken, store: store, scheduler: scheduler, group: group, channel: channel)
+            operatorToken: operatorToken, nobodyToken: nobodyToken, store: store, logs: logs, scheduler: scheduler, group: group,
+            channel: channel)
     }
 
     /// Stops listening, closes every connection (watches end without their final chunk) and frees the threads.
@@ -187,10 +191,26 @@ public final class LabServer: Sendable {
         }
     }
 
-    /// Deletes a pod at once (watchers see DELETED); false when there was no such pod.
+    /// Deletes a pod at once (watchers see DELETED, log followers the end); false when there was no such pod.
     @discardableResult
     public func deletePod(namespace: String, name: String) -> Bool {
-        store.deletePod(namespace: namespace, name: name) != nil
+        logs.removePod(namespace: namespace, pod: name)
+        return store.deletePod(namespace: namespace, name: name) != nil
+    }
+
+    /// Appends output to a container's log (`GET …/log?container=`, followers get it at once).
+    public func appendLog(namespace: String, pod: String, container: String, _ bytes: [UInt8]) {
+        logs.append(namespace: namespace, pod: pod, container: container, bytes)
+    }
+
+    /// Marks a container's log complete (the container ended): `follow` readers get the end of the stream.
+    public func endLog(namespace: String, pod: String, container: String) {
+        logs.end(namespace: namespace, pod: pod, container: container)
+    }
+
+    /// A container's log so far.
+    public func log(namespace: String, pod: String, container: String) -> [UInt8] {
+        logs.read(namespace: namespace, pod: pod, container: container)
     }
 
     /// Moves a pod to another phase with matching container states; false when there is no such pod.

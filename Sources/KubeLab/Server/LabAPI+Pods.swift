@@ -103,6 +103,7 @@ extension LabAPI {
             return .json(200, stored.json, pretty: pretty)
         case (nil, .DELETE):
             guard let stored = store.deletePod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
+            logs.removePod(namespace: namespace, pod: name)
             return .json(200, stored.json, pretty: pretty)
         case ("log", .GET):
             return try podLog(request, namespace: namespace, name: name)
@@ -125,14 +126,16 @@ extension LabAPI {
             throw .badRequest(
                 "a container name must be specified for pod \(name), choose one of: [\(pod.containers.map(\.name).joined(separator: " "))]")
         }
-        guard let status = pod.containerStatuses.first(where: { $0.name == container }) else {
+        guard let status = (pod.containerStatuses + pod.ephemeralContainerStatuses).first(where: { $0.name == container }) else {
             throw .badRequest("container \(container) is not valid for pod \(name)")
         }
         if case .waiting(let reason, _) = status.state {
             throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(reason)")
         }
-        // Lab pods are API objects only (their processes come with the next issue): their logs are empty.
-        return .body(status: 200, contentType: "text/plain", body: [], headers: [])
+        return .log(
+            LogPlan(
+                namespace: namespace, pod: name, container: container, follow: request.flag("follow"),
+                tailLines: try LabAPI.intParameter(request, "tailLines"), limitBytes: try LabAPI.intParameter(request, "limitBytes")))
     }
 
     private func createPod(_ request: LabRequest, namespace: String, pretty: Bool) throws(APIError) -> LabResponse {

@@ -6,6 +6,7 @@ import NIOHTTP1
 /// connection handler runs it on its event loop.
 struct LabAPI: Sendable {
     let store: LabStore
+    let logs: LabLogStore
     let users: LabUsers
     let faults: LabFaults
     let counter: LabRequestCounter

@@ -19,6 +19,7 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The client certificate's identity, looked up once per connection.
     private var certificateIdentity: LabIdentity??
     private var watch: LabWatchSession?
+    private var log: LabLogSession?
 
     init(api: LabAPI) { self.api = api }
 
@@ -50,6 +51,8 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         watch?.stop()
         watch = nil
+        log?.stop()
+        log = nil
         context.fireChannelInactive()
     }
 
@@ -57,6 +60,8 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // TLS failures (an untrusted client certificate, a client hanging up) end the connection.
         watch?.stop()
         watch = nil
+        log?.stop()
+        log = nil
         context.close(promise: nil)
     }
 
@@ -106,6 +111,10 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context: context, plan: plan, store: api.store, dropAfter: api.faults.dropWatchAfterEvents, keepAlive: head.isKeepAlive,
                 version: head.version, pretty: request.wantsPretty)
             watch = session
+            session.start()
+        case .log(let plan):
+            let session = LabLogSession(context: context, plan: plan, logs: api.logs, keepAlive: head.isKeepAlive, version: head.version)
+            log = session
             session.start()
         }
     }

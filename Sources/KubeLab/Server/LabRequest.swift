@@ -75,6 +75,7 @@ struct LabRequest: Sendable {
 enum LabResponse: Sendable {
     case body(status: Int, contentType: String, body: [UInt8], headers: [(String, String)])
     case watch(WatchPlan)
+    case log(LogPlan)
 
     static func json(_ status: Int, _ bytes: [UInt8], pretty: Bool, contentType: String = "application/json") -> LabResponse {
         if pretty {
