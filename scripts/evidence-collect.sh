@@ -500,12 +500,20 @@ procs_gather() {
 		_i=$((_i + 1))
 		_f="/proc/$_p/stat /proc/$_p/status /proc/$_p/cmdline /proc/$_p/comm /proc/$_p/cgroup"
 		[ -n "$MOUNTS" ] && _f="$_f /proc/$_p/mountinfo"
+		# cgroupfs files are reached through the process's root, which the pod
+		# controls: a symlink or a FIFO planted there is left alone, not followed
+		# or read (cp would block on a FIFO).
+		_x=
 		if [ -n "$CGROUPS" ]; then
-			for _c in $CG_FILES; do _f="$_f /proc/$_p/root/sys/fs/cgroup/$_c"; done
+			for _c in $CG_FILES; do
+				_c=/proc/$_p/root/sys/fs/cgroup/$_c
+				if [ -h "$_c" ] || { [ -e "$_c" ] && [ ! -f "$_c" ]; }; then _x="$_x $_c"; else _f="$_f $_c"; fi
+			done
 		fi
 		$BB cp $_f b/s$_i/ 2> b/s$_i/cp.err
 		_r=$?
 		[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+		for _c in $_x; do echo "cp: can't open '$_c': not a regular file, left alone" >> b/s$_i/cp.err; done
 		[ -d /proc/$_p ] || echo "$_p" >> b/gone
 	done
 }

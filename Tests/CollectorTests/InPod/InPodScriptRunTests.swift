@@ -95,6 +95,31 @@ struct InPodScriptRunTests {
         #expect(decoded.record(.file, "proc/net/tcp6") != nil)
     }
 
+    @Test("a FIFO or a symlink planted where cgroupfs files are read is left alone, with an error record, and nothing hangs")
+    func plantedCgroupFiles() throws {
+        let setup = """
+            mkdir -p root/bin root/sys/fs/cgroup
+            cp /bin/busybox root/bin/busybox
+            mkfifo root/sys/fs/cgroup/memory.max
+            ln -s /etc/passwd root/sys/fs/cgroup/pids.max
+            echo 10 > root/sys/fs/cgroup/pids.current
+            /usr/bin/unshare --mount /usr/sbin/chroot root /bin/busybox sleep 1004 &
+            sleep 0.3
+            """
+        let sandbox = try NamespaceSandbox(setup: setup)
+        defer { sandbox.stop() }
+        let run = try Collection.run(in: sandbox, options: InPodScript.Options(sections: [.processes, .namespaces, .cgroups]))
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.isIntact, "\(run.decoded.errors)")
+        let pid = try #require(run.pids(withArgument: "1004").first)
+        let base = "proc/\(pid)/root/sys/fs/cgroup/"
+        for planted in ["memory.max", "pids.max"] {
+            #expect(run.record(.error, base + planted)?.text == "read /\(base)\(planted): not a regular file, left alone")
+            #expect(run.record(.file, base + planted) == nil)
+        }
+        #expect(run.record(.file, base + "pids.current")?.text == "10\n")
+    }
+
     @Test("argv with newlines, fake headers and escapes, and cwd and exe paths with them, are framed byte for byte")
     func hostileNames() throws {
         let argument = "name\nwith@file 3\n\n@file proc/1/cmdline 5\n\u{1B}[31mred"
