@@ -99,11 +99,6 @@ struct ErrorShapeTests {
         #expect(topLevelKeys(r.body) == topLevelKeys(recorded))
         let got = try r.json()
         let want = try LabFixture.fixture("pods/pod-running.json")
-        func keys(_ o: [String: Any], _ path: String...) -> [String] {
-            var v: Any = o
-            for p in path { v = (v as? [String: Any])?[p] ?? [:] }
-            return keyOrder(of: v)
-        }
         // Keys the lab serves appear in the recorded order (managedFields, hostIPs etc. aside).
         for section in [["metadata"], ["spec"], ["status"]] {
             let lab = orderedKeys(r.body, path: section)
@@ -120,7 +115,6 @@ struct ErrorShapeTests {
         #expect(Set(status.keys) == Set(realStatus.keys))
         #expect((status["imageID"] as? String)?.hasPrefix("docker.io/library/busybox@sha256:") == true)
         #expect((status["containerID"] as? String)?.count == "containerd://".count + 64)
-        _ = keys
     }
 
     @Test("a pod with an ephemeral container has the recorded pod's ephemeral keys and order")
@@ -188,8 +182,6 @@ struct ErrorShapeTests {
 
 /// Keys of the top-level object in document order (JSONSerialization loses order).
 func topLevelKeys(_ data: Data) -> [String] { orderedKeys(data, path: []) }
-
-func keyOrder(of value: Any) -> [String] { (value as? [String: Any]).map { Array($0.keys) } ?? [] }
 
 /// Keys of the object at `path` in document order, read with a small scanner.
 func orderedKeys(_ data: Data, path: [String]) -> [String] {
