@@ -69,9 +69,24 @@ struct WatchTests {
         }
     }
 
+    /// Runs `body`, failing with `CollectTimeout` if it takes longer than `seconds`.
+    static func withTimeout<R: Sendable>(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+        try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw CollectTimeout(count: 0) }
+            return first
+        }
+    }
+
     struct CollectTimeout: Error, CustomStringConvertible {
         var count: Int
-        var description: String { "fewer than \(count) elements arrived in time" }
+        var description: String { count > 0 ? "fewer than \(count) elements arrived in time" : "the operation did not finish in time" }
     }
 
     @Test("a dropped connection (mid-line) and a server-ended response resume from the last resourceVersion: no event repeated or missed")
@@ -79,15 +94,11 @@ struct WatchTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let lines = try Self.recordedLines()
+        // Opened once the client has yielded the first event, so the cut comes after it, whatever the scheduling.
+        let firstEventSeen = StreamGate()
         let endpoint = WatchEndpoint(lines: lines, plans: [
-            // 1st connection: the first event in two chunks, half of the second, then the connection drops.
-            { newer in
-                let first = newer[0], second = newer[1]
-                return .stream(status: 200, chunks: [
-                    .init(delay: 0, bytes: Array(first.prefix(100))), .init(delay: 0.02, bytes: Array(first.dropFirst(100))),
-                    .init(delay: 0.02, bytes: Array(second.prefix(second.count / 2))),
-                ], ending: .drop, endDelay: 0.5)  // long enough for the client to take the first event before the cut
-            },
+            // 1st connection: the first event; once the client has it, half of the second, then the connection drops.
+            { newer in .gated(status: 200, first: newer[0], gate: firstEventSeen, rest: Array(newer[1].prefix(newer[1].count / 2)), ending: .drop) },
             // 2nd connection: two events in one chunk, then the server ends the response (its watch timeout).
             { newer in .stream(status: 200, chunks: [.init(delay: 0, bytes: Array(newer.prefix(2).joined()))], ending: .finish) },
             // 3rd connection: the rest, one byte at a time for the first few bytes, and the connection stays open.
@@ -98,7 +109,16 @@ struct WatchTests {
         ])
         try await withServer(endpoint.respond) { server in
             let events = try await withClient(server, in: dir) { client in
-                try await Self.collect(4, from: client.watchPods(namespace: "fixtures", labelSelector: "app=checkout", resourceVersion: "2055"))
+                let watch = client.watchPods(namespace: "fixtures", labelSelector: "app=checkout", resourceVersion: "2055")
+                return try await Self.withTimeout(seconds: 10) {
+                    var events: [WatchEvent] = []
+                    for try await event in watch {
+                        events.append(event)
+                        if events.count == 1 { firstEventSeen.open() }
+                        if events.count == 4 { break }
+                    }
+                    return events
+                }
             }
             #expect(events.map(\.resourceVersion) == ["2056", "2059", "2063", "2066"])
             #expect(events.allSatisfy { $0.type == .modified && $0.pod?.metadata.name == "checkout-78b65f974c-hvn9z" })

@@ -39,6 +39,10 @@ public final class KubeClient: Sendable {
         self.baseURL = base
 
         var tls = TLSConfiguration.makeClientConfiguration()
+        // When we close a connection (a watch or log stream we stopped reading, shutdown), NIOSSL
+        // waits for the server's close_notify, 5 s by default; a server busy streaming may never
+        // send it. We initiated the close and need nothing more from the peer, so wait briefly.
+        tls.shutdownTimeout = .milliseconds(200)
         if connection.insecureSkipTLSVerify {
             tls.certificateVerification = .none
         } else if !connection.caCertificates.isEmpty {

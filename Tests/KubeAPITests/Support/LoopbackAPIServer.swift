@@ -44,6 +44,9 @@ final class LoopbackAPIServer: Sendable {
         /// A chunked reply written piece by piece; then the response ends properly,
         /// the connection is dropped without the terminating chunk, or it stays open.
         case stream(status: Int, chunks: [Chunk], ending: StreamEnding, endDelay: TimeInterval = 0.05)
+        /// A chunked reply whose first part is sent at once and the rest only when
+        /// the test opens `gate`: proves a client yields bytes as they arrive.
+        case gated(status: Int, first: [UInt8], gate: StreamGate, rest: [UInt8], ending: StreamEnding = .finish)
         /// Close the connection without answering.
         case close
         /// Never answer.
@@ -71,8 +74,6 @@ final class LoopbackAPIServer: Sendable {
 
     var url: String { "\(scheme)://127.0.0.1:\(port)" }
     var requests: [Request] { log.all }
-    /// When each streamed chunk was handed to the socket, in order.
-    var chunkWriteTimes: [ContinuousClock.Instant] { log.chunkWriteTimes }
 
     private init(channel: any Channel, log: RequestLog, port: Int, scheme: String) {
         self.channel = channel
@@ -117,6 +118,32 @@ final class LoopbackAPIServer: Sendable {
     }
 }
 
+/// Opened by a test to let a `.gated` reply continue.
+final class StreamGate: @unchecked Sendable {
+    // The lock guards `isOpen` and `waiters`: the server registers on an event loop, the test opens from its task.
+    private let lock = NSLock()
+    private var isOpen = false
+    private var waiters: [@Sendable () -> Void] = []
+
+    func whenOpen(_ action: @escaping @Sendable () -> Void) {
+        let runNow = lock.withLock { () -> Bool in
+            if isOpen { return true }
+            waiters.append(action)
+            return false
+        }
+        if runNow { action() }
+    }
+
+    func open() {
+        let pending = lock.withLock { () -> [@Sendable () -> Void] in
+            isOpen = true
+            defer { waiters = [] }
+            return waiters
+        }
+        pending.forEach { $0() }
+    }
+}
+
 /// The requests a server received, in order; a lock guards it because NIO
 /// event-loop threads append while the test thread reads.
 final class RequestLog: @unchecked Sendable {
@@ -127,19 +154,10 @@ final class RequestLog: @unchecked Sendable {
         lock.withLock { requests.append(request) }
     }
 
-    private var chunkTimes: [ContinuousClock.Instant] = []
-
     var all: [LoopbackAPIServer.Request] {
         lock.withLock { requests }
     }
 
-    func chunkWritten() {
-        lock.withLock { chunkTimes.append(.now) }
-    }
-
-    var chunkWriteTimes: [ContinuousClock.Instant] {
-        lock.withLock { chunkTimes }
-    }
 }
 
 /// Collects one request, asks the responder what to do, does it.
@@ -189,10 +207,8 @@ private final class ScriptedHandler: ChannelInboundHandler {
             var delay: TimeInterval = 0
             for chunk in chunks {
                 delay += chunk.delay
-                let log = self.log
                 context.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
                     let context = bound.value
-                    log.chunkWritten()
                     context.writeAndFlush(handler.value.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk.bytes)))), promise: nil)
                 }
             }
@@ -202,6 +218,24 @@ private final class ScriptedHandler: ChannelInboundHandler {
                 case .drop: context.close(promise: nil)
                 case .finish: context.writeAndFlush(handler.value.wrapOutboundOut(.end(nil)), promise: nil)
                 case .hold: break
+                }
+            }
+        case .gated(let status, let first, let gate, let rest, let ending):
+            let headers = HTTPHeaders([("Content-Type", "text/plain"), ("Transfer-Encoding", "chunked")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: first)))), promise: nil)
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            gate.whenOpen {
+                eventLoop.execute {
+                    let context = bound.value
+                    context.writeAndFlush(handler.value.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: rest)))), promise: nil)
+                    switch ending {
+                    case .finish: context.writeAndFlush(handler.value.wrapOutboundOut(.end(nil)), promise: nil)
+                    case .drop: context.close(promise: nil)
+                    case .hold: break
+                    }
                 }
             }
         case .close:

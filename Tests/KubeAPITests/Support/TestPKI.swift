@@ -52,26 +52,28 @@ struct TestPKI: Sendable {
         try write("sni.ext", "subjectAltName=DNS:kubernetes.test\nextendedKeyUsage=serverAuth\n")
         try write("client.ext", "extendedKeyUsage=clientAuth\n")
 
+        // EC keys except where RSA is the point: RSA key generation is slow, and tests wait for it.
+        let ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout"]
         func selfSignedCA(_ name: String, _ cn: String) throws {
-            try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).crt",
+            try run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key", "-out", "\(name).crt",
                      "-days", "2", "-subj", "/CN=\(cn)", "-addext", "basicConstraints=critical,CA:TRUE",
                      "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
         }
-        func issue(_ name: String, cn: String, issuer: String, ext: String, key: [String] = ["-newkey", "rsa:2048", "-nodes", "-keyout"]) throws {
+        func issue(_ name: String, cn: String, issuer: String, ext: String, key: [String]) throws {
             try run(["req", "-new"] + key + ["\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(cn)"])
             try run(["x509", "-req", "-in", "\(name).csr", "-CA", "\(issuer).crt", "-CAkey", "\(issuer).key",
                      "-CAcreateserial", "-out", "\(name).crt", "-days", "2", "-extfile", ext])
         }
         try selfSignedCA("ca", "kubeapi-test-ca")
         try selfSignedCA("other-ca", "some-other-ca")
-        try issue("server", cn: "kube-apiserver", issuer: "ca", ext: "server.ext")
-        try issue("sni-server", cn: "kubernetes.test", issuer: "ca", ext: "sni.ext")
-        try issue("client-rsa", cn: "admin", issuer: "ca", ext: "client.ext")
+        try issue("server", cn: "kube-apiserver", issuer: "ca", ext: "server.ext", key: ecKey)
+        try issue("sni-server", cn: "kubernetes.test", issuer: "ca", ext: "sni.ext", key: ecKey)
+        try issue("client-rsa", cn: "admin", issuer: "ca", ext: "client.ext", key: ["-newkey", "rsa:2048", "-nodes", "-keyout"])
         try run(["rsa", "-in", "client-rsa.key", "-traditional", "-out", "client-rsa-pkcs1.key"])
         try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "client-ec.key"])
         try issue("client-ec", cn: "ec-user", issuer: "ca", ext: "client.ext", key: ["-key"])
-        try issue("intermediate", cn: "kubeapi-test-intermediate", issuer: "ca", ext: "ca.ext")
-        try issue("client-leaf", cn: "chained-user", issuer: "intermediate", ext: "client.ext")
+        try issue("intermediate", cn: "kubeapi-test-intermediate", issuer: "ca", ext: "ca.ext", key: ecKey)
+        try issue("client-leaf", cn: "chained-user", issuer: "intermediate", ext: "client.ext", key: ecKey)
         let leaf = try String(contentsOfFile: directory + "/client-leaf.crt", encoding: .utf8)
         let intermediate = try String(contentsOfFile: directory + "/intermediate.crt", encoding: .utf8)
         try write("client-chain.crt", leaf + intermediate)
