@@ -260,6 +260,22 @@ struct WatchTests {
         }
     }
 
+    @Test("a watch from resourceVersion 0 does not ask for bookmarks (that would turn it into a WatchList)")
+    func noBookmarksFromZero() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = try Self.recordedLines()
+        let endpoint = WatchEndpoint(lines: lines, plans: [{ newer in .stream(status: 200, chunks: [.init(delay: 0, bytes: newer[0])], ending: .hold) }])
+        try await withServer(endpoint.respond) { server in
+            let events = try await withClient(server, in: dir) { client in
+                try await Self.collect(1, from: client.watchPods(namespace: "fixtures", labelSelector: nil, resourceVersion: "0"))
+            }
+            #expect(events.first?.resourceVersion == "2056")
+            #expect(server.requests.first?.query["resourceVersion"] == "0")
+            #expect(server.requests.first?.query["allowWatchBookmarks"] == nil)
+        }
+    }
+
     @Test("newline-delimited events are split correctly whatever the chunking")
     func lineSplitter() throws {
         let text = Array("{\"a\":1}\n{\"b\":\n2}\n\n{\"c\":3}".utf8)

@@ -3,7 +3,8 @@ import Foundation
 
 /// A watch on pods that survives dropped connections.
 ///
-/// `GET …/pods?watch=1&resourceVersion=RV&allowWatchBookmarks=true`; events are
+/// `GET …/pods?watch=1&resourceVersion=RV&allowWatchBookmarks=true` (bookmarks only
+/// with a real RV: see `run`); events are
 /// parsed line by line as they arrive. The last resourceVersion seen (from
 /// objects and BOOKMARKs) is remembered; when the connection drops or the
 /// server ends the response, the watch reconnects from it, so no event is
@@ -56,7 +57,12 @@ public struct PodWatch: AsyncSequence, Sendable {
             var query = KubeClient.selectorQuery(labelSelector: labelSelector, fieldSelector: fieldSelector)
             query.append(("watch", "1"))
             query.append(("resourceVersion", resourceVersion))
-            query.append(("allowWatchBookmarks", "true"))
+            // With an empty or "0" resourceVersion, allowWatchBookmarks makes a v1.36 server default to
+            // sendInitialEvents=true (a WatchList), which fails with 500 where etcd lacks progress
+            // notifications (see errors/watch-sendinitialevents-200-stream-error-500.jsonl).
+            if !resourceVersion.isEmpty && resourceVersion != "0" {
+                query.append(("allowWatchBookmarks", "true"))
+            }
             let request = APIRequest(method: .GET, path: path, query: query)
             do {
                 let response = try await client.open(request)
