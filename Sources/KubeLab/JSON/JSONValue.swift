@@ -52,7 +52,7 @@ public enum JSONValue: Sendable {
 
     /// An object of string values, sorted by key as Go writes a `map[string]string`.
     static func stringMap(_ map: [String: String]) -> JSONValue {
-        .object(map.keys.sorted().map { ($0, .string(map[$0]!)) })
+        .object(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
     }
 
     static func strings(_ list: [String]) -> JSONValue {
