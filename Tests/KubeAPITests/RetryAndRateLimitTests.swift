@@ -37,7 +37,7 @@ struct RetryAndRateLimitTests {
             }
             #expect(server.requests.count == 2)
             #expect(elapsed >= 0.95, "waited only \(elapsed) s")
-            #expect(elapsed < 5)
+            #expect(elapsed < 20, "a loose bound: the retry did not wait for some much longer backoff")
         }
     }
 

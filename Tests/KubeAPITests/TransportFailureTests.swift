@@ -63,7 +63,8 @@ struct TransportFailureTests {
                 #expect(after == 0.5)
                 #expect(error?.description.contains("timed out after 0.5 s") == true)
             }
-            #expect(elapsed < 3)
+            // Loose: only that the 0.5 s timeout ended the wait, not a retry loop or the server.
+            #expect(elapsed < 20)
         }
     }
 }

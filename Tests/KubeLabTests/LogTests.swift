@@ -31,14 +31,14 @@ struct LogTests {
         defer { Task { try await lab.stop() } }
         lab.server.appendLog(namespace: "shop", pod: "db-0", container: "db", Array("ready\n".utf8))
         let started = Date()
-        async let followed = Curl(lab: lab).request("/api/v1/namespaces/shop/pods/db-0/log?follow=true", maxTime: 10)
+        async let followed = Curl(lab: lab).request("/api/v1/namespaces/shop/pods/db-0/log?follow=true", maxTime: 60)
         try await Task.sleep(for: .milliseconds(600))
         lab.server.appendLog(namespace: "shop", pod: "db-0", container: "db", Array("query 1\n".utf8))
         try await Task.sleep(for: .milliseconds(300))
         lab.server.endLog(namespace: "shop", pod: "db-0", container: "db")
         let r = try await followed
         #expect(r.text == "ready\nquery 1\n")
-        #expect(Date().timeIntervalSince(started) < 5, "the stream ended with the container")
+        #expect(Date().timeIntervalSince(started) < 50, "the stream ended with the container, not at curl's 60 s limit")
     }
 
     @Test("log errors are the server's 400s")

@@ -87,7 +87,9 @@ struct WatchTests {
         let rv = lab.server.resourceVersion
         let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods?watch=1&allowWatchBookmarks=true&resourceVersion=\(rv)&timeoutSeconds=3")
         let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed > 2.5 && elapsed < 6, "the server ends the watch at its deadline (took \(elapsed) s)")
+        // The upper bound only says the server ended the watch itself, well before curl's own 30 s limit;
+        // it is loose because the suite runs in parallel on two cores.
+        #expect(elapsed > 2.5 && elapsed < 25, "the server ends the watch at its deadline (took \(elapsed) s)")
         let lines = r.text.split(separator: "\n").map(String.init)
         #expect(lines == [#"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"\#(lab.server.resourceVersion)"},"spec":{"containers":null},"status":{}}}"#])
     }
@@ -119,7 +121,8 @@ struct WatchTests {
         let start = lab.server.resourceVersion
         let names = lab.server.pods(namespace: "bench").map(\.name)
         let watchers = (0..<8).map { _ in
-            Task { try await Curl(lab: lab).request("/api/v1/namespaces/bench/pods?watch=1&resourceVersion=\(start)&timeoutSeconds=3") }
+            // A deadline long enough for eight curls to connect on a loaded machine.
+            Task { try await Curl(lab: lab).request("/api/v1/namespaces/bench/pods?watch=1&resourceVersion=\(start)&timeoutSeconds=10") }
         }
         try await Task.sleep(for: .milliseconds(500))
         await withTaskGroup(of: Void.self) { group in
@@ -145,7 +148,8 @@ struct WatchTests {
         try await Task.sleep(for: .milliseconds(700))
         let started = Date()
         try await lab.stop()
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Loose, for a loaded CI machine: the stop must not wait for the watch's 20 s curl limit.
+        #expect(Date().timeIntervalSince(started) < 15)
         let r = try await streamed
         #expect(r.status == 200)
         #expect(try watchEvents(r.body).count == lab.server.pods().count, "the initial ADDED events came before the stop")

@@ -191,7 +191,8 @@ struct InPodFrameDecoderTests {
         let flood = Array(String(repeating: "\n@", count: 2_000_000).utf8)
         let start = Date()
         let decoded = decoder.decode(flood)
-        #expect(Date().timeIntervalSince(start) < 10)
+        // A guard against a hang or a quadratic path, not a speed target (that is scripts/bench's).
+        #expect(Date().timeIntervalSince(start) < 60)
         #expect(decoded.errors.count == FrameDecoder.Limits().maxErrors)
         guard case .limitReached = decoded.errors.last?.problem else {
             Issue.record("last error: \(String(describing: decoded.errors.last))")

@@ -260,7 +260,7 @@ struct InPodScriptRunTests {
         }
     }
 
-    @Test("200 processes are gathered completely and fast (one fork per process, not per file)")
+    @Test("200 processes are gathered completely (one fork per process, not per file)")
     func twoHundredProcesses() throws {
         let sandbox = try NamespaceSandbox(setup: "i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done")
         defer { sandbox.stop() }
@@ -272,8 +272,9 @@ struct InPodScriptRunTests {
         #expect(run.pids(withArgument: "1000").count == 200)
         // The 200 sleeps, the sandbox's shell and its own sleep; the script leaves itself out.
         #expect(run.processes.values.filter { records in records.contains { $0.kind == .link && $0.key.hasSuffix("/ns/pid") } }.count == 202)
-        // About 1.5 s on a loaded 2-core VM; one fork per record would take over 10 s.
-        #expect(elapsed < 10, "took \(elapsed) s")
+        // About 1.5 s on a loaded 2-core VM; one fork per record would take over 10 s. The bound
+        // only catches a hang: the speed itself is measured by scripts/bench, not asserted here.
+        #expect(elapsed < 120, "took \(elapsed) s")
     }
 
     @Test("a bad argument: exit status 2, nothing on stdout, the reason on stderr and in the termination message")
