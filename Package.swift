@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "KubeLab", targets: ["KubeLab"]),
         .library(name: "Collector", targets: ["Collector"]),
         .library(name: "Bundle", targets: ["Bundle"]),
+        .library(name: "Evidence", targets: ["Evidence"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -68,6 +69,9 @@ let package = Package(
                 .embedInCode("Profiles/deep.yaml"),
             ]
         ),
+        // The evidence model and its parsers: plain Swift over bytes, no I/O,
+        // so that every parser can be fed hostile input in tests.
+        .target(name: "Evidence"),
         // libarchive from the system (Debian: libarchive-dev), through a small
         // shim header that re-exports the macros Swift cannot import.
         .systemLibrary(
@@ -100,6 +104,7 @@ let package = Package(
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI"]),
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle"]),
     ]
 )
