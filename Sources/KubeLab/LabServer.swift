@@ -15,7 +15,8 @@ public final class LabServer: Sendable {
     public let serverURL: String
     public let port: Int
     public let stateDirectory: String
-    /// stateDirectory/kubeconfig (mode 0600): contexts `kubelab` (admin, current), `kubelab-token`, `kubelab-nobody`.
+    /// stateDirectory/kubeconfig (mode 0600): contexts `kubelab` (admin, current), `kubelab-token`, `kubelab-nobody`,
+    /// `kubelab-viewer` (reads pods and logs, may not add ephemeral containers).
     public let kubeconfigPath: String
     /// PEM of the lab CA (stateDirectory/ca.crt); its key is stateDirectory/ca.key, for tests that sign other client certificates.
     public let caCertificatePath: String
@@ -27,17 +28,22 @@ public final class LabServer: Sendable {
     public let operatorToken: String
     /// Bearer token of `kubelab-nobody` (no rights at all).
     public let nobodyToken: String
+    /// Bearer token of `kubelab-viewer` (get/list/watch pods, get pods/log; no patch pods/ephemeralcontainers).
+    public let viewerToken: String
+    /// True when pods run as real processes (the topology did not say `runtime: false`).
+    public var hasRuntime: Bool { kubelet.runtime != nil }
 
     let store: LabStore
     let logs: LabLogStore
     let scheduler: LabScheduler
+    let kubelet: LabKubelet
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
 
     private init(
         serverURL: String, port: Int, stateDirectory: String, faults: LabFaults, counter: LabRequestCounter, users: LabUsers,
-        operatorToken: String, nobodyToken: String, store: LabStore, logs: LabLogStore, scheduler: LabScheduler,
-        group: MultiThreadedEventLoopGroup, channel: Channel
+        operatorToken: String, nobodyToken: String, viewerToken: String, store: LabStore, logs: LabLogStore, scheduler: LabScheduler,
+        kubelet: LabKubelet, group: MultiThreadedEventLoopGroup, channel: Channel
     ) {
         self.serverURL = serverURL
         self.port = port
@@ -50,6 +56,8 @@ public final class LabServer: Sendable {
         self.users = users
         self.operatorToken = operatorToken
         self.nobodyToken = nobodyToken
+        self.viewerToken = viewerToken
+        self.kubelet = kubelet
         self.store = store
         self.logs = logs
         self.scheduler = scheduler
@@ -61,9 +69,13 @@ public final class LabServer: Sendable {
         public let description: String
     }
 
-    public static func start(topology: LabTopology, stateDirectory: String, host: String = "127.0.0.1", port: Int = 0) async throws
-        -> LabServer
-    {
+    /// Starts the lab. Unless `runtime` is false or the topology says `runtime: false`, its pods
+    /// run as real processes (this needs root): strays of a previous lab killed on the same state
+    /// directory are cleaned up first, and the call returns once every pod's containers have
+    /// started (or after 10 s).
+    public static func start(
+        topology: LabTopology, stateDirectory: String, host: String = "127.0.0.1", port: Int = 0, runtime: Bool = true
+    ) async throws -> LabServer {
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -92,10 +104,32 @@ public final class LabServer: Sendable {
         let store = LabStore()
         let logs = LabLogStore()
         let scheduler = LabScheduler(nodes: topology.nodeNames)
+        var labRuntime: LabRuntime? = nil
+        if runtime && topology.runtime != false {
+            let runtimeDirectory = URL(fileURLWithPath: stateDirectory).appendingPathComponent("runtime")
+            LabRuntime.cleanUpStrays(stateDirectory: runtimeDirectory)
+            do {
+                labRuntime = try LabRuntime(stateDirectory: runtimeDirectory)
+            } catch {
+                throw StartFailure(
+                    description: "The lab cannot run its pods as processes: \(error.message) "
+                        + "(To run the lab without processes, put `runtime: false` at the top of the topology file.)")
+            }
+        }
+        let kubelet = LabKubelet(runtime: labRuntime, store: store, logs: logs, faults: faults)
         let now = Date()
+        var pods = topology.makePods(now: now, scheduler: scheduler)
+        for i in pods.indices {
+            if labRuntime == nil { pods[i].runsProcesses = false }
+            if pods[i].runsProcesses { pods[i].markContainersCreating() }
+        }
         store.load(
-            namespaces: topology.namespaces, nodes: scheduler.nodes.map { ($0, scheduler.hostIP(of: $0)) },
-            pods: topology.makePods(now: now, scheduler: scheduler), now: now)
+            namespaces: topology.namespaces, namespaceLabels: topology.namespaceLabels,
+            nodes: scheduler.nodes.map { ($0, scheduler.hostIP(of: $0)) }, pods: pods, now: now)
+        if labRuntime != nil {
+            for pod in store.allPods() where pod.runsProcesses { kubelet.start(pod) }
+            await kubelet.waitUntilStarted(timeout: .seconds(10))
+        }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let apiBox = LabMutex<LabAPI?>(nil)
@@ -115,6 +149,7 @@ public final class LabServer: Sendable {
                 }
                 .bind(host: host, port: port).get()
         } catch {
+            await kubelet.stopAll()
             try? await group.shutdownGracefully()
             throw StartFailure(description: "The lab API server cannot listen on \(host):\(port): \(error). Is the port in use?")
         }
@@ -123,26 +158,36 @@ public final class LabServer: Sendable {
         let serverURL = "https://\(urlHost):\(boundPort)"
         apiBox.withLock {
             $0 = LabAPI(
-                store: store, logs: logs, users: users, faults: faults, counter: counter, scheduler: scheduler, serverAddress: "\(urlHost):\(boundPort)")
+                store: store, logs: logs, users: users, faults: faults, counter: counter, scheduler: scheduler, kubelet: kubelet,
+                serverAddress: "\(urlHost):\(boundPort)")
         }
 
         let operatorToken = users.user(named: LabUsers.operatorName)?.token ?? ""
         let nobodyToken = users.user(named: LabUsers.nobodyName)?.token ?? ""
+        let viewerToken = users.user(named: LabUsers.viewerName)?.token ?? ""
         let defaultNamespace = topology.namespaces.contains("shop") ? "shop" : (topology.namespaces.first { $0 != "kube-system" } ?? "default")
         let kubeconfig = LabKubeconfig.render(
-            server: serverURL, certificates: certificates, operatorToken: operatorToken, nobodyToken: nobodyToken, namespace: defaultNamespace)
+            server: serverURL, certificates: certificates, operatorToken: operatorToken, nobodyToken: nobodyToken, viewerToken: viewerToken,
+            namespace: defaultNamespace)
         try LabKubeconfig.writePrivate(kubeconfig, to: stateDirectory + "/kubeconfig")
 
         return LabServer(
             serverURL: serverURL, port: boundPort, stateDirectory: stateDirectory, faults: faults, counter: counter, users: users,
-            operatorToken: operatorToken, nobodyToken: nobodyToken, store: store, logs: logs, scheduler: scheduler, group: group,
-            channel: channel)
+            operatorToken: operatorToken, nobodyToken: nobodyToken, viewerToken: viewerToken, store: store, logs: logs,
+            scheduler: scheduler, kubelet: kubelet, group: group, channel: channel)
     }
 
-    /// Stops listening, closes every connection (watches end without their final chunk) and frees the threads.
+    /// Stops listening, closes every connection (watches end without their final chunk), stops
+    /// every pod's processes (all at once; no process or mount of a pod is left) and frees the threads.
     public func stop() async throws {
         try? await channel.close()
+        await kubelet.stopAll()
         try await group.shutdownGracefully()
+    }
+
+    /// The processes of a pod (nil for pods that are API objects only), for tests.
+    public func runningPod(namespace: String, name: String) -> RunningPod? {
+        kubelet.runningPod(namespace: namespace, name: name)
     }
 
     // MARK: state, for tests and the lab's own runtime
@@ -184,18 +229,26 @@ public final class LabServer: Sendable {
             try store.createPod(pod)
             let scheduled = store.updatePod(namespace: namespace, name: pod.name) { p in
                 scheduler.schedule(&p, nodeName: body["spec"]?["nodeName"]?.stringValue, phase: .Running, now: Date())
+                if kubelet.runtime != nil {
+                    p.runsProcesses = true
+                    p.markContainersCreating()
+                }
             }
+            if let scheduled { kubelet.start(scheduled.pod) }
             return scheduled!.pod
         } catch let e as APIError {
             throw MutationFailure(description: "Cannot create the pod in namespace \(namespace): \(e.message)")
         }
     }
 
-    /// Deletes a pod at once (watchers see DELETED, log followers the end); false when there was no such pod.
+    /// Deletes a pod at once (watchers see DELETED, log followers the end, its processes are
+    /// killed in the background); false when there was no such pod.
     @discardableResult
     public func deletePod(namespace: String, name: String) -> Bool {
         logs.removePod(namespace: namespace, pod: name)
-        return store.deletePod(namespace: namespace, name: name) != nil
+        let deleted = store.deletePod(namespace: namespace, name: name) != nil
+        Task { await kubelet.stop(namespace: namespace, name: name) }
+        return deleted
     }
 
     /// Appends output to a container's log (`GET …/log?container=`, followers get it at once).

@@ -12,7 +12,8 @@ struct TopologyTests {
     @Test("the demo topology: namespaces, a 3-replica Deployment, a StatefulSet, a completed pod")
     func demo() throws {
         let topology = try LabTopology.demo()
-        #expect(topology.namespaces == ["default", "kube-system", "shop", "payments"])
+        #expect(topology.namespaces == ["default", "kube-system", "shop", "payments", "hardened"])
+        #expect(topology.namespaceLabels["hardened"] == ["pod-security.kubernetes.io/enforce": "restricted"])
         let pods = topology.makePods(now: Date(), scheduler: LabScheduler(nodes: topology.nodeNames))
         let checkout = pods.filter { $0.labels["app"] == "checkout" }
         #expect(checkout.count == 3)

@@ -62,10 +62,14 @@ extension LabPod {
         o.set("terminationMessagePath", "/dev/termination-log")
         o.set("terminationMessagePolicy", "File")
         o.set("imagePullPolicy", c.imagePullPolicy)
+        o.set("securityContext", c.securityContext)
         return o.value
     }
 
-    private func ephemeralJSON(_ c: LabEphemeralContainer) -> JSONValue {
+    func ephemeralJSON(_ c: LabEphemeralContainer) -> JSONValue { LabPod.renderEphemeral(c) }
+
+    /// An ephemeral container as `spec.ephemeralContainers[]` holds it, defaults filled in.
+    static func renderEphemeral(_ c: LabEphemeralContainer) -> JSONValue {
         var o = JSONObjectBuilder()
         o.set("name", c.name)
         o.set("image", c.image)
@@ -132,7 +136,7 @@ extension LabPod {
         s.set("serviceAccount", serviceAccountName)
         s.set("nodeName", nodeName)
         s.set("shareProcessNamespace", shareProcessNamespace)
-        s.set("securityContext", JSONValue.object([]))
+        s.set("securityContext", securityContext ?? JSONValue.object([]))
         s.set("hostname", hostname)
         s.set("subdomain", subdomain)
         s.set("schedulerName", "default-scheduler")
@@ -155,7 +159,7 @@ extension LabPod {
     private func condition(_ type: String, _ status: Bool, _ at: Date, reason: String? = nil, message: String? = nil) -> JSONValue {
         var c = JSONObjectBuilder()
         c.set("type", type)
-        c.set("observedGeneration", generation)
+        c.set("observedGeneration", observedGeneration ?? generation)
         c.set("status", status ? "True" : "False")
         c.set("lastProbeTime", JSONValue.null)
         c.set("lastTransitionTime", LabTime.rfc3339(at))
@@ -223,7 +227,8 @@ extension LabPod {
         o.set("image", cs.image)
         o.set("imageID", cs.imageID)
         o.set("containerID", cs.containerID)
-        o.set("resources", JSONValue.object([]))
+        // A kubelet reports resources only once the container exists.
+        if case .waiting = cs.state {} else { o.set("resources", JSONValue.object([])) }
         return o.value
     }
 
@@ -252,7 +257,7 @@ extension LabPod {
 
     func statusJSON() -> JSONValue {
         var s = JSONObjectBuilder()
-        s.set("observedGeneration", generation)
+        s.set("observedGeneration", observedGeneration ?? generation)
         s.set("phase", phase.rawValue)
         s.set("conditions", conditionsJSON())
         if let hostIP {

@@ -7,13 +7,24 @@ public struct LabContainer: Sendable, Equatable {
     public var command: [String]
     public var args: [String]
     public var ports: [LabContainerPort]
+    /// `securityContext` in the API server's field order (see `LabSecurityContext`); nil when not set.
+    public var securityContext: JSONValue?
 
-    public init(name: String, image: String, command: [String] = [], args: [String] = [], ports: [LabContainerPort] = []) {
+    public init(
+        name: String, image: String, command: [String] = [], args: [String] = [], ports: [LabContainerPort] = [],
+        securityContext: JSONValue? = nil
+    ) {
         self.name = name
         self.image = image
         self.command = command
         self.args = args
         self.ports = ports
+        self.securityContext = securityContext
+    }
+
+    public static func == (a: LabContainer, b: LabContainer) -> Bool {
+        a.name == b.name && a.image == b.image && a.command == b.command && a.args == b.args && a.ports == b.ports
+            && a.securityContext?.encoded() == b.securityContext?.encoded()
     }
 
     /// The kubelet's default: `Always` for an untagged or `:latest` image, else `IfNotPresent`.
@@ -65,8 +76,8 @@ public struct LabContainerStatus: Sendable, Equatable {
 }
 
 /// An ephemeral container in a pod's spec (kubectl debug's, or the collector's).
-/// The lab stores them now; the API that adds them (PATCH pods/ephemeralcontainers)
-/// and the runtime that starts them come with the next issue.
+/// Added by `PATCH pods/{pod}/ephemeralcontainers` (LabAPI+EphemeralContainers.swift)
+/// and started by the lab's kubelet (LabKubelet.swift).
 public struct LabEphemeralContainer: Sendable {
     public var name: String
     public var image: String
@@ -128,6 +139,13 @@ public struct LabPod: Sendable {
     public var containers: [LabContainer]
     /// In the order the API server keeps them (a strategic-merge PATCH puts the new one first).
     public var ephemeralContainers: [LabEphemeralContainer] = []
+    /// Pod-level `securityContext` in the API server's field order; nil renders `{}`.
+    public var securityContext: JSONValue?
+    /// True when the lab's runtime runs this pod's containers as real processes
+    /// (false: an API object only, with the statuses the scheduler made up).
+    public var runsProcesses = false
+    /// `status.observedGeneration`: the generation the kubelet has seen (nil: the current one).
+    public var observedGeneration: Int?
     public var restartPolicy: String = "Always"
     public var nodeName: String?
     public var nodeSelector: [String: String] = [:]

@@ -40,9 +40,19 @@ extension LabTopology {
                     hostname = name
                     subdomain = w.name
                 }
+                var containers = w.containers.map(\.labContainer)
+                if let override = w.replicaOverrides?[String(ordinal)] {
+                    for (i, c) in containers.enumerated() {
+                        guard let o = override.containers[c.name] else { continue }
+                        if let command = o.command { containers[i].command = command }
+                        if let args = o.args { containers[i].args = args }
+                    }
+                }
                 var pod = LabPod.make(
                     name: name, generateName: generateName, namespace: w.namespace, labels: labels, annotations: w.annotations ?? [:],
-                    owners: [owner], containers: w.containers.map(\.labContainer), now: now)
+                    owners: [owner], containers: containers, now: now)
+                pod.securityContext = w.securityContext?.json(pod: true)
+                pod.runsProcesses = runtime != false && w.runtime != false && (w.phase ?? .Running) == .Running
                 pod.hostname = hostname
                 pod.subdomain = subdomain
                 pod.shareProcessNamespace = w.shareProcessNamespace
@@ -58,6 +68,8 @@ extension LabTopology {
                 name: p.name, generateName: nil, namespace: p.namespace, labels: p.labels ?? [:], annotations: p.annotations ?? [:],
                 owners: [], containers: p.containers.map(\.labContainer), now: now)
             pod.restartPolicy = p.restartPolicy ?? ((p.phase == .Succeeded || p.phase == .Failed) ? "Never" : "Always")
+            pod.securityContext = p.securityContext?.json(pod: true)
+            pod.runsProcesses = runtime != false && p.runtime != false && (p.phase ?? .Running) == .Running
             pod.shareProcessNamespace = p.shareProcessNamespace
             pod.osName = p.os
             if let os = p.os { pod.nodeSelector = ["kubernetes.io/os": os] }
@@ -79,7 +91,9 @@ extension LabTopology {
 
 extension LabTopology.Container {
     var labContainer: LabContainer {
-        LabContainer(name: name, image: image, command: command ?? [], args: args ?? [], ports: ports ?? [])
+        LabContainer(
+            name: name, image: image, command: command ?? [], args: args ?? [], ports: ports ?? [],
+            securityContext: securityContext?.json(pod: false))
     }
 }
 

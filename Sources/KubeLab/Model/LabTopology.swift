@@ -15,6 +15,7 @@ public struct LabTopology: Sendable, Decodable {
         public var command: [String]?
         public var args: [String]?
         public var ports: [LabContainerPort]?
+        public var securityContext: LabSecurityContextSpec?
 
         public init(name: String, image: String, command: [String]? = nil, args: [String]? = nil) {
             self.name = name
@@ -36,6 +37,14 @@ public struct LabTopology: Sendable, Decodable {
         public var os: String?
         public var phase: LabPodPhase?
         public var shareProcessNamespace: Bool?
+        /// Pod-level securityContext of every replica.
+        public var securityContext: LabSecurityContextSpec?
+        /// false: these pods are API objects only (no processes), whatever the topology's `runtime` says.
+        public var runtime: Bool?
+        /// Per replica (key: the replica's index, "0" for the first), containers whose command or
+        /// args differ from the template, e.g. `{"0": {containers: {app: {command: [...]}}}}`:
+        /// replicas that are not identical, so that the collector's comparison has something to find.
+        public var replicaOverrides: [String: ReplicaOverride]?
 
         public init(
             kind: WorkloadKind, name: String, namespace: String, replicas: Int, labels: [String: String],
@@ -62,19 +71,73 @@ public struct LabTopology: Sendable, Decodable {
         public var phase: LabPodPhase?
         public var restartPolicy: String?
         public var shareProcessNamespace: Bool?
+        public var securityContext: LabSecurityContextSpec?
+        public var runtime: Bool?
+    }
+
+    /// What one replica of a workload changes in its containers.
+    public struct ReplicaOverride: Sendable, Decodable {
+        public struct ContainerOverride: Sendable, Decodable {
+            public var command: [String]?
+            public var args: [String]?
+        }
+
+        public var containers: [String: ContainerOverride]
+    }
+
+    /// A namespace entry: a plain name, or `{name: hardened, labels: {pod-security.kubernetes.io/enforce: restricted}}`.
+    struct NamespaceEntry: Decodable {
+        var name: String
+        var labels: [String: String]?
+
+        init(from decoder: Decoder) throws {
+            if let name = try? decoder.singleValueContainer().decode(String.self) {
+                self.name = name
+                return
+            }
+            enum Keys: String, CodingKey { case name, labels }
+            let c = try decoder.container(keyedBy: Keys.self)
+            name = try c.decode(String.self, forKey: .name)
+            labels = try c.decodeIfPresent([String: String].self, forKey: .labels)
+        }
     }
 
     public var namespaces: [String]
+    /// Labels of namespaces (besides `kubernetes.io/metadata.name`), e.g. Pod Security levels.
+    public var namespaceLabels: [String: [String: String]]
     /// Node names; pods without a nodeName are spread over them in turn.
     public var nodes: [String]?
     public var workloads: [Workload]?
     public var pods: [Pod]?
+    /// false: no pod of this lab runs processes (API objects only; no root needed, starts fast).
+    /// Workloads and pods can say `runtime: false` for themselves. Default: true.
+    public var runtime: Bool?
 
-    public init(namespaces: [String], nodes: [String]? = nil, workloads: [Workload] = [], pods: [Pod] = []) {
+    public init(
+        namespaces: [String], nodes: [String]? = nil, workloads: [Workload] = [], pods: [Pod] = [],
+        namespaceLabels: [String: [String: String]] = [:], runtime: Bool? = nil
+    ) {
         self.namespaces = namespaces
         self.nodes = nodes
         self.workloads = workloads
         self.pods = pods
+        self.namespaceLabels = namespaceLabels
+        self.runtime = runtime
+    }
+
+    private enum CodingKeys: String, CodingKey { case namespaces, nodes, workloads, pods, runtime }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let entries = try c.decode([NamespaceEntry].self, forKey: .namespaces)
+        namespaces = entries.map(\.name)
+        var labels: [String: [String: String]] = [:]
+        for e in entries { if let l = e.labels { labels[e.name] = l } }
+        namespaceLabels = labels
+        nodes = try c.decodeIfPresent([String].self, forKey: .nodes)
+        workloads = try c.decodeIfPresent([Workload].self, forKey: .workloads)
+        pods = try c.decodeIfPresent([Pod].self, forKey: .pods)
+        runtime = try c.decodeIfPresent(Bool.self, forKey: .runtime)
     }
 
     public static let defaultNodes = ["kubelab-node-1", "kubelab-node-2"]
@@ -126,9 +189,10 @@ public struct LabTopology: Sendable, Decodable {
     }
 
     /// One Deployment `bench` (or the `app` label) with `pods` replicas, for benchmarks and tests.
-    public static func generated(namespace: String, pods: Int, labels: [String: String]) -> LabTopology {
+    /// API objects only unless `runtime` is true (then every replica runs `sleep 3600` for real).
+    public static func generated(namespace: String, pods: Int, labels: [String: String], runtime: Bool = false) -> LabTopology {
         let name = labels["app"] ?? "bench"
-        return LabTopology(
+        var topology = LabTopology(
             namespaces: Array(Set(["default", "kube-system", namespace])).sorted(),
             workloads: [
                 Workload(
@@ -136,6 +200,8 @@ public struct LabTopology: Sendable, Decodable {
                     annotations: ["kubectl.kubernetes.io/default-container": "app"],
                     containers: [Container(name: "app", image: "busybox:1.36", command: ["sleep", "3600"])])
             ])
+        topology.runtime = runtime
+        return topology
     }
 
     private static func path(_ keys: [CodingKey]) -> String {
@@ -184,7 +250,16 @@ public struct LabTopology: Sendable, Decodable {
             guard (w.replicas ?? 1) >= 0 else { throw fail("\(f).replicas", "replicas must be 0 or more.") }
             try checkContainers(w.containers, "\(f).containers")
             try checkLabels(w.labels, "\(f).labels")
+            for (key, override) in w.replicaOverrides ?? [:] {
+                guard let index = Int(key), index >= 0, index < (w.replicas ?? 1) else {
+                    throw fail("\(f).replicaOverrides.\(key)", "the key must be the index of a replica (0 to \((w.replicas ?? 1) - 1)).")
+                }
+                for name in override.containers.keys where !w.containers.contains(where: { $0.name == name }) {
+                    throw fail("\(f).replicaOverrides.\(key).containers.\(name)", "the workload has no container \"\(name)\".")
+                }
+            }
         }
+        for (ns, labels) in namespaceLabels { try checkLabels(labels, "namespaces[\(ns)].labels") }
         for (i, p) in (pods ?? []).enumerated() {
             let f = "pods[\(i)]"
             guard namespaceSet.contains(p.namespace) else {

@@ -11,6 +11,12 @@ public final class LabFaults: Sendable {
         var serverErrorsRemaining = 0
         var serverErrorCode = 503
         var dropWatchAfterEvents = 0
+        var containerStartDelayMilliseconds = 0
+        var ephemeralContainersDisabled = false
+        var truncateEphemeralLogsToBytes = 0
+        var truncateLogsOfPods = 0
+        /// Pods (`namespace/name`) whose ephemeral logs are being cut short.
+        var truncatedPods: Set<String> = []
     }
 
     private let state = LabMutex(State())
@@ -46,6 +52,42 @@ public final class LabFaults: Sendable {
         set { state.withLock { $0.dropWatchAfterEvents = max(0, newValue) } }
     }
 
+    /// Ephemeral containers stay `waiting` (ContainerCreating) this long before they start,
+    /// like a node that pulls an image slowly.
+    public var containerStartDelayMilliseconds: Int {
+        get { state.withLock { $0.containerStartDelayMilliseconds } }
+        set { state.withLock { $0.containerStartDelayMilliseconds = max(0, newValue) } }
+    }
+
+    /// `PATCH pods/{pod}/ephemeralcontainers` answers 404 as a server with the feature off.
+    public var ephemeralContainersDisabled: Bool {
+        get { state.withLock { $0.ephemeralContainersDisabled } }
+        set { state.withLock { $0.ephemeralContainersDisabled = newValue } }
+    }
+
+    /// The log endpoint serves only the first `bytes` of ephemeral containers' logs, for the
+    /// first `pods` pods whose ephemeral log is read (0: every pod); `bytes` 0 turns it off.
+    public func truncateEphemeralLogs(toBytes bytes: Int, ofPods pods: Int = 0) {
+        state.withLock {
+            $0.truncateEphemeralLogsToBytes = max(0, bytes)
+            $0.truncateLogsOfPods = max(0, pods)
+            $0.truncatedPods = []
+        }
+    }
+
+    /// The byte limit for this read of an ephemeral container's log, consuming one of the
+    /// counted pods; nil when the log is served whole.
+    func ephemeralLogLimit(namespace: String, pod: String) -> Int? {
+        state.withLock { s in
+            guard s.truncateEphemeralLogsToBytes > 0 else { return nil }
+            let key = namespace + "/" + pod
+            if s.truncatedPods.contains(key) { return s.truncateEphemeralLogsToBytes }
+            guard s.truncateLogsOfPods == 0 || s.truncatedPods.count < s.truncateLogsOfPods else { return nil }
+            s.truncatedPods.insert(key)
+            return s.truncateEphemeralLogsToBytes
+        }
+    }
+
     /// Every request of this user is denied with 403, as if its RBAC bindings were removed.
     public func deny(user: String) { users.deny(user) }
     public func allow(user: String) { users.undeny(user) }
@@ -73,7 +115,9 @@ public final class LabFaults: Sendable {
 
     /// Applies a JSON document such as
     /// `{"latencyMilliseconds":50,"tooManyRequests":{"count":2,"retryAfterSeconds":1},
-    ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"]}`.
+    ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
+    ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
+    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
     func apply(_ json: JSONValue) throws(APIError) {
         guard json.objectValue != nil else { throw .badRequest("the faults document must be a JSON object") }
@@ -95,6 +139,22 @@ public final class LabFaults: Sendable {
         if let d = json["dropWatchAfterEvents"] {
             guard let k = d.intValue else { throw .badRequest("dropWatchAfterEvents must be an integer") }
             dropWatchAfterEvents = k
+        }
+        if let v = json["containerStartDelayMilliseconds"] {
+            guard let ms = v.intValue else { throw .badRequest("containerStartDelayMilliseconds must be an integer number of milliseconds") }
+            containerStartDelayMilliseconds = ms
+        }
+        if let v = json["ephemeralContainersDisabled"] {
+            guard let b = v.boolValue else { throw .badRequest("ephemeralContainersDisabled must be true or false") }
+            ephemeralContainersDisabled = b
+        }
+        if json["truncateEphemeralLogsToBytes"] != nil || json["truncateLogsOfPods"] != nil {
+            let current = state.withLock { ($0.truncateEphemeralLogsToBytes, $0.truncateLogsOfPods) }
+            let bytes = json["truncateEphemeralLogsToBytes"]
+            let pods = json["truncateLogsOfPods"]
+            guard bytes == nil || bytes?.intValue != nil else { throw .badRequest("truncateEphemeralLogsToBytes must be an integer number of bytes") }
+            guard pods == nil || pods?.intValue != nil else { throw .badRequest("truncateLogsOfPods must be an integer number of pods") }
+            truncateEphemeralLogs(toBytes: bytes?.intValue ?? current.0, ofPods: pods?.intValue ?? current.1)
         }
         if let d = json["denyUsers"] {
             guard let list = d.arrayValue?.compactMap(\.stringValue) else { throw .badRequest("denyUsers must be a list of user names") }
@@ -128,6 +188,10 @@ public final class LabFaults: Sendable {
             ("tooManyRequests", .object([("count", .int(s.tooManyRequestsRemaining)), ("retryAfterSeconds", .int(s.retryAfterSeconds))])),
             ("serverError", .object([("count", .int(s.serverErrorsRemaining)), ("code", .int(s.serverErrorCode))])),
             ("dropWatchAfterEvents", .int(s.dropWatchAfterEvents)),
+            ("containerStartDelayMilliseconds", .int(s.containerStartDelayMilliseconds)),
+            ("ephemeralContainersDisabled", .bool(s.ephemeralContainersDisabled)),
+            ("truncateEphemeralLogsToBytes", .int(s.truncateEphemeralLogsToBytes)),
+            ("truncateLogsOfPods", .int(s.truncateLogsOfPods)),
             ("denyUsers", .strings(users.deniedUsers)),
         ])
     }

@@ -2,9 +2,10 @@ import Foundation
 
 /// Writes the lab's kubeconfig: cluster `kubelab`; users `kubelab-admin` (client
 /// certificate), `kubelab-operator` (token, full rights) and `kubelab-nobody` (token,
-/// no rights); contexts of the same names, `kubelab` current, namespace `shop`.
+/// no rights), `kubelab-viewer` (token: get/list/watch pods, get pods/log, but no
+/// patch pods/ephemeralcontainers); contexts of the same names, `kubelab` current, namespace `shop`.
 enum LabKubeconfig {
-    static func render(server: String, certificates: LabCertificates, operatorToken: String, nobodyToken: String, namespace: String)
+    static func render(server: String, certificates: LabCertificates, operatorToken: String, nobodyToken: String, viewerToken: String, namespace: String)
         -> String
     {
         func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
@@ -27,6 +28,9 @@ enum LabKubeconfig {
             - name: kubelab-nobody
               user:
                 token: \(nobodyToken)
+            - name: kubelab-viewer
+              user:
+                token: \(viewerToken)
             contexts:
             - name: kubelab
               context:
@@ -42,6 +46,11 @@ enum LabKubeconfig {
               context:
                 cluster: kubelab
                 user: kubelab-nobody
+                namespace: \(namespace)
+            - name: kubelab-viewer
+              context:
+                cluster: kubelab
+                user: kubelab-viewer
                 namespace: \(namespace)
             current-context: kubelab
             preferences: {}

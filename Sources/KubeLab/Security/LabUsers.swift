@@ -68,6 +68,12 @@ public final class LabUsers: Sendable {
     public static let operatorName = "operator"
     /// Named like the ServiceAccount without RBAC in the recorded fixtures.
     public static let nobodyName = "system:serviceaccount:shop:nobody"
+    /// May read pods and their logs but not add ephemeral containers (`patch pods/ephemeralcontainers`
+    /// is a permission of its own): the context `kubelab-viewer`.
+    public static let viewerName = "viewer"
+    public static let viewerRules = [
+        LabRule(verbs: ["get", "list", "watch"], resources: ["pods", "namespaces"]), LabRule(verbs: ["get"], resources: ["pods/log"]),
+    ]
 
     init() {
         add(LabUser(name: LabUsers.adminName, groups: ["system:masters"]))
@@ -76,6 +82,7 @@ public final class LabUsers: Sendable {
             LabUser(
                 name: LabUsers.nobodyName, uid: LabNames.uuid(),
                 groups: ["system:serviceaccounts", "system:serviceaccounts:shop"], token: LabNames.randomHex(24)))
+        add(LabUser(name: LabUsers.viewerName, groups: ["kubelab:viewers"], token: LabNames.randomHex(24), rules: LabUsers.viewerRules))
     }
 
     public func add(_ user: LabUser) {

@@ -91,6 +91,9 @@ extension LabAPI {
             return .watch(plan)
         }
         switch (subresource, request.method) {
+        case ("ephemeralcontainers", _) where faults.ephemeralContainersDisabled:
+            // A server whose EphemeralContainers feature is off does not serve the subresource.
+            throw .resourceNotFound
         case (nil, .GET), ("status", .GET), ("ephemeralcontainers", .GET):
             guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
             if subresource == nil, try LabAPI.representation(request) == .table {
@@ -104,7 +107,11 @@ extension LabAPI {
         case (nil, .DELETE):
             guard let stored = store.deletePod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
             logs.removePod(namespace: namespace, pod: name)
+            let kubelet = self.kubelet
+            Task { await kubelet.stop(namespace: namespace, name: name) }
             return .json(200, stored.json, pretty: pretty)
+        case ("ephemeralcontainers", .PATCH):
+            return try patchEphemeralContainers(request, namespace: namespace, name: name, pretty: pretty)
         case ("log", .GET):
             return try podLog(request, namespace: namespace, name: name)
         default:
@@ -126,16 +133,27 @@ extension LabAPI {
             throw .badRequest(
                 "a container name must be specified for pod \(name), choose one of: [\(pod.containers.map(\.name).joined(separator: " "))]")
         }
-        guard let status = (pod.containerStatuses + pod.ephemeralContainerStatuses).first(where: { $0.name == container }) else {
+        let isEphemeral = pod.ephemeralContainers.contains { $0.name == container }
+        guard pod.containers.contains(where: { $0.name == container }) || isEphemeral else {
             throw .badRequest("container \(container) is not valid for pod \(name)")
         }
-        if case .waiting(let reason, _) = status.state {
-            throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(reason)")
+        // An ephemeral container just added has no status until the kubelet reports it.
+        let state = (pod.containerStatuses + pod.ephemeralContainerStatuses).first(where: { $0.name == container })?.state
+            ?? .waiting(reason: "ContainerCreating", message: nil)
+        if case .waiting(let reason, _) = state {
+            // The kubelet's wording (validateContainerLogStatus).
+            let why = reason == "ErrImagePull" || reason == "ImagePullBackOff" ? "image can't be pulled" : reason
+            throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(why)")
+        }
+        kubelet.refreshLog(namespace: namespace, pod: name, container: container)
+        var limitBytes = try LabAPI.intParameter(request, "limitBytes")
+        if isEphemeral, let cut = faults.ephemeralLogLimit(namespace: namespace, pod: name) {
+            limitBytes = min(limitBytes ?? cut, cut)
         }
         return .log(
             LogPlan(
                 namespace: namespace, pod: name, container: container, follow: request.flag("follow"),
-                tailLines: try LabAPI.intParameter(request, "tailLines"), limitBytes: try LabAPI.intParameter(request, "limitBytes")))
+                tailLines: try LabAPI.intParameter(request, "tailLines"), limitBytes: limitBytes))
     }
 
     private func createPod(_ request: LabRequest, namespace: String, pretty: Bool) throws(APIError) -> LabResponse {
@@ -154,9 +172,14 @@ extension LabAPI {
         let created = try store.createPod(pod)
         // Scheduler and kubelet act right after: a watch sees ADDED (Pending), then MODIFIED (Running).
         let requestedNode = body["spec"]?["nodeName"]?.stringValue
-        store.updatePod(namespace: namespace, name: pod.name) { p in
+        let scheduled = store.updatePod(namespace: namespace, name: pod.name) { p in
             scheduler.schedule(&p, nodeName: requestedNode, phase: .Running, now: Date())
+            if kubelet.runtime != nil {
+                p.runsProcesses = true
+                p.markContainersCreating()
+            }
         }
+        if let scheduled { kubelet.start(scheduled.pod) }
         return .json(201, created.json, pretty: pretty)
     }
 }
@@ -214,7 +237,8 @@ extension LabPod {
             containers.append(
                 LabContainer(
                     name: cname, image: image, command: c["command"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                    args: c["args"]?.arrayValue?.compactMap(\.stringValue) ?? [], ports: ports))
+                    args: c["args"]?.arrayValue?.compactMap(\.stringValue) ?? [], ports: ports,
+                    securityContext: LabSecurityContext.normalized(c["securityContext"])))
         }
         var pod = LabPod.make(
             name: name, generateName: generateName, namespace: namespace, labels: labels, annotations: stringMap(meta?["annotations"]),
@@ -224,6 +248,7 @@ extension LabPod {
         pod.nodeSelector = stringMap(body["spec"]?["nodeSelector"])
         pod.shareProcessNamespace = body["spec"]?["shareProcessNamespace"]?.boolValue
         pod.osName = body["spec"]?["os"]?["name"]?.stringValue
+        pod.securityContext = LabSecurityContext.normalized(body["spec"]?["securityContext"], keys: LabSecurityContext.podKeys)
         return pod
     }
 }

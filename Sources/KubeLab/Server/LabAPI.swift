@@ -11,6 +11,7 @@ struct LabAPI: Sendable {
     let faults: LabFaults
     let counter: LabRequestCounter
     let scheduler: LabScheduler
+    let kubelet: LabKubelet
     /// host:port clients reach the server at (discovery's serverAddressByClientCIDRs).
     let serverAddress: String
 

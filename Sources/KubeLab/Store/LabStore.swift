@@ -48,11 +48,11 @@ final class LabStore: Sendable {
 
     /// Loads the initial objects without recording events: like a cluster whose
     /// history before the lab started has been compacted away.
-    func load(namespaces: [String], nodes: [(String, String)], pods: [LabPod], now: Date) {
+    func load(namespaces: [String], namespaceLabels: [String: [String: String]] = [:], nodes: [(String, String)], pods: [LabPod], now: Date) {
         state.withLock { s in
             for ns in namespaces {
                 s.resourceVersion += 1
-                s.namespaces[ns] = .namespace(ns, resourceVersion: s.resourceVersion, now: now)
+                s.namespaces[ns] = .namespace(ns, labels: namespaceLabels[ns] ?? [:], resourceVersion: s.resourceVersion, now: now)
             }
             for (node, ip) in nodes {
                 s.resourceVersion += 1
@@ -213,11 +213,21 @@ final class LabStore: Sendable {
     /// Changes a pod in place; returns nil when there is no such pod.
     @discardableResult
     func updatePod(namespace: String, name: String, _ change: (inout LabPod) -> Void) -> StoredPod? {
+        updatePodIf(namespace: namespace, name: name) { (pod: inout LabPod) -> Bool in
+            change(&pod)
+            return true
+        }
+    }
+
+    /// Changes a pod in place when `change` returns true (a MODIFIED event, a new resourceVersion);
+    /// false leaves the pod as it was, without an event. Nil when there is no such pod or nothing changed.
+    @discardableResult
+    func updatePodIf(namespace: String, name: String, _ change: (inout LabPod) -> Bool) -> StoredPod? {
         state.withLock { s in
             let key = namespace + "/" + name
             guard let old = s.pods[key] else { return nil }
             var pod = old.pod
-            change(&pod)
+            guard change(&pod) else { return nil }
             s.resourceVersion += 1
             pod.resourceVersion = s.resourceVersion
             let stored = StoredPod(pod)
@@ -227,7 +237,7 @@ final class LabStore: Sendable {
         }
     }
 
-    /// Removes a pod at once (no graceful termination: lab pods have no processes yet).
+    /// Removes a pod at once (no graceful termination; the lab's kubelet stops its processes).
     @discardableResult
     func deletePod(namespace: String, name: String) -> StoredPod? {
         state.withLock { s in

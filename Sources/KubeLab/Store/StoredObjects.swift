@@ -35,8 +35,8 @@ struct StoredObject: Sendable {
     /// Values for field selectors (`metadata.name`, `status.phase`, …).
     let fields: [String: String]
 
-    static func namespace(_ name: String, resourceVersion: Int, now: Date) -> StoredObject {
-        let labels = ["kubernetes.io/metadata.name": name]
+    static func namespace(_ name: String, labels extra: [String: String] = [:], resourceVersion: Int, now: Date) -> StoredObject {
+        let labels = extra.merging(["kubernetes.io/metadata.name": name]) { _, fixed in fixed }
         let metadata = JSONValue.object([
             ("name", .string(name)), ("uid", .string(LabNames.uuid())), ("resourceVersion", .string(String(resourceVersion))),
             ("creationTimestamp", .string(LabTime.rfc3339(now))), ("labels", .stringMap(labels)),

@@ -4,14 +4,29 @@ import Testing
 
 /// A started lab in its own temporary state directory, stopped by `stop()`.
 /// Every test starts its own, so tests can run in parallel and mutate freely.
+/// Pods are API objects only unless `runtime` is true (then they are real processes, and
+/// the test must `await lab.stop()` before it ends so that none is left behind).
 struct LabFixture {
     let server: LabServer
     let directory: String
 
-    static func start(_ topology: LabTopology? = nil) async throws -> LabFixture {
+    static func start(_ topology: LabTopology? = nil, runtime: Bool = false) async throws -> LabFixture {
         let directory = NSTemporaryDirectory() + "kubelab-test-" + UUID().uuidString.prefix(8)
-        let server = try await LabServer.start(topology: try topology ?? .demo(), stateDirectory: directory)
+        let server = try await LabServer.start(topology: try topology ?? .demo(), stateDirectory: directory, runtime: runtime)
         return LabFixture(server: server, directory: directory)
+    }
+
+    /// Runs `body` against a lab and always stops the lab afterwards (also when `body` throws).
+    static func with<R>(_ topology: LabTopology? = nil, runtime: Bool = false, _ body: (LabFixture) async throws -> R) async throws -> R {
+        let lab = try await start(topology, runtime: runtime)
+        do {
+            let result = try await body(lab)
+            try await lab.stop()
+            return result
+        } catch {
+            try? await lab.stop()
+            throw error
+        }
     }
 
     func stop() async throws {
