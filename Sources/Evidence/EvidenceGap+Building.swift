@@ -1,0 +1,114 @@
+extension EvidenceGap {
+    /// Groups the error and cut records of the evidence into gaps.
+    static func build(index: EvidenceIndex, limits: EvidenceLimits) -> [EvidenceGap] {
+        struct Group {
+            var area: Area
+            var what: String
+            var reason: String
+            var count = 0
+            var pids: Set<Int> = []
+            var keys: [String] = []
+            var keysLeftOut = 0
+        }
+        var groups: [String: Group] = [:]
+        var order: [String] = []
+        func add(area: Area, what: String, reason: String, pid: Int?, key: String) {
+            let id = what + "\u{0}" + reason
+            if groups[id] == nil {
+                groups[id] = Group(area: area, what: what, reason: reason)
+                order.append(id)
+            }
+            groups[id]!.count += 1
+            if let pid { groups[id]!.pids.insert(pid) }
+            if groups[id]!.keys.count < limits.maxGapItems { groups[id]!.keys.append(key) } else { groups[id]!.keysLeftOut += 1 }
+        }
+        for pid in index.processes.keys.sorted() {
+            for (sub, text) in index.processes[pid]!.errors {
+                let key = sub.isEmpty ? "proc/\(pid)" : "proc/\(pid)/\(sub)"
+                let (area, what) = category(sub: sub)
+                for reason in reasons(text, fdSummary: sub == "fd", limits: limits) {
+                    add(area: area, what: what, reason: reason, pid: pid, key: key)
+                }
+            }
+        }
+        for (sub, text) in index.evidenceShell.errors {
+            for reason in reasons(text, fdSummary: false, limits: limits) {
+                add(area: .namespaces, what: "the evidence container's own records", reason: reason, pid: nil, key: "proc/self/\(sub)")
+            }
+        }
+        for (key, text) in index.otherErrors {
+            let (area, what): (Area, String) =
+                key.hasPrefix("proc/net/") ? (.sockets, "socket tables")
+                : key == "clock/btime" ? (.processes, "boot time")
+                : key == "script/ls" ? (.processes, "process list")
+                : (.run, "other")
+            for reason in reasons(text, fdSummary: false, limits: limits) {
+                add(area: area, what: what, reason: reason, pid: nil, key: key)
+            }
+        }
+        var gaps: [EvidenceGap] = order.compactMap { id in
+            guard let g = groups[id] else { return nil }
+            let pids = g.pids.sorted()
+            let shownPids = Array(pids.prefix(limits.maxGapItems))
+            let (message, remedy) = sentence(what: g.what, reason: g.reason, pids: pids, keys: g.keys, count: g.count)
+            return EvidenceGap(area: g.area, what: g.what, reason: g.reason, count: g.count, pids: shownPids, keys: g.keys,
+                               itemsLeftOut: pids.count - shownPids.count + g.keysLeftOut, message: message, remedy: remedy)
+        }
+        for (key, text) in index.cuts {
+            let said = DisplayText.escape(text, limit: limits.maxErrorTextBytes)
+            gaps.append(EvidenceGap(
+                area: .run, what: "output cap", reason: said, count: 1, pids: [], keys: [key], itemsLeftOut: 0,
+                message: "The in-pod script reached its output cap and stopped gathering at \(key) (it says: \(said)); everything after it is missing from this evidence.",
+                remedy: "Collect again with a larger output cap or fewer sections."))
+        }
+        return gaps
+    }
+
+    static func category(sub: String) -> (Area, String) {
+        if sub.isEmpty { return (.processes, "processes that exited") }
+        if sub == "fd" || sub.hasPrefix("fd/") { return (.sockets, "fd links") }
+        if sub == "ns" || sub.hasPrefix("ns/") { return (.namespaces, "namespace links") }
+        if sub == "exe" || sub == "cwd" { return (.processes, "executable and working directory links") }
+        return (.processes, "process files")
+    }
+
+    /// The reasons in one error text. Error records read
+    /// `<operation> <path>: <reason>`; the fd summary reads
+    /// `readlink of N fd links in <dir> failed: <reason>: fds 3 4; <reason>: fds 5`.
+    static func reasons(_ text: [UInt8], fdSummary: Bool, limits: EvidenceLimits) -> [String] {
+        var s = DisplayText.escape(text, limit: limits.maxErrorTextBytes)
+        if s.hasSuffix("\\n") { s = String(s.dropLast(2)) }
+        guard let sep = s.firstRange(of: ": ") else { return [s.isEmpty ? "no reason given" : s] }
+        let rest = String(s[sep.upperBound...])
+        guard fdSummary && s.hasPrefix("readlink of ") else { return [rest] }
+        return rest.split(separator: "; ").map { part in
+            part.firstRange(of: ": fds").map { String(part[..<$0.lowerBound]) } ?? String(part)
+        }
+    }
+
+    static func sentence(what: String, reason: String, pids: [Int], keys: [String], count: Int) -> (String, String?) {
+        let shown = pids.prefix(10).map(String.init).joined(separator: ", ") + (pids.count > 10 ? ", …" : "")
+        let whose = pids.isEmpty ? "" : pids.count == 1 ? " of process \(pids[0])" : " of \(pids.count) processes (pids \(shown))"
+        let denied = reason.contains("Permission denied") || reason.contains("Operation not permitted")
+        switch what {
+        case "fd links":
+            return ("Could not read the fd links\(whose): \(reason). Sockets could not be tied to \(pids.count == 1 ? "this process" : "these processes").",
+                    denied ? "A profile with SYS_PTRACE (standard) would have read them." : nil)
+        case "namespace links":
+            return ("Could not read the namespace links\(whose): \(reason). Their namespaces could not be compared with the rest of the container.",
+                    denied ? "A profile with SYS_PTRACE (standard) would have read them." : nil)
+        case "executable and working directory links":
+            return ("Could not read the executable or working directory\(whose): \(reason).",
+                    denied ? "A profile with SYS_PTRACE (standard) would have read them." : nil)
+        case "processes that exited":
+            return ("\(pids.count == 1 ? "Process \(pids[0])" : "\(pids.count) processes (pids \(shown))") exited while \(pids.count == 1 ? "it was" : "they were") being read; \(pids.count == 1 ? "its" : "their") records may be incomplete.", nil)
+        case "socket tables":
+            return ("Could not read \(keys.joined(separator: ", ")): \(reason). Sockets of \(keys.count == 1 ? "that table" : "those tables") are missing.", nil)
+        case "boot time":
+            return ("Could not read the boot time: \(reason). Start times are given in ticks after boot only.", nil)
+        default:
+            let list = keys.prefix(5).joined(separator: ", ") + (keys.count > 5 ? ", …" : "")
+            return ("Could not read \(what == "other" ? list : "the \(what)\(whose)") (\(count) record\(count == 1 ? "" : "s")): \(reason).", nil)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// The records of one ``GatheredEvidence`` sorted by what they concern, in
+/// one pass: per process (`proc/<pid>/…`), the script's own shell
+/// (`proc/self/…`), and the rest by kind and key. The first record of a kind
+/// and key wins (the script never writes two; the frame decoder reports any).
+struct EvidenceIndex {
+    struct ProcessRecords {
+        var files: [String: [UInt8]] = [:]
+        var links: [String: [UInt8]] = [:]
+        /// fd number → link target, socket links only.
+        var fds: [(fd: Int, target: [UInt8])] = []
+        var fdMeta: [UInt8]?
+        /// error records: sub-key ("" for the process itself, "fd", "ns/net", …) → text.
+        var errors: [(sub: String, text: [UInt8])] = []
+    }
+
+    var processes: [Int: ProcessRecords] = [:]
+    var pidsLeftOut = 0
+    var evidenceShell = ProcessRecords()
+    var files: [String: [UInt8]] = [:]
+    var meta: [String: [UInt8]] = [:]
+    var commands: [String: [UInt8]] = [:]
+    /// Error records that concern no process: (key, text).
+    var otherErrors: [(key: String, text: [UInt8])] = []
+    var cuts: [(key: String, text: [UInt8])] = []
+
+    init(_ evidence: GatheredEvidence, limits: EvidenceLimits) {
+        for record in evidence.records {
+            let key = record.key
+            if key.hasPrefix("proc/") {
+                let rest = key.dropFirst(5)
+                let slash = rest.firstIndex(of: "/")
+                let head = rest[..<(slash ?? rest.endIndex)]
+                let sub = slash.map { String(rest[rest.index(after: $0)...]) } ?? ""
+                if head == "self" {
+                    Self.add(record, sub: sub, to: &evidenceShell)
+                    continue
+                }
+                if !head.isEmpty, head.count <= 10, head.utf8.allSatisfy(Bytes.isDigit), let pid = Int(head), pid <= Int(Int32.max) {
+                    if processes[pid] == nil && processes.count >= limits.maxProcesses {
+                        pidsLeftOut += 1
+                        continue
+                    }
+                    Self.add(record, sub: sub, to: &processes[pid, default: ProcessRecords()])
+                    continue
+                }
+            }
+            switch record.kind {
+            case .file: if files[key] == nil { files[key] = record.payload }
+            case .meta: if meta[key] == nil { meta[key] = record.payload }
+            case .cmd: if commands[key] == nil { commands[key] = record.payload }
+            case .error: otherErrors.append((key, record.payload))
+            case .cut: cuts.append((key, record.payload))
+            case .link, .other: break
+            }
+        }
+    }
+
+    static func add(_ record: EvidenceRecord, sub: String, to p: inout ProcessRecords) {
+        switch record.kind {
+        case .file: if p.files[sub] == nil { p.files[sub] = record.payload }
+        case .link:
+            if sub.hasPrefix("fd/") {
+                if let fd = Int(sub.dropFirst(3)), fd >= 0, !p.fds.contains(where: { $0.fd == fd }) {
+                    p.fds.append((fd, record.payload))
+                }
+            } else if p.links[sub] == nil {
+                p.links[sub] = record.payload
+            }
+        case .meta: if sub == "fd" && p.fdMeta == nil { p.fdMeta = record.payload }
+        case .error: p.errors.append((sub, record.payload))
+        case .cmd, .cut, .other: break
+        }
+    }
+
+    /// A meta record as trimmed text, or nil.
+    func metaText(_ key: String) -> String? {
+        meta[key].map { String(decoding: $0.prefix(256), as: UTF8.self).trimmingWhitespace() }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+}
