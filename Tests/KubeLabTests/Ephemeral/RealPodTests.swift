@@ -71,3 +71,171 @@ struct RealPodTests {
         #expect(Ephemeral.mounts(under: lab.directory).isEmpty, "mounts left: \(Ephemeral.mounts(under: lab.directory))")
     }
 }
+
+extension RealPodTests {
+    /// One small lab with real processes for the fault tests: a 2-replica Deployment like checkout.
+    static let smallTopology = """
+        namespaces: [shop]
+        workloads:
+          - kind: Deployment
+            name: web
+            namespace: shop
+            replicas: 2
+            labels: {app: web}
+            containers:
+              - {name: app, image: busybox:1.36, command: [httpd, -f, -p, "8080"]}
+              - {name: sidecar, image: busybox:1.36, command: [sh, -c, "echo sidecar up; exec sleep 3600"]}
+        """
+
+    @Test("watch sees waiting → running → terminated in order, the start delay fault holds ContainerCreating, logs are served and cut by the fault")
+    func transitionsFaultsAndLogs() async throws {
+        try await LabFixture.with(try LabTopology.parse(yaml: RealPodTests.smallTopology), runtime: true) { lab in
+            let curl = Curl(lab: lab)
+            let pods = lab.server.pods(namespace: "shop").map(\.name)
+            #expect(pods.count == 2)
+            // A regular container's output is its log (kubectl logs), read from the runtime's file.
+            let sidecarLog = try await Ephemeral.waitForLog(curl, pod: pods[0], container: "sidecar") { $0 == "sidecar up\n" }
+            #expect(sidecarLog == "sidecar up\n")
+
+            _ = try await curl.request("PUT", "/kubelab/v1/faults", body: #"{"containerStartDelayMilliseconds": 300}"#)
+            let rv0 = lab.server.resourceVersion
+            let patchedAt = Date()
+            let script = "i=0; while [ $i -lt 20 ]; do echo line-$i-0123456789; i=$((i+1)); done; printf sha256:abc > /dev/termination-log; exit 3"
+            for pod in pods {
+                let r = try await curl.request(
+                    "PATCH", "/api/v1/namespaces/shop/pods/\(pod)/ephemeralcontainers", body: Ephemeral.smp(name: "evidence-1", command: ["sh", "-c", script]),
+                    contentType: Ephemeral.smpType)
+                #expect(r.status == 200)
+            }
+            var terminated = 0
+            for pod in pods {
+                let p = try await Ephemeral.waitForPod(lab, name: pod) { Ephemeral.isTerminated(Ephemeral.ephemeralState($0, "evidence-1")) }
+                guard case .terminated(let code, let reason, let message, let startedAt, let finishedAt) = Ephemeral.ephemeralState(p, "evidence-1") else {
+                    Issue.record("evidence-1 in \(pod) did not end: \(String(describing: Ephemeral.ephemeralState(p, "evidence-1")))")
+                    continue
+                }
+                #expect(code == 3 && reason == "Error" && message == "sha256:abc")
+                #expect(finishedAt >= startedAt)
+                let status = try #require(p.ephemeralContainerStatuses.first)
+                #expect(status.containerID?.hasPrefix("containerd://") == true && status.imageID.contains("sha256:"))
+                terminated += 1
+            }
+            #expect(terminated == 2)
+            #expect(Date().timeIntervalSince(patchedAt) >= 0.3, "the start delay fault holds the containers")
+
+            // The whole history from before the PATCHes, as a watch replays it.
+            let watch = try await curl.request(
+                "/api/v1/namespaces/shop/pods?watch=true&resourceVersion=\(rv0)&fieldSelector=metadata.name%3D\(pods[0])", maxTime: 0.7)
+            var states: [String] = []
+            var rvs: [Int] = []
+            for event in try watchEvents(watch.body) {
+                #expect(event["type"] as? String == "MODIFIED")
+                let object = try #require(event["object"] as? [String: Any])
+                rvs.append(Int((object["metadata"] as? [String: Any])?["resourceVersion"] as? String ?? "") ?? 0)
+                let statuses = (object["status"] as? [String: Any])?["ephemeralContainerStatuses"] as? [[String: Any]] ?? []
+                if let state = statuses.first?["state"] as? [String: Any], let key = state.keys.first {
+                    if states.last != key { states.append(key) }
+                } else {
+                    states.append("none")
+                }
+            }
+            #expect(states == ["none", "waiting", "running", "terminated"], "\(states)")
+            #expect(rvs == rvs.sorted() && Set(rvs).count == rvs.count)
+
+            // The log of the ephemeral container, whole; then cut to 100 bytes for the first pod read.
+            let full = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[0])/log?container=evidence-1")
+            #expect(full.status == 200 && full.text.hasPrefix("line-0-0123456789\n") && full.text.hasSuffix("line-19-0123456789\n"))
+            _ = try await curl.request("PUT", "/kubelab/v1/faults", body: #"{"truncateEphemeralLogsToBytes": 100, "truncateLogsOfPods": 1}"#)
+            let cut = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[1])/log?container=evidence-1")
+            #expect(cut.body.count == 100)
+            let cutAgain = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[1])/log?container=evidence-1")
+            #expect(cutAgain.body.count == 100, "the same pod stays cut")
+            let other = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[0])/log?container=evidence-1")
+            #expect(other.body == full.body, "only the first pod read is cut")
+            let regular = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[1])/log?container=sidecar")
+            #expect(regular.text == "sidecar up\n", "regular containers' logs are never cut")
+
+            // A container that never started, and one that does not exist.
+            _ = try await curl.request("PUT", "/kubelab/v1/faults", body: #"{"reset": true}"#)
+            let missing = try await curl.request(
+                "PATCH", "/api/v1/namespaces/shop/pods/\(pods[1])/ephemeralcontainers",
+                body: try Ephemeral.request("ephemeral/missing-image-request.json"), contentType: Ephemeral.smpType)
+            #expect(missing.status == 200)
+            try await Ephemeral.waitForPod(lab, name: pods[1]) {
+                if case .waiting("ErrImagePull", _) = Ephemeral.ephemeralState($0, "evidence-missing") { return true }
+                return false
+            }
+            let waitingLog = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[1])/log?container=evidence-missing")
+            Ephemeral.expectSameStatus(
+                try waitingLog.json(),
+                try Ephemeral.expected("errors/400-log-ephemeral-container-waiting.json", replacing: [("checkout-78b65f974c-8ldd8", pods[1])]), "waiting log")
+            let unknown = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[0])/log?container=evidence-nope")
+            Ephemeral.expectSameStatus(
+                try unknown.json(), try Ephemeral.expected("errors/400-log-container-not-found.json", replacing: [(Ephemeral.fixturePod, pods[0])]),
+                "unknown container")
+            // Statuses are sorted by name whatever the spec order.
+            let json = try await curl.request("/api/v1/namespaces/shop/pods/\(pods[1])").json()
+            let names = ((json["status"] as? [String: Any])?["ephemeralContainerStatuses"] as? [[String: Any]] ?? []).map { $0["name"] as? String ?? "" }
+            let specNames = ((json["spec"] as? [String: Any])?["ephemeralContainers"] as? [[String: Any]] ?? []).map { $0["name"] as? String ?? "" }
+            #expect(specNames == ["evidence-missing", "evidence-1"] && names == ["evidence-1", "evidence-missing"])
+        }
+    }
+
+    @Test("pods created and deleted through the API start and stop their processes; the compliant container in the hardened pod runs as uid 1000")
+    func createDeleteAndRestricted() async throws {
+        let yaml = RealPodTests.smallTopology.replacingOccurrences(of: "namespaces: [shop]", with: "namespaces: [shop, {name: hardened, labels: {pod-security.kubernetes.io/enforce: restricted}}]")
+            + """
+
+              - kind: Deployment
+                name: vault
+                namespace: hardened
+                labels: {app: vault}
+                securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+                containers:
+                  - name: app
+                    image: busybox:1.36
+                    command: [httpd, -f, -p, "8200"]
+                    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+            """
+        try await LabFixture.with(try LabTopology.parse(yaml: yaml), runtime: true) { lab in
+            let curl = Curl(lab: lab)
+            let created = try await curl.request(
+                "POST", "/api/v1/namespaces/shop/pods",
+                body: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"adhoc"},"spec":{"containers":[{"name":"main","image":"busybox","command":["sh","-c","echo hello; exec sleep 3600"]}]}}"#)
+            #expect(created.status == 201)
+            let running = try await Ephemeral.waitForPod(lab, name: "adhoc") { $0.phase == .Running }
+            #expect(running.phase == .Running)
+            let pids = try #require(lab.server.runningPod(namespace: "shop", name: "adhoc")).containers.compactMap(\.hostPID)
+            #expect(!pids.isEmpty && pids.allSatisfy { kill($0, 0) == 0 })
+            #expect(try await Ephemeral.waitForLog(curl, pod: "adhoc", container: "main") { $0 == "hello\n" } == "hello\n")
+            #expect(try await curl.request("DELETE", "/api/v1/namespaces/shop/pods/adhoc").status == 200)
+            let deadline = Date().addingTimeInterval(5)
+            while pids.contains(where: { kill($0, 0) == 0 }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(pids.allSatisfy { kill($0, 0) != 0 }, "the deleted pod's processes are gone")
+
+            let vault = try #require(lab.server.pods(namespace: "hardened").first).name
+            let ok = try await curl.request(
+                "PATCH", "/api/v1/namespaces/hardened/pods/\(vault)/ephemeralcontainers",
+                body: try Ephemeral.request("errors/200-podsecurity-ephemeral-compliant.request.json"), contentType: Ephemeral.smpType)
+            #expect(ok.status == 200, "\(ok.text)")
+            try await Ephemeral.waitForPod(lab, namespace: "hardened", name: vault) { Ephemeral.isTerminated(Ephemeral.ephemeralState($0, "evidence-restricted")) }
+            let log = try await curl.request("/api/v1/namespaces/hardened/pods/\(vault)/log?container=evidence-restricted")
+            #expect(log.text.hasPrefix("uid=1000"), "\(log.text)")
+            #expect(log.text.contains("httpd -f -p 8200"), "\(log.text)")
+        }
+    }
+}
+
+extension Ephemeral {
+    /// Polls a container's log until `condition` holds (at most 5 s); returns the last text.
+    static func waitForLog(_ curl: Curl, namespace: String = "shop", pod: String, container: String, until condition: (String) -> Bool) async throws
+        -> String
+    {
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            let text = try await curl.request("/api/v1/namespaces/\(namespace)/pods/\(pod)/log?container=\(container)").text
+            if condition(text) || Date() > deadline { return text }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
