@@ -142,7 +142,7 @@ struct PodCollection: Sendable {
         for frame in frames.records where frame.kind != .end {
             items.append(BundleSink.Item(
                 path: .gathered(namespace: key.namespace, pod: key.name, container: target.targetContainer,
-                                tree: "gathered", key: frame.kind == .file || frame.kind == .link ? frame.key : "\(frame.kind.rawValue)/\(frame.key)"),
+                                tree: "gathered", key: Self.gatheredKey(frame)),
                 bytes: frame.payload))
         }
         if !frames.errors.isEmpty {
@@ -275,6 +275,14 @@ struct PodCollection: Sendable {
             progress.update({ $0.interrupted += 1 }, event: "interrupted \(key)")
         }
         return entry
+    }
+
+    /// Where a record goes under `gathered/`: files and links at their own
+    /// path (`proc/1/cmdline`), other kinds under their kind (`meta/clock/start`,
+    /// `error/proc/7/fd`), unless the key already names it (`cmd/uname-a`).
+    static func gatheredKey(_ frame: FrameRecord) -> String {
+        if frame.kind == .file || frame.kind == .link || frame.key.hasPrefix("\(frame.kind.rawValue)/") { return frame.key }
+        return "\(frame.kind.rawValue)/\(frame.key)"
     }
 
     static func imageIDs(_ pod: Pod?) -> [String: String] {

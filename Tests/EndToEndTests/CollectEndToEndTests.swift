@@ -1,0 +1,216 @@
+import Bundle
+import Foundation
+import Testing
+
+/// `collect` as a user runs it: the built binary against a lab whose pods are
+/// real processes, the bundle read back and checked against what the lab runs.
+@Suite("collect against the lab", .serialized)
+struct CollectEndToEndTests {
+    private func collect(_ lab: LabProcess, _ arguments: [String], output: String) throws -> ProcessResult {
+        try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-o", output] + arguments, timeout: 180)
+    }
+
+    @Test("three checkout replicas: each pod's real processes and listening socket are in the bundle, every hash matches")
+    func threeReplicas() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout"], output: output)
+        #expect(result.status == 0, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+
+        let verification = try BundleReader(path: output).verify()
+        #expect(verification.isIntact, "\(verification.problems)")
+        let bundle = try BundleContents(path: output)
+        #expect(bundle.manifest.pods.count == 3)
+
+        // The pods the real kubectl sees, with the evidence container now in their spec.
+        let listing = try lab.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any])
+        let items = try #require(list["items"] as? [[String: Any]])
+        #expect(items.count == 3)
+        for item in items {
+            let metadata = try #require(item["metadata"] as? [String: Any])
+            let name = try #require(metadata["name"] as? String)
+            let entry = try #require(bundle.manifest.pods.first { $0.name == name })
+            #expect(entry.outcome == .collected, "\(name): \(entry.message)")
+            #expect(entry.uid == metadata["uid"] as? String)
+            let ephemeral = ((item["spec"] as? [String: Any])?["ephemeralContainers"] as? [[String: Any]]) ?? []
+            #expect(ephemeral.count == 1)
+            #expect(ephemeral.first?["name"] as? String == entry.evidenceContainer?.name)
+
+            let processes = bundle.processes(namespace: "shop", pod: name, container: "app")
+            #expect(processes.values.contains(["httpd", "-f", "-p", "8080"]), "\(name): \(processes)")
+            #expect(bundle.listeningPorts(namespace: "shop", pod: name, container: "app").contains(8080))
+            // Every file of the pod is listed in the manifest with its digest.
+            for path in entry.files {
+                #expect(bundle.manifest.files.contains { $0.path == path })
+            }
+            #expect(entry.files.contains("pods/shop/\(name)/pod.json"))
+        }
+    }
+
+    @Test("a user who may list pods but not add ephemeral containers is refused by the preflight before any pod is touched")
+    func refusedBeforeTouching() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["--context", "kubelab-viewer", "-n", "shop", "-l", "app=checkout"], output: output)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no pod was touched"), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("kubectl auth can-i patch pods --subresource=ephemeralcontainers -n shop"), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let pods = try lab.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "jsonpath={.items[*].spec.ephemeralContainers}"])
+        #expect(pods.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+    }
+
+    @Test("a user without any RBAC gets the server's Forbidden for the list, and nothing is written")
+    func forbiddenList() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["--context", "kubelab-nobody", "-n", "shop", "-l", "app=checkout"], output: output)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot list resource \"pods\""), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let pods = try lab.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "jsonpath={.items[*].spec.ephemeralContainers}"])
+        #expect(pods.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+    }
+
+    @Test("an image that cannot be pulled fails each pod with the kubelet's reason")
+    func imagePull() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=db", "--image", "localhost/nope:1", "--timeout", "60s"], output: output)
+        #expect(result.status == 4, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 2)
+        for pod in manifest.pods {
+            #expect(pod.outcome == .failed)
+            #expect(pod.reason == "ImagePull", "\(pod.message)")
+            #expect(pod.message.contains("localhost/nope:1"))
+        }
+    }
+
+    @Test("a log cut short is caught by its hash while the other pods are collected")
+    func truncatedLog() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"truncateEphemeralLogsToBytes": 100, "truncateLogsOfPods": 1}"#)
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout"], output: output)
+        #expect(result.status == 3, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        let failed = manifest.pods.filter { $0.outcome == .failed }
+        #expect(failed.count == 1)
+        #expect(failed.first?.reason == "Truncated" || failed.first?.reason == "HashMismatch")
+        #expect(manifest.pods.filter { $0.outcome == .collected }.count == 2)
+        #expect(try BundleReader(path: output).verify().isIntact)
+    }
+
+    @Test("a pod deleted during the run ends PodDeleted; the others are collected")
+    func podDeleted() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"containerStartDelayMilliseconds": 3000}"#)
+        let names = try lab.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "jsonpath={.items[*].metadata.name}"])
+            .stdout.split(separator: " ").map(String.init)
+        let victim = try #require(names.first)
+        let output = lab.bundlePath()
+        let tool = Process()
+        tool.executableURL = URL(fileURLWithPath: ToolBinary.path)
+        tool.arguments = ["collect", "--kubeconfig", lab.kubeconfig, "-o", output, "-n", "shop", "-l", "app=checkout", "-q"]
+        tool.standardOutput = FileHandle.nullDevice
+        tool.standardError = FileHandle.nullDevice
+        try tool.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        let deletion = try lab.kubectl(["delete", "pod", "-n", "shop", victim, "--wait=false"])
+        #expect(deletion.status == 0, "\(deletion.stderr)")
+        tool.waitUntilExit()
+        #expect(tool.terminationStatus == 3)
+        let manifest = try BundleReader(path: output).manifest()
+        let gone = try #require(manifest.pods.first { $0.name == victim })
+        #expect(gone.outcome == .failed)
+        #expect(gone.reason == "PodDeleted", "\(gone.message)")
+        #expect(manifest.pods.filter { $0.outcome == .collected }.count == 2)
+    }
+
+    @Test("SIGINT in the middle of a run still leaves a valid bundle with the rest marked interrupted")
+    func interrupted() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"containerStartDelayMilliseconds": 4000}"#)
+        let output = lab.bundlePath()
+        let tool = Process()
+        tool.executableURL = URL(fileURLWithPath: ToolBinary.path)
+        tool.arguments = ["collect", "--kubeconfig", lab.kubeconfig, "-o", output, "-A", "-l", "app in (checkout,db)",
+                          "--concurrency", "1", "-q"]
+        tool.standardOutput = FileHandle.nullDevice
+        tool.standardError = FileHandle.nullDevice
+        try tool.run()
+        Thread.sleep(forTimeInterval: 2)
+        kill(tool.processIdentifier, SIGINT)
+        tool.waitUntilExit()
+        #expect(tool.terminationStatus == 130)
+        let reader = BundleReader(path: output)
+        #expect(try reader.verify().isIntact)
+        let manifest = try reader.manifest()
+        #expect(manifest.run.interrupted)
+        #expect(manifest.pods.count == 5)
+        #expect(manifest.pods.filter { $0.outcome == .interrupted }.count >= 4)
+    }
+
+    @Test("Pod Security restricted refuses the standard profile in its namespace only; the restricted profile passes it")
+    func podSecurity() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-A", "-l", "app in (checkout,vault)"], output: output)
+        #expect(result.status == 3, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        let vault = try #require(manifest.pods.first { $0.namespace == "hardened" })
+        #expect(vault.outcome == .failed)
+        #expect(vault.reason == "AdmissionRejected", "\(vault.message)")
+        #expect(vault.failedStep == .preflight)
+        #expect(vault.message.contains("violates PodSecurity"), "\(vault.message)")
+        #expect(manifest.pods.filter { $0.namespace == "shop" && $0.outcome == .collected }.count == 3)
+
+        let restricted = lab.bundlePath("restricted")
+        let second = try collect(lab, ["-n", "hardened", "-l", "app=vault", "--profile", "restricted"], output: restricted)
+        #expect(second.status == 0, "stderr: \(second.stderr)\nstdout: \(second.stdout)")
+        let bundle = try BundleContents(path: restricted)
+        let pod = try #require(bundle.manifest.pods.first)
+        #expect(pod.outcome == .collected, "\(pod.message)")
+        #expect(bundle.processes(namespace: "hardened", pod: pod.name, container: pod.targetContainer)
+            .values.contains(["httpd", "-f", "-p", "8200"]))
+    }
+
+    @Test("a container that does not start in time ends Timeout with its last state")
+    func timeout() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"containerStartDelayMilliseconds": 20000}"#)
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=db", "--timeout", "2s"], output: output)
+        #expect(result.status == 4, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 2)
+        for pod in manifest.pods {
+            #expect(pod.reason == "Timeout", "\(pod.message)")
+            #expect(pod.message.contains("ContainerCreating"), "\(pod.message)")
+            #expect(pod.files.contains { $0.hasSuffix("/pod.json") }, "the pod's JSON is kept for a failed pod")
+        }
+    }
+
+    @Test("ephemeral containers switched off: one clear message, nothing touched")
+    func featureDisabled() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"ephemeralContainersDisabled": true}"#)
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout"], output: output)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("ephemeral containers are switched off"), "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}
