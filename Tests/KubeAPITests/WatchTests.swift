@@ -110,7 +110,7 @@ struct WatchTests {
         try await withServer(endpoint.respond) { server in
             let events = try await withClient(server, in: dir) { client in
                 let watch = client.watchPods(namespace: "fixtures", labelSelector: "app=checkout", resourceVersion: "2055")
-                return try await Self.withTimeout(seconds: 10) {
+                return try await Self.withTimeout(seconds: 60) {  // a hang guard, loose for a loaded CI machine
                     var events: [WatchEvent] = []
                     for try await event in watch {
                         events.append(event)
