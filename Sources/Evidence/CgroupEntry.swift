@@ -8,6 +8,12 @@ public struct CgroupEntry: Sendable, Equatable, Codable {
     /// The cgroup path, in ``DisplayText`` form.
     public var path: String
 
+    public init(hierarchy: UInt64, controllers: String, path: String) {
+        self.hierarchy = hierarchy
+        self.controllers = controllers
+        self.path = path
+    }
+
     /// Parses the file; malformed lines are problems, the others are kept.
     public static func parseFile(_ bytes: [UInt8], key: String, limits: EvidenceLimits = EvidenceLimits(),
                                  problems: inout [EvidenceProblem]) -> [CgroupEntry] {

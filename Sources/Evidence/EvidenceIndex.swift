@@ -26,6 +26,10 @@ struct EvidenceIndex {
     init(_ evidence: GatheredEvidence, limits: EvidenceLimits) {
         for record in evidence.records {
             let key = record.key
+            if record.kind == .cut {
+                cuts.append((key, record.payload))
+                continue
+            }
             if key.hasPrefix("proc/") {
                 let rest = key.dropFirst(5)
                 let slash = rest.firstIndex(of: "/")

@@ -38,6 +38,12 @@ public struct SocketOwner: Sendable, Equatable, Codable {
     public var fd: Int
     /// The process's comm, escaped, for tables.
     public var comm: String?
+
+    public init(pid: Int, fd: Int, comm: String?) {
+        self.pid = pid
+        self.fd = fd
+        self.comm = comm
+    }
 }
 
 /// One line of `/proc/net/unix`.

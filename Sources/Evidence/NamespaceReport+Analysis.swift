@@ -91,7 +91,11 @@ extension NamespaceReport {
     /// namespace shows.
     static func hostAnomalies(processes: ProcessTable, first: ProcessNamespaces?, selfIDs: [String: UInt64]) -> [NamespaceAnomaly] {
         var out: [NamespaceAnomaly] = []
-        func id(_ type: String) -> UInt64? { first?.namespaces[type] ?? selfIDs[type] }
+        // The evidence container shares the pod's pid, net, ipc and uts
+        // namespaces when the pod is set up as usual, so its own ids speak for
+        // the pod; with the host's pid namespace, the "first process" is the
+        // host's init and says nothing about the pod.
+        func id(_ type: String) -> UInt64? { selfIDs[type] ?? first?.namespaces[type] }
 
         // pid: the initial id, or kernel threads in the process list.
         var pidEvidence: [String] = []
@@ -116,10 +120,14 @@ extension NamespaceReport {
                 message: "Pid 1 is \(init1.comm ?? ""), the usual init of a host; the pod may share the host's pid namespace, but no kernel thread is visible and the pid namespace id is not the initial one, so a container running \(init1.comm ?? "") as its init is as likely."))
         }
 
-        // net, ipc, uts, mnt: the fixed initial ids.
+        // net, ipc, uts, mnt: the fixed initial ids. The evidence container
+        // has its own mount namespace, so mnt is the container's first
+        // process's, and only when that is not the host's init.
+        let hostPid = out.contains { $0.severity == .warning }
         let names = ["net": "hostNetwork", "ipc": "hostIPC", "uts": "the host's UTS namespace (hostname)", "mnt": "the host's mount namespace"]
         for type in ["net", "ipc", "uts", "mnt"] {
-            guard let v = id(type) else { continue }
+            let value = type == "mnt" ? (hostPid ? nil : first?.namespaces["mnt"]) : id(type)
+            guard let v = value else { continue }
             if v == initialNamespaceIDs[type] {
                 out.append(NamespaceAnomaly(
                     kind: .hostNamespace, severity: .warning, types: [type], pids: first.map { [$0.pid] } ?? [],

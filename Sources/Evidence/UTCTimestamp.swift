@@ -4,8 +4,9 @@
 enum UTCTimestamp {
     static func format(epochSeconds: Double) -> String? {
         guard epochSeconds.isFinite, epochSeconds >= 0, epochSeconds < 253_402_300_800 else { return nil }
-        let whole = Int64(epochSeconds)
-        let centis = Int64(((epochSeconds - Double(whole)) * 100).rounded(.down))
+        let total = Int64((epochSeconds * 100).rounded())
+        let whole = total / 100
+        let centis = total % 100
         let days = whole / 86_400
         let secs = whole % 86_400
         let z = days + 719_468
