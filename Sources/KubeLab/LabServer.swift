@@ -127,8 +127,13 @@ public final class LabServer: Sendable {
             namespaces: topology.namespaces, namespaceLabels: topology.namespaceLabels,
             nodes: scheduler.nodes.map { ($0, scheduler.hostIP(of: $0)) }, pods: pods, now: now)
         if labRuntime != nil {
-            for pod in store.allPods() where pod.runsProcesses { kubelet.start(pod) }
-            await kubelet.waitUntilStarted(timeout: .seconds(10))
+            var started = 0
+            for pod in store.allPods() where pod.runsProcesses {
+                kubelet.start(pod)
+                started += 1
+            }
+            // About 30 pods a second start on two cores; leave room for that and more.
+            await kubelet.waitUntilStarted(timeout: .seconds(10 + started / 10))
         }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))

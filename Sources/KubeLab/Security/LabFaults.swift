@@ -117,7 +117,8 @@ public final class LabFaults: Sendable {
     /// `{"latencyMilliseconds":50,"tooManyRequests":{"count":2,"retryAfterSeconds":1},
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
-    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1}`.
+    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,
+    ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]}}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
     func apply(_ json: JSONValue) throws(APIError) {
         guard json.objectValue != nil else { throw .badRequest("the faults document must be a JSON object") }
@@ -155,6 +156,22 @@ public final class LabFaults: Sendable {
             guard bytes == nil || bytes?.intValue != nil else { throw .badRequest("truncateEphemeralLogsToBytes must be an integer number of bytes") }
             guard pods == nil || pods?.intValue != nil else { throw .badRequest("truncateLogsOfPods must be an integer number of pods") }
             truncateEphemeralLogs(toBytes: bytes?.intValue ?? current.0, ofPods: pods?.intValue ?? current.1)
+        }
+        if let rules = json["userRules"] {
+            // {"userRules": {"operator": [{"verbs": ["get", "list"], "resources": ["pods"]}]}}: replaces those users' RBAC rules.
+            guard let entries = rules.objectValue else { throw .badRequest("userRules must map user names to lists of rules") }
+            for (user, list) in entries {
+                guard users.user(named: user) != nil else { throw .badRequest("userRules names the unknown user \(goQuote(user))") }
+                guard let items = list.arrayValue else { throw .badRequest("userRules.\(user) must be a list of rules") }
+                var parsed: [LabRule] = []
+                for item in items {
+                    guard let verbs = item["verbs"]?.arrayValue?.compactMap(\.stringValue),
+                        let resources = item["resources"]?.arrayValue?.compactMap(\.stringValue)
+                    else { throw .badRequest("every rule in userRules.\(user) needs \"verbs\" and \"resources\" lists") }
+                    parsed.append(LabRule(verbs: verbs, resources: resources))
+                }
+                users.setRules(parsed, for: user)
+            }
         }
         if let d = json["denyUsers"] {
             guard let list = d.arrayValue?.compactMap(\.stringValue) else { throw .badRequest("denyUsers must be a list of user names") }

@@ -148,6 +148,20 @@ struct EphemeralAPITests {
             #expect(lab.server.pod(namespace: "shop", name: pod)?.ephemeralContainers.isEmpty == true)
             let kubeconfig = try String(contentsOfFile: lab.server.kubeconfigPath, encoding: .utf8)
             #expect(kubeconfig.contains("- name: kubelab-viewer\n  context:"))
+            // What the collector's preflight asks, answered for the viewer.
+            for (verb, subresource, allowed) in [("patch", "ephemeralcontainers", false), ("get", "log", true), ("watch", "", true)] {
+                let review = #"{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"namespace":"shop","verb":"\#(verb)","resource":"pods","subresource":"\#(subresource)"}}}"#
+                let r = try await viewer.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: review)
+                #expect((try r.json()["status"] as? [String: Any])?["allowed"] as? Bool == allowed, "\(verb) \(subresource): \(r.text)")
+            }
+            // The faults document can take the permission away from any user.
+            let operatorCurl = Curl(lab: lab, credential: .token(lab.server.operatorToken))
+            #expect(try await operatorCurl.request("PATCH", path, body: Ephemeral.smp(name: "op-1", command: ["ps"]), contentType: Ephemeral.smpType).status == 200)
+            let rules = try await curl(lab).request(
+                "PUT", "/kubelab/v1/faults", body: #"{"userRules": {"operator": [{"verbs": ["get", "list", "watch"], "resources": ["pods", "pods/log"]}]}}"#)
+            #expect(rules.status == 200)
+            #expect(try await operatorCurl.request("PATCH", path, body: Ephemeral.smp(name: "op-2", command: ["ps"]), contentType: Ephemeral.smpType).status == 403)
+            #expect(try await operatorCurl.request("\(EphemeralAPITests.base)/\(pod)").status == 200)
         }
     }
 
@@ -233,6 +247,8 @@ struct EphemeralAPITests {
             #expect(limited.status == 429 && limited.headers["retry-after"] == "1")
         }
     }
+
+    private func curl(_ lab: LabFixture) -> Curl { Curl(lab: lab) }
 
     private func spec(_ pod: [String: Any]) -> [String: Any] { pod["spec"] as? [String: Any] ?? [:] }
     private func meta(_ pod: [String: Any]) -> [String: Any] { pod["metadata"] as? [String: Any] ?? [:] }
