@@ -56,9 +56,28 @@ struct RealPodTests {
             let lines = log.text.split(separator: "\n").map(String.init)
             #expect(lines.contains { $0.hasSuffix(" httpd -f -p 8080") && $0.trimmingCharacters(in: .whitespaces).hasPrefix("1 ") }, "\(log.text)")
             #expect(!log.text.contains("sleep 3600"), "the sidecar's processes are in another pid namespace: \(log.text)")
-            // The first replica also listens on 4444 (its nc is a child of httpd); the others do not.
-            let oddOne = checkout.first { lab.server.runningPod(namespace: "shop", name: $0.name)?.container("app") != nil }
-            #expect(oddOne != nil)
+            // The sockets of each pod's network namespace: app on 8080, the sidecar's connection to
+            // it, and only the first replica listening on 4444 as well; db on 5432.
+            var listeners4444: [String] = []
+            for p in checkout {
+                let sandbox = try #require(lab.server.runningPod(namespace: "shop", name: p.name)).sandboxPID
+                let sockets = Ephemeral.tcpSockets(pid: sandbox)
+                #expect(sockets.contains { $0.state == "0A" && $0.localPort == 8080 }, "\(p.name): no listener on 8080 in \(sockets)")
+                if sockets.contains(where: { $0.state == "0A" && $0.localPort == 4444 }) { listeners4444.append(p.name) }
+                let deadline = Date().addingTimeInterval(3)
+                var connected = false
+                while !connected, Date() < deadline {
+                    connected = Ephemeral.tcpSockets(pid: sandbox).contains { $0.state == "01" && $0.remotePort == 8080 }
+                    if !connected { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                #expect(connected, "\(p.name): the sidecar holds no connection to 8080")
+            }
+            #expect(listeners4444.count == 1, "exactly one checkout replica listens on 4444: \(listeners4444)")
+            #expect(checkout.filter { $0.containers[0].command.joined(separator: " ").contains("4444") }.map(\.name) == listeners4444)
+            for db in lab.server.pods(namespace: "shop").filter({ $0.labels["app"] == "db" }) {
+                let sandbox = try #require(lab.server.runningPod(namespace: "shop", name: db.name)).sandboxPID
+                #expect(Ephemeral.tcpSockets(pid: sandbox).contains { $0.state == "0A" && $0.localPort == 5432 }, "\(db.name) does not listen on 5432")
+            }
             print("kubelab timings: lab start with the demo topology \(String(format: "%.2f", startSeconds)) s, PATCH to terminated \(String(format: "%.2f", toTerminated)) s")
         } catch {
             try? await lab.stop()
@@ -237,5 +256,30 @@ extension Ephemeral {
             if condition(text) || Date() > deadline { return text }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+}
+
+extension Ephemeral {
+    struct TCPSocket: Equatable {
+        var localPort: Int
+        var remotePort: Int
+        /// Hex state of /proc/net/tcp: 0A LISTEN, 01 ESTABLISHED.
+        var state: String
+    }
+
+    /// The TCP sockets (v4 and v6) of the network namespace `pid` is in.
+    static func tcpSockets(pid: Int32) -> [TCPSocket] {
+        var out: [TCPSocket] = []
+        for file in ["tcp", "tcp6"] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ")
+                guard f.count > 3, let l = f[1].split(separator: ":").last, let r = f[2].split(separator: ":").last,
+                    let lp = Int(l, radix: 16), let rp = Int(r, radix: 16)
+                else { continue }
+                out.append(TCPSocket(localPort: lp, remotePort: rp, state: String(f[3])))
+            }
+        }
+        return out
     }
 }
