@@ -17,6 +17,10 @@
 /// recovered from the display form. It never contains a raw ESC.
 public enum DisplayText {
     public static func escape(_ bytes: some Collection<UInt8>) -> String {
+        // Most names and arguments are plain printable ASCII.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let b = Array(bytes)
         var out = String.UnicodeScalarView()
         var i = 0
@@ -55,10 +59,10 @@ public enum DisplayText {
     }
 
     static func appendHexByte(_ byte: UInt8, to out: inout String.UnicodeScalarView) {
-        let digits = Array("0123456789ABCDEF".unicodeScalars)
+        func digit(_ v: UInt8) -> Unicode.Scalar { Unicode.Scalar(v < 10 ? 0x30 + v : 0x41 + v - 10) }
         out.append(contentsOf: "\\x".unicodeScalars)
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0xF)])
+        out.append(digit(byte >> 4))
+        out.append(digit(byte & 0xF))
     }
 
     static func isUnsafe(_ s: Unicode.Scalar) -> Bool {

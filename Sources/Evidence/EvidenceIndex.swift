@@ -23,6 +23,9 @@ struct EvidenceIndex {
     var otherErrors: [(key: String, text: [UInt8])] = []
     var cuts: [(key: String, text: [UInt8])] = []
 
+    static let procPrefix = Array("proc/".utf8)
+    static let selfName = Array("self".utf8)
+
     init(_ evidence: GatheredEvidence, limits: EvidenceLimits) {
         for record in evidence.records {
             let key = record.key
@@ -30,16 +33,20 @@ struct EvidenceIndex {
                 cuts.append((key, record.payload))
                 continue
             }
-            if key.hasPrefix("proc/") {
-                let rest = key.dropFirst(5)
-                let slash = rest.firstIndex(of: "/")
-                let head = rest[..<(slash ?? rest.endIndex)]
-                let sub = slash.map { String(rest[rest.index(after: $0)...]) } ?? ""
-                if head == "self" {
+            let utf8 = key.utf8
+            if utf8.starts(with: Self.procPrefix) {
+                // proc/<pid>/<sub> or proc/self/<sub>, read as bytes.
+                let rest = utf8.dropFirst(5)
+                let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+                let head = rest[..<slash]
+                let sub = slash == rest.endIndex ? "" : String(Substring(utf8[utf8.index(after: slash)...]))
+                if head.elementsEqual(Self.selfName) {
                     Self.add(record, sub: sub, to: &evidenceShell)
                     continue
                 }
-                if !head.isEmpty, head.count <= 10, head.utf8.allSatisfy(Bytes.isDigit), let pid = Int(head), pid <= Int(Int32.max) {
+                if (1...10).contains(head.count), head.first != UInt8(ascii: "0") || head.count == 1,
+                   case .success(let value) = Bytes.unsigned(head), value <= UInt64(Int32.max) {
+                    let pid = Int(value)
                     if processes[pid] == nil && processes.count >= limits.maxProcesses {
                         pidsLeftOut += 1
                         continue

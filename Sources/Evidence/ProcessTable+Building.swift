@@ -28,12 +28,27 @@ extension ProcessTable {
             for problem in p.problems { log.add(problem) }
             processes.append(p)
         }
+        checkClockTicks(processes, hz: hz, index: index, log: &log)
         return ProcessTable(
             formatVersion: currentFormatVersion, clockTicksPerSecond: hz, clockTicksSource: hzSource,
             pageSize: options.pageSize, bootTime: bootTime,
             bootTimeUTC: bootTime.flatMap { UTCTimestamp.format(epochSeconds: Double($0)) },
             evidenceShellPid: shellPid, processes: processes, processesLeftOut: index.pidsLeftOut,
             problems: log.all, gaps: gaps.filter { $0.area == .processes })
+    }
+
+    /// No process can have started after the moment the evidence was taken:
+    /// a start tick count past uptime × ticks per second means the rate is
+    /// wrong (the node's USER_HZ is not 100), and the start times with it.
+    static func checkClockTicks(_ processes: [EvidenceProcess], hz: Int, index: EvidenceIndex, log: inout ProblemLog) {
+        guard let uptimeBytes = index.files["proc/uptime"],
+              let first = Bytes.fields(uptimeBytes.prefix(64)[...]).first,
+              let uptime = Double(String(decoding: first, as: UTF8.self)), uptime.isFinite, uptime > 0,
+              let latest = processes.compactMap(\.startTicks).max() else { return }
+        let seconds = Double(latest) / Double(hz)
+        if seconds > uptime + 2 {
+            log.add("proc/uptime", "proc/uptime: the node had been up \(Int(uptime)) s, but a process started \(Int(seconds)) s after boot at \(hz) clock ticks per second: the node counts ticks at another rate, so the start times are wrong.")
+        }
     }
 
     static func clockTicks(index: EvidenceIndex, options: EvidenceOptions, log: inout ProblemLog) -> (Int, String) {
@@ -163,7 +178,11 @@ extension ProcessTable {
             }
         }
         p.exited = r.errors.contains(where: { $0.sub.isEmpty })
-        p.kernelThread = status?.kthread ?? ((pid == 2 && p.comm == "kthreadd") || (p.ppid == 2 && p.argv.isEmpty))
+        // Without the Kthread line (kernels before 6.x), kthreadd and its
+        // children are known by pid 2 and an empty cmdline; a zombie has an
+        // empty cmdline too, so it is left out.
+        p.kernelThread = status?.kthread
+            ?? ((pid == 2 && p.comm == "kthreadd") || (p.ppid == 2 && r.files["cmdline"]?.isEmpty == true && p.state != "Z"))
         if r.files["stat"] == nil && r.files["status"] == nil {
             problems.append(EvidenceProblem(key: base, message: "\(base): neither stat nor status was gathered, so the process's parent, state and owner are unknown."))
         }
