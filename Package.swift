@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "kubectl-evidence",
             dependencies: [
-                "KubeAPI", "KubeLab", "Collector", "Bundle",
+                "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

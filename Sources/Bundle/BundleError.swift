@@ -29,6 +29,8 @@ public struct BundleError: Error, Sendable, Equatable, CustomStringConvertible, 
         case tooManyEntries
         /// The bundle has no `manifest.json`, or it is not the last entry.
         case manifest
+        /// A signing or verifying key could not be read or used.
+        case signature
     }
 
     public let code: Code

@@ -11,7 +11,8 @@
 /// - `pods/<namespace>/<pod>/containers/<container>/<tree>/<key parts…>`
 ///   (what the in-pod script gathered, see ``gathered(namespace:pod:container:tree:key:)``)
 /// - `run/<file>` (run-wide files: the plan, the server's version, …)
-/// - `manifest.json` (written by ``BundleWriter/finish(manifest:)`` only)
+/// - `manifest.json` (written by ``BundleWriter/finish(manifest:signer:)`` only)
+/// - `manifest.json.sig` (likewise, right after the manifest, when signed)
 public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The path as it is stored in the archive: relative, `/`-separated,
     /// every component printable ASCII from `[a-z0-9._~%-]`.
@@ -62,6 +63,9 @@ public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// The manifest's path. Only the writer's `finish` writes it, always last.
     public static let manifest = BundlePath(components: ["manifest.json"])
+
+    /// The manifest's signature, written right after it when a signer is given.
+    public static let manifestSignature = BundlePath(components: ["manifest.json.sig"])
 
     public var description: String { string }
 

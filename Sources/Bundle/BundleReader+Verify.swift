@@ -6,8 +6,11 @@ public struct BundleVerification: Sendable, Equatable {
     public let manifestSHA256: String
     /// How many files of the archive were hashed (the manifest not counted).
     public let filesChecked: Int
-    /// Every disagreement, in archive order then manifest order. Empty when the bundle is intact.
+    /// Every disagreement, in archive order then manifest order, then the
+    /// signature's. Empty when the bundle is intact.
     public let problems: [Problem]
+    /// The signature's state; a failed one is also in ``problems``.
+    public let signature: SignatureStatus
 
     public var isIntact: Bool { problems.isEmpty }
 
@@ -25,6 +28,8 @@ public struct BundleVerification: Sendable, Equatable {
         case podFileNotListed(pod: String, path: String)
         /// The manifest is not the one whose digest the caller expected.
         case manifestDigest(expected: String, actual: String)
+        /// A key was given and the signature is missing or does not hold.
+        case signature(SignatureStatus)
 
         /// One sentence naming the file. Paths from the manifest are quoted
         /// and escaped: a tampered manifest may carry terminal escapes.
@@ -44,7 +49,9 @@ public struct BundleVerification: Sendable, Equatable {
             case .podFileNotListed(let pod, let path):
                 return "Pod \(show(pod)) names the file \(show(path)), which the manifest's files list does not hold."
             case .manifestDigest(let expected, let actual):
-                return "manifest.json has SHA-256 \(actual), but \(expected) was expected: the manifest was changed or replaced."
+                return "manifest.json has SHA-256 \(actual), but \(show(expected)) was expected: the manifest was changed or replaced."
+            case .signature(let status):
+                return "manifest.json.sig: the signature is \(status)"
             }
         }
     }
@@ -55,9 +62,10 @@ extension BundleReader {
     /// manifest's `files`: missing, unlisted, size and hash mismatches, each
     /// named. With `manifestSHA256`, also checks the manifest's own digest
     /// (kept outside the bundle, or signed). One pass; memory holds only
-    /// the digests. Throws when the bundle cannot be read at all (damaged,
-    /// hostile entries, no manifest); returns problems otherwise.
-    public func verify(manifestSHA256 expectedManifest: String? = nil) throws -> BundleVerification {
+    /// the digests. With `key`, the signature must be present and hold.
+    /// Throws when the bundle cannot be read at all (damaged, hostile
+    /// entries, no manifest); returns problems otherwise.
+    public func verify(manifestSHA256 expectedManifest: String? = nil, key: VerifyingKey? = nil) throws -> BundleVerification {
         var found: [(path: String, size: UInt64, sha256: String)] = []
         let manifestEntry = try forEachFile { entry in
             var hasher = SHA256()
@@ -103,6 +111,9 @@ extension BundleReader {
                 problems.append(.podFileNotListed(pod: "\(pod.namespace)/\(pod.name)", path: path))
             }
         }
-        return BundleVerification(manifestSHA256: manifestEntry.sha256, filesChecked: found.count, problems: problems)
+        let signature = manifestEntry.signatureStatus(key: key)
+        if !signature.isAcceptable { problems.append(.signature(signature)) }
+        return BundleVerification(manifestSHA256: manifestEntry.sha256, filesChecked: found.count, problems: problems,
+                                  signature: signature)
     }
 }

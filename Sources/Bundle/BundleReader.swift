@@ -42,6 +42,15 @@ public struct BundleReader: Sendable {
         /// SHA-256 of `manifest.json`'s bytes, lower-case hex.
         public let sha256: String
         public let size: UInt64
+        /// `manifest.json`'s exact bytes (what a signature covers).
+        public let bytes: [UInt8]
+        /// The bytes of `manifest.json.sig`, when the bundle is signed.
+        public let signatureBytes: [UInt8]?
+
+        /// Whether the signature holds for `key` (or what is known without one).
+        public func signatureStatus(key: VerifyingKey?) -> SignatureStatus {
+            SignatureStatus.check(signatureBytes: signatureBytes, manifestBytes: bytes, manifestSHA256: sha256, key: key)
+        }
     }
 
     /// The bundle file.
@@ -70,12 +79,27 @@ public struct BundleReader: Sendable {
     }
 
     /// Visits every entry except the manifest, then returns the manifest,
-    /// which must be the last entry: one pass for `inspect` and `verify`.
+    /// which must be the last entry, or be followed by exactly one entry,
+    /// its signature `manifest.json.sig`: one pass for `inspect` and `verify`.
     public func forEachFile(_ visit: (BundleEntry) throws -> Void) throws -> ManifestEntry {
         var manifestBytes: [UInt8]?
+        var signatureBytes: [UInt8]?
         try forEachEntry { entry in
+            if signatureBytes != nil {
+                throw BundleError(.manifest, "The bundle \(path) has the entry \(Self.display(entry.path)) after manifest.json.sig; the manifest and its signature must be the last entries, so the bundle was altered or appended to.")
+            }
             if manifestBytes != nil {
-                throw BundleError(.manifest, "The bundle \(path) has the entry \(Self.display(entry.path)) after manifest.json; the manifest must be the last entry, so the bundle was altered or appended to.")
+                guard entry.path == BundlePath.manifestSignature.string else {
+                    throw BundleError(.manifest, "The bundle \(path) has the entry \(Self.display(entry.path)) after manifest.json; the manifest must be the last entry (followed only by its signature, manifest.json.sig), so the bundle was altered or appended to.")
+                }
+                guard entry.kind == .file else {
+                    throw BundleError(.manifest, "The bundle \(path) has a directory named manifest.json.sig instead of a signature.")
+                }
+                signatureBytes = try entry.readBytes(limit: ManifestSignature.maxSize)
+                return
+            }
+            if entry.path == BundlePath.manifestSignature.string {
+                throw BundleError(.manifest, "The bundle \(path) has manifest.json.sig before manifest.json; the signature must come right after the manifest, so the bundle was altered.")
             }
             if entry.path == BundlePath.manifest.string {
                 guard entry.kind == .file else {
@@ -91,7 +115,7 @@ public struct BundleReader: Sendable {
         }
         let manifest = try Manifest.decode(from: Data(manifestBytes), source: "manifest.json of \(path)")
         return ManifestEntry(manifest: manifest, sha256: SHA256.hash(data: manifestBytes).hexString,
-                             size: UInt64(manifestBytes.count))
+                             size: UInt64(manifestBytes.count), bytes: manifestBytes, signatureBytes: signatureBytes)
     }
 
     /// The bundle's manifest (the last entry), decoded.

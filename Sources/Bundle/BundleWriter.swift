@@ -149,22 +149,47 @@ public final class BundleWriter: @unchecked Sendable {
     /// `run.interrupted` set, to close an interrupted run: the bundle is then
     /// valid and holds what was written. Streams not yet committed are not in
     /// the bundle. The manifest's own SHA-256 is returned: it cannot be inside
-    /// itself, so the caller shows it to the user (and signs it).
-    public func finish(manifest: Manifest) throws -> FinishedBundle {
+    /// itself, so the caller shows it to the user.
+    ///
+    /// With a `signer`, the exact bytes of `manifest.json` are signed and the
+    /// signature is written as one more entry, `manifest.json.sig`, right
+    /// after the manifest (readers accept that one entry there and nothing
+    /// else). A signer that throws leaves the bundle unpublished, in
+    /// ``temporaryPath``: an unsigned bundle under the name of a signed one
+    /// would be worse than none.
+    public func finish(manifest: Manifest, signer: ManifestSigner? = nil) throws -> FinishedBundle {
         try locked {
             let handle = try openHandle()
             var manifest = manifest
             manifest.files = records.sorted { $0.path < $1.path }
             if manifest.run.finishedAt == nil { manifest.run.finishedAt = Date() }
             let json = try manifest.jsonData()
+            let modified = manifest.run.finishedAt ?? Date()
             let record = try json.withUnsafeBytes { buffer in
-                try writeEntry(path: .manifest, size: UInt64(buffer.count),
-                               modified: manifest.run.finishedAt ?? Date()) { try $0.write(buffer) }
+                try writeEntry(path: .manifest, size: UInt64(buffer.count), modified: modified) { try $0.write(buffer) }
             }
             records.removeLast()  // the manifest is not one of its own files
+            var signature: ManifestSignature?
+            if let signer {
+                let signed: Data
+                do {
+                    let made = try signer(json)
+                    signed = try made.jsonData()
+                    signature = made
+                } catch {
+                    let failure = BundleError(.signature, "Could not sign the manifest of \(path): \(error) The unsigned bundle was left as \(temporaryPath).")
+                    state = .failed(failure)
+                    throw failure
+                }
+                try signed.withUnsafeBytes { buffer in
+                    _ = try writeEntry(path: .manifestSignature, size: UInt64(buffer.count), modified: modified) { try $0.write(buffer) }
+                }
+                records.removeLast()  // nor is its signature
+            }
             try closeAndPublish(handle)
             state = .finished
-            return FinishedBundle(path: path, manifest: manifest, manifestSHA256: record.sha256, manifestSize: record.size)
+            return FinishedBundle(path: path, manifest: manifest, manifestSHA256: record.sha256, manifestSize: record.size,
+                                  signature: signature)
         }
     }
 
@@ -208,8 +233,8 @@ public final class BundleWriter: @unchecked Sendable {
     /// Reserves an archive path, refusing duplicates and the manifest. Lock held.
     private func claim(_ path: BundlePath) throws {
         _ = try openHandle()
-        guard path != .manifest else {
-            throw BundleError(.duplicatePath, "\(path) is written by finish(manifest:) only, as the last entry of \(self.path).")
+        guard path != .manifest, path != .manifestSignature else {
+            throw BundleError(.duplicatePath, "\(path) is written by finish(manifest:signer:) only, at the end of \(self.path).")
         }
         guard claimedPaths.insert(path.string).inserted else {
             throw BundleError(.duplicatePath, "The bundle \(self.path) already has a file \(path); each archive path is written once.")
@@ -346,4 +371,15 @@ public struct FinishedBundle: Sendable, Equatable {
     /// SHA-256 of `manifest.json`'s bytes, lower-case hex.
     public let manifestSHA256: String
     public let manifestSize: UInt64
+    /// The signature written as `manifest.json.sig`, when a signer was given.
+    public let signature: ManifestSignature?
+
+    public init(path: String, manifest: Manifest, manifestSHA256: String, manifestSize: UInt64,
+                signature: ManifestSignature? = nil) {
+        self.path = path
+        self.manifest = manifest
+        self.manifestSHA256 = manifestSHA256
+        self.manifestSize = manifestSize
+        self.signature = signature
+    }
 }

@@ -59,6 +59,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress, only the summary and errors.")
     var quiet = false
 
+    @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
+    var signKey: String?
+
     func validate() throws {
         if selector == nil && fieldSelector == nil {
             throw ValidationError("Give a label selector with -l (for example -l app=checkout), or a --field-selector: collecting from every pod by accident is not something an incident needs.")
@@ -121,11 +124,13 @@ struct CollectCommand: AsyncParsableCommand {
     /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
     private func collect(plan: CollectionPlan, client: KubeClient) async throws -> Int32 {
         let (profile, yaml) = try resolvedProfile()
+        // Read the key before any pod is touched: a run that cannot sign must not start.
+        let signingKey = try signKey.map { try SigningKey(contentsOf: $0) }
         let runID = RunID.generate()
         let request = CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
             runID: runID, outputPath: output ?? "evidence-\(runID.value).tar.gz", overwrite: overwrite,
-            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current)
+            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey)
         let progress = RunProgress(mode: RunProgress.automaticMode(quiet: quiet))
         if plan.targets.isEmpty {
             FileHandle.standardError.write(Data(plan.renderText(dryRun: false).utf8))
@@ -140,6 +145,9 @@ struct CollectCommand: AsyncParsableCommand {
         let result = try await run.run()
         let summary = CollectionSummary(result: result, plan: plan)
         FileHandle.standardOutput.write(Data(summary.render().utf8))
+        if let signingKey, result.bundle.signature != nil {
+            FileHandle.standardOutput.write(Data("Signed: manifest.json.sig, Ed25519 key fingerprint \(signingKey.publicKey.fingerprint).\n".utf8))
+        }
         return summary.exitStatus
     }
 }

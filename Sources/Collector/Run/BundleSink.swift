@@ -43,10 +43,11 @@ final class BundleSink: Sendable {
         var underlying: String
     }
 
-    func finish(_ manifest: Manifest) async throws -> FinishedBundle {
+    /// Writes the manifest (and its signature, with a signer) and publishes the bundle.
+    func finish(_ manifest: Manifest, signer: ManifestSigner? = nil) async throws -> FinishedBundle {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.writer.finish(manifest: manifest) })
+                continuation.resume(with: Result { try self.writer.finish(manifest: manifest, signer: signer) })
             }
         }
     }

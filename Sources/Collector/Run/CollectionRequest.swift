@@ -1,3 +1,4 @@
+import Bundle
 import Foundation
 
 /// Everything a collection run needs to know, decided before it starts.
@@ -20,10 +21,13 @@ public struct CollectionRequest: Sendable {
     /// How long in-flight pods may go on after an interrupt before they are
     /// marked interrupted.
     public var interruptGrace: TimeInterval
+    /// The Ed25519 key that signs the manifest (`--sign-key`); nil leaves the bundle unsigned.
+    public var signingKey: SigningKey?
 
     public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
                 concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,
-                commandLine: [String], toolVersion: String, interruptGrace: TimeInterval = 5) {
+                commandLine: [String], toolVersion: String, interruptGrace: TimeInterval = 5,
+                signingKey: SigningKey? = nil) {
         self.plan = plan
         self.profile = profile
         self.profileYAML = profileYAML
@@ -35,6 +39,7 @@ public struct CollectionRequest: Sendable {
         self.commandLine = commandLine
         self.toolVersion = toolVersion
         self.interruptGrace = interruptGrace
+        self.signingKey = signingKey
     }
 
     /// The ephemeral container this run adds to a pod, targeting `container`.

@@ -175,7 +175,7 @@ public final class CollectionRun: @unchecked Sendable {
             cluster: cluster,
             selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector))
         manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
-        return Result(bundle: try await sink.finish(manifest))
+        return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }
 
     /// Who ran it, against what: for the manifest. Failures here cost only

@@ -1,0 +1,247 @@
+import Bundle
+import Collector
+import Evidence
+import Foundation
+
+/// `inspect`'s text report: the run, then per pod its outcome, processes as
+/// a tree, listeners, connections, namespace sharing, anomalies and gaps.
+///
+/// Every string that came from the bundle goes through ``cell(_:)`` before
+/// it is printed: the decoded files hold text already escaped by the
+/// Evidence parsers, but a hand-made or altered bundle may hold anything,
+/// and a raw ESC in a process name must never reach the terminal.
+enum InspectText {
+    static func render(_ bundle: InspectedBundle) -> String {
+        var out = renderRun(bundle)
+        for pod in bundle.pods {
+            out += "\n" + renderPod(pod)
+        }
+        return out
+    }
+
+    /// Text from a bundle made safe for one table cell or line: C0 and C1
+    /// controls, DEL, bidi and other invisible format characters, line
+    /// separators escaped as `\u{…}` (already-escaped display text passes
+    /// unchanged); cut at `limit` characters.
+    static func cell(_ text: String, limit: Int = 200) -> String {
+        var out = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                out.append(contentsOf: "…".unicodeScalars)
+                break
+            }
+            if unsafe(scalar) {
+                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+            count += 1
+        }
+        return String(out)
+    }
+
+    private static func unsafe(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0..<0x20, 0x7F, 0x80..<0xA0, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    // MARK: - The run
+
+    static func renderRun(_ bundle: InspectedBundle) -> String {
+        let manifest = bundle.manifest
+        let run = manifest.run
+        var lines: [(String, String)] = []
+        lines.append(("Bundle", BundleReader.display(bundle.path)))
+        lines.append(("Tool", cell("\(manifest.tool.name) \(manifest.tool.version)")))
+        var when = "started \(timestamp(run.startedAt))"
+        if let finished = run.finishedAt { when += ", finished \(timestamp(finished))" }
+        if run.interrupted { when += ", INTERRUPTED" }
+        lines.append(("Run", "\(cell(run.id)), \(when)"))
+        if let user = manifest.cluster.user {
+            lines.append(("Who", cell(user.username) + (user.groups.isEmpty ? "" : " (groups: \(cell(user.groups.joined(separator: ", "))))")))
+        } else {
+            lines.append(("Who", "unknown (the server did not answer SelfSubjectReview)"))
+        }
+        var cluster = cell(manifest.cluster.server)
+        var details: [String] = []
+        if let context = manifest.cluster.contextName { details.append("context \(cell(context))") }
+        if let version = manifest.cluster.serverVersion { details.append("server \(cell(version))") }
+        if let ca = manifest.cluster.caFingerprintSHA256 { details.append("CA sha256 \(cell(ca, limit: 64))") }
+        if !details.isEmpty { cluster += " (\(details.joined(separator: ", ")))" }
+        lines.append(("Cluster", cluster))
+        lines.append(("Profile", "\(cell(run.profile.name)) (sha256 \(cell(run.profile.sha256, limit: 64)))"))
+        var selection = manifest.selection.namespace.map { "namespace \(cell($0))" } ?? "all namespaces"
+        if let labels = manifest.selection.labelSelector { selection += ", -l \(cell(labels))" }
+        if let fields = manifest.selection.fieldSelector { selection += ", --field-selector \(cell(fields))" }
+        lines.append(("Selection", selection))
+        let counts = Manifest.Outcome.allCases.map { outcome in
+            "\(manifest.pods.filter { $0.outcome == outcome }.count) \(outcome.rawValue)"
+        }
+        lines.append(("Pods", "\(manifest.pods.count) selected: \(counts.joined(separator: ", "))"))
+        lines.append(("Manifest", "sha256 \(bundle.manifestSHA256), \(manifest.files.count) files"))
+        lines.append(("Signature", bundle.signature.description))
+        let width = (lines.map(\.0.count).max() ?? 0) + 2
+        return lines.map { "\(($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0))\($0.1)\n" }.joined()
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt))
+    }
+
+    // MARK: - One pod
+
+    static func renderPod(_ pod: InspectedBundle.Pod) -> String {
+        let entry = pod.entry
+        var out = "== Pod \(cell(entry.namespace))/\(cell(entry.name)) ==\n"
+        out += "Outcome:    \(entry.outcome.rawValue) (\(cell(entry.reason))): \(cell(entry.message, limit: 400))\n"
+        var placement = "node \(entry.node.map { cell($0) } ?? "unknown"), target container \(cell(entry.targetContainer))"
+        if let evidence = entry.evidenceContainer {
+            placement += ", evidence container \(cell(evidence.name))"
+        }
+        out += "Where:      \(placement)\n"
+        guard let evidence = pod.evidence else {
+            out += "Evidence:   none in the bundle for this pod.\n"
+            return out
+        }
+        if evidence.source == .rawOutput {
+            out += "Evidence:   rebuilt from evidence.raw (this bundle has no processes.json, sockets.json, namespaces.json)\n"
+        }
+        out += "\n" + processTable(evidence.processes)
+        out += "\n" + listenerTable(evidence.sockets)
+        out += "\n" + connectionTable(evidence.sockets)
+        out += "\n" + namespaceSection(evidence.namespaces)
+        out += "\n" + gapSection(evidence)
+        return out
+    }
+
+    static func owners(_ owners: [SocketOwner]) -> String {
+        guard !owners.isEmpty else { return "-" }
+        var seen: Set<Int> = []
+        let shown = owners.filter { seen.insert($0.pid).inserted }.prefix(5).map { "\($0.pid)/\(cell($0.comm ?? "?", limit: 40))" }
+        return shown.joined(separator: ",") + (seen.count > 5 ? ",…" : "")
+    }
+
+    static func endpoint(_ address: String, _ port: Int) -> String {
+        let shown = cell(address, limit: 60)
+        return shown.contains(":") ? "[\(shown)]:\(port)" : "\(shown):\(port)"
+    }
+
+    static func proto(_ socket: InetSocket) -> String {
+        cell(socket.table, limit: 8)
+    }
+
+    // MARK: Processes as a tree
+
+    /// Processes in tree order: each root (a process whose parent is not in
+    /// the table) by pid, its children below it. Depth and cycles in hostile
+    /// ppid data are bounded: every process appears exactly once.
+    static func treeOrder(_ processes: [EvidenceProcess]) -> [(process: EvidenceProcess, depth: Int)] {
+        let byPid = Dictionary(processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
+        var children: [Int: [EvidenceProcess]] = [:]
+        var roots: [EvidenceProcess] = []
+        for process in processes.sorted(by: { $0.pid < $1.pid }) {
+            if let ppid = process.ppid, ppid != process.pid, byPid[ppid] != nil {
+                children[ppid, default: []].append(process)
+            } else {
+                roots.append(process)
+            }
+        }
+        var out: [(EvidenceProcess, Int)] = []
+        var placed: Set<Int> = []
+        func visit(_ process: EvidenceProcess, _ depth: Int) {
+            var stack: [(EvidenceProcess, Int)] = [(process, depth)]
+            while let (next, level) = stack.popLast() {
+                guard placed.insert(next.pid).inserted else { continue }
+                out.append((next, level))
+                for child in (children[next.pid] ?? []).reversed() { stack.append((child, min(level + 1, 30))) }
+            }
+        }
+        for root in roots { visit(root, 0) }
+        // A ppid cycle has no root: show what is left as roots.
+        for process in processes.sorted(by: { $0.pid < $1.pid }) where !placed.contains(process.pid) { visit(process, 0) }
+        return out
+    }
+
+    static func processTable(_ table: ProcessTable) -> String {
+        let header = "PROCESSES (\(table.processes.count)\(table.processesLeftOut > 0 ? ", \(table.processesLeftOut) left out at the cap" : ""))\n"
+        var text = TextTable(headers: ["PID", "PPID", "USER(UID)", "STATE", "COMMAND"])
+        for (process, depth) in treeOrder(table.processes) {
+            var user = process.uid.map { "\($0.real)" } ?? "?"
+            if let uid = process.uid, uid.effective != uid.real { user += "(euid \(uid.effective))" }
+            let indent = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + "\\_ "
+            var command = process.commandLine.isEmpty ? "[\(process.comm ?? "?")]" : process.commandLine
+            if process.exeDeleted { command += "  (executable deleted)" }
+            text.append([String(process.pid), process.ppid.map(String.init) ?? "?", user, cell(process.state ?? "?", limit: 4),
+                         indent + cell(command, limit: 160)])
+        }
+        return header + text.render()
+    }
+
+    static func listenerTable(_ sockets: SocketTable) -> String {
+        guard !sockets.listeners.isEmpty else { return "LISTENERS: none\n" }
+        var text = TextTable(headers: ["PROTO", "LOCAL", "PROCESS"])
+        for socket in sockets.listeners.sorted(by: { ($0.localPort, $0.table) < ($1.localPort, $1.table) }) {
+            text.append([proto(socket), endpoint(socket.localAddress, socket.localPort), owners(socket.owners)])
+        }
+        return "LISTENERS (\(sockets.listeners.count))\n" + text.render()
+    }
+
+    static func connectionTable(_ sockets: SocketTable) -> String {
+        guard !sockets.connections.isEmpty else { return "CONNECTIONS: none\n" }
+        var text = TextTable(headers: ["PROTO", "LOCAL", "REMOTE", "STATE", "PROCESS"])
+        for socket in sockets.connections {
+            text.append([proto(socket), endpoint(socket.localAddress, socket.localPort),
+                         endpoint(socket.remoteAddress, socket.remotePort), cell(socket.state, limit: 20), owners(socket.owners)])
+        }
+        var out = "CONNECTIONS (\(sockets.connections.count))\n" + text.render()
+        if sockets.unownedSockets > 0 {
+            out += "(\(sockets.unownedSockets) socket\(sockets.unownedSockets == 1 ? " has" : "s have") no known owner (\"-\"): held by a process outside the target's pid namespace, such as another container of the pod, or by one whose fd links could not be read; see the gaps)\n"
+        }
+        return out
+    }
+
+    static func namespaceSection(_ report: NamespaceReport) -> String {
+        var out = "NAMESPACES of the evidence container and the target's first process"
+        if let container = report.container {
+            out += " (pid \(container.pid)\(container.comm.map { " \(cell($0, limit: 40))" } ?? ""))"
+        }
+        out += "\n"
+        var text = TextTable(headers: ["TYPE", "EVIDENCE", "TARGET", "SHARED"])
+        for sharing in report.sharing {
+            let shared = sharing.shared.map { $0 ? "yes" : "no (own)" } ?? "unknown"
+            text.append([cell(sharing.type, limit: 20), sharing.evidenceContainer.map(String.init) ?? "?",
+                         sharing.container.map(String.init) ?? "?", shared])
+        }
+        out += text.render()
+        func list(_ types: [String]) -> String { types.isEmpty ? "none" : types.map { cell($0, limit: 20) }.joined(separator: " ") }
+        out += "Shared: \(list(report.shared)); own: \(list(report.notShared))"
+        out += report.unknown.isEmpty ? "\n" : "; unknown: \(list(report.unknown))\n"
+        if report.anomalies.isEmpty {
+            out += "Anomalies: none\n"
+        } else {
+            out += "ANOMALIES (\(report.anomalies.count))\n"
+            for anomaly in report.anomalies {
+                out += "  [\(anomaly.severity.rawValue)] \(cell(anomaly.message, limit: 600))\n"
+            }
+        }
+        return out
+    }
+
+    static func gapSection(_ evidence: InspectedBundle.ContainerEvidence) -> String {
+        let gaps = evidence.processes.gaps + evidence.sockets.gaps + evidence.namespaces.gaps
+        let problems = evidence.processes.problems.count + evidence.sockets.problems.count + evidence.namespaces.problems.count
+        var out = gaps.isEmpty ? "Gaps: none\n" : "GAPS (\(gaps.count))\n"
+        for gap in gaps {
+            out += "  - \(cell(gap.message, limit: 600))"
+            if let remedy = gap.remedy { out += " \(cell(remedy, limit: 300))" }
+            out += "\n"
+        }
+        if problems > 0 {
+            out += "Parse problems: \(problems) (see inspect --json)\n"
+        }
+        return out
+    }
+}

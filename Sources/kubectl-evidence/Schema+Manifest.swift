@@ -1,0 +1,137 @@
+extension Schemas {
+    /// `manifest.json` (Bundle's `Manifest`, schemaVersion 1).
+    static let manifest = #"""
+    {
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$id": "urn:kubectl-evidence:schema:manifest:1",
+      "title": "kubectl-evidence bundle manifest",
+      "description": "manifest.json, the last entry of an evidence bundle (followed only by manifest.json.sig when signed): the run, the cluster, the selection, every selected pod's outcome, and every other file of the archive with its size and SHA-256.",
+      "type": "object",
+      "required": ["schemaVersion", "tool", "run", "cluster", "selection", "pods", "files"],
+      "additionalProperties": false,
+      "properties": {
+        "schemaVersion": { "const": 1 },
+        "tool": {
+          "type": "object",
+          "required": ["name", "version"],
+          "additionalProperties": false,
+          "properties": { "name": { "type": "string" }, "version": { "type": "string" } }
+        },
+        "run": {
+          "type": "object",
+          "required": ["id", "commandLine", "profile", "startedAt", "interrupted"],
+          "additionalProperties": false,
+          "properties": {
+            "id": { "type": "string", "minLength": 1 },
+            "commandLine": { "type": "array", "items": { "type": "string" } },
+            "profile": {
+              "type": "object",
+              "required": ["name", "sha256"],
+              "additionalProperties": false,
+              "properties": { "name": { "type": "string" }, "sha256": { "$ref": "#/$defs/sha256" } }
+            },
+            "startedAt": { "$ref": "#/$defs/time" },
+            "finishedAt": { "$ref": "#/$defs/time" },
+            "interrupted": { "type": "boolean" }
+          }
+        },
+        "cluster": {
+          "type": "object",
+          "required": ["server"],
+          "additionalProperties": false,
+          "properties": {
+            "server": { "type": "string" },
+            "contextName": { "type": "string" },
+            "caFingerprintSHA256": { "$ref": "#/$defs/sha256" },
+            "serverVersion": { "type": "string" },
+            "user": {
+              "type": "object",
+              "required": ["username", "groups"],
+              "additionalProperties": false,
+              "properties": {
+                "username": { "type": "string" },
+                "groups": { "type": "array", "items": { "type": "string" } }
+              }
+            }
+          }
+        },
+        "selection": {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "namespace": { "type": "string", "description": "Absent: all namespaces." },
+            "labelSelector": { "type": "string" },
+            "fieldSelector": { "type": "string" }
+          }
+        },
+        "pods": { "type": "array", "items": { "$ref": "#/$defs/pod" } },
+        "files": {
+          "description": "Every entry of the archive except manifest.json and manifest.json.sig, sorted by path.",
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["path", "size", "sha256"],
+            "additionalProperties": false,
+            "properties": {
+              "path": { "$ref": "#/$defs/archivePath" },
+              "size": { "type": "integer", "minimum": 0 },
+              "sha256": { "$ref": "#/$defs/sha256" }
+            }
+          }
+        }
+      },
+      "$defs": {
+        "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+        "time": {
+          "description": "RFC 3339 in UTC, with milliseconds, e.g. 2026-11-29T01:02:03.456Z.",
+          "type": "string",
+          "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+        },
+        "archivePath": {
+          "description": "A relative path built by the tool: no leading slash, no .. component, no control characters.",
+          "type": "string",
+          "pattern": "^(?!/)(?!.*(^|/)\\.\\.(/|$))[^\\u0000-\\u001f\\u007f]+$"
+        },
+        "step": { "enum": ["preflight", "inject", "wait", "log", "decode", "write"] },
+        "pod": {
+          "description": "One selected pod and what happened to it. A newer minor version of the tool may add fields here (such as an evidence summary), so other properties are allowed.",
+          "type": "object",
+          "required": ["namespace", "name", "uid", "podImageIDs", "targetContainer", "outcome", "reason", "message", "steps", "files"],
+          "properties": {
+            "namespace": { "type": "string" },
+            "name": { "type": "string" },
+            "uid": { "type": "string" },
+            "node": { "type": "string" },
+            "phase": { "type": "string" },
+            "podImageIDs": { "type": "object", "additionalProperties": { "type": "string" } },
+            "targetContainer": { "type": "string" },
+            "evidenceContainer": {
+              "type": "object",
+              "required": ["name", "image"],
+              "additionalProperties": false,
+              "properties": {
+                "name": { "type": "string", "pattern": "^evidence-" },
+                "image": { "type": "string" },
+                "imageID": { "type": "string" }
+              }
+            },
+            "outcome": { "enum": ["collected", "failed", "skipped", "interrupted"] },
+            "reason": { "type": "string" },
+            "failedStep": { "$ref": "#/$defs/step" },
+            "message": { "type": "string" },
+            "steps": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": ["step", "at"],
+                "additionalProperties": false,
+                "properties": { "step": { "$ref": "#/$defs/step" }, "at": { "$ref": "#/$defs/time" } }
+              }
+            },
+            "files": { "type": "array", "items": { "$ref": "#/$defs/archivePath" } }
+          }
+        }
+      }
+    }
+    """#
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// `kubectl-evidence schema`: prints the JSON Schema of a bundle file, for
+/// whoever consumes bundles (SIEM ingestion, scripts, other tools).
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Print the JSON Schema (draft 2020-12) of manifest.json, processes.json, sockets.json or namespaces.json.",
+        discussion: "Without a name, lists the schemas and the files they describe."
+    )
+
+    @Argument(help: "manifest, processes, sockets or namespaces.")
+    var name: String?
+
+    func validate() throws {
+        if let name, Schemas.named(name) == nil {
+            throw ValidationError("There is no schema named \"\(name)\"; choose one of \(Schemas.all.map(\.name).joined(separator: ", ")).")
+        }
+    }
+
+    func run() throws {
+        guard let name, let document = Schemas.named(name) else {
+            for document in Schemas.all {
+                print("\(document.name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(document.file)")
+            }
+            return
+        }
+        print(document.text)
+    }
+}
