@@ -102,6 +102,34 @@ struct HostileEvidenceTests {
         #expect(hz.clockTicksPerSecond == 250 && hz.clockTicksSource == "evidence")
     }
 
+    @Test func startTicksPastTheUptimeSayTheTickRateIsWrong() {
+        let stat = "1 (init) S 0 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500000 2322432 363"
+        let slow = ProcessTable.build(from: GatheredEvidence(records: [
+            Self.record(.file, "proc/uptime", "4276.78 2847.51\n"), Self.record(.file, "proc/1/stat", stat),
+        ]))
+        #expect(slow.problems.map(\.message) == ["proc/uptime: the node had been up 4276 s, but a process started 5000 s after boot at 100 clock ticks per second: the node counts ticks at another rate, so the start times are wrong."])
+        let right = ProcessTable.build(from: GatheredEvidence(records: [
+            Self.record(.file, "proc/uptime", "4276.78 2847.51\n"), Self.record(.file, "proc/1/stat", stat),
+        ]), options: EvidenceOptions(clockTicksPerSecond: 250))
+        #expect(right.problems.isEmpty && right.clockTicksSource == "option")
+    }
+
+    @Test func kernelThreadsAreKnownByTheKernelsWordOrByKthreadd() {
+        let t = ProcessTable.build(from: GatheredEvidence(records: [
+            Self.record(.file, "proc/2/stat", "2 (kthreadd) S 0 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0"),
+            Self.record(.file, "proc/3/stat", "3 (rcu_gp) I 2 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0"),
+            Self.record(.file, "proc/3/cmdline", ""),
+            Self.record(.file, "proc/4/stat", "4 (defunct) Z 2 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0"),
+            Self.record(.file, "proc/4/cmdline", ""),
+            Self.record(.file, "proc/5/stat", "5 (worker) S 2 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0"),
+            Self.record(.file, "proc/5/status", "Name:\tworker\nKthread:\t0\n"),
+            Self.record(.file, "proc/5/cmdline", ""),
+            Self.record(.file, "proc/007/stat", "7 (alias) S 1"),
+        ]))
+        #expect(t.processes.map(\.pid) == [2, 3, 4, 5], "proc/007 is not a key the script writes")
+        #expect(t.processes.map(\.kernelThread) == [true, true, false, false])
+    }
+
     @Test func errorRecordsBecomeGroupedGaps() throws {
         let e = GatheredEvidence(records: [
             Self.record(.error, "proc/10/fd", "list /proc/10/fd: Permission denied"),
