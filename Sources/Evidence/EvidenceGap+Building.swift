@@ -54,6 +54,7 @@ extension EvidenceGap {
             return EvidenceGap(area: g.area, what: g.what, reason: g.reason, count: g.count, pids: shownPids, keys: g.keys,
                                itemsLeftOut: pids.count - shownPids.count + g.keysLeftOut, message: message, remedy: remedy)
         }
+        gaps += sectionsLeftOut(index: index)
         for (key, text) in index.cuts {
             let said = DisplayText.escape(text, limit: limits.maxErrorTextBytes)
             gaps.append(EvidenceGap(
@@ -62,6 +63,28 @@ extension EvidenceGap {
                 remedy: "Collect again with a larger output cap or fewer sections."))
         }
         return gaps
+    }
+
+    /// Sections the run did not gather (meta `script/sections`, e.g.
+    /// `processes=1 fds=0 namespaces=1 sockets=1 …`), and what that leaves out.
+    static func sectionsLeftOut(index: EvidenceIndex) -> [EvidenceGap] {
+        guard let text = index.metaText("script/sections") else { return [] }
+        var off: Set<String> = []
+        for field in text.split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 && parts[1] == "0" { off.insert(String(parts[0])) }
+        }
+        let explained: [(section: String, area: Area, message: String)] = [
+            ("processes", .processes, "The run did not gather processes (its sections leave out \"processes\"): there is no process list, and sockets are not tied to processes."),
+            ("fds", .sockets, "The run did not gather fd links (its sections leave out \"fds\"): sockets are not tied to the processes that hold them."),
+            ("namespaces", .namespaces, "The run did not gather namespace links (its sections leave out \"namespaces\"): namespace sharing and anomalies are unknown."),
+            ("sockets", .sockets, "The run did not gather the socket tables (its sections leave out \"sockets\"): there are no listeners or connections."),
+        ]
+        return explained.filter { off.contains($0.section) }.map {
+            EvidenceGap(area: $0.area, what: "sections left out", reason: "not gathered: \($0.section)", count: 1, pids: [],
+                        keys: ["script/sections"], itemsLeftOut: 0, message: $0.message,
+                        remedy: "A profile that gathers \($0.section) (standard) would have collected it.")
+        }
     }
 
     static func category(sub: String) -> (Area, String) {

@@ -152,6 +152,15 @@ struct HostileEvidenceTests {
         #expect(gaps.allSatisfy { !$0.message.unicodeScalars.contains("\u{1B}") })
     }
 
+    @Test func sectionsTheRunLeftOutAreGaps() {
+        let gaps = EvidenceReport.build(from: GatheredEvidence(records: [
+            Self.record(.meta, "script/sections", "processes=1 fds=0 namespaces=0 sockets=1 network=0 mounts=0 cgroups=0"),
+        ])).gaps
+        #expect(gaps.map(\.reason) == ["not gathered: fds", "not gathered: namespaces"])
+        #expect(gaps.map(\.area) == [.sockets, .namespaces])
+        #expect(gaps[0].message.contains("sockets are not tied to the processes"))
+    }
+
     @Test func theBenchmarkHelperParsesEveryProcess() {
         let result = EvidenceBenchmark.run(processes: 500, rounds: 1)
         #expect(result.parsedProcesses == 500 && result.listeners == 500 && result.processesPerSecond > 0)
