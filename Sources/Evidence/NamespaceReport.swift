@@ -8,7 +8,8 @@ public struct NamespaceReport: Sendable, Equatable, Codable {
     public var formatVersion: Int
     /// Each process's namespace ids, by pid.
     public var processes: [ProcessNamespaces]
-    /// The container's first process and its ids (nil with no process ids).
+    /// The container's first process: the lowest pid whose namespace links
+    /// were read (normally pid 1), and its ids; nil when none were read.
     public var container: ProcessNamespaces?
     /// The evidence container's own shell (`proc/self/ns/*`).
     public var evidenceContainer: ProcessNamespaces?

@@ -23,6 +23,10 @@ struct ProcParserTests {
         let stat = try ProcStat.parse(Self.bytes("42 (a) b) (c ) R 7 42 42 0 -1 4194560 94 179 0 0 0 0 0 0 20 0 3 0 1234 2322432 99\n"), key: "proc/42/stat")
         #expect(stat.comm == Self.bytes("a) b) (c "))
         #expect(stat.state == "R" && stat.ppid == 7 && stat.threads == 3 && stat.startTicks == 1234 && stat.rssPages == 99)
+        // The kernel does not escape comm in stat: a newline stays inside the parentheses.
+        let forged = try ProcStat.parse(Self.bytes("43 (x\n44 (y) S 1\n) S 2 43 43 0 -1 0\n"), key: "proc/43/stat")
+        #expect(forged.comm == Self.bytes("x\n44 (y) S 1\n") && forged.ppid == 2)
+        #expect(DisplayText.escape(forged.comm) == "x\\n44 (y) S 1\\n")
     }
 
     @Test(arguments: [
