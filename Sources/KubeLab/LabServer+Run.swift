@@ -5,13 +5,14 @@ extension LabServer {
     /// `kubeconfigPath` (if given), print exactly one line
     /// `kubelab ready: server https://127.0.0.1:PORT, kubeconfig OUT` to stdout, run
     /// until SIGINT or SIGTERM, then stop cleanly. `configure` runs before the ready
-    /// line (e.g. to switch faults on from command-line flags).
+    /// line (e.g. to switch faults on from command-line flags). `runtime: false` (e.g. from a
+    /// `--no-runtime` flag) keeps every pod an API object only, whatever the topology says.
     public static func runUntilSignalled(
         topology: LabTopology, stateDirectory: String? = nil, kubeconfigPath: String? = nil, host: String = "127.0.0.1", port: Int = 0,
-        configure: (@Sendable (LabServer) throws -> Void)? = nil
+        runtime: Bool = true, configure: (@Sendable (LabServer) throws -> Void)? = nil
     ) async throws {
         let directory = stateDirectory ?? (NSTemporaryDirectory() + "kubelab-\(getpid())")
-        let server = try await start(topology: topology, stateDirectory: directory, host: host, port: port)
+        let server = try await start(topology: topology, stateDirectory: directory, host: host, port: port, runtime: runtime)
         do {
             try configure?(server)
             var kubeconfig = server.kubeconfigPath

@@ -79,4 +79,49 @@ struct TopologyTests {
             #expect("\(error)".hasPrefix(message), "got: \(error)")
         }
     }
+
+    @Test("runtime switches, namespace labels, pod security contexts and per-replica overrides")
+    func runtimeAndOverrides() throws {
+        let yaml = """
+            namespaces: [a, {name: b, labels: {team: x}}]
+            workloads:
+              - kind: Deployment
+                name: web
+                namespace: a
+                replicas: 3
+                labels: {app: web}
+                securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+                replicaOverrides: {"1": {containers: {app: {args: ["-v"]}}}}
+                containers:
+                  - {name: app, image: busybox, command: [httpd], securityContext: {capabilities: {drop: [ALL]}, allowPrivilegeEscalation: false}}
+              - kind: Deployment
+                name: api-only
+                namespace: b
+                runtime: false
+                containers: [{name: app, image: busybox}]
+            pods:
+              - {name: done, namespace: a, phase: Succeeded, containers: [{name: c, image: busybox}]}
+            """
+        let t = try LabTopology.parse(yaml: yaml)
+        #expect(t.namespaces == ["a", "b"] && t.namespaceLabels == ["b": ["team": "x"]])
+        let pods = t.makePods(now: Date(), scheduler: LabScheduler(nodes: t.nodeNames))
+        let web = pods.filter { $0.labels["app"] == "web" }
+        #expect(web.count == 3 && web.allSatisfy(\.runsProcesses))
+        #expect(web.map { $0.containers[0].args } == [[], ["-v"], []], "replica 1 only")
+        #expect(String(decoding: web[0].securityContext?.encoded() ?? [], as: UTF8.self)
+            == #"{"runAsUser":1000,"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}"#)
+        #expect(String(decoding: web[0].containers[0].securityContext?.encoded() ?? [], as: UTF8.self)
+            == #"{"capabilities":{"drop":["ALL"]},"allowPrivilegeEscalation":false}"#)
+        #expect(pods.filter { $0.labels["app"] == nil }.allSatisfy { !$0.runsProcesses }, "api-only and the Succeeded pod run nothing")
+        var off = t
+        off.runtime = false
+        #expect(off.makePods(now: Date(), scheduler: LabScheduler(nodes: t.nodeNames)).allSatisfy { !$0.runsProcesses })
+        #expect(!LabTopology.generated(namespace: "n", pods: 2, labels: ["app": "x"]).makePods(now: Date(), scheduler: LabScheduler(nodes: [])).contains { $0.runsProcesses })
+        #expect(throws: LabTopology.InvalidTopology.self) {
+            try LabTopology.parse(yaml: yaml.replacingOccurrences(of: "\"1\": {containers: {app:", with: "\"7\": {containers: {app:"))
+        }
+        let demo = try LabTopology.demo()
+        let checkout = demo.makePods(now: Date(), scheduler: LabScheduler(nodes: demo.nodeNames)).filter { $0.labels["app"] == "checkout" }
+        #expect(checkout.filter { $0.containers[0].command.joined(separator: " ").contains("4444") }.count == 1)
+    }
 }
