@@ -15,30 +15,3 @@ public struct EvidenceSummary: Sendable, Equatable, Codable {
     public var namespacesShared: [String]
     public var namespacesNotShared: [String]
 }
-
-/// Everything built from one container's evidence: the three files of the
-/// bundle, the gaps, and the summary for the manifest.
-public struct EvidenceReport: Sendable, Equatable {
-    public var processes: ProcessTable
-    public var sockets: SocketTable
-    public var namespaces: NamespaceReport
-    public var gaps: [EvidenceGap]
-    public var summary: EvidenceSummary
-
-    /// Builds every part from the evidence, reading it once.
-    public static func build(from evidence: GatheredEvidence, options: EvidenceOptions = EvidenceOptions()) -> EvidenceReport {
-        let index = EvidenceIndex(evidence, limits: options.limits)
-        let gaps = EvidenceGap.build(index: index, limits: options.limits)
-        let processes = ProcessTable.build(index: index, gaps: gaps, options: options)
-        let sockets = SocketTable.build(index: index, processes: processes, gaps: gaps, options: options)
-        let namespaces = NamespaceReport.build(index: index, processes: processes, gaps: gaps, options: options)
-        let summary = EvidenceSummary(
-            processes: processes.processes.count, listeners: sockets.listeners.count, connections: sockets.connections.count,
-            unixSockets: sockets.unix.count,
-            anomalies: namespaces.anomalies.filter { $0.severity != .hint }.count,
-            anomalyMessages: namespaces.anomalies.map(\.message),
-            gaps: gaps.count, problems: processes.problems.count + sockets.problems.count + namespaces.problems.count,
-            namespacesShared: namespaces.shared, namespacesNotShared: namespaces.notShared)
-        return EvidenceReport(processes: processes, sockets: sockets, namespaces: namespaces, gaps: gaps, summary: summary)
-    }
-}
