@@ -39,6 +39,9 @@ struct KubectlDebugConformanceTests {
             #expect(lines.first?.hasPrefix("PID") == true, "\(logs.stdout)")
             #expect(lines.contains { $0.hasPrefix("1 ") && $0.hasSuffix("httpd -f -p 8080") }, "\(logs.stdout)")
             #expect(!logs.stdout.contains("sleep 3600"), "the sidecar is in another pid namespace: \(logs.stdout)")
+            // Following the log of a container that has ended returns at once with the same text.
+            let followed = try await kubectl.kubectl(lab, ["logs", "-f", "pod/\(pod)", "-n", "shop", "-c", name])
+            #expect(followed.status == 0 && followed.stdout == logs.stdout)
             // The spec kept what kubectl sent: the general profile adds SYS_PTRACE.
             let added = try await kubectl.kubectl(
                 lab, ["get", "pod", pod, "-n", "shop", "-o", "jsonpath={.spec.ephemeralContainers[?(@.name==\"\(name)\")].securityContext.capabilities.add}"])
@@ -56,6 +59,15 @@ struct KubectlDebugConformanceTests {
             try await Ephemeral.waitForPod(lab, namespace: "hardened", name: vault) { Ephemeral.isTerminated(Ephemeral.ephemeralState($0, restrictedName)) }
             let id = try await kubectl.kubectl(lab, ["logs", "pod/\(vault)", "-n", "hardened", "-c", restrictedName])
             #expect(id.stdout.hasPrefix("uid=1000"), "\(id.stdout) \(id.stderr)")
+
+            // kubectl delete pod: the pod's processes go with it.
+            let running = try #require(lab.server.runningPod(namespace: "shop", name: pod))
+            let pids = [running.sandboxPID] + running.containers.compactMap(\.hostPID)
+            let deleted = try await kubectl.kubectl(lab, ["delete", "pod", pod, "-n", "shop", "--wait=false"])
+            #expect(deleted.status == 0, "\(deleted.stderr)")
+            let deadline2 = Date().addingTimeInterval(5)
+            while pids.contains(where: { kill($0, 0) == 0 }), Date() < deadline2 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(pids.allSatisfy { kill($0, 0) != 0 }, "processes of the deleted pod are still alive")
         }
     }
 }
