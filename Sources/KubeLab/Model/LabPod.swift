@@ -43,7 +43,7 @@ public struct LabContainerPort: Sendable, Equatable, Decodable {
 }
 
 /// What the kubelet reports for one container; stored, not derived, so that a runtime
-/// (the next issue's real processes) can move it through waiting → running → terminated.
+/// (LabKubelet, reporting the runtime's real processes) can move it through waiting → running → terminated.
 public struct LabContainerStatus: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         case waiting(reason: String, message: String?)

@@ -1,5 +1,5 @@
 /// Container logs as the kubelet would serve them: bytes per pod and container,
-/// appended by whoever runs the container (the next issue's runtime, or a test), read
+/// appended by whoever runs the container (LabKubelet copying the runtime's log files, or a test), read
 /// whole or followed until the container ends. Thread-safe; followers' sinks are called
 /// under the lock and must only enqueue.
 final class LabLogStore: Sendable {
