@@ -64,7 +64,8 @@ struct RealPodTests {
                 let sockets = Ephemeral.tcpSockets(pid: sandbox)
                 #expect(sockets.contains { $0.state == "0A" && $0.localPort == 8080 }, "\(p.name): no listener on 8080 in \(sockets)")
                 if sockets.contains(where: { $0.state == "0A" && $0.localPort == 4444 }) { listeners4444.append(p.name) }
-                let deadline = Date().addingTimeInterval(3)
+                // The sidecar retries every second until httpd listens; on a loaded machine that takes a while.
+                let deadline = Date().addingTimeInterval(10)
                 var connected = false
                 while !connected, Date() < deadline {
                     connected = Ephemeral.tcpSockets(pid: sandbox).contains { $0.state == "01" && $0.remotePort == 8080 }
