@@ -1,0 +1,174 @@
+import Bundle
+import Foundation
+import Testing
+
+/// `inspect` as a user runs it, on the real signed bundle of the lab's demo
+/// pods (see ``DemoBundle``): what it shows must be what the lab's pods do.
+@Suite("inspect")
+struct InspectEndToEndTests {
+    private func inspectJSON(_ bundle: String, _ extra: [String] = []) throws -> [String: Any] {
+        let result = try ToolBinary.run(["inspect", bundle, "--json"] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                            "inspect --json printed: \(result.stdout.prefix(500))")
+    }
+
+    private func pods(_ report: [String: Any]) -> [[String: Any]] { report["pods"] as? [[String: Any]] ?? [] }
+    private func name(_ pod: [String: Any]) -> String { (pod["pod"] as? [String: Any])?["name"] as? String ?? "?" }
+    private func sockets(_ pod: [String: Any], _ role: String) -> [[String: Any]] {
+        (pod["sockets"] as? [String: Any])?[role] as? [[String: Any]] ?? []
+    }
+    private func argv(_ pod: [String: Any], pid: Int) -> [String] {
+        let processes = (pod["processes"] as? [String: Any])?["processes"] as? [[String: Any]] ?? []
+        return processes.first { $0["pid"] as? Int == pid }?["argv"] as? [String] ?? []
+    }
+    private func owners(_ socket: [String: Any]) -> [(pid: Int, comm: String)] {
+        (socket["owners"] as? [[String: Any]] ?? []).map { ($0["pid"] as? Int ?? -1, $0["comm"] as? String ?? "") }
+    }
+
+    @Test("the listeners on 8080 (checkout) and 5432 (db) with the processes that own them")
+    func listeners() throws {
+        let demo = try DemoBundle.get()
+        let report = try inspectJSON(demo.bundle)
+        let all = pods(report)
+        #expect(all.count == 5, "\(all.map(name))")
+        for pod in all {
+            let port = name(pod).hasPrefix("checkout-") ? 8080 : 5432
+            let program = port == 8080 ? "httpd" : "nc"
+            let listener = try #require(sockets(pod, "listeners").first { $0["localPort"] as? Int == port && $0["transport"] as? String == "tcp" },
+                                        "\(name(pod)): no listener on \(port): \(sockets(pod, "listeners"))")
+            let owner = try #require(owners(listener).first, "\(name(pod)): the listener on \(port) has no owner")
+            #expect(owner.comm == program)
+            #expect(argv(pod, pid: owner.pid).contains(String(port)), "\(name(pod)): pid \(owner.pid) is \(argv(pod, pid: owner.pid))")
+        }
+        // The text shows the same rows.
+        let text = try ToolBinary.run(["inspect", demo.bundle]).stdout
+        #expect(text.contains("[::]:8080   1/httpd"), "\(text.prefix(3000))")
+        #expect(text.contains("[::]:5432   1/nc"))
+    }
+
+    @Test("the sidecar's connection to 8080: its end has no owner in the app's pid namespace, the app's end is owned by httpd")
+    func sidecarConnection() throws {
+        let demo = try DemoBundle.get()
+        let checkout = pods(try inspectJSON(demo.bundle)).filter { name($0).hasPrefix("checkout-") }
+        var seen = 0
+        for pod in checkout {
+            let connections = sockets(pod, "connections")
+            // The sidecar's end: to 8080, held by a process the app's pid namespace cannot see.
+            guard let client = connections.first(where: { $0["remotePort"] as? Int == 8080 && $0["state"] as? String == "ESTABLISHED" })
+            else { continue }
+            seen += 1
+            #expect(owners(client).isEmpty, "\(name(pod)): \(client)")
+            let clientPort = try #require(client["localPort"] as? Int)
+            // The app's end of the same connection, held by an httpd process.
+            let server = try #require(connections.first { $0["localPort"] as? Int == 8080 && $0["remotePort"] as? Int == clientPort },
+                                      "\(name(pod)): no server side for \(clientPort) in \(connections)")
+            #expect(Set(owners(server).map(\.comm)) == ["httpd"], "\(name(pod)): \(server)")
+        }
+        // The lab's sidecar connects once the app listens; a replica whose sidecar lost that
+        // race stays without a connection, so at least one of the three shows it.
+        #expect(seen >= 1, "no checkout pod shows the sidecar's connection")
+        let text = try ToolBinary.run(["inspect", demo.bundle]).stdout
+        #expect(text.contains(":8080    ESTABLISHED   -"), "\(text.prefix(4000))")
+    }
+
+    @Test("namespace sharing: pid, net, ipc and uts shared with the target, mnt its own")
+    func namespaceSharing() throws {
+        let demo = try DemoBundle.get()
+        for pod in pods(try inspectJSON(demo.bundle)) {
+            let namespaces = try #require(pod["namespaces"] as? [String: Any], "\(name(pod)) has no namespaces")
+            let shared = Set(namespaces["shared"] as? [String] ?? [])
+            let own = Set(namespaces["notShared"] as? [String] ?? [])
+            #expect(shared.isSuperset(of: ["pid", "net", "ipc", "uts"]), "\(name(pod)): shared \(shared)")
+            #expect(own.contains("mnt"), "\(name(pod)): own \(own)")
+            #expect((namespaces["anomalies"] as? [Any])?.isEmpty == true, "\(name(pod)): \(namespaces["anomalies"] ?? [])")
+        }
+        let text = try ToolBinary.run(["inspect", demo.bundle, "--pod", "shop/db-0"]).stdout
+        #expect(text.contains("no (own)"))
+        #expect(text.range(of: #"net\s+(\d+)\s+\1\s+yes"#, options: .regularExpression) != nil, "\(text)")
+    }
+
+    @Test("the run: tool, who, cluster, profile, selection and counts by outcome; --pod shows one pod")
+    func runAndPodFilter() throws {
+        let demo = try DemoBundle.get()
+        let text = try ToolBinary.run(["inspect", demo.bundle]).stdout
+        #expect(text.contains("Tool:      kubectl-evidence"), "\(text.prefix(800))")
+        #expect(text.contains("Who:       admin"))
+        #expect(text.contains("Selection: namespace shop, -l app in (checkout,db)"))
+        #expect(text.contains("Pods:      5 selected: 5 collected, 0 failed, 0 skipped, 0 interrupted"))
+        #expect(text.contains("Signature: present, not checked"))
+
+        let one = pods(try inspectJSON(demo.bundle, ["--pod", "shop/db-1"]))
+        #expect(one.map(name) == ["db-1"])
+        let missing = try ToolBinary.run(["inspect", demo.bundle, "--pod", "shop/nope"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("has no pod \"shop/nope\""), "\(missing.stderr)")
+    }
+
+    @Test("processes.json in the bundle is what inspect shows, and a hostile command line is escaped, never sent to the terminal")
+    func hostileStringsEscaped() throws {
+        let demo = try DemoBundle.get()
+        let report = try inspectJSON(demo.bundle, ["--pod", "shop/db-0"])
+        let pod = try #require(pods(report).first)
+        let target = try #require((pod["pod"] as? [String: Any])?["targetContainer"] as? String)
+        var processes = try #require(pod["processes"] as? [String: Any])
+        var list = try #require(processes["processes"] as? [[String: Any]])
+        list[0]["commandLine"] = "evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}gnp.exe"
+        processes["processes"] = list
+        var bundle = demo.bundle
+        for (file, object) in [("processes.json", processes), ("sockets.json", pod["sockets"] as Any), ("namespaces.json", pod["namespaces"] as Any)] {
+            let data = try JSONSerialization.data(withJSONObject: object)
+            let next = demo.path("hostile") + ".tar.gz"
+            try TarRewrite.rewrite(bundle, to: next, .put, "pods/shop/db-0/containers/\(target)/\(file)",
+                                   text: String(decoding: data, as: UTF8.self))
+            bundle = next
+        }
+        let result = try ToolBinary.run(["inspect", bundle, "--pod", "shop/db-0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
+        #expect(result.stdout.contains(#"evil\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m\u{202E}gnp.exe"#), "\(result.stdout)")
+        #expect(!result.stdout.contains("rebuilt from evidence.raw"))
+        let json = try inspectJSON(bundle, ["--pod", "shop/db-0"])
+        #expect(pods(json).first?["evidenceSource"] as? String == "bundle-files")
+    }
+
+    @Test("a hostile archive is refused with a clear error naming the entry, and nothing is unpacked", arguments: [
+        ("dotdot", "has a \"..\" component"),
+        ("absolute", "is an absolute path"),
+        ("symlink", "is a symbolic link to"),
+        ("escape", "has control characters in its name"),
+    ])
+    func hostileArchive(kind: String, expected: String) throws {
+        let demo = try DemoBundle.get()
+        let directory = demo.path("hostile-\(kind)")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let archive = directory + "/bundle.tar.gz"
+        let script = #"""
+        import io, sys, tarfile
+        kind, path = sys.argv[1:3]
+        with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as out:
+            def add(name, data=b"x", type=tarfile.REGTYPE, link=""):
+                info = tarfile.TarInfo(name)
+                info.type = type
+                info.linkname = link
+                info.size = len(data) if type == tarfile.REGTYPE else 0
+                out.addfile(info, io.BytesIO(data) if type == tarfile.REGTYPE else None)
+            add("pods/shop/ok/pod.json", b"{}")
+            if kind == "dotdot": add("pods/../../escaped.txt")
+            if kind == "absolute": add("/tmp/escaped.txt")
+            if kind == "symlink": add("pods/shop/ok/link", type=tarfile.SYMTYPE, link="/etc/shadow")
+            if kind == "escape": add("pods/\x1b]0;owned\x07.txt")
+            add("manifest.json", b"{}")
+        """#
+        let made = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, kind, archive])
+        #expect(made.status == 0, "\(made.stderr)")
+        let result = try ToolBinary.run(["inspect", archive])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: Refusing the bundle"), "\(result.stderr)")
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(result.stdout.isEmpty)
+        // Only the archive is in its directory: nothing was unpacked.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["bundle.tar.gz"])
+    }
+}
