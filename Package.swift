@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "KubeAPI", "Bundle",
+                "KubeAPI", "Bundle", "Evidence",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],

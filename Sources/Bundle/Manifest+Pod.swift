@@ -34,6 +34,9 @@ extension Manifest {
         /// The archive paths of this pod's files (each also listed, with size
         /// and digest, in the manifest's `files`).
         public var files: [String]
+        /// What the evidence shows at a glance (from the parsed processes,
+        /// sockets and namespaces); `nil` when nothing was parsed.
+        public var summary: EvidenceCounts?
 
         public init(namespace: String, name: String, uid: String, node: String? = nil, phase: String? = nil,
                     podImageIDs: [String: String] = [:], targetContainer: String,
@@ -53,6 +56,34 @@ extension Manifest {
             self.message = message
             self.steps = steps
             self.files = files
+        }
+    }
+
+    /// A pod's evidence at a glance, for tables and for comparing replicas
+    /// without opening every file.
+    public struct EvidenceCounts: Codable, Sendable, Equatable {
+        public var processes: Int
+        public var listeners: Int
+        public var connections: Int
+        /// Anomalies worth a look (warnings and notices), with their sentences.
+        public var anomalies: Int
+        public var anomalyMessages: [String]
+        /// Things that could not be read (each explained in the evidence files).
+        public var gaps: Int
+        /// Namespace types the evidence container shared with its target, and those it did not.
+        public var namespacesShared: [String]
+        public var namespacesNotShared: [String]
+
+        public init(processes: Int, listeners: Int, connections: Int, anomalies: Int, anomalyMessages: [String],
+                    gaps: Int, namespacesShared: [String], namespacesNotShared: [String]) {
+            self.processes = processes
+            self.listeners = listeners
+            self.connections = connections
+            self.anomalies = anomalies
+            self.anomalyMessages = anomalyMessages
+            self.gaps = gaps
+            self.namespacesShared = namespacesShared
+            self.namespacesNotShared = namespacesNotShared
         }
     }
 

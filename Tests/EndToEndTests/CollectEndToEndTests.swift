@@ -46,6 +46,18 @@ struct CollectEndToEndTests {
                 #expect(bundle.manifest.files.contains { $0.path == path })
             }
             #expect(entry.files.contains("pods/shop/\(name)/pod.json"))
+
+            // The parsed evidence: the 8080 listener is owned by httpd, and the
+            // evidence container shares the target's pid and net namespaces.
+            let sockets = try #require(bundle.files["pods/shop/\(name)/containers/app/sockets.json"])
+            let table = try #require(try JSONSerialization.jsonObject(with: Data(sockets)) as? [String: Any])
+            let listeners = try #require(table["listeners"] as? [[String: Any]])
+            let http = try #require(listeners.first { $0["localPort"] as? Int == 8080 })
+            #expect((http["owners"] as? [[String: Any]])?.contains { $0["comm"] as? String == "httpd" } == true)
+            let summary = try #require(entry.summary)
+            #expect(summary.listeners >= 1)
+            #expect(summary.namespacesShared.contains("pid") && summary.namespacesShared.contains("net"))
+            #expect(summary.namespacesNotShared.contains("mnt"))
         }
     }
 

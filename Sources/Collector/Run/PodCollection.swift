@@ -1,4 +1,5 @@
 import Bundle
+import Evidence
 import Foundation
 import KubeAPI
 
@@ -24,6 +25,7 @@ struct PodCollection: Sendable {
         var files: [String] = []
         var evidenceContainer: Manifest.EvidenceContainer?
         var pod: Pod?
+        var summary: Manifest.EvidenceCounts?
 
         mutating func begin(_ step: Manifest.Step) {
             steps.append(Manifest.StepTime(step: step, at: Date()))
@@ -145,6 +147,17 @@ struct PodCollection: Sendable {
                                 tree: "gathered", key: Self.gatheredKey(frame)),
                 bytes: frame.payload))
         }
+        // The parsed evidence: processes, sockets and namespaces, each file
+        // beside the raw output it came from.
+        let report = EvidenceReport.build(from: Self.gatheredEvidence(frames))
+        for (file, value) in [(EvidenceFormat.processesFile, try? EvidenceJSON.encode(report.processes)),
+                              (EvidenceFormat.socketsFile, try? EvidenceJSON.encode(report.sockets)),
+                              (EvidenceFormat.namespacesFile, try? EvidenceJSON.encode(report.namespaces))] {
+            guard let value else { continue }
+            items.append(BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
+                                                          file: file), bytes: value))
+        }
+        record.summary = Self.counts(report.summary)
         if !frames.errors.isEmpty {
             let text = frames.errors.prefix(200).map { "\($0)" }.joined(separator: "\n") + "\n"
             items.append(BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
@@ -258,6 +271,7 @@ struct PodCollection: Sendable {
             podImageIDs: Self.imageIDs(record.pod), targetContainer: target.targetContainer,
             evidenceContainer: record.evidenceContainer, outcome: .collected, reason: "Collected", message: "",
             steps: record.steps, files: record.files)
+        entry.summary = record.summary
         switch outcome {
         case .collected(let message):
             entry.message = message
@@ -283,6 +297,22 @@ struct PodCollection: Sendable {
     static func gatheredKey(_ frame: FrameRecord) -> String {
         if frame.kind == .file || frame.kind == .link || frame.key.hasPrefix("\(frame.kind.rawValue)/") { return frame.key }
         return "\(frame.kind.rawValue)/\(frame.key)"
+    }
+
+    /// The decoded records as the Evidence parsers take them. Records found
+    /// only after the decoder resynchronised past damage are left out: they
+    /// may be fake headers inside a payload.
+    static func gatheredEvidence(_ frames: DecodedFrames) -> GatheredEvidence {
+        GatheredEvidence(records: frames.records.filter { !$0.afterResync && $0.kind != .end }.map { frame in
+            EvidenceRecord(kind: EvidenceRecord.Kind(rawValue: frame.kind.rawValue) ?? .other, key: frame.key, payload: frame.payload)
+        })
+    }
+
+    static func counts(_ summary: EvidenceSummary) -> Manifest.EvidenceCounts {
+        Manifest.EvidenceCounts(
+            processes: summary.processes, listeners: summary.listeners, connections: summary.connections,
+            anomalies: summary.anomalies, anomalyMessages: summary.anomalyMessages, gaps: summary.gaps,
+            namespacesShared: summary.namespacesShared, namespacesNotShared: summary.namespacesNotShared)
     }
 
     static func imageIDs(_ pod: Pod?) -> [String: String] {
