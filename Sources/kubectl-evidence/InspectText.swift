@@ -12,7 +12,7 @@ import Foundation
 /// and a raw ESC in a process name must never reach the terminal.
 enum InspectText {
     static func render(_ bundle: InspectedBundle) -> String {
-        var out = renderRun(bundle)
+        var out = renderRun(bundle) + "\n" + overview(bundle)
         for pod in bundle.pods {
             out += "\n" + renderPod(pod)
         }
@@ -89,6 +89,22 @@ enum InspectText {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt))
+    }
+
+    /// One line per pod, kubectl-style, before the details: the odd one out shows here.
+    static func overview(_ bundle: InspectedBundle) -> String {
+        var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "PROCESSES", "LISTENERS", "CONNECTIONS", "ANOMALIES", "GAPS"])
+        for pod in bundle.pods {
+            let evidence = pod.evidence
+            func count(_ value: Int?) -> String { value.map(String.init) ?? "-" }
+            let anomalies = evidence?.namespaces.anomalies.filter { $0.severity != .hint }.count
+            let gaps = evidence.map { $0.processes.gaps.count + $0.sockets.gaps.count + $0.namespaces.gaps.count }
+            table.append([cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253), pod.entry.outcome.rawValue,
+                          cell(pod.entry.reason, limit: 40), count(evidence?.processes.processes.count),
+                          count(evidence?.sockets.listeners.count), count(evidence?.sockets.connections.count),
+                          count(anomalies), count(gaps)])
+        }
+        return table.render()
     }
 
     // MARK: - One pod

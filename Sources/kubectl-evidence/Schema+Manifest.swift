@@ -94,9 +94,10 @@ extension Schemas {
         },
         "step": { "enum": ["preflight", "inject", "wait", "log", "decode", "write"] },
         "pod": {
-          "description": "One selected pod and what happened to it. A newer minor version of the tool may add fields here (such as an evidence summary), so other properties are allowed.",
+          "description": "One selected pod and what happened to it.",
           "type": "object",
           "required": ["namespace", "name", "uid", "podImageIDs", "targetContainer", "outcome", "reason", "message", "steps", "files"],
+          "additionalProperties": false,
           "properties": {
             "namespace": { "type": "string" },
             "name": { "type": "string" },
@@ -128,7 +129,24 @@ extension Schemas {
                 "properties": { "step": { "$ref": "#/$defs/step" }, "at": { "$ref": "#/$defs/time" } }
               }
             },
-            "files": { "type": "array", "items": { "$ref": "#/$defs/archivePath" } }
+            "files": { "type": "array", "items": { "$ref": "#/$defs/archivePath" } },
+            "summary": { "$ref": "#/$defs/summary" }
+          }
+        },
+        "summary": {
+          "description": "The pod's evidence at a glance (from its processes.json, sockets.json and namespaces.json); absent when nothing was parsed.",
+          "type": "object",
+          "required": ["processes", "listeners", "connections", "anomalies", "anomalyMessages", "gaps", "namespacesShared", "namespacesNotShared"],
+          "additionalProperties": false,
+          "properties": {
+            "processes": { "type": "integer", "minimum": 0 },
+            "listeners": { "type": "integer", "minimum": 0 },
+            "connections": { "type": "integer", "minimum": 0 },
+            "anomalies": { "type": "integer", "minimum": 0 },
+            "anomalyMessages": { "type": "array", "items": { "type": "string" } },
+            "gaps": { "type": "integer", "minimum": 0 },
+            "namespacesShared": { "type": "array", "items": { "type": "string" } },
+            "namespacesNotShared": { "type": "array", "items": { "type": "string" } }
           }
         }
       }

@@ -97,6 +97,10 @@ struct InspectEndToEndTests {
         #expect(text.contains("Selection: namespace shop, -l app in (checkout,db)"))
         #expect(text.contains("Pods:      5 selected: 5 collected, 0 failed, 0 skipped, 0 interrupted"))
         #expect(text.contains("Signature: present, not checked"))
+        // The overview: one row per pod; a db pod runs one process, nc, with one listener and no connection.
+        #expect(text.contains("NAMESPACE   POD"))
+        #expect(text.range(of: #"\nshop\s+db-0\s+collected\s+Collected\s+1\s+1\s+0\s+0\s+0\n"#, options: .regularExpression) != nil,
+                "\(text.prefix(1500))")
 
         let one = pods(try inspectJSON(demo.bundle, ["--pod", "shop/db-1"]))
         #expect(one.map(name) == ["db-1"])
