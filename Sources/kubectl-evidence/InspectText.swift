@@ -82,7 +82,12 @@ enum InspectText {
         }
         lines.append(("Pods", "\(manifest.pods.count) selected: \(counts.joined(separator: ", "))"))
         lines.append(("Manifest", "sha256 \(bundle.manifestSHA256), \(manifest.files.count) files"))
-        lines.append(("Signature", bundle.signature.description))
+        if case .presentNotChecked(let fingerprint) = bundle.signature {
+            lines.append(("Signature", "present, not checked (check it with `kubectl-evidence verify --key KEY.pub`)"
+                          + (fingerprint.map { "; it names the key with fingerprint \($0)" } ?? "")))
+        } else {
+            lines.append(("Signature", bundle.signature.description))
+        }
         let width = (lines.map(\.0.count).max() ?? 0) + 2
         return lines.map { "\(($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0))\($0.1)\n" }.joined()
     }

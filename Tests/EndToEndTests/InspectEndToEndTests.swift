@@ -118,6 +118,14 @@ struct InspectEndToEndTests {
         var processes = try #require(pod["processes"] as? [String: Any])
         var list = try #require(processes["processes"] as? [[String: Any]])
         list[0]["commandLine"] = "evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}gnp.exe"
+        // Forged parents: a cycle and a process that is its own parent still give a finite tree with every pid.
+        for (pid, ppid) in [(100, 101), (101, 100), (102, 102)] {
+            var forged = list[0]
+            forged["pid"] = pid
+            forged["ppid"] = ppid
+            forged["commandLine"] = "forged-\(pid)"
+            list.append(forged)
+        }
         processes["processes"] = list
         var bundle = demo.bundle
         for (file, object) in [("processes.json", processes), ("sockets.json", pod["sockets"] as Any), ("namespaces.json", pod["namespaces"] as Any)] {
@@ -132,6 +140,9 @@ struct InspectEndToEndTests {
         #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
         #expect(result.stdout.contains(#"evil\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m\u{202E}gnp.exe"#), "\(result.stdout)")
         #expect(!result.stdout.contains("rebuilt from evidence.raw"))
+        for pid in [100, 101, 102] {
+            #expect(result.stdout.components(separatedBy: "forged-\(pid)").count == 2, "pid \(pid) must appear once: \(result.stdout)")
+        }
         let json = try inspectJSON(bundle, ["--pod", "shop/db-0"])
         #expect(pods(json).first?["evidenceSource"] as? String == "bundle-files")
     }
