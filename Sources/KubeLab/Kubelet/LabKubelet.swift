@@ -236,6 +236,15 @@ final class LabKubelet: Sendable {
                     p.phase = .Running
                     p.readySince = now
                 }
+                // The lab restarts no container: a pod whose containers have all ended is done
+                // when its restartPolicy says so (with Always, it stays Running, not ready).
+                let exitCodes = p.containerStatuses.compactMap { s -> Int? in
+                    if case .terminated(let code, _, _, _, _) = s.state { return code }
+                    return nil
+                }
+                if exitCodes.count == p.containerStatuses.count, p.restartPolicy != "Always" {
+                    p.phase = exitCodes.allSatisfy { $0 == 0 } ? .Succeeded : .Failed
+                }
             }
             p.observedGeneration = nil
             return true

@@ -233,6 +233,16 @@ extension RealPodTests {
             while pids.contains(where: { kill($0, 0) == 0 }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(pids.allSatisfy { kill($0, 0) != 0 }, "the deleted pod's processes are gone")
 
+            // A pod that runs to its end with restartPolicy Never: Succeeded, or Failed on a non-zero exit.
+            for (name, code, phase) in [("once-ok", 0, LabPodPhase.Succeeded), ("once-bad", 2, LabPodPhase.Failed)] {
+                let r = try await curl.request(
+                    "POST", "/api/v1/namespaces/shop/pods",
+                    body: #"{"metadata":{"name":"\#(name)"},"spec":{"restartPolicy":"Never","containers":[{"name":"main","image":"busybox","command":["sh","-c","exit \#(code)"]}]}}"#)
+                #expect(r.status == 201)
+                let done = try await Ephemeral.waitForPod(lab, name: name) { $0.phase == phase }
+                #expect(done.phase == phase)
+            }
+
             let vault = try #require(lab.server.pods(namespace: "hardened").first).name
             let ok = try await curl.request(
                 "PATCH", "/api/v1/namespaces/hardened/pods/\(vault)/ephemeralcontainers",
