@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Collector", targets: ["Collector"]),
         .library(name: "Bundle", targets: ["Bundle"]),
         .library(name: "Evidence", targets: ["Evidence"]),
+        .library(name: "SnapshotDiff", targets: ["SnapshotDiff"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -72,6 +73,8 @@ let package = Package(
         // The evidence model and its parsers: plain Swift over bytes, no I/O,
         // so that every parser can be fed hostile input in tests.
         .target(name: "Evidence"),
+        // Comparing bundles over time and replicas within a bundle.
+        .target(name: "SnapshotDiff", dependencies: ["Bundle", "Evidence"]),
         // libarchive from the system (Debian: libarchive-dev), through a small
         // shim header that re-exports the macros Swift cannot import.
         .systemLibrary(
@@ -86,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "kubectl-evidence",
             dependencies: [
-                "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence",
+                "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence", "SnapshotDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +108,7 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
+        .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle"]),
     ]
 )
