@@ -35,7 +35,7 @@ final class LabKubelet: Sendable {
     /// Its lock also serialises the copying, so that no byte is copied twice.
     private let logOffsets = LabMutex<[String: UInt64]>([:])
 
-    /// How often the logs of running containers are copied (for `follow` readers).
+    /// How often the logs of running containers that someone follows are copied.
     static let tailInterval = Duration.milliseconds(100)
 
     init(runtime: LabRuntime?, store: LabStore, logs: LabLogStore, faults: LabFaults) {
@@ -96,7 +96,8 @@ final class LabKubelet: Sendable {
         let tail = Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: LabKubelet.tailInterval)
-                for c in running.containers {
+                // Logs nobody follows are copied when read and when their container ends.
+                for c in running.containers where logs.hasFollowers(namespace: namespace, pod: name, container: c.name) {
                     if case .running = c.state { copyLog(namespace: namespace, pod: name, container: c.name, from: c.logPath) }
                 }
             }

@@ -58,6 +58,11 @@ final class LabLogStore: Sendable {
         }
     }
 
+    /// True while someone follows this log (`follow=true`): only then is it worth copying as it grows.
+    func hasFollowers(namespace: String, pod: String, container: String) -> Bool {
+        state.withLock { !($0.logs[LabLogStore.key(namespace, pod, container)]?.followers.isEmpty ?? true) }
+    }
+
     func read(namespace: String, pod: String, container: String) -> [UInt8] {
         state.withLock { $0.logs[LabLogStore.key(namespace, pod, container)]?.bytes ?? [] }
     }

@@ -294,3 +294,21 @@ extension Ephemeral {
         return out
     }
 }
+
+extension RealPodTests {
+    @Test("kubectl-style log follow of a running container streams new lines as they are written")
+    func followRunningContainer() async throws {
+        let yaml = """
+            namespaces: [shop]
+            pods:
+              - name: ticker
+                namespace: shop
+                containers: [{name: main, image: busybox, command: [sh, -c, "i=0; while [ $i -lt 6 ]; do echo tick-$i; i=$((i+1)); sleep 0.2; done; exec sleep 3600"]}]
+            """
+        try await LabFixture.with(try LabTopology.parse(yaml: yaml), runtime: true) { lab in
+            // Follow for 2 s: every tick written meanwhile arrives, though the container keeps running.
+            let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods/ticker/log?container=main&follow=true", maxTime: 2)
+            #expect(r.text == (0..<6).map { "tick-\($0)\n" }.joined(), "\(r.text)")
+        }
+    }
+}
