@@ -31,13 +31,26 @@ struct LabStartCommand: AsyncParsableCommand {
     @Option(help: "TCP port on 127.0.0.1 (default: a free one).")
     var port: Int = 0
 
+    @Flag(name: .customLong("no-runtime"), help: "Keep every pod an API object only (no processes), e.g. for very large topologies.")
+    var noRuntime = false
+
+    @Option(name: .customLong("faults"), help: "Faults to switch on at start: a JSON document or the path of one (the body PUT /kubelab/v1/faults takes), e.g. '{\"latencyMilliseconds\":50}'.")
+    var faults: String?
+
     func run() async throws {
         try await CommandErrors.reporting {
             let labTopology = try topology.map { try LabTopology.load(path: $0) } ?? LabTopology.demo()
             let kubeconfigURL = URL(fileURLWithPath: kubeconfig)
             let state = stateDirectory ?? kubeconfigURL.deletingLastPathComponent().appendingPathComponent("kubelab-state").path
+            let faultDocument = try faults.map { text -> String in
+                text.trimmingCharacters(in: .whitespaces).hasPrefix("{") ? text : try String(contentsOfFile: text, encoding: .utf8)
+            }
             try await LabServer.runUntilSignalled(
-                topology: labTopology, stateDirectory: state, kubeconfigPath: kubeconfigURL.path, port: port)
+                topology: labTopology, stateDirectory: state, kubeconfigPath: kubeconfigURL.path, port: port,
+                runtime: !noRuntime,
+                configure: { server in
+                    if let faultDocument { try server.faults.apply(jsonText: faultDocument) }
+                })
         }
     }
 }
