@@ -1,0 +1,81 @@
+import Bundle
+import Evidence
+import Foundation
+
+extension Snapshot {
+    /// Rebuilds a container's evidence from its raw framed output
+    /// (`evidence.raw`), for bundles written before the decoded files
+    /// existed. The decoder lives in Collector, which this module does not
+    /// depend on, so the command passes it in.
+    public typealias RawRebuilder = @Sendable ([UInt8]) -> ContainerEvidence
+
+    /// The largest JSON file read into memory.
+    public static let maxJSONFile: UInt64 = 64 << 20
+
+    /// Reads the bundle at `path` in one pass.
+    public static func read(path: String, rebuild: RawRebuilder? = nil) throws -> Snapshot {
+        let reader = BundleReader(path: path)
+        var containers: [String: Partial] = [:]  // "pods/<ns>/<pod>/containers/<c>"
+        var podFiles: [String: PodInfo] = [:]  // "pods/<ns>/<pod>"
+        let manifestEntry = try reader.forEachFile { entry in
+            guard entry.kind == .file else { return }
+            let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 4, parts[0] == "pods", parts[3] == "pod.json" {
+                // A pod.json that does not decode only costs the restart and owner facts.
+                podFiles[parts[0..<3].joined(separator: "/")] = try? JSONDecoder().decode(PodInfo.self, from: entry.readData(limit: maxJSONFile))
+                return
+            }
+            guard parts.count == 6, parts[0] == "pods", parts[3] == "containers" else { return }
+            let directory = parts[0..<5].joined(separator: "/")
+            var partial = containers[directory] ?? Partial()
+            switch parts[5] {
+            case EvidenceFormat.processesFile: partial.processes = try decode(ProcessTable.self, entry, bundle: path)
+            case EvidenceFormat.socketsFile: partial.sockets = try decode(SocketTable.self, entry, bundle: path)
+            case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
+            case "evidence.raw":
+                guard let rebuild else { return }
+                partial.rebuilt = rebuild(try entry.readBytes(limit: maxJSONFile))
+            default: return
+            }
+            containers[directory] = partial
+        }
+        let manifest = manifestEntry.manifest
+        let pods = manifest.pods.map { entry -> Pod in
+            let container = BundlePath.container(namespace: entry.namespace, pod: entry.name, container: entry.targetContainer, file: "x")
+                .string.dropLast(2)
+            let pod = BundlePath.pod(namespace: entry.namespace, pod: entry.name, file: "x").string.dropLast(2)
+            return Pod(entry: entry, info: podFiles[String(pod)], evidence: containers[String(container)]?.evidence)
+        }
+        return Snapshot(path: path, manifest: manifest, pods: pods)
+    }
+
+    private struct Partial {
+        var processes: ProcessTable?
+        var sockets: SocketTable?
+        var namespaces: NamespaceReport?
+        var rebuilt: ContainerEvidence?
+
+        var evidence: ContainerEvidence? {
+            if let processes, let sockets, let namespaces {
+                return ContainerEvidence(processes: processes, sockets: sockets, namespaces: namespaces)
+            }
+            return rebuilt
+        }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ entry: BundleEntry, bundle: String) throws -> T {
+        let data = try entry.readData(limit: maxJSONFile)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw SnapshotDiffError("The file \(BundleReader.display(entry.path)) in the bundle \(BundleReader.display(bundle)) is not a valid \(entry.path.split(separator: "/").last ?? "evidence file") (\(error)). Run `kubectl-evidence verify` on the bundle: it may have been altered or written by an incompatible version.")
+        }
+    }
+}
+
+/// A diff that could not be made, in a sentence for the person running it.
+public struct SnapshotDiffError: Error, LocalizedError, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var errorDescription: String? { message }
+}

@@ -1,0 +1,49 @@
+import Bundle
+import Evidence
+import Foundation
+
+/// One bundle as the diff sees it: its manifest and, per pod, the pod JSON
+/// and the evidence of its target container, read in one streaming pass
+/// (nothing is unpacked to disk).
+public struct Snapshot: Sendable {
+    /// The path the bundle was read from, as the user gave it.
+    public var path: String
+    public var manifest: Manifest
+    public var pods: [Pod]
+
+    public struct Pod: Sendable {
+        public var entry: Manifest.Pod
+        /// nil when the bundle has no (readable) pod.json for the pod.
+        public var info: PodInfo?
+        /// nil when the bundle holds no evidence for the pod (failed, skipped).
+        public var evidence: ContainerEvidence?
+
+        public init(entry: Manifest.Pod, info: PodInfo?, evidence: ContainerEvidence?) {
+            self.entry = entry
+            self.info = info
+            self.evidence = evidence
+        }
+
+        /// `namespace/name`, raw (escape before printing).
+        public var key: String { "\(entry.namespace)/\(entry.name)" }
+    }
+
+    /// One container's decoded evidence.
+    public struct ContainerEvidence: Sendable {
+        public var processes: ProcessTable
+        public var sockets: SocketTable
+        public var namespaces: NamespaceReport
+
+        public init(processes: ProcessTable, sockets: SocketTable, namespaces: NamespaceReport) {
+            self.processes = processes
+            self.sockets = sockets
+            self.namespaces = namespaces
+        }
+    }
+
+    public init(path: String, manifest: Manifest, pods: [Pod]) {
+        self.path = path
+        self.manifest = manifest
+        self.pods = pods
+    }
+}

@@ -1,0 +1,121 @@
+import Bundle
+import Foundation
+
+/// Compares two snapshots of a selection taken at different times.
+///
+/// Pods are matched by UID (the same pod, perhaps restarted); what is left
+/// by namespace and name (a pod recreated under its name, or another
+/// cluster's pod); what is still left by workload: the same namespace and
+/// controlling owner, and for a StatefulSet the same ordinal — only when
+/// exactly one pod of that owner is left on each side, since among several
+/// replicas any pairing would be a guess.
+public enum SnapshotComparer {
+    public static func compare(_ old: Snapshot, _ new: Snapshot, options: DiffOptions = DiffOptions()) -> DiffReport.Comparison {
+        let differentClusters = old.manifest.cluster.server != new.manifest.cluster.server
+        var pairs: [(Snapshot.Pod, Snapshot.Pod, String)] = []
+        var oldLeft = old.pods
+        var newLeft = new.pods
+
+        func match(_ how: String, _ key: (Snapshot.Pod) -> String?, uniqueOnly: Bool = false) {
+            var byKey: [String: [Int]] = [:]
+            for (index, pod) in newLeft.enumerated() {
+                if let k = key(pod) { byKey[k, default: []].append(index) }
+            }
+            var oldCounts: [String: Int] = [:]
+            for pod in oldLeft { if let k = key(pod) { oldCounts[k, default: 0] += 1 } }
+            var usedNew: Set<Int> = []
+            var keptOld: [Snapshot.Pod] = []
+            for pod in oldLeft {
+                guard let k = key(pod), let candidates = byKey[k], let index = candidates.first(where: { !usedNew.contains($0) }),
+                      !uniqueOnly || (candidates.count == 1 && oldCounts[k] == 1)
+                else { keptOld.append(pod); continue }
+                usedNew.insert(index)
+                pairs.append((pod, newLeft[index], how))
+            }
+            oldLeft = keptOld
+            newLeft = newLeft.enumerated().filter { !usedNew.contains($0.offset) }.map(\.element)
+        }
+        if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : $0.entry.uid } }
+        match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)" }
+        match("workload", Self.workloadKey, uniqueOnly: true)
+
+        var changed: [DiffReport.PodChange] = []
+        var unchanged: [DiffReport.PodRef] = []
+        for (a, b, how) in pairs {
+            let change = podChange(a, b, matchedBy: how, options: options)
+            if change.isEmpty { unchanged.append(change.new) } else { changed.append(change) }
+        }
+        let byName: (DiffReport.PodRef, DiffReport.PodRef) -> Bool = { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        return DiffReport.Comparison(
+            old: bundleRef(old), new: bundleRef(new), differentClusters: differentClusters,
+            pods: changed.sorted { byName($0.new, $1.new) }, unchanged: unchanged.sorted(by: byName),
+            onlyInOld: oldLeft.map(podRef).sorted(by: byName), onlyInNew: newLeft.map(podRef).sorted(by: byName))
+    }
+
+    /// Namespace, owner and (for a StatefulSet) the ordinal at the end of the pod's name.
+    static func workloadKey(_ pod: Snapshot.Pod) -> String? {
+        guard let owner = pod.info?.owner else { return nil }
+        var key = "\(pod.entry.namespace)\u{0}\(owner.kind)/\(owner.name)\u{0}\(pod.entry.targetContainer)"
+        if owner.kind == "StatefulSet" {
+            guard let dash = pod.entry.name.lastIndex(of: "-"), Int(pod.entry.name[pod.entry.name.index(after: dash)...]) != nil
+            else { return nil }
+            key += "\u{0}\(pod.entry.name[pod.entry.name.index(after: dash)...])"
+        }
+        return key
+    }
+
+    static func podChange(_ a: Snapshot.Pod, _ b: Snapshot.Pod, matchedBy: String, options: DiffOptions) -> DiffReport.PodChange {
+        var change = DiffReport.PodChange(
+            old: podRef(a), new: podRef(b), matchedBy: matchedBy, container: b.entry.targetContainer,
+            processes: ItemChanges(), listeners: ItemChanges(), connections: ItemChanges(), anomalies: ItemChanges(),
+            namespaces: [], restarts: [], images: [], notes: [])
+        if a.entry.targetContainer != b.entry.targetContainer {
+            change.notes.append("The evidence comes from different containers: \(a.entry.targetContainer) before, \(b.entry.targetContainer) after.")
+        }
+        if let oldEvidence = a.evidence, let newEvidence = b.evidence, a.entry.targetContainer == b.entry.targetContainer {
+            let x = ContainerFeatures(oldEvidence, options: options)
+            let y = ContainerFeatures(newEvidence, options: options)
+            change.processes = .between(x.processes, y.processes)
+            change.listeners = .between(x.listeners, y.listeners)
+            change.connections = .between(x.connections, y.connections)
+            change.anomalies = .between(x.anomalies, y.anomalies)
+            for type in Set(x.namespaceIDs.keys).union(y.namespaceIDs.keys).sorted() where x.namespaceIDs[type] != y.namespaceIDs[type] {
+                change.namespaces.append(DiffReport.NamespaceChange(type: type, old: x.namespaceIDs[type], new: y.namespaceIDs[type]))
+            }
+        } else {
+            for (side, pod) in [("old", a), ("new", b)] where pod.evidence == nil {
+                change.notes.append("The \(side) bundle has no evidence for this pod (outcome \(pod.entry.outcome.rawValue), \(pod.entry.reason)), so its processes and sockets are not compared.")
+            }
+        }
+        // Restarts and images, per regular container, from pod.json (images also from the manifest).
+        let oldStatuses = Dictionary((a.info?.status?.containerStatuses ?? []).map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+        let newStatuses = Dictionary((b.info?.status?.containerStatuses ?? []).map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+        for name in Set(oldStatuses.keys).intersection(newStatuses.keys).sorted() {
+            if let r0 = oldStatuses[name]?.restartCount, let r1 = newStatuses[name]?.restartCount, r0 != r1 {
+                change.restarts.append(DiffReport.RestartChange(container: name, old: r0, new: r1))
+            }
+        }
+        let oldImages = a.entry.podImageIDs.merging(oldStatuses.compactMapValues(\.imageID)) { x, _ in x }
+        let newImages = b.entry.podImageIDs.merging(newStatuses.compactMapValues(\.imageID)) { x, _ in x }
+        for name in Set(oldImages.keys).intersection(newImages.keys).sorted() where oldImages[name] != newImages[name] {
+            change.images.append(DiffReport.ImageChange(container: name, old: oldImages[name], new: newImages[name]))
+        }
+        return change
+    }
+
+    static func podRef(_ pod: Snapshot.Pod) -> DiffReport.PodRef {
+        DiffReport.PodRef(namespace: pod.entry.namespace, name: pod.entry.name, uid: pod.entry.uid, node: pod.entry.node,
+                          owner: pod.info?.owner.map { "\($0.kind)/\($0.name)" }, outcome: pod.entry.outcome.rawValue)
+    }
+
+    static func bundleRef(_ snapshot: Snapshot) -> DiffReport.BundleRef {
+        DiffReport.BundleRef(path: snapshot.path, runID: snapshot.manifest.run.id, startedAt: snapshot.manifest.run.startedAt,
+                             server: snapshot.manifest.cluster.server)
+    }
+
+    /// Two or more snapshots in order: `diff` for two, a `timeline` of each consecutive pair for more.
+    public static func report(_ snapshots: [Snapshot], options: DiffOptions = DiffOptions()) -> DiffReport {
+        let comparisons = zip(snapshots, snapshots.dropFirst()).map { compare($0, $1, options: options) }
+        return DiffReport(mode: snapshots.count > 2 ? .timeline : .diff, comparisons: comparisons)
+    }
+}

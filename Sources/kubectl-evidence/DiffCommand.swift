@@ -1,0 +1,91 @@
+import ArgumentParser
+import Bundle
+import Foundation
+import SnapshotDiff
+
+/// `kubectl-evidence diff`: what changed between bundles taken over time,
+/// or which replica inside one bundle is the odd one out. Exit status as
+/// diff(1), so scripts can branch on it: 0 nothing differs, 1 something
+/// does, 2 trouble (a bundle that cannot be read, a bad flag).
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Show what changed between bundles (OLD NEW, or a timeline of more), or which replica in one bundle differs (--replicas).",
+        discussion: """
+            Pods are matched by UID, else by namespace and name, else by workload (owner, and \
+            the ordinal for a StatefulSet). Processes are compared by executable and arguments, \
+            never pid; connections by their far end (outbound) or listening port and peer \
+            address (inbound), never an ephemeral client port. The evidence container's own \
+            processes are left out; --ignore-process adds more.
+
+            --replicas groups one bundle's pods by namespace, owner and container, and lists each \
+            replica that has more or less than most of its group, the one that stands out most first.
+
+            Exit status: 0 when nothing differs, 1 when something does, 2 on error.
+            """
+    )
+
+    @Argument(help: "Two or more bundles, oldest first; with --replicas, exactly one.")
+    var bundles: [String] = []
+
+    @Flag(name: .customLong("replicas"), help: "Compare the replicas inside one bundle instead.")
+    var replicas = false
+
+    @Option(name: .customLong("ignore-process"),
+            help: ArgumentHelp("Leave out processes matching this shell glob (command line, comm or executable name), and their sockets. Repeatable.",
+                               valueName: "PATTERN"))
+    var ignoreProcess: [String] = []
+
+    @Flag(name: .customLong("json"), help: "Print the report as JSON (see `kubectl-evidence schema diff`).")
+    var json = false
+
+    @Option(name: .customLong("html"), help: ArgumentHelp("Also write a self-contained HTML report to this file.", valueName: "FILE"))
+    var html: String?
+
+    @Flag(name: .customLong("no-color"), help: "No colour, even on a terminal (NO_COLOR in the environment does the same).")
+    var noColor = false
+
+    /// Wrong use exits 2 like any other error (diff(1)), not ArgumentParser's 64.
+    func validate() throws {
+        var problem: String?
+        if replicas && bundles.count != 1 {
+            problem = "--replicas compares the pods inside one bundle: give exactly one bundle, got \(bundles.count)."
+        } else if !replicas && bundles.count < 2 {
+            problem = "diff needs two bundles (OLD NEW) or more, oldest first, got \(bundles.count); to compare the replicas inside one bundle, add --replicas."
+        }
+        if let problem {
+            FileHandle.standardError.write(Data("error: \(problem)\n\(Self.usageString())\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    func run() throws {
+        let report: DiffReport
+        let options = DiffOptions(ignoreProcesses: ignoreProcess)
+        do {
+            let snapshots = try bundles.map { try Snapshot.read(path: $0, rebuild: Self.rebuild) }
+            report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options))
+                : SnapshotComparer.report(snapshots, options: options)
+            if let html {
+                try Data(report.renderHTML().utf8).write(to: URL(fileURLWithPath: html))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(CommandErrors.describe(error))\n".utf8))
+            throw ExitCode(2)
+        }
+        if json {
+            FileHandle.standardOutput.write(try JSONOutput.encode(report))
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            let colour = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
+            FileHandle.standardOutput.write(Data(report.renderText(colour: colour).utf8))
+        }
+        if report.differs { throw ExitCode(1) }
+    }
+
+    /// Rebuilds a container's evidence from `evidence.raw`, as `inspect` does.
+    @Sendable static func rebuild(_ raw: [UInt8]) -> Snapshot.ContainerEvidence {
+        let report = InspectedBundle.rebuild(raw)
+        return Snapshot.ContainerEvidence(processes: report.processes, sockets: report.sockets, namespaces: report.namespaces)
+    }
+}
