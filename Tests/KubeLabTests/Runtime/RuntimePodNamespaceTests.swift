@@ -38,10 +38,12 @@ struct RuntimePodNamespaceTests {
             let fm = FileManager.default
             let fds = try fm.contentsOfDirectory(atPath: "/proc/\(app)/fd").sorted()
             let targets = try fds.map { try fm.destinationOfSymbolicLink(atPath: "/proc/\(app)/fd/\($0)") }
-            #expect(fds == ["0", "1", "2", "3"], "\(targets)")
+            // (httpd briefly holds a connection it has just accepted from the sidecar before
+            // its child takes it over, so there may be a second socket for a moment.)
+            #expect(fds.prefix(4) == ["0", "1", "2", "3"], "\(targets)")
             #expect(targets.first == "/dev/null")
             #expect(targets.dropFirst().prefix(2).allSatisfy { $0 == pod.logPath(container: "app").path }, "\(targets)")
-            #expect(targets.last?.hasPrefix("socket:[") == true, "\(targets)")
+            #expect(targets.dropFirst(3).allSatisfy { $0.hasPrefix("socket:[") } && targets.count >= 4, "\(targets)")
             let cmdline = try String(contentsOfFile: "/proc/\(app)/cmdline", encoding: .utf8)
             #expect(cmdline.split(separator: "\0") == ["httpd", "-f", "-p", "8080"])
             // The sidecar fetched the pod's /etc/hostname from the app over 127.0.0.1.
