@@ -100,12 +100,24 @@ public struct DiffReport: Sendable, Equatable, Codable {
         public var type: String
         public var old: UInt64?
         public var new: UInt64?
+
+        public init(type: String, old: UInt64?, new: UInt64?) {
+            self.type = type
+            self.old = old
+            self.new = new
+        }
     }
 
     public struct RestartChange: Sendable, Equatable, Codable {
         public var container: String
         public var old: Int
         public var new: Int
+
+        public init(container: String, old: Int, new: Int) {
+            self.container = container
+            self.old = old
+            self.new = new
+        }
     }
 
     public struct ImageChange: Sendable, Equatable, Codable {
