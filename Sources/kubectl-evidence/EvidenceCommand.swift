@@ -17,7 +17,7 @@ struct EvidenceCommand: AsyncParsableCommand {
             The local lab cluster for trying it out: kubectl-evidence lab start
             """,
         version: ToolVersion.current,
-        subcommands: [CollectCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, KeygenCommand.self, SchemaCommand.self, ProfilesCommand.self, LabCommand.self]
+        subcommands: [CollectCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, KeygenCommand.self, SchemaCommand.self, ProfilesCommand.self, LabCommand.self, BenchmarkCommand.self]
     )
 }
 

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Evidence
+import Foundation
+
+/// `kubectl-evidence _bench parse`: a hidden entry point for scripts/bench, so
+/// the parsers are measured in the shipped binary with its optimisation, not
+/// in a test build. Prints figures; asserts nothing.
+struct BenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_bench",
+        abstract: "Internal: figures for scripts/bench.",
+        shouldDisplay: false,
+        subcommands: [ParseBenchmark.self]
+    )
+}
+
+struct ParseBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "parse", abstract: "Parse a synthetic process table.")
+
+    @Option(help: "Processes in the synthetic table.")
+    var processes: Int = 10_000
+
+    @Option(help: "Rounds; the best is reported.")
+    var rounds: Int = 3
+
+    func run() throws {
+        let result = EvidenceBenchmark.run(processes: processes, rounds: rounds)
+        print(String(format: "  %-44s %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)",
+                     "parse \(result.processes)-process table", result.seconds, result.processesPerSecond,
+                     result.parsedProcesses, result.listeners, Double(result.inputBytes) / 1_000_000))
+    }
+}
