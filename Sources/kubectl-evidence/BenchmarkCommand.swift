@@ -25,8 +25,9 @@ struct ParseBenchmark: ParsableCommand {
 
     func run() throws {
         let result = EvidenceBenchmark.run(processes: processes, rounds: rounds)
-        print(String(format: "  %-44s %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)",
-                     "parse \(result.processes)-process table", result.seconds, result.processesPerSecond,
-                     result.parsedProcesses, result.listeners, Double(result.inputBytes) / 1_000_000))
+        let name = "parse a \(result.processes)-process table".padding(toLength: 44, withPad: " ", startingAt: 0)
+        print("  " + name + String(format: " %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)",
+                                   result.seconds, result.processesPerSecond, result.parsedProcesses, result.listeners,
+                                   Double(result.inputBytes) / 1_000_000))
     }
 }
