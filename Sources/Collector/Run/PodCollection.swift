@@ -66,7 +66,7 @@ struct PodCollection: Sendable {
             board.observe(pod)
         } catch {
             var exists: Bool?
-            if (error as? KubeAPIError)?.statusCode == 404 { exists = await podExists() }
+            if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key) }
             return .failed(PodFailure.fromInjection(error, pod: key, podExists: exists))
         }
         progress.update({ $0.injected += 1 }, event: "injected   \(key) (\(container.name) → \(target.targetContainer))")
@@ -251,17 +251,6 @@ struct PodCollection: Sendable {
             case .waiting: return state.isHopeless
             case .notReported: return false
             }
-        }
-    }
-
-    private func podExists() async -> Bool? {
-        do {
-            _ = try await client.getPod(namespace: key.namespace, name: key.name)
-            return true
-        } catch let error as KubeAPIError where error.isNotFound {
-            return false
-        } catch {
-            return nil
         }
     }
 

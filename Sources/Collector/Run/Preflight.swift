@@ -86,7 +86,7 @@ public struct Preflight: Sendable {
                                           patch: patch, type: .strategicMerge, dryRun: true)
             return nil
         } catch {
-            let exists: Bool? = (error as? KubeAPIError)?.statusCode == 404 ? await podExists(pod) : nil
+            let exists: Bool? = (error as? KubeAPIError)?.statusCode == 404 ? await client.podExists(pod) : nil
             var failure = PodFailure.fromInjection(error, pod: pod, podExists: exists)
             // A pod deleted since the list is that pod's business, not the namespace's.
             if failure.reason == .podDeleted { return nil }
@@ -95,10 +95,15 @@ public struct Preflight: Sendable {
             return failure
         }
     }
+}
 
+extension KubeClient {
+    /// Whether the pod exists now: a 404 on a pod that was just listed means
+    /// either that it was deleted or that the subresource is not served, and
+    /// only a GET tells which. nil when the GET itself failed.
     func podExists(_ pod: PodKey) async -> Bool? {
         do {
-            _ = try await client.getPod(namespace: pod.namespace, name: pod.name)
+            _ = try await getPod(namespace: pod.namespace, name: pod.name)
             return true
         } catch let error as KubeAPIError where error.isNotFound {
             return false
