@@ -20,6 +20,7 @@ enum Schemas {
         Document(name: "processes", file: "pods/<ns>/<pod>/containers/<target>/processes.json", text: processes),
         Document(name: "sockets", file: "pods/<ns>/<pod>/containers/<target>/sockets.json", text: sockets),
         Document(name: "namespaces", file: "pods/<ns>/<pod>/containers/<target>/namespaces.json", text: namespaces),
+        Document(name: "diff", file: "the output of kubectl-evidence diff --json", text: diff),
     ]
 
     static func named(_ name: String) -> Document? { all.first { $0.name == name } }

@@ -6,11 +6,11 @@ import Foundation
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Print the JSON Schema (draft 2020-12) of manifest.json, processes.json, sockets.json or namespaces.json.",
+        abstract: "Print the JSON Schema (draft 2020-12) of manifest.json, processes.json, sockets.json, namespaces.json or diff --json.",
         discussion: "Without a name, lists the schemas and the files they describe."
     )
 
-    @Argument(help: "manifest, processes, sockets or namespaces.")
+    @Argument(help: "manifest, processes, sockets, namespaces or diff.")
     var name: String?
 
     func validate() throws {
