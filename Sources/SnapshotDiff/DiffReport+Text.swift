@@ -81,7 +81,8 @@ extension DiffReport {
                 for item in odd.missing { out.line(out.red("    - \(item.kind.rawValue) \(Self.describe(item))")) }
             }
             if !group.alike.isEmpty && !group.odd.isEmpty {
-                out.line("  alike: \(group.alike.map { e($0.name) }.joined(separator: ", "))")
+                let more = group.alike.count > 20 ? ", and \(group.alike.count - 20) more" : ""
+                out.line("  alike: \(group.alike.prefix(20).map { e($0.name) }.joined(separator: ", "))\(more)")
             }
             if !group.withoutEvidence.isEmpty {
                 out.line("  no evidence: \(group.withoutEvidence.map { "\(e($0.name)) (\(e($0.outcome)))" }.joined(separator: ", "))")
