@@ -36,7 +36,17 @@ struct RuntimePodNamespaceTests {
             // Nothing of the lab leaks into the container: stdin is /dev/null, stdout and stderr
             // the log, and httpd's own listening socket is the only other descriptor.
             let fm = FileManager.default
-            let fds = try fm.contentsOfDirectory(atPath: "/proc/\(app)/fd").sorted()
+            // "Running" comes as the last setup step execs into the command (through setpriv, which
+            // still holds fds 7-9 for a moment): give httpd a bounded moment to be itself and listen.
+            func httpdListens() -> Bool {
+                let cmdline = (try? String(contentsOfFile: "/proc/\(app)/cmdline", encoding: .utf8)) ?? ""
+                let fds = (try? fm.contentsOfDirectory(atPath: "/proc/\(app)/fd")) ?? []
+                return cmdline.hasPrefix("httpd\0") && fds.contains { (try? fm.destinationOfSymbolicLink(atPath: "/proc/\(app)/fd/\($0)"))?.hasPrefix("socket:[") == true }
+            }
+            for _ in 0..<200 where !httpdListens() {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let fds = try fm.contentsOfDirectory(atPath: "/proc/\(app)/fd").sorted { Int($0) ?? 0 < Int($1) ?? 0 }
             let targets = try fds.map { try fm.destinationOfSymbolicLink(atPath: "/proc/\(app)/fd/\($0)") }
             // (httpd briefly holds a connection it has just accepted from the sidecar before
             // its child takes it over, so there may be a second socket for a moment.)
