@@ -15,7 +15,7 @@ final class LabProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let kubeconfig = directory.appendingPathComponent("kubeconfig").path
         let log = directory.appendingPathComponent("lab.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ToolBinary.path)
