@@ -46,7 +46,15 @@ extension LabRuntime {
         }
         report.unmounted = ProcFS.mountPoints(under: stateDirectory.path)
         RunningPod.detachMounts(under: stateDirectory.path)
-        for entry in entries { try? fm.removeItem(at: pods.appendingPathComponent(entry)) }
+        // A dying container's last writes can land in its directory while it is being
+        // removed (the removal then fails with "not empty"): try a few times.
+        for entry in entries {
+            let directory = pods.appendingPathComponent(entry)
+            for attempt in 0..<10 where fm.fileExists(atPath: directory.path) {
+                if attempt > 0 { usleep(50_000) }
+                try? fm.removeItem(at: directory)
+            }
+        }
         return report
     }
 }
