@@ -48,12 +48,18 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Loads the kubeconfig as kubectl would and applies the flags.
+    /// Prints the loader's warnings (such as TLS verification being off) on
+    /// stderr, where a person sees them and a script's stdout stays clean.
     func resolveConnection() throws -> ClusterConnection {
-        try KubeconfigLoader.load(KubeconfigSelection(
+        let connection = try KubeconfigLoader.load(KubeconfigSelection(
             explicitPath: kubeconfig,
             context: context,
             namespace: namespace,
             insecureSkipTLSVerify: insecureSkipTLSVerify ? true : nil))
+        for warning in connection.warnings {
+            FileHandle.standardError.write(Data("\(warning)\n".utf8))
+        }
+        return connection
     }
 
     func clientOptions() throws -> ClientOptions {
