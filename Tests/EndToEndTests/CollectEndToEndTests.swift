@@ -151,7 +151,8 @@ struct CollectEndToEndTests {
     func interrupted() throws {
         let lab = try LabProcess.start()
         defer { lab.stop() }
-        try lab.setFaults(#"{"containerStartDelayMilliseconds": 4000}"#)
+        // Longer than the 5 s grace: the pod in flight is still waiting when the run stops.
+        try lab.setFaults(#"{"containerStartDelayMilliseconds": 12000}"#)
         let output = lab.bundlePath()
         let tool = Process()
         tool.executableURL = URL(fileURLWithPath: ToolBinary.path)
@@ -170,6 +171,8 @@ struct CollectEndToEndTests {
         #expect(manifest.run.interrupted)
         #expect(manifest.pods.count == 5)
         #expect(manifest.pods.filter { $0.outcome == .interrupted }.count >= 4)
+        // A pod still waiting when the grace period ends was interrupted, not failed.
+        #expect(manifest.pods.allSatisfy { $0.outcome != .failed }, "\(manifest.pods.map { "\($0.name): \($0.outcome) \($0.message)" })")
     }
 
     @Test("Pod Security restricted refuses the standard profile in its namespace only; the restricted profile passes it")

@@ -53,7 +53,7 @@ public final class CollectionRun: @unchecked Sendable {
         lock.lock()
         hardStopped = true
         lock.unlock()
-        board.fail("the run was interrupted")
+        board.cancelAll()
     }
 
     private var isInterrupted: Bool {

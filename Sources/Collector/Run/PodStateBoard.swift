@@ -35,7 +35,8 @@ public final class PodStateBoard: @unchecked Sendable {
     private var latest: [PodKey: Observation] = [:]
     private var waiters: [PodKey: [Waiter]] = [:]
     private var nextID: UInt64 = 0
-    private var failure: String?
+    /// Set once every wait is over for good (the watch failed, or the run was stopped).
+    private var ending: WaitEnd?
     /// Waits whose timeout or cancellation came before they were registered.
     private var endedEarly: [UInt64: WaitEnd] = [:]
 
@@ -63,12 +64,23 @@ public final class PodStateBoard: @unchecked Sendable {
 
     /// The shared watch cannot go on: every waiter ends with the reason.
     public func fail(_ message: String) {
+        endAll(.watchFailed(message))
+    }
+
+    /// The run was stopped: every waiter, now and later, ends as cancelled,
+    /// so its pod is recorded as interrupted rather than failed.
+    public func cancelAll() {
+        endAll(.cancelled)
+    }
+
+    private func endAll(_ end: WaitEnd) {
         lock.lock()
-        failure = message
+        if ending == nil { ending = end }
+        let reason = ending ?? end
         let all = waiters.values.flatMap { $0 }
         waiters.removeAll()
         lock.unlock()
-        for waiter in all { waiter.continuation.resume(returning: .failure(.watchFailed(message))) }
+        for waiter in all { waiter.continuation.resume(returning: .failure(reason)) }
     }
 
     public func latest(_ key: PodKey) -> Observation? {
@@ -97,9 +109,9 @@ public final class PodStateBoard: @unchecked Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 lock.lock()
-                if let failure {
+                if let ending {
                     lock.unlock()
-                    continuation.resume(returning: .failure(.watchFailed(failure)))
+                    continuation.resume(returning: .failure(ending))
                     return
                 }
                 if let early = endedEarly.removeValue(forKey: id) {
