@@ -93,10 +93,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The API responses recorded from a real server (Tests/Fixtures/k8s), found
+        // the same way by every test target that reads them.
+        .target(name: "RecordedResponses", path: "Tests/RecordedResponses"),
         .testTarget(
             name: "KubeAPITests",
             dependencies: [
-                "KubeAPI", "KubeLab",
+                "KubeAPI", "KubeLab", "RecordedResponses",
                 // A real TLS server on loopback for the HTTP-level tests (429, drops, TLS).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,8 +107,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle"]),
+        .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "RecordedResponses"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),

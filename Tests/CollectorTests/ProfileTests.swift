@@ -37,8 +37,7 @@ struct ProfileTests {
 
     @Test("the restricted profile's security context is the one the real API server admitted under Pod Security restricted")
     func restrictedMatchesAdmittedRequest() throws {
-        let request = try JSONSerialization.jsonObject(with: Data(
-            contentsOf: Fixtures.root.appendingPathComponent("errors/200-podsecurity-ephemeral-compliant.request.json"))) as! [String: Any]
+        let request = try Fixtures.jsonObject("errors/200-podsecurity-ephemeral-compliant.request.json")
         let container = ((request["spec"] as! [String: Any])["ephemeralContainers"] as! [[String: Any]])[0]
         let admitted = container["securityContext"] as! [String: Any]
         let ours = try #require(try CollectionProfile.builtIn("restricted").securityContext)

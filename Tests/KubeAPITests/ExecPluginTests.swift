@@ -47,7 +47,7 @@ struct ExecPluginTests {
         }
     }
 
-    static let version: LoopbackAPIServer.Responder = { _ in .json(200, (try? Fixtures.bytes("discovery/version.json")) ?? []) }
+    static let version: LoopbackAPIServer.Responder = { _ in Fixtures.reply(200, "discovery/version.json") }
 
     static func rfc3339(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

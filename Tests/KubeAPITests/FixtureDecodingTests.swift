@@ -6,14 +6,15 @@ import Testing
 @Suite("Decoding the recorded API server responses")
 struct FixtureDecodingTests {
     /// Every fixture that is a single Pod (GET, PATCH and create replies).
-    static let podFixtures: [String] = {
-        let ephemeral = (try? Fixtures.files(in: "ephemeral", suffix: ".json")) ?? []
+    /// Throws (and so fails the tests that use it) when the recordings are missing.
+    static func podFixtures() throws -> [String] {
+        let ephemeral = try Fixtures.files(in: "ephemeral", suffix: ".json")
         let extra = ["pods/pod-running.json", "watch/patch-response.json", "errors/200-ephemeral-duplicate-name-smp-identical-noop.json",
                      "errors/200-podsecurity-ephemeral-compliant.json", "errors/201-podsecurity-pod-create.json"]
         return ephemeral.filter { !$0.hasSuffix("-request.json") } + extra
-    }()
+    }
 
-    @Test("each recorded pod decodes, and rawJSON is the whole reply", arguments: podFixtures)
+    @Test("each recorded pod decodes, and rawJSON is the whole reply", arguments: try podFixtures())
     func singlePodDecodes(fixture: String) throws {
         let bytes = try Fixtures.bytes(fixture)
         let pod = try Pod.decode(json: bytes)
@@ -147,15 +148,16 @@ struct FixtureDecodingTests {
         #expect(event.status?.message == "too old resource version: 1 (1544)")
     }
 
-    static let statusFixtures: [String] = {
-        let all = (try? Fixtures.files(in: "errors", suffix: ".json")) ?? []
+    /// Throws (and so fails the tests that use it) when the recordings are missing.
+    static func statusFixtures() throws -> [String] {
+        let all = try Fixtures.files(in: "errors", suffix: ".json")
         return all.filter { name in
             let file = name.split(separator: "/").last.map(String.init) ?? ""
             return !file.contains("request") && (file.hasPrefix("4") || file.hasPrefix("5"))
         }
-    }()
+    }
 
-    @Test("every recorded error reply decodes as a Status with its HTTP code", arguments: statusFixtures)
+    @Test("every recorded error reply decodes as a Status with its HTTP code", arguments: try statusFixtures())
     func errorRepliesDecodeAsStatus(fixture: String) throws {
         let status = try JSONDecoder().decode(Status.self, from: Data(Fixtures.bytes(fixture)))
         let file = fixture.split(separator: "/").last.map(String.init) ?? ""

@@ -21,7 +21,7 @@ struct RetryAndRateLimitTests {
         func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
             let n = lock.withLock { count += 1; return count }
             if n <= failures { return failure }
-            return .json(200, (try? Fixtures.bytes("discovery/version.json")) ?? [])
+            return Fixtures.reply(200, "discovery/version.json")
         }
     }
 

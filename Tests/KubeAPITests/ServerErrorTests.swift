@@ -43,7 +43,7 @@ struct ServerErrorTests {
         }
     }
 
-    @Test("every recorded error reply becomes .status with its code and reason", arguments: FixtureDecodingTests.statusFixtures)
+    @Test("every recorded error reply becomes .status with its code and reason", arguments: try FixtureDecodingTests.statusFixtures())
     func recordedErrors(fixture: String) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

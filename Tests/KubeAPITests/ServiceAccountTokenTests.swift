@@ -14,8 +14,8 @@ struct ServiceAccountTokenTests {
         func accept(_ token: String) { lock.withLock { accepted = token } }
         func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
             let ok = lock.withLock { request.header("Authorization") == "Bearer \(accepted)" }
-            if ok { return .json(200, (try? Fixtures.bytes("discovery/version.json")) ?? []) }
-            return .json(401, (try? Fixtures.bytes("errors/401-bad-token.json")) ?? [])
+            if ok { return Fixtures.reply(200, "discovery/version.json") }
+            return Fixtures.reply(401, "errors/401-bad-token.json")
         }
     }
 

@@ -8,10 +8,10 @@ import Testing
 @Suite("TLS and client certificates")
 struct TLSConnectionTests {
     static let versionReply: LoopbackAPIServer.Responder = { request in
-        guard request.path == "/version", let body = try? Fixtures.bytes("discovery/version.json") else {
+        guard request.path == "/version" else {
             return .json(404, #"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"#)
         }
-        return .json(200, body)
+        return Fixtures.reply(200, "discovery/version.json")
     }
 
     @Test("the kubeconfig CA verifies the server; the manifest fingerprint is that CA's")

@@ -16,7 +16,7 @@ struct ErrorShapeTests {
         #expect(json["code"] as? Int == want["code"] as? Int)
         #expect(json["message"] as? String == message)
         #expect((json["details"] as? [String: Any])?.keys.sorted() == (want["details"] as? [String: Any])?.keys.sorted())
-        #expect(topLevelKeys(got.body) == topLevelKeys(try Data(contentsOf: URL(fileURLWithPath: LabFixture.fixtures + "/" + fixture))))
+        #expect(topLevelKeys(got.body) == topLevelKeys(try Fixtures.data(fixture)))
         #expect(got.headers["content-type"] == "application/json")
     }
 
@@ -25,7 +25,7 @@ struct ErrorShapeTests {
         let lab = try await LabFixture.start()
         defer { Task { try await lab.stop() } }
         let r = try await Curl(lab: lab, credential: .token("not-a-valid-token")).request("/api/v1/namespaces/shop/pods")
-        let recorded = try String(contentsOfFile: LabFixture.fixtures + "/errors/401-bad-token.json", encoding: .utf8)
+        let recorded = try Fixtures.text("errors/401-bad-token.json")
         #expect(r.status == 401)
         #expect(r.text == recorded.trimmingCharacters(in: .newlines))
         let none = try await Curl(lab: lab, credential: .none).request("/api/v1/pods")
@@ -45,7 +45,7 @@ struct ErrorShapeTests {
             try await nobody.request("/api/v1/namespaces/shop/pods"), "errors/403-sa-list-pods.json",
             message: "pods is forbidden: User \"\(user)\" cannot list resource \"pods\" in API group \"\" in the namespace \"shop\"")
         let pod = try #require(lab.server.pods(namespace: "shop").first)
-        let body = try String(contentsOfFile: LabFixture.fixtures + "/errors/403-sa-patch-ephemeralcontainers.request.json", encoding: .utf8)
+        let body = try Fixtures.text("errors/403-sa-patch-ephemeralcontainers.request.json")
         try expectSameShape(
             try await nobody.request(
                 "PATCH", "/api/v1/namespaces/shop/pods/\(pod.name)/ephemeralcontainers", body: body,
@@ -69,7 +69,7 @@ struct ErrorShapeTests {
         defer { Task { try await lab.stop() } }
         let curl = Curl(lab: lab)
         let r = try await curl.request("/api/v1/namespaces/shop/pods/does-not-exist")
-        let recorded = try String(contentsOfFile: LabFixture.fixtures + "/errors/404-pod-not-found.json", encoding: .utf8)
+        let recorded = try Fixtures.text("errors/404-pod-not-found.json")
         #expect(r.text == recorded.trimmingCharacters(in: .newlines))
         let ns = try await curl.request("/api/v1/namespaces/nope")
         #expect(ns.status == 404)
@@ -78,7 +78,7 @@ struct ErrorShapeTests {
         #expect(create.status == 404)
         #expect(try create.json()["message"] as? String == "namespaces \"nope\" not found")
         let yaml = try await curl.request("POST", "/api/v1/namespaces/shop/pods", body: "metadata: {}", contentType: "text/plain")
-        let recorded415 = try String(contentsOfFile: LabFixture.fixtures + "/errors/415-plain-json-patch.json", encoding: .utf8)
+        let recorded415 = try Fixtures.text("errors/415-plain-json-patch.json")
         #expect(yaml.status == 415)
         #expect(yaml.text == recorded415.trimmingCharacters(in: .newlines))
         let unknown = try await curl.request("/api/v1/namespaces/shop/configmaps")
@@ -95,7 +95,7 @@ struct ErrorShapeTests {
         #expect(r.status == 200)
         // Compact, one line, ending in a newline, for a client that is not curl.
         #expect(r.text.hasSuffix("}\n") && !r.text.dropLast().contains("\n"))
-        let recorded = try Data(contentsOf: URL(fileURLWithPath: LabFixture.fixtures + "/pods/pod-running.json"))
+        let recorded = try Fixtures.data("pods/pod-running.json")
         #expect(topLevelKeys(r.body) == topLevelKeys(recorded))
         let got = try r.json()
         let want = try LabFixture.fixture("pods/pod-running.json")
@@ -138,7 +138,7 @@ struct ErrorShapeTests {
             ]
         }
         let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods/\(pod.name)")
-        let recorded = try Data(contentsOf: URL(fileURLWithPath: LabFixture.fixtures + "/ephemeral/pod-ephemeral-terminated.json"))
+        let recorded = try Fixtures.data("ephemeral/pod-ephemeral-terminated.json")
         for section in [["spec"], ["status"]] {
             let labKeys = orderedKeys(r.body, path: section)
             let real = orderedKeys(recorded, path: section).filter { labKeys.contains($0) }

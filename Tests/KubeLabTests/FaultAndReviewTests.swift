@@ -100,7 +100,7 @@ struct FaultAndReviewTests {
     func accessReview() async throws {
         let lab = try await LabFixture.start()
         defer { Task { try await lab.stop() } }
-        let body = try String(contentsOfFile: LabFixture.fixtures + "/auth/ssar-patch-ephemeralcontainers-request.json", encoding: .utf8)
+        let body = try Fixtures.text("auth/ssar-patch-ephemeralcontainers-request.json")
             .replacingOccurrences(of: "\"fixtures\"", with: "\"shop\"")
         let admin = try await Curl(lab: lab).request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: body)
         #expect(admin.status == 201)

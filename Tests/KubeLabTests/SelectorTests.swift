@@ -71,7 +71,7 @@ struct SelectorTests {
         let r = try await Curl(lab: lab).request("/api/v1/namespaces/shop/pods?labelSelector=" + q("app in ("))
         #expect(r.status == 400)
         // curl gets the indented form, byte for byte as the recorded server sent it.
-        let recorded = try String(contentsOfFile: LabFixture.fixtures + "/errors/400-bad-label-selector.json", encoding: .utf8)
+        let recorded = try Fixtures.text("errors/400-bad-label-selector.json")
         #expect(r.text == recorded.trimmingCharacters(in: .newlines))
     }
 

@@ -70,7 +70,7 @@ struct WatchTests {
         #expect(r.status == 200)
         let events = try watchEvents(r.body)
         #expect(events.count == 1)
-        let recorded = try watchEvents(try Data(contentsOf: URL(fileURLWithPath: LabFixture.fixtures + "/errors/watch-rv1-200-stream-error-410.jsonl")))[0]
+        let recorded = try watchEvents(try Fixtures.data("errors/watch-rv1-200-stream-error-410.jsonl"))[0]
         #expect(events[0]["type"] as? String == recorded["type"] as? String)
         let object = try #require(events[0]["object"] as? [String: Any])
         let want = try #require(recorded["object"] as? [String: Any])
@@ -79,7 +79,7 @@ struct WatchTests {
         #expect((object["message"] as? String)?.hasPrefix("too old resource version: 1 (") == true)
         // The line is byte-compatible with the recorded one but for the numbers.
         #expect(r.text.replacingOccurrences(of: #"\(\d+\)"#, with: "(N)", options: .regularExpression)
-            == (try String(contentsOfFile: LabFixture.fixtures + "/errors/watch-rv1-200-stream-error-410.jsonl", encoding: .utf8))
+            == (try Fixtures.text("errors/watch-rv1-200-stream-error-410.jsonl"))
                 .replacingOccurrences(of: "(1544)", with: "(N)"))
     }
 

@@ -1,15 +1,17 @@
 import Foundation
 import KubeAPI
+import RecordedResponses
 
-/// The responses recorded from a real v1.36 API server, in ../shared/k8s
-/// beside the repository (CI lays a copy of shared/ there too).
+/// The responses recorded from a real v1.36 API server, in the repository at
+/// Tests/Fixtures/k8s (found by the RecordedResponses target). A missing one is an
+/// error that names the full path wanted.
 enum Fixtures {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/k8s")
-
     static func bytes(_ path: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: root.appendingPathComponent(path)))
+        try RecordedResponses.bytes(path)
+    }
+
+    static func jsonObject(_ path: String) throws -> [String: Any] {
+        try RecordedResponses.jsonObject(path)
     }
 
     static func pod(_ path: String) throws -> Pod {
@@ -19,7 +21,7 @@ enum Fixtures {
     /// A recorded pod with some fields changed, for cases the recording has
     /// no example of (a Windows pod, a pod being deleted, …).
     static func pod(_ path: String, editing edit: (inout [String: Any]) -> Void) throws -> Pod {
-        var object = try JSONSerialization.jsonObject(with: Data(try bytes(path))) as! [String: Any]
+        var object = try jsonObject(path)
         edit(&object)
         return try Pod.decode(json: [UInt8](try JSONSerialization.data(withJSONObject: object)))
     }

@@ -3,7 +3,7 @@ import KubeLab
 import Testing
 
 /// PATCH pods/{pod}/ephemeralcontainers against the recorded responses of a real v1.36
-/// server: each request of ../shared/k8s is replayed in the recorded order on one pod, and
+/// server: each request of Tests/Fixtures/k8s is replayed in the recorded order on one pod, and
 /// the lab's answer compared with the real one. API-only pods: nothing here needs processes.
 @Suite("ephemeral containers through the API")
 struct EphemeralAPITests {

@@ -9,12 +9,12 @@ enum Ephemeral {
 
     /// A recorded request body, as the fixture file holds it.
     static func request(_ relative: String) throws -> String {
-        try String(contentsOfFile: LabFixture.fixtures + "/" + relative, encoding: .utf8)
+        try Fixtures.text(relative)
     }
 
     /// A recorded response with the fixture's pod (and other names) replaced by the lab's.
     static func expected(_ relative: String, replacing pairs: [(String, String)]) throws -> [String: Any] {
-        var text = try String(contentsOfFile: LabFixture.fixtures + "/" + relative, encoding: .utf8)
+        var text = try Fixtures.text(relative)
         for (from, to) in pairs { text = text.replacingOccurrences(of: from, with: to) }
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }

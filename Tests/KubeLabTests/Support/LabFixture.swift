@@ -37,12 +37,9 @@ struct LabFixture {
     var adminCertificate: String { directory + "/admin.crt" }
     var adminKey: String { directory + "/admin.key" }
 
-    /// The recorded fixtures of a real v1.36 API server.
-    static let fixtures = "/work/shared/k8s"
-
+    /// A recorded response of a real v1.36 API server, as a JSON object (see `Fixtures`).
     static func fixture(_ relative: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/" + relative))
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try Fixtures.jsonObject(relative)
     }
 }
 
