@@ -213,7 +213,7 @@ public final class LabServer: Sendable {
     public func podJSON(namespace: String, name: String) -> [UInt8]? { store.pod(namespace: namespace, name: name)?.json }
 
     /// The pod's JSON exactly as it appears as an item of a PodList: like the real server,
-    /// without `kind` and `apiVersion` (compare ../shared/k8s/pods/podlist.json).
+    /// without `kind` and `apiVersion` (compare Tests/Fixtures/k8s/pods/podlist.json).
     public func podListItemJSON(namespace: String, name: String) -> [UInt8]? {
         store.pod(namespace: namespace, name: name)?.itemJSON
     }

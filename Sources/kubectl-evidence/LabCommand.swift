@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Evidence
 import KubeLab
 
 /// `kubectl-evidence lab …`: the local lab cluster that tests, benchmarks and
@@ -40,6 +41,10 @@ struct LabStartCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandErrors.reporting {
             let labTopology = try topology.map { try LabTopology.load(path: $0) } ?? LabTopology.demo()
+            if !labTopology.skipped.isEmpty {
+                let list = labTopology.skipped.map { DisplayText.escape(Array($0.utf8)) }.joined(separator: ", ")
+                FileHandle.standardError.write(Data("kubelab: not modelled by the lab, so not created: \(list)\n".utf8))
+            }
             let kubeconfigURL = URL(fileURLWithPath: kubeconfig)
             let state = stateDirectory ?? kubeconfigURL.deletingLastPathComponent().appendingPathComponent("kubelab-state").path
             let faultDocument = try faults.map { text -> String in

@@ -181,8 +181,8 @@ final class LabKubelet: Sendable {
             return
         }
         let delay = faults.containerStartDelayMilliseconds
-        let spec = LabRuntime.ContainerSpec(
-            name: container.name, image: container.image, command: container.command, args: container.args,
+        let spec = LabKubelet.containerSpec(
+            name: container.name, image: container.image, command: container.command, args: container.args, env: container.env,
             securityContext: LabSecurityContext.runtimeContext(container: container.securityContext, pod: pod.securityContext),
             terminationMessagePolicy: container.terminationMessagePolicy, startDelay: .milliseconds(delay))
         let running = entries.withLock { s -> RunningPod? in
@@ -278,8 +278,8 @@ final class LabKubelet: Sendable {
         LabRuntime.PodSpec(
             namespace: pod.namespace, name: pod.name, uid: pod.uid,
             containers: pod.containers.map { c in
-                LabRuntime.ContainerSpec(
-                    name: c.name, image: c.image, command: c.command, args: c.args,
+                containerSpec(
+                    name: c.name, image: c.image, command: c.command, args: c.args, env: c.env,
                     securityContext: LabSecurityContext.runtimeContext(container: c.securityContext, pod: pod.securityContext))
             },
             shareProcessNamespace: pod.shareProcessNamespace ?? false, hostname: pod.hostname)

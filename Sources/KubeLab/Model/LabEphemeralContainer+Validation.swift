@@ -14,6 +14,7 @@ extension LabEphemeralContainer {
         let image = json["image"]?.stringValue ?? ""
         let container = LabEphemeralContainer(
             name: json["name"]?.stringValue ?? "", image: image, command: strings(json["command"]), args: strings(json["args"]),
+            env: LabEnvVar.list(json["env"]),
             imagePullPolicy: json["imagePullPolicy"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             terminationMessagePolicy: json["terminationMessagePolicy"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "File",
             securityContext: LabSecurityContext.normalized(json["securityContext"]), stdin: json["stdin"]?.boolValue,

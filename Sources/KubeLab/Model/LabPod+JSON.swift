@@ -1,7 +1,7 @@
 import Foundation
 
 /// Renders a pod in the field order of the real server's Go structs
-/// (compare ../shared/k8s/pods/pod-running.json).
+/// (compare Tests/Fixtures/k8s/pods/pod-running.json).
 extension LabPod {
     func metadataJSON() -> JSONValue {
         var m = JSONObjectBuilder()
@@ -57,6 +57,8 @@ extension LabPod {
                         return b.value
                     }))
         }
+        // The API server's field order: ports, then env, then resources.
+        if !c.env.isEmpty { o.set("env", LabEnvVar.json(c.env)) }
         o.set("resources", JSONValue.object([]))
         o.set("volumeMounts", JSONValue.array([serviceAccountMount]))
         o.set("terminationMessagePath", "/dev/termination-log")
@@ -75,6 +77,7 @@ extension LabPod {
         o.set("image", c.image)
         if !c.command.isEmpty { o.set("command", JSONValue.strings(c.command)) }
         if !c.args.isEmpty { o.set("args", JSONValue.strings(c.args)) }
+        if !c.env.isEmpty { o.set("env", LabEnvVar.json(c.env)) }
         o.set("resources", JSONValue.object([]))
         o.set("terminationMessagePath", "/dev/termination-log")
         o.set("terminationMessagePolicy", c.terminationMessagePolicy)

@@ -6,24 +6,27 @@ public struct LabContainer: Sendable, Equatable {
     public var image: String
     public var command: [String]
     public var args: [String]
+    /// `env`, in order: the kubelet expands `$(NAME)` in each value against the ones before it.
+    public var env: [LabEnvVar]
     public var ports: [LabContainerPort]
     /// `securityContext` in the API server's field order (see `LabSecurityContext`); nil when not set.
     public var securityContext: JSONValue?
 
     public init(
-        name: String, image: String, command: [String] = [], args: [String] = [], ports: [LabContainerPort] = [],
-        securityContext: JSONValue? = nil
+        name: String, image: String, command: [String] = [], args: [String] = [], env: [LabEnvVar] = [],
+        ports: [LabContainerPort] = [], securityContext: JSONValue? = nil
     ) {
         self.name = name
         self.image = image
         self.command = command
         self.args = args
+        self.env = env
         self.ports = ports
         self.securityContext = securityContext
     }
 
     public static func == (a: LabContainer, b: LabContainer) -> Bool {
-        a.name == b.name && a.image == b.image && a.command == b.command && a.args == b.args && a.ports == b.ports
+        a.name == b.name && a.image == b.image && a.command == b.command && a.args == b.args && a.env == b.env && a.ports == b.ports
             && a.securityContext?.encoded() == b.securityContext?.encoded()
     }
 
@@ -83,6 +86,7 @@ public struct LabEphemeralContainer: Sendable {
     public var image: String
     public var command: [String]
     public var args: [String]
+    public var env: [LabEnvVar]
     public var imagePullPolicy: String
     public var terminationMessagePolicy: String
     /// The securityContext as the client sent it (kept as JSON, re-emitted in order).
@@ -92,14 +96,15 @@ public struct LabEphemeralContainer: Sendable {
     public var targetContainerName: String?
 
     public init(
-        name: String, image: String, command: [String] = [], args: [String] = [], imagePullPolicy: String? = nil,
-        terminationMessagePolicy: String = "File", securityContext: JSONValue? = nil, stdin: Bool? = nil, tty: Bool? = nil,
-        targetContainerName: String? = nil
+        name: String, image: String, command: [String] = [], args: [String] = [], env: [LabEnvVar] = [],
+        imagePullPolicy: String? = nil, terminationMessagePolicy: String = "File", securityContext: JSONValue? = nil,
+        stdin: Bool? = nil, tty: Bool? = nil, targetContainerName: String? = nil
     ) {
         self.name = name
         self.image = image
         self.command = command
         self.args = args
+        self.env = env
         self.imagePullPolicy = imagePullPolicy ?? LabContainer(name: name, image: image).imagePullPolicy
         self.terminationMessagePolicy = terminationMessagePolicy
         self.securityContext = securityContext

@@ -1,7 +1,7 @@
 /// The diff the real server appends to "existing ephemeral containers … may not be changed":
 /// both containers marshalled as the API server's internal Go struct (Go field names, one-space
 /// indent, as `json.MarshalIndent(c, "", " ")`), compared line by line into a unified diff with
-/// three lines of context (compare ../shared/k8s/errors/422-ephemeral-duplicate-name-smp-changed.json).
+/// three lines of context (compare Tests/Fixtures/k8s/errors/422-ephemeral-duplicate-name-smp-changed.json).
 /// Fields the lab does not model are written as their zero values.
 enum LabStructDiff {
     static func diff(_ old: LabEphemeralContainer, _ new: LabEphemeralContainer) -> String {

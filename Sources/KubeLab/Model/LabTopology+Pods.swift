@@ -92,7 +92,8 @@ extension LabTopology {
 extension LabTopology.Container {
     var labContainer: LabContainer {
         LabContainer(
-            name: name, image: image, command: command ?? [], args: args ?? [], ports: ports ?? [],
+            name: name, image: image, command: command ?? [], args: args ?? [],
+            env: (env ?? []).map { LabEnvVar(name: $0.name, value: $0.value ?? "") }, ports: ports ?? [],
             securityContext: securityContext?.json(pod: false))
     }
 }

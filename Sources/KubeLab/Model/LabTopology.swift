@@ -14,8 +14,15 @@ public struct LabTopology: Sendable, Decodable {
         public var image: String
         public var command: [String]?
         public var args: [String]?
+        /// `env` entries with a literal `value` (the kubelet expands `$(NAME)` in them).
+        public var env: [EnvVar]?
         public var ports: [LabContainerPort]?
         public var securityContext: LabSecurityContextSpec?
+
+        public struct EnvVar: Sendable, Decodable {
+            public var name: String
+            public var value: String?
+        }
 
         public init(name: String, image: String, command: [String]? = nil, args: [String]? = nil) {
             self.name = name
@@ -112,6 +119,10 @@ public struct LabTopology: Sendable, Decodable {
     /// false: no pod of this lab runs processes (API objects only; no root needed, starts fast).
     /// Workloads and pods can say `runtime: false` for themselves. Default: true.
     public var runtime: Bool?
+    /// Objects of a Kubernetes manifest that the lab does not model (ServiceAccounts, RBAC,
+    /// Services…), as `Kind namespace/name`: the lab says it skipped them rather than
+    /// pretending to have applied them.
+    public var skipped: [String] = []
 
     public init(
         namespaces: [String], nodes: [String]? = nil, workloads: [Workload] = [], pods: [Pod] = [],
@@ -160,9 +171,14 @@ public struct LabTopology: Sendable, Decodable {
     }
 
     public static func parse(yaml: String, source: String = "topology") throws -> LabTopology {
-        let topology: LabTopology
+        var topology: LabTopology
         do {
-            topology = try YAMLDecoder().decode(LabTopology.self, from: yaml)
+            if let manifests = try KubernetesManifests.read(yaml: yaml, source: source) {
+                topology = try JSONDecoder().decode(LabTopology.self, from: manifests.topologyJSON)
+                topology.skipped = manifests.skipped
+            } else {
+                topology = try YAMLDecoder().decode(LabTopology.self, from: yaml)
+            }
         } catch let DecodingError.keyNotFound(key, context) {
             throw InvalidTopology(message: "\(source): \(path(context.codingPath + [key])): this field is required but missing.")
         } catch let DecodingError.typeMismatch(_, context) {

@@ -237,7 +237,7 @@ extension LabPod {
             containers.append(
                 LabContainer(
                     name: cname, image: image, command: c["command"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                    args: c["args"]?.arrayValue?.compactMap(\.stringValue) ?? [], ports: ports,
+                    args: c["args"]?.arrayValue?.compactMap(\.stringValue) ?? [], env: LabEnvVar.list(c["env"]), ports: ports,
                     securityContext: LabSecurityContext.normalized(c["securityContext"])))
         }
         var pod = LabPod.make(

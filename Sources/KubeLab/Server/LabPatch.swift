@@ -4,7 +4,7 @@
 /// strategic merge knows the `name` merge key of container lists and replaces other lists.
 enum LabPatch {
     /// A JSON patch operation that cannot be applied; the server answers it with a bare 422
-    /// (compare ../shared/k8s/errors/422-jsonpatch-append-to-missing-list.json).
+    /// (compare Tests/Fixtures/k8s/errors/422-jsonpatch-append-to-missing-list.json).
     struct CannotApply: Error {
         var reason: String
     }
