@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// The ephemeral container the tool adds to a pod, and the strategic merge
 /// patch that adds it.
@@ -9,6 +10,8 @@ public struct EvidenceContainer: Sendable, Codable, Equatable {
     public var name: String
     public var image: String
     public var imagePullPolicy: String
+    /// The argv the container runs, exactly. On the wire every `$` is sent as
+    /// `$$` (see `KubeletEscaping`), so the kubelet's expansion gives this back.
     public var command: [String]
     public var targetContainerName: String
     public var securityContext: ContainerSecurityContext?
@@ -39,7 +42,15 @@ public struct EvidenceContainer: Sendable, Codable, Equatable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Patch(spec: .init(ephemeralContainers: [self])))
+        return try encoder.encode(Patch(spec: .init(ephemeralContainers: [asSent])))
+    }
+
+    /// The container as the API server must store it: `command` escaped for the
+    /// kubelet's `$(VAR)` expansion, so that what runs is byte for byte `command`.
+    public var asSent: EvidenceContainer {
+        var sent = self
+        sent.command = command.map(KubeletEscaping.escape)
+        return sent
     }
 }
 
