@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// kubectl-evidence: a batch forensic collector for Kubernetes.
-/// One module per concern, as ../shared/DESIGN.md maps them.
+/// One module per concern, as docs/DESIGN.md maps them.
 let package = Package(
     name: "kubectl-evidence",
     platforms: [.macOS(.v13)],
