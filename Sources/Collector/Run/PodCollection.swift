@@ -26,6 +26,9 @@ struct PodCollection: Sendable {
         var evidenceContainer: Manifest.EvidenceContainer?
         var pod: Pod?
         var summary: Manifest.EvidenceCounts?
+        /// The pod's labels stopped matching the selector during the run: the shared
+        /// watch lost it, and it was followed by name.
+        var leftSelection = false
 
         mutating func begin(_ step: Manifest.Step) {
             steps.append(Manifest.StepTime(step: step, at: Date()))
@@ -63,7 +66,7 @@ struct PodCollection: Sendable {
             }
             record.pod = pod
             record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image)
-            board.observe(pod)
+            board.observe(pod, fromWatch: false)
         } catch {
             var exists: Bool?
             if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key) }
@@ -75,9 +78,8 @@ struct PodCollection: Sendable {
         record.begin(.wait)
         let name = container.name
         let uid = target.uid
-        let started = await board.wait(for: key, timeout: request.profile.timeouts.startSeconds) { observation in
-            Self.isSettled(observation, container: name, uid: uid, runningCounts: true)
-        }
+        let started = await waitUntilSettled(
+            container: name, timeout: request.profile.timeouts.startSeconds, runningCounts: true, record: &record)
         var observed: PodStateBoard.Observation
         switch started {
         case .success(let observation):
@@ -89,9 +91,7 @@ struct PodCollection: Sendable {
             progress.update({ $0.running += 1 }, event: "running    \(key)")
         }
         let remaining = max(1, request.profile.timeouts.podSeconds - request.profile.timeouts.startSeconds)
-        let finished = await board.wait(for: key, timeout: remaining) { observation in
-            Self.isSettled(observation, container: name, uid: uid, runningCounts: false)
-        }
+        let finished = await waitUntilSettled(container: name, timeout: remaining, runningCounts: false, record: &record)
         switch finished {
         case .success(let observation):
             observed = observation
@@ -177,6 +177,9 @@ struct PodCollection: Sendable {
             }
             var text = verdict.summary
             if let cut = frames.cut { text += " The output reached the profile's cap and was cut before \(cut.key)." }
+            if record.leftSelection {
+                text += " Its labels stopped matching the selector during the run; it was followed by name."
+            }
             return .collected(message: text)
         case .truncated:
             return .failed(PodFailure(step: .log, reason: .truncated, message: "\(key): \(verdict.summary)"))

@@ -33,6 +33,8 @@ public final class PodStateBoard: @unchecked Sendable {
 
     private let lock = NSLock()
     private var latest: [PodKey: Observation] = [:]
+    /// Pods the watch last reported as gone (see `isGoneFromWatch`).
+    private var goneFromWatch = Set<PodKey>()
     private var waiters: [PodKey: [Waiter]] = [:]
     private var nextID: UInt64 = 0
     /// Set once every wait is over for good (the watch failed, or the run was stopped).
@@ -44,9 +46,27 @@ public final class PodStateBoard: @unchecked Sendable {
 
     /// Records a pod as the watch or a list reported it, and wakes whoever
     /// was waiting for it to reach some state.
-    public func observe(_ pod: Pod, deleted: Bool = false) {
+    /// `fromWatch` false: the pod came from another reply (the injection's PATCH), which
+    /// says nothing about whether the watch still reports it.
+    public func observe(_ pod: Pod, deleted: Bool = false, fromWatch: Bool = true) {
         guard let namespace = pod.metadata.namespace else { return }
-        publish(PodKey(namespace: namespace, name: pod.metadata.name), deleted ? .deleted(pod) : .present(pod))
+        let key = PodKey(namespace: namespace, name: pod.metadata.name)
+        if fromWatch { markWatched(key, gone: deleted) }
+        publish(key, deleted ? .deleted(pod) : .present(pod))
+    }
+
+    /// True when the watch last reported this pod gone: deleted, or (for a label
+    /// selector) no longer matching. Only a read by name can tell which.
+    public func isGoneFromWatch(_ key: PodKey) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return goneFromWatch.contains(key)
+    }
+
+    private func markWatched(_ key: PodKey, gone: Bool) {
+        lock.lock()
+        if gone { goneFromWatch.insert(key) } else { goneFromWatch.remove(key) }
+        lock.unlock()
     }
 
     /// A fresh list after the watch fell too far behind (410 Gone): pods we
@@ -58,6 +78,7 @@ public final class PodStateBoard: @unchecked Sendable {
             if let namespace = pod.metadata.namespace { seen.insert(PodKey(namespace: namespace, name: pod.metadata.name)) }
         }
         for key in tracked.subtracting(seen) {
+            markWatched(key, gone: true)
             publish(key, .deleted(nil))
         }
     }
@@ -81,6 +102,13 @@ public final class PodStateBoard: @unchecked Sendable {
         waiters.removeAll()
         lock.unlock()
         for waiter in all { waiter.continuation.resume(returning: .failure(reason)) }
+    }
+
+    /// Why every wait is over for good (the watch failed, or the run was stopped); nil while waits go on.
+    public var ended: WaitEnd? {
+        lock.lock()
+        defer { lock.unlock() }
+        return ending
     }
 
     public func latest(_ key: PodKey) -> Observation? {
