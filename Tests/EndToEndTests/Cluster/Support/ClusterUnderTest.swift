@@ -1,0 +1,220 @@
+import Foundation
+
+/// The cluster the end-to-end suite runs against: a real Kubernetes cluster when
+/// `KUBECTL_EVIDENCE_E2E_KUBECONFIG` names its kubeconfig (`scripts/test-cluster`), else
+/// a fresh lab started from the same `examples/demo.yaml`.
+///
+/// On a real cluster the suite applies `examples/demo.yaml` and `examples/rbac.yaml` once
+/// per run and shares the workloads between tests; a test that changes or deletes a pod
+/// makes its own. Where the two must differ, the method says why in one line.
+final class ClusterUnderTest: @unchecked Sendable {
+    // @unchecked: the lab process is only touched by the creating test and in stop().
+    enum Kind: String, Sendable { case lab, real }
+
+    let kind: Kind
+    let kubeconfig: String
+    let directory: URL
+    private let lab: LabProcess?
+
+    /// The evidence image: a local busybox, never pulled (the kit has no registry; the lab
+    /// resolves every busybox reference to its own).
+    static let image = ProcessInfo.processInfo.environment["KUBECTL_EVIDENCE_E2E_IMAGE"] ?? "localhost/busybox:1.35"
+
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let demoManifest = repositoryRoot.appendingPathComponent("examples/demo.yaml").path
+    static let rbacManifest = repositoryRoot.appendingPathComponent("examples/rbac.yaml").path
+
+    static func start() throws -> ClusterUnderTest {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if let kubeconfig = ProcessInfo.processInfo.environment["KUBECTL_EVIDENCE_E2E_KUBECONFIG"], !kubeconfig.isEmpty {
+            let cluster = ClusterUnderTest(kind: .real, kubeconfig: kubeconfig, directory: directory, lab: nil)
+            try RealClusterWorkloads.ensureApplied(cluster)
+            return cluster
+        }
+        let lab = try LabProcess.start(topology: demoManifest)
+        return ClusterUnderTest(kind: .lab, kubeconfig: lab.kubeconfig, directory: directory, lab: lab)
+    }
+
+    private init(kind: Kind, kubeconfig: String, directory: URL, lab: LabProcess?) {
+        self.kind = kind
+        self.kubeconfig = kubeconfig
+        self.directory = directory
+        self.lab = lab
+    }
+
+    func stop() {
+        lab?.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+
+    // MARK: running the tools
+
+    func kubectl(_ arguments: [String], kubeconfig: String? = nil, timeout: TimeInterval = 120) throws -> ProcessResult {
+        try ProcessRunner.run(
+            "/usr/bin/env",
+            ["kubectl", "--kubeconfig", kubeconfig ?? self.kubeconfig,
+             "--cache-dir", directory.appendingPathComponent("kubectl-cache").path] + arguments,
+            timeout: timeout)
+    }
+
+    /// kubectl that must succeed; its stdout.
+    @discardableResult
+    func kubectlOK(_ arguments: [String]) throws -> String {
+        let result = try kubectl(arguments)
+        guard result.status == 0 else {
+            throw TestFailure("kubectl \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// `kubectl-evidence collect` against this cluster with the local evidence image.
+    func collect(_ arguments: [String], output: String, kubeconfig: String? = nil, timeout: TimeInterval = 240) throws -> ProcessResult {
+        try ToolBinary.run(
+            ["collect", "--kubeconfig", kubeconfig ?? self.kubeconfig, "--image", Self.image, "-o", output] + arguments,
+            timeout: timeout)
+    }
+
+    func bundlePath(_ name: String = "bundle") -> String {
+        directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).tar.gz").path
+    }
+
+    // MARK: pods
+
+    func podNames(namespace: String, selector: String) throws -> [String] {
+        try kubectlOK(["get", "pods", "-n", namespace, "-l", selector, "-o", "jsonpath={.items[*].metadata.name}"])
+            .split(separator: " ").map(String.init).sorted()
+    }
+
+    /// Creates a pod of its own for a test (a name unique to the run) and waits until it runs.
+    func createPod(namespace: String, prefix: String, labels: [String: String], command: [String]) throws -> String {
+        let name = "\(prefix)-\(UUID().uuidString.prefix(6).lowercased())"
+        let labelText = labels.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        let commandText = command.map { "\"\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
+            .joined(separator: ", ")
+        let yaml = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: \(name), namespace: \(namespace), labels: {\(labelText)}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+                - {name: app, image: \(Self.image), imagePullPolicy: IfNotPresent, command: [\(commandText)]}
+            """
+        let file = directory.appendingPathComponent("\(name).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        try kubectlOK(["create", "-f", file.path])
+        try waitUntilRunning(namespace: namespace, pod: name)
+        return name
+    }
+
+    func waitUntilRunning(namespace: String, pod: String, timeout: TimeInterval = 120) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = try kubectl(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.status.phase} {.status.containerStatuses[*].ready}"]).stdout
+            if last.hasPrefix("Running") && !last.contains("false") { return }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        throw TestFailure("pod \(namespace)/\(pod) is not running and ready after \(Int(timeout)) s: \(last)")
+    }
+
+    /// The number of ephemeral containers in a pod's spec.
+    func ephemeralContainerCount(namespace: String, pod: String) throws -> Int {
+        let names = try kubectlOK(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.spec.ephemeralContainers[*].name}"])
+        return names.split(separator: " ").count
+    }
+
+    // MARK: inside a container
+
+    /// Runs a command in a pod's container and returns its stdout, as `kubectl exec` does.
+    /// The lab serves no exec: there the command runs in the container's namespaces and
+    /// root through nsenter, which is what exec does on a node.
+    func exec(namespace: String, pod: String, container: String, _ command: [String]) throws -> String {
+        switch kind {
+        case .real:
+            return try kubectlOK(["exec", "-n", namespace, pod, "-c", container, "--"] + command)
+        case .lab:
+            let uid = try kubectlOK(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.metadata.uid}"])
+            let pid = try HostProcesses.appContainerInit(podUID: uid, container: container)
+            let result = try ProcessRunner.run(
+                "/usr/bin/nsenter", ["-t", String(pid), "-p", "-n", "-m", "-i", "-u", "-r", "-w"] + command)
+            guard result.status == 0 else { throw TestFailure("nsenter \(command) in \(pod)/\(container) failed: \(result.stderr)") }
+            return result.stdout
+        }
+    }
+
+    /// Starts a long-running process inside a container (detached, as an intruder would),
+    /// and waits until it listens on `port` when one is given.
+    func startDetached(namespace: String, pod: String, container: String, _ shellCommand: String, listensOn port: Int? = nil) throws {
+        _ = try exec(namespace: namespace, pod: pod, container: container,
+                     ["sh", "-c", "setsid \(shellCommand) </dev/null >/dev/null 2>&1 &"])
+        guard let port else { return }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let listeners = try exec(namespace: namespace, pod: pod, container: container, ["netstat", "-ltn"])
+            if listeners.contains(":\(port) ") { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw TestFailure("nothing listens on \(port) in \(pod)/\(container) 20 s after starting: \(shellCommand)")
+    }
+
+    // MARK: other users
+
+    enum Identity: String { case viewer, nobody }
+
+    /// The kubeconfig of a user who may read pods but not add ephemeral containers
+    /// (`viewer`), or who may do nothing (`nobody`). The lab has such users built in; on a
+    /// real cluster they are the ServiceAccounts of examples/rbac.yaml, with fresh tokens.
+    func kubeconfig(for identity: Identity) throws -> (path: String, context: [String]) {
+        switch kind {
+        case .lab:
+            return (kubeconfig, ["--context", "kubelab-\(identity.rawValue)"])
+        case .real:
+            let account = "evidence-\(identity.rawValue)"
+            let token = try kubectlOK(["create", "token", account, "-n", "shop", "--duration", "1h"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let server = try kubectlOK(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"])
+            let ca = try kubectlOK(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"])
+            let path = directory.appendingPathComponent("\(account).kubeconfig").path
+            let text = """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: e2e, cluster: {server: "\(server)", certificate-authority-data: "\(ca)"}}]
+                users: [{name: \(account), user: {token: "\(token)"}}]
+                contexts: [{name: \(account), context: {cluster: e2e, user: \(account)}}]
+                current-context: \(account)
+                """
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return (path, [])
+        }
+    }
+}
+
+/// Applies the demo workloads and the RBAC users to a real cluster once per test run,
+/// and waits until every demo pod runs.
+enum RealClusterWorkloads {
+    private static let applied = NSLock()
+    nonisolated(unsafe) private static var done = false
+
+    static func ensureApplied(_ cluster: ClusterUnderTest) throws {
+        applied.lock()
+        defer { applied.unlock() }
+        if done { return }
+        try cluster.kubectlOK(["apply", "-f", ClusterUnderTest.demoManifest])
+        try cluster.kubectlOK(["apply", "-f", ClusterUnderTest.rbacManifest])
+        for (kind, namespace, name) in [
+            ("deployment", "shop", "checkout"), ("statefulset", "shop", "db"), ("deployment", "payments", "ledger"),
+            ("deployment", "hardened", "vault"),
+        ] {
+            let status = try cluster.kubectl(["rollout", "status", "\(kind)/\(name)", "-n", namespace, "--timeout=180s"], timeout: 200)
+            guard status.status == 0 else { throw TestFailure("\(kind) \(namespace)/\(name) did not roll out: \(status.stderr)") }
+        }
+        try cluster.waitUntilRunning(namespace: "shop", pod: "busy")
+        done = true
+    }
+}
