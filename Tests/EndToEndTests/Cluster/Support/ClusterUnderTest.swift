@@ -141,8 +141,7 @@ final class ClusterUnderTest: @unchecked Sendable {
         case .lab:
             let uid = try kubectlOK(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.metadata.uid}"])
             let pid = try HostProcesses.appContainerInit(podUID: uid, container: container)
-            let result = try ProcessRunner.run(
-                "/usr/bin/nsenter", ["-t", String(pid), "-p", "-n", "-m", "-i", "-u", "-r", "-w"] + command)
+            let result = try DirectSpawn.run(["/usr/bin/nsenter", "-t", String(pid), "-p", "-n", "-m", "-i", "-u", "-r", "-w"] + command)
             guard result.status == 0 else { throw TestFailure("nsenter \(command) in \(pod)/\(container) failed: \(result.stderr)") }
             return result.stdout
         }
@@ -216,5 +215,45 @@ enum RealClusterWorkloads {
         }
         try cluster.waitUntilRunning(namespace: "shop", pod: "busy")
         done = true
+    }
+}
+
+/// Runs a short command with posix_spawn and waitpid, its stdout and stderr in files.
+/// Used for nsenter into a lab container: Foundation's Process (on Linux) was seen
+/// never to notice the exit of an nsenter whose child left a daemon behind.
+enum DirectSpawn {
+    static func run(_ argv: [String], timeout: TimeInterval = 60) throws -> ProcessResult {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spawn-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outPath = directory.appendingPathComponent("stdout").path
+        let errPath = directory.appendingPathComponent("stderr").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard spawned == 0 else { throw TestFailure("cannot start \(argv[0]): error \(spawned)") }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { break }
+            if Date() >= deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw TestFailure("\(argv.joined(separator: " ")) did not finish within \(Int(timeout)) s")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return ProcessResult(
+            status: exitCode, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 }
