@@ -7,6 +7,14 @@ import NIOHTTP1
 /// the store; sends a BOOKMARK shortly before `timeoutSeconds` runs out and ends the
 /// response at the deadline. With the drop fault it cuts the connection mid-stream.
 /// Lives on its connection's event loop; the store's sink hops onto that loop.
+///
+/// With a label or field selector, a pod that stops matching is a DELETED event although
+/// it still exists (the store turns such a MODIFIED into DELETED, and one that starts
+/// matching into ADDED). The real watch cache sends that DELETED with the pod as it was
+/// before the change, carrying the new resourceVersion; ``lastMatching`` keeps what this
+/// watch last sent of each pod (or found matching when it started) so that it can do the
+/// same. (One case is beyond it: a resumed watch whose replay starts with a pod leaving the
+/// selectors sends that pod as it is now, since the store's events do not hold the earlier pod.)
 final class LabWatchSession {
     private let context: ChannelHandlerContext
     private let plan: WatchPlan
@@ -18,6 +26,9 @@ final class LabWatchSession {
     private var eventsSent = 0
     private var finished = false
     private var timers: [Scheduled<Void>] = []
+    /// The pod as this watch last sent it, per `namespace/name`, while it matches the
+    /// selectors (only kept when the watch has any: otherwise no pod stops matching).
+    private var lastMatching: [String: LabPod] = [:]
 
     init(context: ChannelHandlerContext, plan: WatchPlan, store: LabStore, dropAfter: Int, keepAlive: Bool, version: HTTPVersion, pretty: Bool) {
         self.context = context
@@ -41,7 +52,7 @@ final class LabWatchSession {
         do {
             let plan = self.plan
             registration = try store.watchPods(filter: plan.filter, start: plan.start) { type, pod in
-                loop.execute { bound.value.send(plan.line(type, pod)) }
+                loop.execute { bound.value.deliver(type, pod) }
             }
         } catch {
             // As the real server: HTTP 200, then one ERROR event carrying the Status, then the end.
@@ -50,9 +61,10 @@ final class LabWatchSession {
             return
         }
         registrationID = registration.id
+        if case .after = plan.start { rememberMatchingPods(replayed: registration.initialEvents) }
         // The initial events go out in one flush (thousands of pods), later ones one by one.
         for event in registration.initialEvents where !finished {
-            send(plan.line(event.type, event.pod), flush: false)
+            deliver(event.type, event.pod, flush: false)
         }
         if finished { return }
         if plan.initialEventsEndBookmark {
@@ -92,6 +104,33 @@ final class LabWatchSession {
             ("spec", .object([("containers", .null)])), ("status", .object([])),
         ])
         return PodEvent.line(type: "BOOKMARK", object: object.encoded())
+    }
+
+    /// A watch that resumes from a resourceVersion gets no ADDED for the pods that match: it
+    /// learns them from the store, as they are now, so that one that leaves the selectors
+    /// later is sent as it was. Pods the replay mentions are learnt from the replay instead
+    /// (as they are now, they may have changed after the replayed events).
+    private func rememberMatchingPods(replayed: [(type: WatchEventType, pod: StoredPod)]) {
+        guard plan.filter.hasSelectors, let list = try? store.listPods(filter: plan.filter, limit: nil, continueToken: nil) else { return }
+        let inReplay = Set(replayed.map(\.pod.pod.key))
+        for item in list.items where !inReplay.contains(item.pod.key) { lastMatching[item.pod.key] = item.pod }
+    }
+
+    /// Sends one event, a DELETED for a pod that left the selectors with the pod as it was.
+    func deliver(_ type: WatchEventType, _ pod: StoredPod, flush: Bool = true) {
+        guard plan.filter.hasSelectors else { return send(plan.line(type, pod), flush: flush) }
+        var object = pod
+        switch type {
+        case .ADDED, .MODIFIED:
+            lastMatching[pod.pod.key] = pod.pod
+        case .DELETED:
+            let before = lastMatching.removeValue(forKey: pod.pod.key)
+            if var before, !plan.filter.matches(pod.pod) {
+                before.resourceVersion = pod.pod.resourceVersion
+                object = StoredPod(before)
+            }
+        }
+        send(plan.line(type, object), flush: flush)
     }
 
     func send(_ line: [UInt8], counts: Bool = true, flush: Bool = true) {
