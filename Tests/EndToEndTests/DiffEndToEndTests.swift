@@ -164,19 +164,22 @@ struct DiffEndToEndTests {
 /// The lab's pods as processes on this host, found in /proc.
 enum HostProcesses {
     /// The host pid of a container's first process (pid 1 in its pid
-    /// namespace), found by the pod's UID in the root the lab gives it.
+    /// namespace), found by the pod's UID and the container's name in the
+    /// cgroup the lab puts it in (`…/kubelab/<uid>/<container>`). Its root
+    /// says nothing: as on a real node, the container's root is the root of
+    /// its own mount namespace.
     static func appContainerInit(podUID: String, container: String) throws -> Int32 {
         let entries = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init)
         for pid in entries {
-            guard let root = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root"),
-                  root.contains(podUID), root.hasSuffix("/run/\(container)/rootfs"),
+            guard let cgroups = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
+                  cgroups.split(separator: "\n").contains(where: { $0.hasSuffix("/kubelab/\(podUID)/\(container)") }),
                   let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                   let nspid = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
                   nspid.split(whereSeparator: { $0 == "\t" || $0 == " " }).last == "1"
             else { continue }
             return pid
         }
-        throw TestFailure("no process on this host has the root of pod \(podUID)'s container \(container) and pid 1 in its namespace")
+        throw TestFailure("no process on this host is in the cgroup of pod \(podUID)'s container \(container) with pid 1 in its namespace")
     }
 
     /// Ends a process started through nsenter: nsenter blocks SIGTERM and

@@ -3,7 +3,7 @@ import Foundation
 /// The command line that turns a container spec into a process tree:
 /// `nsenter` (the pod's net, ipc, uts; a joined pid namespace) → `unshare` (own mnt, own pid
 /// namespace unless joining one) → the setup script → `env -i` → [`unshare --cgroup`] →
-/// `chroot <root>` → setpriv (through /proc/self/fd) → the command.
+/// `pivot_root <root>` (busybox sh) → setpriv (through /proc/self/fd) → the command.
 struct ContainerLaunchPlan: Sendable {
     /// Why a container cannot start, in the kubelet's categories.
     enum Failure: Error, Sendable {
@@ -72,7 +72,11 @@ extension RunningPod {
         env += spec.environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
         var final = [RuntimeTools.env, "-i"] + env
         if context.cgroups.namespaces { final += [RuntimeTools.unshare, "--cgroup", "--"] }
-        final += [RuntimeTools.chroot, rootMount.path, "/proc/self/fd/8", "--library-path", "/proc/self/fd/9", "/proc/self/fd/7"]
+        // The container's root becomes its mount namespace's root (pivot_root, as runc does), so
+        // that /proc/<pid>/exe and cwd read `/bin/busybox` and `/` from any other container, as on
+        // a real node; a chroot would show the lab's host paths.
+        final += [context.tools.busybox, "sh", "-c", ContainerScripts.pivotRoot, "kubelab-pivot", rootMount.path]
+        final += ["/proc/self/fd/8", "--library-path", "/proc/self/fd/9", "/proc/self/fd/7"]
         final += LinuxCapabilities.setprivArguments(
             set: caps.set, privileged: sc.privileged, uid: uid, gid: gid,
             noNewPrivileges: sc.allowPrivilegeEscalation == false && !sc.privileged)

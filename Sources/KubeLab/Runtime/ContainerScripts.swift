@@ -60,6 +60,11 @@ enum ContainerScripts {
         exec "$@"
         """#
 
+    /// Makes the container's prepared root (`$1`) the root of its mount namespace, the way runc
+    /// does (`pivot_root . .`, then detach the old root), and execs the rest of the arguments.
+    /// Runs in the host's static busybox, whose shell finds its applets without a PATH.
+    static let pivotRoot = #"cd "$1" && shift && pivot_root . . && umount -l . && cd / && exec "$@""#
+
     /// Closes every descriptor but 0, 1 and 2. Foundation's `Process` gives its child one end of
     /// a socket pair and notices the exit when the socket closes; the process it started (unshare
     /// or nsenter, which waits for the container) keeps its copy, but the container must not

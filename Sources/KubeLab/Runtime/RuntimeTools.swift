@@ -3,16 +3,16 @@ import Foundation
 /// The host tools the runtime drives, checked once when the runtime starts.
 ///
 /// The last step into a container is util-linux `setpriv` (capabilities, uid, gid), and it
-/// must run *after* the chroot (chroot needs CAP_SYS_CHROOT, which the container may not keep).
+/// must run *after* the pivot into the container's root (which needs CAP_SYS_ADMIN, which the
+/// container may not keep).
 /// setpriv is dynamically linked, so it cannot simply run inside the busybox root. Instead the
 /// setup script opens setpriv, the dynamic loader and a directory with setpriv's libraries
-/// before the chroot and runs them through `/proc/self/fd/N` afterwards; the descriptors are
+/// before the pivot and runs them through `/proc/self/fd/N` afterwards; the descriptors are
 /// closed before the container's command starts, so nothing of the host stays visible.
 struct RuntimeTools: Sendable {
     static let unshare = "/usr/bin/unshare"
     static let nsenter = "/usr/bin/nsenter"
     static let setpriv = "/usr/bin/setpriv"
-    static let chroot = "/usr/sbin/chroot"
     static let env = "/usr/bin/env"
     static let mount = "/usr/bin/mount"
     static let umount = "/usr/bin/umount"
@@ -28,7 +28,7 @@ struct RuntimeTools: Sendable {
     static func prepare(busybox: String, stateDirectory: URL) throws(LabRuntimeError) -> RuntimeTools {
         let fm = FileManager.default
         let packages = [
-            unshare: "util-linux", nsenter: "util-linux", setpriv: "util-linux", chroot: "coreutils", env: "coreutils",
+            unshare: "util-linux", nsenter: "util-linux", setpriv: "util-linux", env: "coreutils",
             mount: "mount", umount: "mount", ldd: "libc-bin", busybox: "busybox-static",
         ]
         for (tool, package) in packages.sorted(by: { $0.key < $1.key }) where !fm.isExecutableFile(atPath: tool) {
@@ -62,7 +62,7 @@ struct RuntimeTools: Sendable {
         do {
             try? fm.removeItem(atPath: directory)
             try fm.createDirectory(atPath: lib, withIntermediateDirectories: true)
-            // Copies of the files themselves, not of symlinks: inside the chroot an absolute
+            // Copies of the files themselves, not of symlinks: inside the container's root an absolute
             // symlink would point into the busybox root.
             try fm.copyItem(atPath: realPath(setpriv), toPath: "\(directory)/setpriv")
             try fm.copyItem(atPath: realPath(loader), toPath: "\(lib)/\(loaderName)")

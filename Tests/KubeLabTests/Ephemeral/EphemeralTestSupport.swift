@@ -66,15 +66,6 @@ enum Ephemeral {
 
     static let smpType = "application/strategic-merge-patch+json"
 
-    /// The pids of every process whose root is below `directory` or whose cgroup is the lab's, for leak checks.
-    static func processes(under directory: String) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            let root = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) ?? ""
-            return root.hasPrefix(directory)
-        }
-    }
-
     /// Mount points at or below `directory` in this mount namespace.
     static func mounts(under directory: String) -> [String] {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
