@@ -112,6 +112,8 @@ extension LabAPI {
             return .json(200, stored.json, pretty: pretty)
         case ("ephemeralcontainers", .PATCH):
             return try patchEphemeralContainers(request, namespace: namespace, name: name, pretty: pretty)
+        case (nil, .PATCH):
+            return try patchPodMetadata(request, namespace: namespace, name: name, pretty: pretty)
         case ("log", .GET):
             return try podLog(request, namespace: namespace, name: name)
         default:
@@ -119,11 +121,15 @@ extension LabAPI {
         }
     }
 
+    /// `GET pods/{pod}/log`, checked in the order the API server and then the kubelet check it:
+    /// the options (400 for a number that does not parse, 422 for one out of range), the pod
+    /// (404), the container (400), then the container's state (`validateContainerLogStatus`).
     private func podLog(_ request: LabRequest, namespace: String, name: String) throws(APIError) -> LabResponse {
+        let options = try PodLogOptions.parse(request.query, pod: name)
         guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
         let pod = stored.pod
         let container: String
-        if let c = request.query["container"], !c.isEmpty {
+        if let c = options.container {
             container = c
         } else if pod.containers.count == 1 {
             container = pod.containers[0].name
@@ -137,23 +143,33 @@ extension LabAPI {
         guard pod.containers.contains(where: { $0.name == container }) || isEphemeral else {
             throw .badRequest("container \(container) is not valid for pod \(name)")
         }
+        if options.previous {
+            // The lab restarts no container, so none has a previous instance (lastState is empty):
+            // the kubelet's answer comes before it looks at the current state.
+            throw .badRequest("previous terminated container \(goQuote(container)) in pod \(goQuote(name)) not found")
+        }
         // An ephemeral container just added has no status until the kubelet reports it.
         let state = (pod.containerStatuses + pod.ephemeralContainerStatuses).first(where: { $0.name == container })?.state
             ?? .waiting(reason: "ContainerCreating", message: nil)
         if case .waiting(let reason, _) = state {
             // The kubelet's wording (validateContainerLogStatus).
-            let why = reason == "ErrImagePull" || reason == "ImagePullBackOff" ? "image can't be pulled" : reason
+            let why: String
+            switch reason {
+            case "ErrImagePull": why = "image can't be pulled"
+            case "ImagePullBackOff": why = "trying and failing to pull image"
+            default: why = reason
+            }
             throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(why)")
         }
         kubelet.refreshLog(namespace: namespace, pod: name, container: container)
-        var limitBytes = try LabAPI.intParameter(request, "limitBytes")
+        var limitBytes = options.limitBytes
         if isEphemeral, let cut = faults.ephemeralLogLimit(namespace: namespace, pod: name) {
             limitBytes = min(limitBytes ?? cut, cut)
         }
         return .log(
             LogPlan(
-                namespace: namespace, pod: name, container: container, follow: request.flag("follow"),
-                tailLines: try LabAPI.intParameter(request, "tailLines"), limitBytes: limitBytes))
+                namespace: namespace, pod: name, container: container, follow: options.follow, tailLines: options.tailLines,
+                limitBytes: limitBytes, timestamps: options.timestamps, since: options.since(now: .now())))
     }
 
     private func createPod(_ request: LabRequest, namespace: String, pretty: Bool) throws(APIError) -> LabResponse {
