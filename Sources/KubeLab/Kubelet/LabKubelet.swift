@@ -31,9 +31,17 @@ final class LabKubelet: Sendable {
     }
 
     private let entries = LabMutex<[String: Entry]>([:])
-    /// Bytes of each log file already copied into the log store (`namespace/pod/container`).
+    /// How far each log file has been copied into the log store (`namespace/pod/container`).
     /// Its lock also serialises the copying, so that no byte is copied twice.
-    private let logOffsets = LabMutex<[String: UInt64]>([:])
+    private let logOffsets = LabMutex<[String: LogCopy]>([:])
+
+    /// Where the copying of one container's log file stands.
+    struct LogCopy: Sendable {
+        /// Bytes of the runtime's file already copied.
+        var offset: UInt64 = 0
+        /// The time given to the records of the last copy; later copies are never earlier.
+        var time = CRILogTime(seconds: 0, nanoseconds: 0)
+    }
 
     /// How often the logs of running containers that someone follows are copied.
     static let tailInterval = Duration.milliseconds(100)
@@ -204,8 +212,7 @@ final class LabKubelet: Sendable {
         case .running:
             copyLog(namespace: namespace, pod: pod, container: c.name, from: c.logPath)
         case .terminated:
-            copyLog(namespace: namespace, pod: pod, container: c.name, from: c.logPath)
-            logs.end(namespace: namespace, pod: pod, container: c.name)
+            copyLastOfLog(namespace: namespace, pod: pod, container: c.name, from: c.logPath)
         case .waiting:
             break
         }
@@ -252,17 +259,41 @@ final class LabKubelet: Sendable {
         }
     }
 
-    /// Copies what a container's log file holds beyond what was copied before.
+    /// Copies what a container's log file holds beyond what was copied before into the log
+    /// store, which cuts it into CRI records. The runtime sends stdout and stderr of a
+    /// container to one file (ContainerScripts: `>>"$KL_LOG" 2>&1`), so the two cannot be told
+    /// apart here: every record says `stdout`.
+    ///
+    /// The records get the file's modification time (never later than now, never earlier than
+    /// the previous copy): the lab copies only when someone reads or follows the log or the
+    /// container changes state, and the last write to the file is closer to when these lines
+    /// were written than the moment they happen to be copied. `sinceSeconds` depends on it.
     func copyLog(namespace: String, pod: String, container: String, from path: URL) {
         let key = LabLogStore.key(namespace, pod, container)
         logOffsets.withLock { offsets in
-            let offset = offsets[key] ?? 0
+            var copy = offsets[key] ?? LogCopy()
             guard let handle = try? FileHandle(forReadingFrom: path) else { return }
             defer { try? handle.close() }
-            guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd(), !data.isEmpty else { return }
-            offsets[key] = offset + UInt64(data.count)
-            logs.append(namespace: namespace, pod: pod, container: container, Array(data))
+            guard (try? handle.seek(toOffset: copy.offset)) != nil, let data = try? handle.readToEnd(), !data.isEmpty else { return }
+            copy.offset += UInt64(data.count)
+            copy.time = max(copy.time, min(CRILogTime.now(), LabKubelet.modificationTime(of: path) ?? .now()))
+            offsets[key] = copy
+            logs.append(namespace: namespace, pod: pod, container: container, stream: .stdout, at: copy.time, Array(data))
         }
+    }
+
+    /// Copies the rest of an ended container's log; the line it left without a newline becomes
+    /// the file's last (`P`) record, and followers see the end.
+    private func copyLastOfLog(namespace: String, pod: String, container: String, from path: URL) {
+        copyLog(namespace: namespace, pod: pod, container: container, from: path)
+        // containerd writes that record when the stream closes, that is when the container exits.
+        logs.end(namespace: namespace, pod: pod, container: container, at: .now())
+    }
+
+    static func modificationTime(of path: URL) -> CRILogTime? {
+        var info = stat()
+        guard stat(path.path, &info) == 0 else { return nil }
+        return CRILogTime(info.st_mtim)
     }
 
     /// Brings a container's served log up to date before a read.

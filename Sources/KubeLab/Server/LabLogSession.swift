@@ -2,17 +2,19 @@ import NIOCore
 import NIOHTTP1
 
 /// One log response: `text/plain`, chunked, as the kubelet streams it through the API
-/// server. Without `follow` it sends what the log holds and ends; with `follow` it
-/// keeps sending until the container ends or the client goes away.
+/// server. It reads the container's current log file as the kubelet does
+/// (``ContainerLogWriter``: tail, since, timestamps, limit); without `follow` it sends that
+/// and ends; with `follow` it goes on with each record written until the container ends,
+/// `limitBytes` is used up, or the client goes away.
 final class LabLogSession {
     private let context: ChannelHandlerContext
     private let plan: LogPlan
     private let logs: LabLogStore
     private let keepAlive: Bool
     private let version: HTTPVersion
+    private var writer: ContainerLogWriter
     private var followerID: Int?
     private var finished = false
-    private var sentBytes = 0
 
     init(context: ChannelHandlerContext, plan: LogPlan, logs: LabLogStore, keepAlive: Bool, version: HTTPVersion) {
         self.context = context
@@ -20,6 +22,7 @@ final class LabLogSession {
         self.logs = logs
         self.keepAlive = keepAlive
         self.version = version
+        self.writer = ContainerLogWriter(timestamps: plan.timestamps, since: plan.since, limitBytes: plan.limitBytes)
     }
 
     private func wrap(_ part: HTTPServerResponsePart) -> NIOAny { NIOAny(part) }
@@ -28,58 +31,42 @@ final class LabLogSession {
         var headers = LabHTTPHandler.standardHeaders(contentType: "text/plain")
         headers.add(name: "Transfer-Encoding", value: "chunked")
         context.write(wrap(.head(HTTPResponseHead(version: version, status: .ok, headers: headers))), promise: nil)
-        var initial: [UInt8]
+        let file: [UInt8]
         if plan.follow {
             let loop = context.eventLoop
             let bound = NIOLoopBound(self, eventLoop: loop)
-            let (bytes, id) = logs.follow(namespace: plan.namespace, pod: plan.pod, container: plan.container) { chunk in
+            let (current, id) = logs.follow(namespace: plan.namespace, pod: plan.pod, container: plan.container) { chunk in
                 loop.execute {
                     switch chunk {
-                    case .bytes(let b): bound.value.send(b)
+                    case .records(let records): bound.value.send(records)
                     case .end: bound.value.finish()
                     }
                 }
             }
-            initial = bytes
+            file = current
             followerID = id
         } else {
-            initial = logs.read(namespace: plan.namespace, pod: plan.pod, container: plan.container)
+            file = logs.file(namespace: plan.namespace, pod: plan.pod, container: plan.container)
         }
-        if let tail = plan.tailLines { initial = LabLogSession.lastLines(initial, tail) }
-        send(initial)
-        if followerID == nil { finish() }
+        var body: [UInt8] = []
+        writer.write(file: file, tailLines: plan.tailLines, into: &body)
+        write(body)
+        if followerID == nil || writer.isDone { finish() }
     }
 
-    /// The last `n` lines (a final line without newline counts as a line).
-    static func lastLines(_ bytes: [UInt8], _ n: Int) -> [UInt8] {
-        guard n >= 0 else { return bytes }
-        if n == 0 { return [] }
-        var count = 0
-        var i = bytes.count
-        if i > 0, bytes[i - 1] == 0x0A { i -= 1 }
-        while i > 0 {
-            if bytes[i - 1] == 0x0A {
-                count += 1
-                if count == n { return Array(bytes[i...]) }
-            }
-            i -= 1
-        }
-        return bytes
+    func send(_ records: [CRILogRecord]) {
+        guard !finished else { return }
+        var body: [UInt8] = []
+        for record in records { writer.write(record, into: &body) }
+        write(body)
+        if writer.isDone { finish() }
     }
 
-    func send(_ bytes: [UInt8]) {
+    private func write(_ bytes: [UInt8]) {
         guard !finished, !bytes.isEmpty else { return }
-        var chunk = bytes
-        if let limit = plan.limitBytes {
-            let room = limit - sentBytes
-            if room <= 0 { return finish() }
-            if chunk.count > room { chunk = Array(chunk.prefix(room)) }
-        }
-        sentBytes += chunk.count
-        var buffer = context.channel.allocator.buffer(capacity: chunk.count)
-        buffer.writeBytes(chunk)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
         context.writeAndFlush(wrap(.body(.byteBuffer(buffer))), promise: nil)
-        if let limit = plan.limitBytes, sentBytes >= limit { finish() }
     }
 
     func finish() {
@@ -100,7 +87,7 @@ final class LabLogSession {
     }
 }
 
-/// A log read the connection handler carries out.
+/// A log read the connection handler carries out: whose log, and the kubelet's options for it.
 struct LogPlan: Sendable {
     var namespace: String
     var pod: String
@@ -108,4 +95,7 @@ struct LogPlan: Sendable {
     var follow: Bool
     var tailLines: Int?
     var limitBytes: Int?
+    var timestamps = false
+    /// Records older than this are left out (`sinceSeconds`/`sinceTime`, fixed when the request came).
+    var since: CRILogTime? = nil
 }

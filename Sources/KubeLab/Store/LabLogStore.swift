@@ -1,19 +1,48 @@
-/// Container logs as the kubelet would serve them: bytes per pod and container,
-/// appended by whoever runs the container (LabKubelet copying the runtime's log files, or a test), read
-/// whole or followed until the container ends. Thread-safe; followers' sinks are called
-/// under the lock and must only enqueue.
+/// Container logs as a node keeps them: per pod and container, the current log file in the
+/// CRI format containerd writes (``CRILogRecord``: timestamp, stream, `F`/`P`, content),
+/// with stdout and stderr interleaved in one file, rotated when it reaches the kubelet's
+/// `containerLogMaxSize`. `GET pods/{pod}/log` serves the current file only, so a rotation
+/// loses the head of the log for readers, as on a real node.
+///
+/// Whoever runs the container (LabKubelet copying the runtime's output, or a test) appends
+/// raw output per stream; each stream is cut into records as containerd cuts it
+/// (``CRILogFramer``). Readers read the file whole or follow it until the container ends.
+/// Thread-safe; followers' sinks are called under the lock and must only enqueue.
 final class LabLogStore: Sendable {
     enum Chunk: Sendable {
-        case bytes([UInt8])
+        /// Records just written to the file.
+        case records([CRILogRecord])
         case end
     }
 
     typealias Sink = @Sendable (Chunk) -> Void
 
+    /// The kubelet's `containerLogMaxSize` default (10Mi). The kubelet looks every 10 s and
+    /// rotates a file that has reached it; the lab rotates as soon as it has, so that what a
+    /// reader sees does not depend on when it looked.
+    static let containerLogMaxSize = 10 * 1024 * 1024
+
     private struct Log: Sendable {
-        var bytes: [UInt8] = []
+        /// The current log file, record after record.
+        var file: [UInt8] = []
+        var stdout = CRILogFramer(stream: .stdout)
+        var stderr = CRILogFramer(stream: .stderr)
+        /// Files rotated away; their content is gone for `GET …/log` (the lab keeps none of it).
+        var rotations = 0
         var ended = false
         var followers: [Int: Sink] = [:]
+
+        mutating func write(_ records: [CRILogRecord]) {
+            guard !records.isEmpty else { return }
+            for record in records {
+                record.frame(into: &file)
+                if file.count >= LabLogStore.containerLogMaxSize {
+                    file = []
+                    rotations += 1
+                }
+            }
+            for sink in followers.values { sink(.records(records)) }
+        }
     }
 
     private struct State: Sendable {
@@ -25,25 +54,32 @@ final class LabLogStore: Sendable {
 
     static func key(_ namespace: String, _ pod: String, _ container: String) -> String { "\(namespace)/\(pod)/\(container)" }
 
-    func append(namespace: String, pod: String, container: String, _ bytes: [UInt8]) {
-        state.withLock { s in
-            let key = LabLogStore.key(namespace, pod, container)
-            var log = s.logs[key] ?? Log()
-            log.bytes.append(contentsOf: bytes)
-            for sink in log.followers.values { sink(.bytes(bytes)) }
-            s.logs[key] = log
+    /// Changes one log in place: a copy of the entry would copy its file (up to 10 MiB) on every write.
+    private func withLog(_ namespace: String, _ pod: String, _ container: String, _ change: (inout Log) -> Void) {
+        state.withLock { s in change(&s.logs[LabLogStore.key(namespace, pod, container), default: Log()]) }
+    }
+
+    /// Output a container wrote on one stream, seen at `time`: the lines it completes become
+    /// records of the file; a line still without its newline waits for the rest.
+    func append(
+        namespace: String, pod: String, container: String, stream: CRILogRecord.Stream = .stdout, at time: CRILogTime = .now(),
+        _ bytes: [UInt8]
+    ) {
+        withLog(namespace, pod, container) { log in
+            let records = stream == .stdout ? log.stdout.feed(bytes, at: time) : log.stderr.feed(bytes, at: time)
+            log.write(records)
         }
     }
 
-    /// The container has ended: followers get the end of the stream.
-    func end(namespace: String, pod: String, container: String) {
-        state.withLock { s in
-            let key = LabLogStore.key(namespace, pod, container)
-            var log = s.logs[key] ?? Log()
+    /// The container has ended: the last line of each stream, if it had no newline, becomes a
+    /// `P` record; followers get the end of the stream.
+    func end(namespace: String, pod: String, container: String, at time: CRILogTime = .now()) {
+        withLog(namespace, pod, container) { log in
+            let rest = log.stdout.finish(at: time) + log.stderr.finish(at: time)
+            log.write(rest)
             log.ended = true
             for sink in log.followers.values { sink(.end) }
             log.followers = [:]
-            s.logs[key] = log
         }
     }
 
@@ -63,21 +99,34 @@ final class LabLogStore: Sendable {
         state.withLock { !($0.logs[LabLogStore.key(namespace, pod, container)]?.followers.isEmpty ?? true) }
     }
 
-    func read(namespace: String, pod: String, container: String) -> [UInt8] {
-        state.withLock { $0.logs[LabLogStore.key(namespace, pod, container)]?.bytes ?? [] }
+    /// The current log file, as the kubelet would find it on disk.
+    func file(namespace: String, pod: String, container: String) -> [UInt8] {
+        state.withLock { $0.logs[LabLogStore.key(namespace, pod, container)]?.file ?? [] }
     }
 
-    /// The bytes so far and, unless the log has ended, a follower id; atomically, so nothing is lost between them.
-    func follow(namespace: String, pod: String, container: String, sink: @escaping Sink) -> (bytes: [UInt8], id: Int?) {
+    /// How many times this log has been rotated.
+    func rotations(namespace: String, pod: String, container: String) -> Int {
+        state.withLock { $0.logs[LabLogStore.key(namespace, pod, container)]?.rotations ?? 0 }
+    }
+
+    /// What `GET …/log` without options serves: the content of the current file's records.
+    func read(namespace: String, pod: String, container: String) -> [UInt8] {
+        var writer = ContainerLogWriter(timestamps: false, since: nil, limitBytes: nil)
+        var out: [UInt8] = []
+        writer.write(file: file(namespace: namespace, pod: pod, container: container), tailLines: nil, into: &out)
+        return out
+    }
+
+    /// The current file and, unless the log has ended, a follower id; atomically, so that no
+    /// record falls between them.
+    func follow(namespace: String, pod: String, container: String, sink: @escaping Sink) -> (file: [UInt8], id: Int?) {
         state.withLock { s in
             let key = LabLogStore.key(namespace, pod, container)
-            var log = s.logs[key] ?? Log()
-            if log.ended { return (log.bytes, nil) }
+            if s.logs[key]?.ended == true { return (s.logs[key]!.file, nil) }
             let id = s.nextID
             s.nextID += 1
-            log.followers[id] = sink
-            s.logs[key] = log
-            return (log.bytes, id)
+            s.logs[key, default: Log()].followers[id] = sink
+            return (s.logs[key]!.file, id)
         }
     }
 
