@@ -56,6 +56,28 @@ struct WatchSelectorTransitionTests {
         }
     }
 
+    @Test("kubectl get -l … -w --output-watch-events while kubectl label moves a pod out and back: DELETED, then ADDED")
+    func kubectlWatchAndLabel() async throws {
+        try await LabFixture.with { lab in
+            let pod = try #require(lab.server.pods(namespace: "shop").first { $0.labels["app"] == "checkout" })
+            let matching = lab.server.pods(namespace: "shop").filter { $0.labels["app"] == "checkout" }.count
+            let args = ["--kubeconfig", lab.server.kubeconfigPath, "--cache-dir", lab.directory + "/kc", "-n", "shop"]
+            let env = ["HOME": lab.directory, "PATH": "/usr/bin:/bin"]
+            async let watched = run("/usr/bin/timeout", ["6", "/usr/bin/kubectl"] + args + ["get", "pods", "-l", "app=checkout", "-w", "--output-watch-events"], environment: env)
+            try await Task.sleep(for: .milliseconds(2500))
+            let out = try await run("/usr/bin/kubectl", args + ["label", "pod", pod.name, "app=gone", "--overwrite"], environment: env)
+            #expect(out.status == 0, "\(out.stderr)")
+            let get = try await run("/usr/bin/kubectl", args + ["get", "pod", pod.name, "-L", "app", "--no-headers"], environment: env)
+            #expect(get.stdout.contains(" gone"), "the pod is still there: \(get.stdout) \(get.stderr)")
+            let back = try await run("/usr/bin/kubectl", args + ["label", "pod", pod.name, "app=checkout", "--overwrite"], environment: env)
+            #expect(back.status == 0, "\(back.stderr)")
+            let rows = try await watched.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+            #expect(rows.count == matching + 2, "\(rows)")
+            #expect(rows.prefix(matching).allSatisfy { $0.hasPrefix("ADDED ") })
+            #expect(Array(rows.dropFirst(matching)) == ["DELETED \(pod.name)", "ADDED \(pod.name)"])
+        }
+    }
+
     @Test("a field selector: a pod whose phase leaves it is DELETED as it was, and one whose phase enters it is ADDED")
     func fieldSelector() async throws {
         try await LabFixture.with { lab in
