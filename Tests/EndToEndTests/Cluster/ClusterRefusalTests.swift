@@ -52,11 +52,25 @@ struct ClusterRefusalTests {
         #expect(try ephemeralCounts(cluster, namespace: "hardened", selector: "app=vault") == before)
     }
 
-    /// Four pods of the test's own, collected one at a time, so that the last one can be
-    /// changed while the first is being collected.
-    private func ownPods(_ cluster: ClusterUnderTest, label: String) throws -> [String] {
-        try ["a", "b", "c", "z"].map { suffix in
-            try cluster.createPod(namespace: "shop", prefix: "\(label)-\(suffix)", labels: ["e2e": label], command: ["sleep", "3600"])
+    /// Four pods of the test's own (label `e2e=<purpose>-<random>`), collected one at a time
+    /// in the background; returns once the first has its evidence container, so that the
+    /// last one can be changed before its turn.
+    private struct OneAtATime {
+        let label: String
+        let pods: [String]
+        let output: String
+        let run: BackgroundCollection
+
+        init(_ cluster: ClusterUnderTest, purpose: String) throws {
+            label = "\(purpose)-\(UUID().uuidString.prefix(4).lowercased())"
+            let label = label
+            pods = try ["a", "b", "c", "z"].map { suffix in
+                try cluster.createPod(namespace: "shop", prefix: "\(label)-\(suffix)", labels: ["e2e": label], command: ["sleep", "3600"])
+            }
+            output = cluster.bundlePath()
+            run = try BackgroundCollection(cluster, ["-n", "shop", "-l", "e2e=\(label)", "--concurrency", "1"], output: output)
+            let first = pods[0]
+            try cluster.waitFor("the first pod's evidence container") { try cluster.ephemeralContainerCount(namespace: "shop", pod: first) > 0 }
         }
     }
 
@@ -64,14 +78,11 @@ struct ClusterRefusalTests {
     func podDeletedMidRun() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
-        let label = "deleted-\(UUID().uuidString.prefix(4).lowercased())"
-        let pods = try ownPods(cluster, label: label)
-        defer { _ = try? cluster.kubectl(["delete", "pods", "-n", "shop", "-l", "e2e=\(label)", "--wait=false"]) }
-        let output = cluster.bundlePath()
-        let run = try BackgroundCollection(cluster, ["-n", "shop", "-l", "e2e=\(label)", "--concurrency", "1"], output: output)
-        try cluster.waitFor("the first pod's evidence container") { try cluster.ephemeralContainerCount(namespace: "shop", pod: pods[0]) > 0 }
+        let own = try OneAtATime(cluster, purpose: "deleted")
+        let (pods, output) = (own.pods, own.output)
+        defer { _ = try? cluster.kubectl(["delete", "pods", "-n", "shop", "-l", "e2e=\(own.label)", "--wait=false"]) }
         try cluster.kubectlOK(["delete", "pod", "-n", "shop", pods[3], "--grace-period=0", "--force"])
-        let result = try run.finish()
+        let result = try own.run.finish()
         #expect(result.status == 3, "\(result.stderr)")
         let manifest = try BundleReader(path: output).manifest()
         let victim = try #require(manifest.pods.first { $0.name == pods[3] })
@@ -84,16 +95,13 @@ struct ClusterRefusalTests {
     func podRelabelledMidRun() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
-        let label = "relabel-\(UUID().uuidString.prefix(4).lowercased())"
-        let pods = try ownPods(cluster, label: label)
-        defer { _ = try? cluster.kubectl(["delete", "pods", "-n", "shop", "-l", "e2e in (\(label),quarantined)", "--wait=false"]) }
-        let output = cluster.bundlePath()
-        let run = try BackgroundCollection(cluster, ["-n", "shop", "-l", "e2e=\(label)", "--concurrency", "1"], output: output)
+        let own = try OneAtATime(cluster, purpose: "relabel")
+        let (pods, output) = (own.pods, own.output)
+        defer { _ = try? cluster.kubectl(["delete", "pods", "-n", "shop", "-l", "e2e in (\(own.label),\(own.label)-out)", "--wait=false"]) }
         // Relabel the last pod while the first is collected, before its own turn: the watch of
         // the selection reports it DELETED and never mentions it again.
-        try cluster.waitFor("the first pod's evidence container") { try cluster.ephemeralContainerCount(namespace: "shop", pod: pods[0]) > 0 }
-        try cluster.kubectlOK(["label", "pod", "-n", "shop", pods[3], "e2e=quarantined", "--overwrite"])
-        let result = try run.finish()
+        try cluster.kubectlOK(["label", "pod", "-n", "shop", pods[3], "e2e=\(own.label)-out", "--overwrite"])
+        let result = try own.run.finish()
         #expect(result.status == 0, "\(result.stderr)")
         let manifest = try BundleReader(path: output).manifest()
         #expect(manifest.pods.count == 4)
@@ -126,14 +134,11 @@ struct ClusterRefusalTests {
     func interrupt() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
-        let label = "sigint-\(UUID().uuidString.prefix(4).lowercased())"
-        let pods = try ownPods(cluster, label: label)
-        defer { _ = try? cluster.kubectl(["delete", "pods", "-n", "shop", "-l", "e2e=\(label)", "--wait=false"]) }
-        let output = cluster.bundlePath()
-        let run = try BackgroundCollection(cluster, ["-n", "shop", "-l", "e2e=\(label)", "--concurrency", "1"], output: output)
-        try cluster.waitFor("the first pod's evidence container") { try cluster.ephemeralContainerCount(namespace: "shop", pod: pods[0]) > 0 }
-        run.interrupt()
-        let result = try run.finish()
+        let own = try OneAtATime(cluster, purpose: "sigint")
+        let output = own.output
+        defer { _ = try? cluster.kubectl(["delete", "pods", "-n", "shop", "-l", "e2e=\(own.label)", "--wait=false"]) }
+        own.run.interrupt()
+        let result = try own.run.finish()
         #expect(result.status == 130, "\(result.stderr)")
         let manifest = try BundleReader(path: output).manifest()
         #expect(manifest.pods.count == 4)
