@@ -51,6 +51,9 @@ final class LabLogSession {
         var body: [UInt8] = []
         writer.write(file: file, tailLines: plan.tailLines, into: &body)
         write(body)
+        // The kubelet writes zero bytes before it waits for the log, so the client has the
+        // 200 at once even when a followed log stays quiet.
+        context.flush()
         if followerID == nil || writer.isDone { finish() }
     }
 

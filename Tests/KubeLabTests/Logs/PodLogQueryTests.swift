@@ -136,6 +136,17 @@ struct PodLogQueryTests {
         }
     }
 
+    @Test("follow of a log that stays quiet: the 200 and its headers come at once, as from the real server")
+    func quietFollow() async throws {
+        try await LabFixture.with { lab in
+            // curl gives up after 2 s; what it had by then is the status line and headers.
+            let r = try await Curl(lab: lab).request(Self.base + "?follow=true", maxTime: 2)
+            #expect(r.status == 200)
+            #expect(r.headers["content-type"] == "text/plain")
+            #expect(r.body.isEmpty)
+        }
+    }
+
     @Test("after a rotation (10 MiB) the log starts where the new file starts; followers go on across it")
     func rotation() async throws {
         try await LabFixture.with { lab in
