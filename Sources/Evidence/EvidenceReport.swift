@@ -6,6 +6,14 @@ public struct EvidenceReport: Sendable, Equatable {
     public var namespaces: NamespaceReport
     public var gaps: [EvidenceGap]
     public var summary: EvidenceSummary
+    /// Who the evidence container's shell ran as (its own /proc/self/status).
+    public var evidenceShell: EvidenceShellCredentials?
+
+    /// The anomaly that says a process of the pod could have altered the
+    /// evidence before it was hashed, if there is one.
+    public var evidenceMayBeAltered: NamespaceAnomaly? {
+        namespaces.anomalies.first { $0.kind == .evidenceUIDShared }
+    }
 
     /// Builds every part from the evidence, reading it once.
     public static func build(from evidence: GatheredEvidence, options: EvidenceOptions = EvidenceOptions()) -> EvidenceReport {
@@ -21,6 +29,7 @@ public struct EvidenceReport: Sendable, Equatable {
             anomalyMessages: namespaces.anomalies.map(\.message),
             gaps: gaps.count, problems: processes.problems.count + sockets.problems.count + namespaces.problems.count,
             namespacesShared: namespaces.shared, namespacesNotShared: namespaces.notShared)
-        return EvidenceReport(processes: processes, sockets: sockets, namespaces: namespaces, gaps: gaps, summary: summary)
+        return EvidenceReport(processes: processes, sockets: sockets, namespaces: namespaces, gaps: gaps, summary: summary,
+                              evidenceShell: EvidenceShellCredentials.build(index: index, limits: options.limits))
     }
 }

@@ -40,6 +40,8 @@ extension NamespaceReport {
         if let first, !hostPid {
             anomalies += differingProcesses(perProcess, reference: first, limits: limits)
         }
+        anomalies += sharedUIDAnomalies(processes: processes, index: index,
+                                        shell: EvidenceShellCredentials.build(index: index, limits: limits), limits: limits)
 
         var report = NamespaceReport(
             formatVersion: currentFormatVersion, processes: perProcess, container: first, evidenceContainer: evidenceContainer,

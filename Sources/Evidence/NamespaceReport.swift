@@ -65,6 +65,10 @@ public struct NamespaceAnomaly: Sendable, Equatable, Codable {
         /// The pod shares a namespace with the host (hostPID, hostNetwork,
         /// hostIPC, or a host mount or UTS namespace).
         case hostNamespace = "host-namespace"
+        /// A process of the pod runs as the evidence container's uid, with
+        /// no capability it lacks: it could have reached the evidence through
+        /// `/proc/<pid>/root` before it was hashed.
+        case evidenceUIDShared = "evidence-uid-shared"
     }
 
     public enum Severity: String, Sendable, Equatable, Codable {

@@ -13,6 +13,10 @@ public struct ProcStatus: Sendable, Equatable {
     /// The pid in each pid namespace, from the /proc mount's namespace inward.
     public var nspid: [UInt64]?
     public var capEff: UInt64?
+    /// Permitted capabilities: what the process may raise into its effective set.
+    public var capPrm: UInt64?
+    /// `NoNewPrivs: 1`: execve can grant it no privilege (setuid bits, file capabilities).
+    public var noNewPrivs: Bool?
     /// `Kthread: 1` (kernels since 6.x): a kernel thread.
     public var kthread: Bool?
 
@@ -63,9 +67,14 @@ public struct ProcStatus: Sendable, Equatable {
                     bad("is not \"<number> kB\"")
                 }
             case "Kthread": if let n = numbers(1...1) { status.kthread = n[0] != 0 }
-            case "CapEff":
+            case "CapEff", "CapPrm":
                 let f = Bytes.fields(value)
-                if f.count == 1, let v = Bytes.hex(f[0], maxDigits: 16) { status.capEff = v } else { bad("is not a 64-bit hexadecimal mask") }
+                if f.count == 1, let v = Bytes.hex(f[0], maxDigits: 16) {
+                    if name.elementsEqual("CapEff".utf8) { status.capEff = v } else { status.capPrm = v }
+                } else {
+                    bad("is not a 64-bit hexadecimal mask")
+                }
+            case "NoNewPrivs": if let n = numbers(1...1) { status.noNewPrivs = n[0] != 0 }
             default:
                 break
             }

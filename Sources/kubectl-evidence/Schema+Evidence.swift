@@ -219,7 +219,7 @@ extension Schemas {
             "required": ["kind", "severity", "types", "pids", "message"],
             "additionalProperties": false,
             "properties": {
-              "kind": { "enum": ["process-namespace-differs", "host-namespace"] },
+              "kind": { "enum": ["process-namespace-differs", "host-namespace", "evidence-uid-shared"] },
               "severity": { "enum": ["warning", "notice", "hint"] },
               "types": { "$ref": "#/$defs/types" },
               "pids": { "type": "array", "items": { "type": "integer" } },
