@@ -31,20 +31,16 @@ extension LabAPI {
         let filter = try LabAPI.podFilter(request, namespace: namespace)
         let rvText = request.query["resourceVersion"] ?? ""
         if request.flag("watch") {
-            var start = LabStore.WatchStart.now
-            if !rvText.isEmpty && rvText != "0" {
-                guard let rv = Int(rvText), rv > 0 else {
-                    throw .badRequest("resourceVersion: Invalid value: \(goQuote(rvText)): must be a valid resource version")
-                }
-                start = .after(rv)
+            let options: PodWatchOptions
+            switch try PodWatchOptions.parse(request.query) {
+            case .options(let o): options = o
+            case .unparsableResourceVersion(let status): return .json(500, status, pretty: pretty)
             }
-            let initialEnd = request.flag("sendInitialEvents")
-            if initialEnd { start = .now }
             return .watch(
                 WatchPlan(
-                    filter: filter, start: start, timeoutSeconds: try LabAPI.intParameter(request, "timeoutSeconds"),
-                    allowBookmarks: request.flag("allowWatchBookmarks"), initialEventsEndBookmark: initialEnd,
-                    table: try LabAPI.representation(request) == .table, includeObject: request.query["includeObject"]))
+                    filter: filter, start: options.start, timeoutSeconds: options.timeoutSeconds, allowBookmarks: options.allowBookmarks,
+                    initialEventsEndBookmark: options.sendInitialEvents, table: try LabAPI.representation(request) == .table,
+                    includeObject: request.query["includeObject"]))
         }
         let limit = try LabAPI.intParameter(request, "limit")
         let continueToken = request.query["continue"].flatMap { $0.isEmpty ? nil : $0 }
