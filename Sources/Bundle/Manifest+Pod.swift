@@ -97,12 +97,52 @@ extension Manifest {
         /// The image digest the kubelet ran, from `ephemeralContainerStatuses`;
         /// `nil` if the container never started.
         public var imageID: String?
+        /// The uid its securityContext asked for (chosen per pod, never one the
+        /// pod's spec names); `nil` when it asked for none.
+        public var runAsUser: Int?
+        /// Who it really ran as, from its own shell's /proc/<pid>/status as
+        /// gathered; `nil` when that was not gathered.
+        public var credentials: Credentials?
 
-        public init(name: String, image: String, imageID: String? = nil) {
+        public init(name: String, image: String, imageID: String? = nil, runAsUser: Int? = nil, credentials: Credentials? = nil) {
             self.name = name
             self.image = image
             self.imageID = imageID
+            self.runAsUser = runAsUser
+            self.credentials = credentials
         }
+    }
+
+    /// The uids, gids and capabilities a process had, as /proc/<pid>/status
+    /// shows them: what the kernel granted, not what was asked for.
+    public struct Credentials: Codable, Sendable, Equatable {
+        /// The shell's pid in the target's pid namespace.
+        public var pid: Int?
+        /// Real, effective, saved set and filesystem uid (status `Uid:`).
+        public var uids: [UInt64]?
+        /// Real, effective, saved set and filesystem gid (status `Gid:`).
+        public var gids: [UInt64]?
+        /// Effective and permitted capability masks, 16 hex digits (`CapEff:`, `CapPrm:`).
+        public var capEff: String?
+        public var capPrm: String?
+        /// The effective set's names (`CAP_SYS_PTRACE`, …).
+        public var effectiveCapabilities: [String]?
+        /// `NoNewPrivs: 1`: execve could grant no privilege.
+        public var noNewPrivs: Bool?
+
+        public init(pid: Int? = nil, uids: [UInt64]? = nil, gids: [UInt64]? = nil, capEff: String? = nil, capPrm: String? = nil,
+                    effectiveCapabilities: [String]? = nil, noNewPrivs: Bool? = nil) {
+            self.pid = pid
+            self.uids = uids
+            self.gids = gids
+            self.capEff = capEff
+            self.capPrm = capPrm
+            self.effectiveCapabilities = effectiveCapabilities
+            self.noNewPrivs = noNewPrivs
+        }
+
+        /// The effective uid, the one file access and /proc checks use.
+        public var uid: UInt64? { uids.flatMap { $0.count > 1 ? $0[1] : $0.first } }
     }
 
     /// How a pod ended. Stable strings: scripts and `diff` read them.

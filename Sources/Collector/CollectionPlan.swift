@@ -37,6 +37,11 @@ public struct PlannedTarget: Sendable, Codable, Equatable {
     /// pod does not have; kubectl falls back to the first container and so do we,
     /// but the user should know.
     public var note: String?
+    /// Every `runAsUser` the pod's spec names (pod level and each container):
+    /// an evidence container running as one of them would share its uid with
+    /// the pod's processes, which could then reach its files through
+    /// `/proc/<pid>/root` before they are hashed. Left out of the JSON when empty.
+    public var specRunAsUsers: [Int64]?
 }
 
 public enum TargetChoice: String, Sendable, Codable {

@@ -113,7 +113,9 @@ extension Schemas {
               "properties": {
                 "name": { "type": "string", "pattern": "^evidence-" },
                 "image": { "type": "string" },
-                "imageID": { "type": "string" }
+                "imageID": { "type": "string" },
+                "runAsUser": { "type": "integer", "minimum": 0, "description": "The uid its securityContext asked for: chosen per pod, never one the pod's spec names." },
+                "credentials": { "$ref": "#/$defs/credentials" }
               }
             },
             "outcome": { "enum": ["collected", "failed", "skipped", "interrupted"] },
@@ -131,6 +133,20 @@ extension Schemas {
             },
             "files": { "type": "array", "items": { "$ref": "#/$defs/archivePath" } },
             "summary": { "$ref": "#/$defs/summary" }
+          }
+        },
+        "credentials": {
+          "description": "Who the evidence container's shell really ran as, from its own /proc/<pid>/status as gathered.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "pid": { "type": "integer" },
+            "uids": { "type": "array", "items": { "type": "integer", "minimum": 0 }, "minItems": 4, "maxItems": 4, "description": "Real, effective, saved set and filesystem uid." },
+            "gids": { "type": "array", "items": { "type": "integer", "minimum": 0 }, "minItems": 4, "maxItems": 4, "description": "Real, effective, saved set and filesystem gid." },
+            "capEff": { "type": "string", "pattern": "^[0-9a-f]{16}$" },
+            "capPrm": { "type": "string", "pattern": "^[0-9a-f]{16}$" },
+            "effectiveCapabilities": { "type": "array", "items": { "type": "string" } },
+            "noNewPrivs": { "type": "boolean" }
           }
         },
         "summary": {

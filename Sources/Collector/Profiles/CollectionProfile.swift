@@ -14,8 +14,16 @@ public struct CollectionProfile: Sendable, Codable, Equatable {
     public var securityProfile: SecurityProfile
     /// Capabilities added on top of the security profile (e.g. SYS_PTRACE for network).
     public var addCapabilities: [String]?
-    /// The uid the evidence container runs as, where the profile needs a non-root user.
+    /// The uid the evidence container runs as, set explicitly so that it never
+    /// inherits the pod's `runAsUser`: 0 for the profiles that run as root
+    /// with capabilities the pod's processes lack.
     public var runAsUser: Int?
+    /// Non-root uids to choose from, per pod, where the profile cannot run as
+    /// root: the first that no `runAsUser` in the pod's spec names (see
+    /// ``runAsUser(avoiding:)``). A process of the pod that shared the
+    /// evidence container's uid, with no capability it lacks, could reach the
+    /// evidence through `/proc/<pid>/root` before it was hashed.
+    public var runAsUserChoices: [Int]?
     public var gather: [GatherItem]
     /// The most the in-pod script may write; it cuts, and says so, beyond it.
     public var outputCapBytes: Int
@@ -41,6 +49,9 @@ public struct CollectionProfile: Sendable, Codable, Equatable {
     /// The kubelet rotates container logs at 10 MiB by default: evidence read
     /// through the log API must stay below that, with room for framing.
     public static let maximumOutputCap = 9 * 1024 * 1024
+
+    /// The largest uid Kubernetes accepts for `runAsUser` (a 32-bit id, less the invalid one).
+    public static let maximumUID = 2_147_483_647
 }
 
 /// kubectl debug's security profiles, which users already know by name.
@@ -125,8 +136,20 @@ extension CollectionProfile {
         if timeouts.startSeconds <= 0 || timeouts.podSeconds <= 0 || timeouts.startSeconds > timeouts.podSeconds {
             throw fail("timeouts must be positive, and startSeconds (\(timeouts.startSeconds)) no longer than podSeconds (\(timeouts.podSeconds)).")
         }
-        if securityProfile == .restricted, (runAsUser ?? 0) == 0 {
-            throw fail("the restricted security profile needs runAsUser set to a non-zero uid: Pod Security restricted refuses containers that may run as root.")
+        if runAsUser != nil, runAsUserChoices != nil {
+            throw fail("it sets both runAsUser and runAsUserChoices; set runAsUser for one fixed uid, or runAsUserChoices to have a uid chosen per pod.")
+        }
+        if let choices = runAsUserChoices {
+            if choices.isEmpty { throw fail("runAsUserChoices lists no uid.") }
+            if let bad = choices.first(where: { $0 <= 0 || $0 > Self.maximumUID }) {
+                throw fail("runAsUserChoices holds \(bad); each choice must be a non-root uid between 1 and \(Self.maximumUID).")
+            }
+        }
+        if let uid = runAsUser, uid < 0 || uid > Self.maximumUID {
+            throw fail("runAsUser is \(uid); it must be a uid between 0 and \(Self.maximumUID).")
+        }
+        if securityProfile == .restricted, (runAsUser ?? 0) == 0, runAsUserChoices == nil {
+            throw fail("the restricted security profile needs runAsUserChoices (or runAsUser set to a non-zero uid): Pod Security restricted refuses containers that may run as root.")
         }
         if securityProfile == .restricted, let added = addCapabilities, !added.isEmpty {
             throw fail("the restricted security profile cannot add capabilities (\(added.joined(separator: ", "))): Pod Security restricted refuses them.")

@@ -42,14 +42,17 @@ public struct CollectionRequest: Sendable {
         self.signingKey = signingKey
     }
 
-    /// The ephemeral container this run adds to a pod, targeting `container`.
-    public func evidenceContainer(target container: String) -> EvidenceContainer {
+    /// The ephemeral container this run adds to the planned pod, targeting its
+    /// target container. Its uid is chosen for that pod (see
+    /// ``CollectionProfile/runAsUser(avoiding:)``), so that it shares no uid the
+    /// pod's spec names; the preflight's dry run sends the same container.
+    public func evidenceContainer(for target: PlannedTarget) -> EvidenceContainer {
         EvidenceContainer(
             name: runID.containerName,
             image: profile.image,
             imagePullPolicy: profile.imagePullPolicy.rawValue,
             command: InPodScript.command(InPodScript.Options(profile: profile)),
-            targetContainerName: container,
-            securityContext: profile.securityContext)
+            targetContainerName: target.targetContainer,
+            securityContext: profile.securityContext(avoiding: target.specRunAsUsers ?? []))
     }
 }

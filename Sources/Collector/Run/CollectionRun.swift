@@ -72,7 +72,7 @@ public final class CollectionRun: @unchecked Sendable {
     /// remembers the namespaces that refused. Throws when every one did.
     public func preflight() async throws {
         let refused = try await Preflight(client: client).check(plan: request.plan) { target in
-            try request.evidenceContainer(target: target.targetContainer).strategicMergePatch()
+            try request.evidenceContainer(for: target).strategicMergePatch()
         }
         record(refused: refused)
         for namespace in refused.keys.sorted() {

@@ -37,7 +37,7 @@ struct PodCollection: Sendable {
 
     func run() async -> Manifest.Pod {
         var record = Record()
-        let container = request.evidenceContainer(target: target.targetContainer)
+        let container = request.evidenceContainer(for: target)
         var outcome = await collect(container: container, record: &record)
         // A pod that failed after the injection still leaves its pod JSON
         // (with the evidence container's last status) in the bundle.
@@ -65,7 +65,8 @@ struct PodCollection: Sendable {
                                           message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected."))
             }
             record.pod = pod
-            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image)
+            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image,
+                                                                  runAsUser: container.securityContext?.runAsUser)
             board.observe(pod, fromWatch: false)
         } catch {
             var exists: Bool?
@@ -158,6 +159,7 @@ struct PodCollection: Sendable {
                                                           file: file), bytes: value))
         }
         record.summary = Self.counts(report.summary)
+        record.evidenceContainer?.credentials = report.evidenceShell.map(Self.credentials)
         if !frames.errors.isEmpty {
             let text = frames.errors.prefix(200).map { "\($0)" }.joined(separator: "\n") + "\n"
             items.append(BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
@@ -177,6 +179,9 @@ struct PodCollection: Sendable {
             }
             var text = verdict.summary
             if let cut = frames.cut { text += " The output reached the profile's cap and was cut before \(cut.key)." }
+            if let altered = report.evidenceMayBeAltered {
+                text += " The evidence may be altered: \(altered.message)"
+            }
             if record.leftSelection {
                 text += " Its labels stopped matching the selector during the run; it was followed by name."
             }
@@ -305,6 +310,11 @@ struct PodCollection: Sendable {
             processes: summary.processes, listeners: summary.listeners, connections: summary.connections,
             anomalies: summary.anomalies, anomalyMessages: summary.anomalyMessages, gaps: summary.gaps,
             namespacesShared: summary.namespacesShared, namespacesNotShared: summary.namespacesNotShared)
+    }
+
+    static func credentials(_ shell: EvidenceShellCredentials) -> Manifest.Credentials {
+        Manifest.Credentials(pid: shell.pid, uids: shell.uids, gids: shell.gids, capEff: shell.capEff, capPrm: shell.capPrm,
+                             effectiveCapabilities: shell.effectiveCapabilities, noNewPrivs: shell.noNewPrivs)
     }
 
     static func imageIDs(_ pod: Pod?) -> [String: String] {

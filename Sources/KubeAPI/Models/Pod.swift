@@ -50,11 +50,14 @@ public struct PodSpec: Codable, Sendable, Equatable {
     public var shareProcessNamespace: Bool?
     public var hostPID: Bool?
     public var hostNetwork: Bool?
+    /// The pod-level securityContext, only as far as the tool reads it.
+    public var securityContext: PodSecurityContext?
 
     public init(
         nodeName: String? = nil, containers: [Container] = [], initContainers: [Container] = [],
         ephemeralContainers: [EphemeralContainer] = [], os: PodOS? = nil, nodeSelector: [String: String] = [:],
-        shareProcessNamespace: Bool? = nil, hostPID: Bool? = nil, hostNetwork: Bool? = nil
+        shareProcessNamespace: Bool? = nil, hostPID: Bool? = nil, hostNetwork: Bool? = nil,
+        securityContext: PodSecurityContext? = nil
     ) {
         self.nodeName = nodeName
         self.containers = containers
@@ -65,11 +68,12 @@ public struct PodSpec: Codable, Sendable, Equatable {
         self.shareProcessNamespace = shareProcessNamespace
         self.hostPID = hostPID
         self.hostNetwork = hostNetwork
+        self.securityContext = securityContext
     }
 
     enum CodingKeys: String, CodingKey {
         case nodeName, containers, initContainers, ephemeralContainers, os, nodeSelector
-        case shareProcessNamespace, hostPID, hostNetwork
+        case shareProcessNamespace, hostPID, hostNetwork, securityContext
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +87,7 @@ public struct PodSpec: Codable, Sendable, Equatable {
         shareProcessNamespace = try c.decodeIfPresent(Bool.self, forKey: .shareProcessNamespace)
         hostPID = try c.decodeIfPresent(Bool.self, forKey: .hostPID)
         hostNetwork = try c.decodeIfPresent(Bool.self, forKey: .hostNetwork)
+        securityContext = try c.decodeIfPresent(PodSecurityContext.self, forKey: .securityContext)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -96,6 +101,30 @@ public struct PodSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(shareProcessNamespace, forKey: .shareProcessNamespace)
         try c.encodeIfPresent(hostPID, forKey: .hostPID)
         try c.encodeIfPresent(hostNetwork, forKey: .hostNetwork)
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
+    }
+
+    /// Every `runAsUser` the spec names, at pod level and in any container
+    /// (regular, init or ephemeral), in that order and without repeats. The
+    /// image's own user is not in the spec, so a process may still run as a
+    /// uid that is not here.
+    public var runAsUsers: [Int64] {
+        var uids: [Int64] = []
+        let named = [securityContext?.runAsUser]
+            + (containers + initContainers).map { $0.securityContext?.runAsUser }
+            + ephemeralContainers.map { $0.securityContext?.runAsUser }
+        for case let uid? in named where !uids.contains(uid) { uids.append(uid) }
+        return uids
+    }
+}
+
+/// `spec.securityContext`, decoded only for the uid the pod's containers run
+/// as unless they set their own: the evidence container must not share it.
+public struct PodSecurityContext: Codable, Sendable, Equatable {
+    public var runAsUser: Int64?
+
+    public init(runAsUser: Int64? = nil) {
+        self.runAsUser = runAsUser
     }
 }
 
@@ -111,15 +140,19 @@ public struct Container: Codable, Sendable, Equatable {
     public var image: String?
     public var command: [String]
     public var args: [String]
+    /// The container's securityContext, decoded only for `runAsUser`.
+    public var securityContext: ContainerRunAs?
 
-    public init(name: String, image: String? = nil, command: [String] = [], args: [String] = []) {
+    public init(name: String, image: String? = nil, command: [String] = [], args: [String] = [],
+                securityContext: ContainerRunAs? = nil) {
         self.name = name
         self.image = image
         self.command = command
         self.args = args
+        self.securityContext = securityContext
     }
 
-    enum CodingKeys: String, CodingKey { case name, image, command, args }
+    enum CodingKeys: String, CodingKey { case name, image, command, args, securityContext }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -127,6 +160,7 @@ public struct Container: Codable, Sendable, Equatable {
         image = try c.decodeIfPresent(String.self, forKey: .image)
         command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
         args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
+        securityContext = try c.decodeIfPresent(ContainerRunAs.self, forKey: .securityContext)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -135,6 +169,17 @@ public struct Container: Codable, Sendable, Equatable {
         try c.encodeIfPresent(image, forKey: .image)
         if !command.isEmpty { try c.encode(command, forKey: .command) }
         if !args.isEmpty { try c.encode(args, forKey: .args) }
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
+    }
+}
+
+/// A regular or init container's `securityContext`, decoded only for the uid
+/// it runs as (which overrides the pod's).
+public struct ContainerRunAs: Codable, Sendable, Equatable {
+    public var runAsUser: Int64?
+
+    public init(runAsUser: Int64? = nil) {
+        self.runAsUser = runAsUser
     }
 }
 
