@@ -173,7 +173,7 @@ public final class LabServer: Sendable {
         let defaultNamespace = topology.namespaces.contains("shop") ? "shop" : (topology.namespaces.first { $0 != "kube-system" } ?? "default")
         let kubeconfig = LabKubeconfig.render(
             server: serverURL, certificates: certificates, operatorToken: operatorToken, nobodyToken: nobodyToken, viewerToken: viewerToken,
-            namespace: defaultNamespace)
+            collectorToken: users.user(named: LabUsers.collectorName)?.token ?? "", namespace: defaultNamespace)
         try LabKubeconfig.writePrivate(kubeconfig, to: stateDirectory + "/kubeconfig")
 
         return LabServer(

@@ -3,11 +3,14 @@ import Foundation
 /// Writes the lab's kubeconfig: cluster `kubelab`; users `kubelab-admin` (client
 /// certificate), `kubelab-operator` (token, full rights) and `kubelab-nobody` (token,
 /// no rights), `kubelab-viewer` (token: get/list/watch pods, get pods/log, but no
-/// patch pods/ephemeralcontainers); contexts of the same names, `kubelab` current, namespace `shop`.
+/// patch pods/ephemeralcontainers), `kubelab-collector` (token: the least RBAC a collection
+/// needs, as examples/rbac.yaml grants it); contexts of the same names, `kubelab` current,
+/// namespace `shop`.
 enum LabKubeconfig {
-    static func render(server: String, certificates: LabCertificates, operatorToken: String, nobodyToken: String, viewerToken: String, namespace: String)
-        -> String
-    {
+    static func render(
+        server: String, certificates: LabCertificates, operatorToken: String, nobodyToken: String, viewerToken: String,
+        collectorToken: String, namespace: String
+    ) -> String {
         func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
         return """
             apiVersion: v1
@@ -31,6 +34,9 @@ enum LabKubeconfig {
             - name: kubelab-viewer
               user:
                 token: \(viewerToken)
+            - name: kubelab-collector
+              user:
+                token: \(collectorToken)
             contexts:
             - name: kubelab
               context:
@@ -51,6 +57,11 @@ enum LabKubeconfig {
               context:
                 cluster: kubelab
                 user: kubelab-viewer
+                namespace: \(namespace)
+            - name: kubelab-collector
+              context:
+                cluster: kubelab
+                user: kubelab-collector
                 namespace: \(namespace)
             current-context: kubelab
             preferences: {}

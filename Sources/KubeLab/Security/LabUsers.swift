@@ -75,6 +75,14 @@ public final class LabUsers: Sendable {
         LabRule(verbs: ["get", "list", "watch"], resources: ["pods", "namespaces"]), LabRule(verbs: ["get"], resources: ["pods/log"]),
     ]
 
+    /// Has exactly the rules of examples/rbac.yaml's ClusterRole `kubectl-evidence-collector`,
+    /// the least a collection needs: the context `kubelab-collector`.
+    public static let collectorName = "collector"
+    public static let collectorRules = [
+        LabRule(verbs: ["get", "list", "watch"], resources: ["pods"]), LabRule(verbs: ["patch"], resources: ["pods/ephemeralcontainers"]),
+        LabRule(verbs: ["get"], resources: ["pods/log"]),
+    ]
+
     init() {
         add(LabUser(name: LabUsers.adminName, groups: ["system:masters"]))
         add(LabUser(name: LabUsers.operatorName, groups: ["kubelab:operators"], token: LabNames.randomHex(24), rules: [.all]))
@@ -83,6 +91,9 @@ public final class LabUsers: Sendable {
                 name: LabUsers.nobodyName, uid: LabNames.uuid(),
                 groups: ["system:serviceaccounts", "system:serviceaccounts:shop"], token: LabNames.randomHex(24)))
         add(LabUser(name: LabUsers.viewerName, groups: ["kubelab:viewers"], token: LabNames.randomHex(24), rules: LabUsers.viewerRules))
+        add(
+            LabUser(
+                name: LabUsers.collectorName, groups: ["kubelab:collectors"], token: LabNames.randomHex(24), rules: LabUsers.collectorRules))
     }
 
     public func add(_ user: LabUser) {

@@ -38,6 +38,18 @@ struct ClusterRefusalTests {
         #expect(try ephemeralCounts(cluster, namespace: "shop", selector: "app=db") == before)
     }
 
+    @Test("a ServiceAccount with only the RBAC of examples/rbac.yaml collects every selected pod")
+    func leastRBACCollects() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let collector = try cluster.kubeconfig(for: .collector)
+        let output = cluster.bundlePath("collector")
+        let result = try cluster.collect(["-n", "shop", "-l", "app=db", "--quiet"] + collector.context, output: output, kubeconfig: collector.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
+    }
+
     @Test("Pod Security: the standard profile is refused in the restricted namespace with the admission's reasons and a profile that fits")
     func podSecurityRefusal() throws {
         let cluster = try ClusterUnderTest.start()

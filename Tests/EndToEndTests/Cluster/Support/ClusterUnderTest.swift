@@ -164,11 +164,12 @@ final class ClusterUnderTest: @unchecked Sendable {
 
     // MARK: other users
 
-    enum Identity: String { case viewer, nobody }
+    enum Identity: String { case collector, viewer, nobody }
 
-    /// The kubeconfig of a user who may read pods but not add ephemeral containers
-    /// (`viewer`), or who may do nothing (`nobody`). The lab has such users built in; on a
-    /// real cluster they are the ServiceAccounts of examples/rbac.yaml, with fresh tokens.
+    /// The kubeconfig of a user with only the RBAC a collection needs (`collector`), one who
+    /// may read pods but not add ephemeral containers (`viewer`), or one who may do nothing
+    /// (`nobody`). The lab has such users built in; on a real cluster they are the
+    /// ServiceAccounts of examples/rbac.yaml, with fresh tokens.
     func kubeconfig(for identity: Identity) throws -> (path: String, context: [String]) {
         switch kind {
         case .lab:
