@@ -32,8 +32,10 @@ struct CRILogTime: Comparable, Hashable, Sendable {
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }
 
+    /// Saturating, so that `sinceSeconds=99999999999` means "since forever" rather than a trap.
     func adding(seconds delta: Int64) -> CRILogTime {
-        CRILogTime(seconds: seconds.addingReportingOverflow(delta).overflow ? (delta < 0 ? .min : .max) : seconds + delta, nanoseconds: nanoseconds)
+        let (sum, overflow) = seconds.addingReportingOverflow(delta)
+        return CRILogTime(seconds: overflow ? (delta < 0 ? .min : .max) : sum, nanoseconds: nanoseconds)
     }
 
     /// containerd's form in the log file: Go's `time.RFC3339Nano`, whose fraction drops
