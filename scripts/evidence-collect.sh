@@ -10,7 +10,9 @@
 # ARGUMENTS (each also settable by environment; arguments win)
 #   --cap BYTES             EVIDENCE_CAP        output cap, default 8388608 (8 MiB,
 #                                               well under the kubelet's 10 MiB log
-#                                               rotation); minimum 4096
+#                                               rotation); minimum 4096. It bounds
+#                                               the kubelet's log file, not just the
+#                                               stream: see CRI below.
 #   --sections LIST         EVIDENCE_SECTIONS   what to gather, comma separated:
 #                                               processes (stat, status, cmdline,
 #                                               comm, cgroup, exe, cwd), fds (socket
@@ -54,7 +56,12 @@
 #   The trailer's payload is "records=<n> bytes=<m>": n records before it,
 #   m bytes before its header line; nothing follows it.
 #   When the next record would pass the cap, a cut record says what was left out,
-#   gathering stops, and clock/end and the trailer still follow.
+#   gathering stops, and meta script/left-out, clock/end and the trailer still
+#   follow. script/left-out counts every process not gathered whole (the one
+#   being read at the cut and all after it): "processes=<n> listed=<k>
+#   pids=<pid> ..." with the first k of them (as many as fit in 512 bytes).
+#   The stream written plus the kubelet's CRI prefix of each of its lines
+#   stays under the cap (see CRI and CRI_LINE below).
 #
 # KEYS, in stream order:
 #   meta script/version, script/cap, script/sections ("processes=1 fds=1 ..."),
@@ -72,11 +79,39 @@
 #        that name no file
 #   file proc/net/tcp, tcp6, udp, udp6, unix, raw, raw6 [, dev, route,
 #        ipv6_route, arp];  cmd cmd/ip-addr
-#   error script/ls (ls messages about no process);  meta clock/end;  end trailer
+#   error script/ls (ls messages about no process);  [cut;  meta script/left-out];
+#   meta clock/end;  end trailer
 #   No kind and key appear twice.
 #
 # TERMINATION MESSAGE: "sha256:<64 hex> bytes:<n>" over exactly the bytes written
 # to stdout; on a fatal error "error: <message>" (also on stderr) and exit 2.
+#
+# STREAMING: the records go to stdout as each step makes them; no file ever
+# holds the output. collect (a subshell) writes the stream into a pipe to tee,
+# which copies every byte to the container's stdout (the log) and, through
+# pipes, to sha256sum and wc -c: the bytes hashed and counted are the bytes
+# the log gets. collect has no access to the real stdout. The parent shell
+# writes the termination message only when collect finished (it leaves the
+# byte count it wrote in ok), tee, sha256sum and wc all exited 0, the digest
+# is 64 hex digits and wc counted what collect wrote; anything else is a fatal
+# error (exit 2, stderr, "error: ..." as the message), though part of the
+# stream may already be on stdout.
+#
+# THE TEMPORARY DIRECTORY ($T, made by mktemp -d: mode 0700, owned by the
+# container's uid) holds only: applets (busybox --list), the per-step working
+# files under b/ (copies of the /proc files of at most --batch processes, ls
+# output, the step's plan, sizes, chunks of headers and text payloads, its
+# list for cat; each overwritten by the next step), and the hashing pipeline's
+# results (sum, count, rc.tee, rc.sum, rc.count, ok, died): a few hundred KB
+# at most, never the stream. A process of the pod reaches it only through
+# /proc/<pid>/root or /proc/<pid>/cwd of the script's processes, which the
+# kernel allows only to a caller with the same uid and gid (or CAP_SYS_PTRACE)
+# (ptrace_may_access, PTRACE_MODE_READ_FSCREDS), and through the directory
+# itself only as its owner (or with CAP_DAC_OVERRIDE): when the evidence
+# container's uid differs from the target's, no target uid can enter it. A
+# process with the container's uid can: it could change a step's copies
+# between cp and cat (or write into the pipe, /proc/<pid>/fd/1), and the
+# digest would agree. Only a different uid closes that.
 #
 # EXIT STATUS: 0 when it wrote the stream (also when it cut it or could not read
 # some things: those are records); 2 when it could not work at all.
@@ -86,7 +121,7 @@
 # with '#': comment lines are stripped when the script is embedded into a
 # container's command (InPodScript in the Collector module). Every fork costs
 # 1-2 ms: per process there is one (cp); links come from one ls per step,
-# records are assembled by one awk per step and concatenated by one cat.
+# records are assembled by one awk per step and written out by one cat.
 
 LC_ALL=C
 LANG=C
@@ -99,6 +134,7 @@ TLOG=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
 TMPBASE=${EVIDENCE_TMPDIR:-}
 BATCH=32
 T=
+IN_COLLECT=
 SELF=$$
 ARGS_GIVEN="$*"
 
@@ -107,10 +143,16 @@ BB=
 command -v busybox >/dev/null 2>&1 && BB=busybox
 
 # die MESSAGE: says why on stderr and in the termination message, exits 2.
+# Inside collect (a subshell) it leaves a note, died, for the parent shell,
+# which removes the temporary directory.
 die() {
 	echo "evidence-collect: $1" >&2
 	if [ -n "$TLOG" ] && [ "$TLOG" != - ]; then
 		printf 'error: %s' "$1" > "$TLOG" 2>/dev/null
+	fi
+	if [ -n "$IN_COLLECT" ]; then
+		: > "$T/died"
+		exit 2
 	fi
 	cd / 2>/dev/null
 	[ -n "$T" ] && $BB rm -rf "$T"
@@ -161,7 +203,7 @@ IFS=$_ifs
 
 case $BATCH in ????*) die "--batch must be at most 999, got $BATCH" ;; esac
 
-NEEDED="awk cat cp date grep ls mkdir mktemp readlink rm sha256sum uname wc xargs"
+NEEDED="awk cat cp date grep ls mkdir mktemp readlink rm sha256sum tee uname wc xargs"
 
 for _d in "$TMPBASE" "${TMPDIR:-}" /tmp /var/tmp /dev/shm; do
 	[ -n "$_d" ] && [ -d "$_d" ] || continue
@@ -192,9 +234,29 @@ CG_FILES="cgroup.controllers cgroup.procs memory.max memory.current memory.event
 NET_FILES=
 [ -n "$SOCKETS" ] && NET_FILES="tcp tcp6 udp udp6 unix raw raw6"
 [ -n "$NETWORK" ] && NET_FILES="$NET_FILES dev route ipv6_route arp"
-# Room kept under the cap for the cut record, clock/end and the trailer.
-RESERVE=1024
+# Room kept under the cap for the cut record (at most about 700 bytes: its key
+# twice), meta script/left-out (LEFT_LIST bytes of pids and 60 more), clock/end
+# and the trailer (about 60 bytes each), and the kubelet's prefixes of their
+# 8 lines (CRI bytes each).
+LEFT_LIST=512
+RESERVE=2048
+# The kubelet's log file holds more than the stream: the runtime stores every
+# line of stdout as "<timestamp> stdout F <line>\n" (the CRI logging format:
+# containerd's internal/cri/io/logger.go writes the timestamp with Go's
+# time.RFC3339Nano layout in the node's local time, at most 35 bytes as in
+# "2006-01-02T15:04:05.999999999-07:00", then " stdout F ": a prefix is at
+# most 45 bytes). A line longer than containerd's max_container_log_line_size
+# (16384 by default) is stored as partial "P" records of 16384 bytes, each
+# with its own prefix and a newline of its own. So CRI=46 bytes are counted
+# per record: for each line, and for each further CRI_LINE bytes of a payload
+# (the pieces of all its lines add up to at most its size). The kubelet's file
+# then stays under the cap however the lines fall. (CRI-O's conmon also
+# splits lines at its 8 KiB buffer and at pipe reads: there, keep the cap
+# further under the rotation size.)
+CRI=46
+CRI_LINE=16384
 total=0
+lines=0
 count=0
 CUT=0
 SEEN=-
@@ -212,8 +274,6 @@ $BB mkdir $_d || die "cannot create directories in $T"
 eval "slot_$SELF=h"
 
 _hdr='#kubectl-evidence frame v1'
-printf '%s\n' "$_hdr" > out || die "cannot write into temporary directory $T"
-total=$((${#_hdr} + 1))
 
 # ---- assembling records ---------------------------------------------------
 # A step gathers into b/ (one ls -ln for all links, one cp per process, a few
@@ -228,35 +288,38 @@ total=$((${#_hdr} + 1))
 #   P PID SLOT               a process: its files (in b/SLOT), links, fd count, errors
 #   S                        ls messages that name no process
 AWK_ASSEMBLE='
-function fits(n, key,   p, h) {
+function records(nl, n) { return 2 + nl + int(n / criline) }
+function fits(n, r, key,   p, h) {
 	if (cut) return 0
-	if (total + n <= limit) return 1
+	if (total + n + cri * (lines + r) <= limit) return 1
 	cut = 1
 	p = "output cap of " capv " bytes reached at " total " bytes: left out " key " (" n " bytes with its header) and everything after it"
 	h = "@cut " key " " length(p)
 	printf "%s\n%s\n", h, p > chunk
-	total += length(h) + length(p) + 2; count++
+	total += length(h) + length(p) + 2; count++; lines += records(0, length(p))
 	return 0
 }
-function text(kind, key, t,   h) {
+function text(kind, key, t,   h, r) {
 	if (t ~ /[^ -~]/) t = "(text with non-printable characters left out)"
 	h = "@" kind " " key " " length(t)
-	if (!fits(length(h) + length(t) + 2, key)) return 0
+	r = records(0, length(t))
+	if (!fits(length(h) + length(t) + 2, r, key)) return 0
 	printf "%s\n%s\n", h, t > chunk
-	total += length(h) + length(t) + 2; count++
+	total += length(h) + length(t) + 2; count++; lines += r
 	return 1
 }
-function raw(kind, key, path, why,   n, h) {
+function raw(kind, key, path, why,   n, h, r) {
 	if (!(path in size)) return text("error", key, why)
 	n = size[path]
 	h = "@" kind " " key " " n
-	if (!fits(length(h) + n + 2, key)) return 0
+	r = records(nls[path], n)
+	if (!fits(length(h) + n + 2, r, key)) return 0
 	printf "%s\n", h > chunk
 	close(chunk)
 	print chunk; print path
 	chunk = "b/c" (++k)
 	printf "\n" > chunk
-	total += length(h) + n + 2; count++
+	total += length(h) + n + 2; count++; lines += r
 	return 1
 }
 function reason(ef, a, b,   l, r) {
@@ -334,7 +397,7 @@ BEGIN {
 	printf "" > chunk
 	n = split(seen, f, " ")
 	for (i = 1; i <= n; i++) seenset[f[i]] = 1
-	while ((getline l < "b/sizes") > 0) if (split(l, f, " ") == 2) size[f[2]] = f[1] + 0
+	while ((getline l < "b/sizes") > 0) if (split(l, f, " ") == 3) { nls[f[3]] = f[1] + 0; size[f[3]] = f[2] + 0 }
 	close("b/sizes")
 	while ((getline l < "b/gone") > 0) gone[l] = 1
 	close("b/gone")
@@ -393,21 +456,22 @@ BEGIN {
 	fdsums()
 	close("b/ls.err")
 }
-cut { next }
+cut { if ($1 == "P" && $2 != self) lo = lo " " $2; next }
 $1 == "T" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ ?/, "", t); text($2, $3, t); next }
 $1 == "R" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ ?/, "", t); raw($2, $3, $4, t); next }
 $1 == "F" { copied($2, $3, $4, $5); next }
-$1 == "P" { proc($2, $3); next }
+$1 == "P" { if (!proc($2, $3) && $2 != self) lo = lo " " $2; next }
 $1 == "S" { t = ""; for (i = 1; i <= nls; i++) t = t (i > 1 ? "; " : "") lserr[i]; if (t != "") text("error", "script/ls", t); next }
 END {
 	close(chunk)
 	print chunk
 	s = ""
 	for (m in seenset) s = s " " m
-	printf "%.0f %.0f %d%s\n", total, count, cut, s > "b/state"
+	printf "%.0f %.0f %.0f %d%s\n", total, lines, count, cut, s > "b/state"
+	printf "%s\n", lo > "b/left"
 }'
 
-# step GATHER PLAN ARGS...: one step; appends its records to the output.
+# step GATHER PLAN ARGS...: one step; writes its records to stdout.
 step() {
 	[ "$CUT" = 0 ] || return 0
 	_sp_g=$1
@@ -418,14 +482,15 @@ step() {
 	: > b/gone
 	$_sp_g "$@"
 	$_sp_p "$@" > b/plan
-	$BB wc -c b/*/* > b/sizes 2> /dev/null
-	$BB awk -v q="'" -v total="$total" -v count="$count" -v limit="$((CAP - RESERVE))" \
-		-v capv="$CAP" -v cut=0 -v k=0 -v self="$SELF" -v seen="$SEEN" \
+	$BB wc -l -c b/*/* > b/sizes 2> /dev/null
+	$BB awk -v q="'" -v total="$total" -v lines="$lines" -v count="$count" -v limit="$((CAP - RESERVE))" \
+		-v cri="$CRI" -v criline="$CRI_LINE" -v capv="$CAP" -v cut=0 -v k=0 -v self="$SELF" -v seen="$SEEN" \
 		-v mounts="${MOUNTS:-0}" -v cgroups="${CGROUPS:-0}" -v cgfiles="$CG_FILES" \
 		"$AWK_ASSEMBLE" b/plan > b/catlist || die "assembling records failed (awk)"
-	read -r total count CUT SEEN < b/state || die "assembling records left no state (awk)"
+	read -r total lines count CUT SEEN < b/state || die "assembling records left no state (awk)"
 	[ -n "$SEEN" ] || SEEN=-
-	$BB xargs $BB cat < b/catlist >> out || die "cannot append to the output file in $T"
+	$BB xargs $BB cat < b/catlist || die "cannot write the output (cat)"
+	[ "$CUT" = 0 ] || { _l=; read -r _l < b/left; left $_l; }
 }
 
 # links PATHS...: one ls -ln for the links of a step, and readlink for exe and
@@ -543,43 +608,116 @@ net_plan() {
 
 # ---- the run -----------------------------------------------------------------
 
-step head_gather head_plan
+# left PIDS...: counts processes left out at the cap; lists the first ones.
+left() {
+	for _l; do
+		NLEFT=$((NLEFT + 1))
+		[ ${#LEFT} -le $((LEFT_LIST - 11)) ] || continue
+		LEFT="$LEFT $_l"
+		LISTED=$((LISTED + 1))
+	done
+}
 
-# The pid list is read in this shell while no child runs: the script's own
-# children are never in it.
-set --
-for _d in /proc/[0-9]*; do
-	[ -n "$PROCS" ] && [ "$CUT" = 0 ] || break
-	_p=${_d#/proc/}
-	case $_p in *[!0-9]*) continue ;; esac
-	[ "$_p" = "$SELF" ] && continue
-	set -- "$@" "$_p"
-	if [ $# -ge "$BATCH" ]; then
-		step procs_gather procs_plan "$@"
-		set --
+# collect PATHS...: the whole stream, in order, on stdout, which is the pipe
+# into hash_tee; PATHS are the /proc/<pid> directories, listed before the
+# pipeline started so that none of its processes is among them. It cannot
+# reach the container's stdout (fd 4) itself. Last it writes the number of
+# bytes it wrote into ok, for the parent to compare with what was hashed.
+collect() {
+	IN_COLLECT=1
+	NLEFT=0
+	LISTED=0
+	LEFT=
+	printf '%s\n' "$_hdr" || die "cannot write the output"
+	total=$((${#_hdr} + 1))
+	lines=1
+	step head_gather head_plan
+	if [ -n "$PROCS" ]; then
+		_batch=
+		_n=0
+		for _d; do
+			_p=${_d#/proc/}
+			case $_p in *[!0-9]*) continue ;; esac
+			[ "$_p" = "$SELF" ] && continue
+			if [ "$CUT" != 0 ]; then left "$_p"; continue; fi
+			_batch="$_batch $_p"
+			_n=$((_n + 1))
+			if [ $_n -ge "$BATCH" ]; then
+				step procs_gather procs_plan $_batch
+				_batch=
+				_n=0
+			fi
+		done
+		[ -n "$_batch" ] && step procs_gather procs_plan $_batch
 	fi
-done
-[ $# -gt 0 ] && step procs_gather procs_plan "$@"
+	[ -n "$NET_FILES" ] && step net_gather net_plan
 
-[ -n "$NET_FILES" ] && step net_gather net_plan
-
-# Closing records, in the room RESERVE kept.
-_c=$($BB date -u '+%s %Y-%m-%dT%H:%M:%SZ' 2>/dev/null)
-_c="${_c:-unknown}
+	# Closing records, in the room RESERVE kept.
+	if [ "$CUT" != 0 ]; then
+		_l="processes=$NLEFT listed=$LISTED pids=${LEFT# }"
+		_h="@meta script/left-out ${#_l}"
+		printf '%s\n%s\n' "$_h" "$_l" || die "cannot write the output"
+		total=$((total + ${#_h} + ${#_l} + 2))
+		count=$((count + 1))
+	fi
+	_c=$($BB date -u '+%s %Y-%m-%dT%H:%M:%SZ' 2>/dev/null)
+	_c="${_c:-unknown}
 "
-_h="@meta clock/end ${#_c}"
-printf '%s\n%s\n' "$_h" "$_c" >> out || die "cannot append to the output file in $T"
-total=$((total + ${#_h} + ${#_c} + 2))
-count=$((count + 1))
-_p="records=$count bytes=$total"
-printf '@end trailer %s\n%s\n' "${#_p}" "$_p" >> out || die "cannot append to the output file in $T"
+	_h="@meta clock/end ${#_c}"
+	printf '%s\n%s\n' "$_h" "$_c" || die "cannot write the output"
+	total=$((total + ${#_h} + ${#_c} + 2))
+	count=$((count + 1))
+	_p="records=$count bytes=$total"
+	_h="@end trailer ${#_p}"
+	printf '%s\n%s\n' "$_h" "$_p" || die "cannot write the output"
+	echo "$((total + ${#_h} + ${#_p} + 2))" > ok
+}
 
-_sum=$($BB sha256sum out) || die "cannot compute the SHA-256 of the output"
-_sum=${_sum%% *}
-_n=$($BB wc -c < out)
-_n=$((_n + 0))
+# The hashing pipeline: tee writes every byte collect writes both to the
+# container's stdout (fd 4) and, through fds 5 and 6, to sha256sum and wc -c.
+# Each leaves its exit status in rc.<name>: the parent checks them all.
+hash_tee() {
+	$BB tee /proc/self/fd/5 /proc/self/fd/6 >&4 4>&-
+	echo $? > rc.tee
+}
+hash_sum() {
+	$BB sha256sum > sum
+	echo $? > rc.sum
+}
+hash_count() {
+	$BB wc -c > count
+	echo $? > rc.count
+}
+
+exec 4>&1
+# The pid list, read while the script has no child: neither collect nor the
+# hashing processes are in it.
+set -- /proc/[0-9]*
+{ { collect "$@" 4>&- 5>&- 6>&- | hash_tee; } 5>&1 | hash_sum 4>&- 6>&-; } 6>&1 | hash_count 4>&-
+
+# collect said why when it died; the EXIT trap removes the temporary directory.
+[ -f died ] && exit 2
+_r=
+read -r _r < rc.tee 2>/dev/null
+[ "$_r" = 0 ] || die "writing the output to stdout failed (tee exit status ${_r:-unknown})"
+_r=
+read -r _r < rc.sum 2>/dev/null
+[ "$_r" = 0 ] || die "cannot compute the SHA-256 of the output (sha256sum exit status ${_r:-unknown})"
+_r=
+read -r _r < rc.count 2>/dev/null
+[ "$_r" = 0 ] || die "cannot count the bytes of the output (wc exit status ${_r:-unknown})"
+_w=
+read -r _w < ok 2>/dev/null
+[ -n "$_w" ] || die "the collection stopped before it finished"
+_sum=
+read -r _sum _r < sum 2>/dev/null
+case $_sum in *[!0-9a-f]*|'') _sum=x ;; esac
+[ ${#_sum} = 64 ] || die "sha256sum gave no digest of the output"
+_n=
+read -r _n _r < count 2>/dev/null
+case $_n in ''|*[!0-9]*) die "wc gave no byte count of the output" ;; esac
+[ "$_n" = "$_w" ] || die "the output hashed has $_n bytes, but the script wrote $_w"
 if [ -n "$TLOG" ] && [ "$TLOG" != - ]; then
 	printf 'sha256:%s bytes:%s' "$_sum" "$_n" > "$TLOG" || echo "evidence-collect: could not write the termination message to $TLOG" >&2
 fi
-$BB cat out || { echo "evidence-collect: writing the output to stdout failed" >&2; exit 2; }
 exit 0
