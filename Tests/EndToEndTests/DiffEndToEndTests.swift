@@ -47,11 +47,13 @@ struct DiffEndToEndTests {
         let target = try #require(manifest.pods.sorted { $0.name < $1.name }.first)
 
         // Start `nc -ll -p 7777` inside the pod's app container: all its namespaces and its root,
-        // as a process someone started in it would be.
+        // as a process someone started in it would be. As uid 1000: nsenter keeps every
+        // capability of the host's root, which no process started in a container has (and
+        // which would rightly be flagged as able to reach the evidence).
         let appPid = try HostProcesses.appContainerInit(podUID: target.uid, container: target.targetContainer)
         let nc = Process()
         nc.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-        nc.arguments = ["-t", String(appPid), "-p", "-n", "-m", "-i", "-u", "-C", "-r", "/bin/busybox", "nc", "-ll", "-p", "7777", "-e", "cat"]
+        nc.arguments = ["-t", String(appPid), "-p", "-n", "-m", "-i", "-u", "-C", "-r", "-S", "1000", "-G", "1000", "/bin/busybox", "nc", "-ll", "-p", "7777", "-e", "cat"]
         nc.standardInput = FileHandle.nullDevice
         nc.standardOutput = FileHandle.nullDevice
         nc.standardError = FileHandle.nullDevice

@@ -133,7 +133,8 @@ final class ClusterUnderTest: @unchecked Sendable {
 
     /// Runs a command in a pod's container and returns its stdout, as `kubectl exec` does.
     /// The lab serves no exec: there the command runs in the container's namespaces and
-    /// root through nsenter, which is what exec does on a node.
+    /// root through nsenter, which is what exec does on a node, as uid 1000 (nsenter keeps
+    /// every capability of the host's root, which nothing exec starts has).
     func exec(namespace: String, pod: String, container: String, _ command: [String]) throws -> String {
         switch kind {
         case .real:
@@ -141,7 +142,8 @@ final class ClusterUnderTest: @unchecked Sendable {
         case .lab:
             let uid = try kubectlOK(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.metadata.uid}"])
             let pid = try HostProcesses.appContainerInit(podUID: uid, container: container)
-            let result = try DirectSpawn.run(["/usr/bin/nsenter", "-t", String(pid), "-p", "-n", "-m", "-i", "-u", "-r", "-w"] + command)
+            let result = try DirectSpawn.run(
+                ["/usr/bin/nsenter", "-t", String(pid), "-p", "-n", "-m", "-i", "-u", "-r", "-w", "-S", "1000", "-G", "1000"] + command)
             guard result.status == 0 else { throw TestFailure("nsenter \(command) in \(pod)/\(container) failed: \(result.stderr)") }
             return result.stdout
         }
