@@ -55,11 +55,22 @@ extension EvidenceGap {
                                itemsLeftOut: pids.count - shownPids.count + g.keysLeftOut, message: message, remedy: remedy)
         }
         gaps += sectionsLeftOut(index: index)
+        let leftAtCap = index.processesLeftAtCap
         for (key, text) in index.cuts {
             let said = DisplayText.escape(text, limit: limits.maxErrorTextBytes)
+            var pids: [Int] = []
+            var processes = ""
+            var itemsLeftOut = 0
+            if let leftAtCap {
+                pids = Array(leftAtCap.pids.prefix(limits.maxGapItems))
+                itemsLeftOut = max(0, leftAtCap.count - pids.count)
+                processes = leftAtCap.count == 0 ? " No process was left out."
+                    : " \(leftAtCap.count) process\(leftAtCap.count == 1 ? " was" : "es were") not gathered whole"
+                        + (pids.isEmpty ? "." : " (pids \(pids.map(String.init).joined(separator: ", "))\(itemsLeftOut > 0 ? " and \(itemsLeftOut) more" : "")).")
+            }
             gaps.append(EvidenceGap(
-                area: .run, what: "output cap", reason: said, count: 1, pids: [], keys: [key], itemsLeftOut: 0,
-                message: "The in-pod script reached its output cap and stopped gathering at \(key) (it says: \(said)); everything after it is missing from this evidence.",
+                area: .run, what: "output cap", reason: said, count: 1, pids: pids, keys: [key], itemsLeftOut: itemsLeftOut,
+                message: "The in-pod script reached its output cap and stopped gathering at \(key) (it says: \(said)); everything after it is missing from this evidence.\(processes)",
                 remedy: "Collect again with a larger output cap or fewer sections."))
         }
         return gaps

@@ -83,6 +83,32 @@ struct EvidenceIndex {
         }
     }
 
+    /// The script's meta `script/left-out`, written after a cut: how many
+    /// processes it did not gather whole at its output cap, and the pids it
+    /// listed ("processes=<n> listed=<k> pids=<pid> ..."). Nil without one or
+    /// when it does not parse.
+    var processesLeftAtCap: (count: Int, pids: [Int])? {
+        guard let bytes = meta["script/left-out"] else { return nil }
+        var count: Int?
+        var pids: [Int] = []
+        var inPids = false
+        for field in String(decoding: bytes.prefix(8192), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            if field.hasPrefix("processes=") {
+                count = Int(field.dropFirst("processes=".count))
+                inPids = false
+            } else if field.hasPrefix("listed=") {
+                inPids = false
+            } else if field.hasPrefix("pids=") {
+                inPids = true
+                if let pid = Int(field.dropFirst("pids=".count)), pid > 0 { pids.append(pid) }
+            } else if inPids, let pid = Int(field), pid > 0 {
+                pids.append(pid)
+            }
+        }
+        guard let count, count >= 0, count <= Int(Int32.max) else { return nil }
+        return (count, Array(Set(pids)).sorted())
+    }
+
     /// A meta record as trimmed text, or nil.
     func metaText(_ key: String) -> String? {
         meta[key].map { String(decoding: $0.prefix(256), as: UTF8.self).trimmingWhitespace() }

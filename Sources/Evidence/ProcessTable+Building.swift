@@ -33,7 +33,8 @@ extension ProcessTable {
             formatVersion: currentFormatVersion, clockTicksPerSecond: hz, clockTicksSource: hzSource,
             pageSize: options.pageSize, bootTime: bootTime,
             bootTimeUTC: bootTime.flatMap { UTCTimestamp.format(epochSeconds: Double($0)) },
-            evidenceShellPid: shellPid, processes: processes, processesLeftOut: index.pidsLeftOut,
+            evidenceShellPid: shellPid, processes: processes,
+            processesLeftOut: index.pidsLeftOut + (index.processesLeftAtCap?.count ?? 0),
             problems: log.all, gaps: gaps.filter { $0.area == .processes })
     }
 

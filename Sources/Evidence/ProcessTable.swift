@@ -20,7 +20,10 @@ public struct ProcessTable: Sendable, Equatable, Codable {
     public var evidenceShellPid: Int?
     /// By pid, ascending.
     public var processes: [EvidenceProcess]
-    /// Pids left out at ``EvidenceLimits/maxProcesses``.
+    /// Processes left out: those the in-pod script did not gather whole at its
+    /// output cap (its meta `script/left-out`; the one it was reading at the
+    /// cut may be in ``processes`` in part), and pids past
+    /// ``EvidenceLimits/maxProcesses``.
     public var processesLeftOut: Int
     /// Records that did not parse (each process's own are also in its entry).
     public var problems: [EvidenceProblem]
