@@ -5,7 +5,7 @@
 /// | file | type | top-level fields |
 /// | --- | --- | --- |
 /// | `processes.json` | ``ProcessTable`` | formatVersion, clockTicksPerSecond, clockTicksSource, pageSize, bootTime, bootTimeUTC, evidenceShellPid, processes[], processesLeftOut, problems[], gaps[] |
-/// | `sockets.json` | ``SocketTable`` | formatVersion, listeners[], connections[], other[], unix[], tables[], unownedSockets, problems[], gaps[] |
+/// | `sockets.json` | ``SocketTable`` | formatVersion, listeners[], connections[], other[], unix[], tables[], unownedSockets, unixVerification, anomalies[], problems[], gaps[] |
 /// | `namespaces.json` | ``NamespaceReport`` | formatVersion, processes[], container, evidenceContainer, sharing[], shared[], notShared[], unknown[], anomalies[], problems[], gaps[] |
 ///
 /// and the manifest carries an ``EvidenceSummary`` per pod. Field names are

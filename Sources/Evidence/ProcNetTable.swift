@@ -46,6 +46,13 @@ enum ProcNetTable {
                 log.add(key, "\(where_): the slot \"\(Bytes.text(f[0], limit: 20))\" is not \"<number>:\".")
                 continue
             }
+            // The fields between the state and the uid are hex (queues,
+            // timer, retransmits) and the timeout is decimal: a line with a
+            // field missing or added would otherwise move the uid and inode.
+            guard isHexPair(f[4]), isHexPair(f[5]), Bytes.hex(f[6]) != nil, case .success = Bytes.signed(f[8]) else {
+                log.add(key, "\(where_): the queues \"\(Bytes.text(f[4], limit: 30))\", timer \"\(Bytes.text(f[5], limit: 30))\", retransmits \"\(Bytes.text(f[6], limit: 30))\" or timeout \"\(Bytes.text(f[8], limit: 30))\" are not where a socket line has them (hex:hex, hex:hex, hex, decimal); the line was skipped.")
+                continue
+            }
             let local: InetAddress.Endpoint, remote: InetAddress.Endpoint
             switch (InetAddress.endpoint(f[1], ipv6: ipv6), InetAddress.endpoint(f[2], ipv6: ipv6)) {
             case (.success(let l), .success(let r)):
@@ -86,6 +93,12 @@ enum ProcNetTable {
         return out
     }
 
+    /// `<hex>:<hex>`, as the queue and timer fields are.
+    static func isHexPair(_ field: ArraySlice<UInt8>) -> Bool {
+        guard let colon = field.firstIndex(of: Bytes.colon) else { return false }
+        return Bytes.hex(field[..<colon]) != nil && Bytes.hex(field[(colon + 1)...]) != nil
+    }
+
     static func phrase(_ p: InetAddress.Problem, ipv6: Bool) -> String {
         switch p {
         case .noColon: "is not \"<hex address>:<hex port>\""
@@ -94,60 +107,60 @@ enum ProcNetTable {
         }
     }
 
+    /// One line of `/proc/net/unix` read as a row: the socket, and the raw
+    /// bytes of its path as the kernel printed them.
+    struct UnixRow {
+        var socket: UnixSocket
+        var rawPath: [UInt8]?
+    }
+
     /// `Num RefCount Protocol Flags Type St Inode [Path]`; the path is the
-    /// rest of the line after the inode, and may hold spaces.
-    static func parseUnix(_ bytes: [UInt8], limits: EvidenceLimits, log: inout ProblemLog) -> Parsed<UnixSocket> {
+    /// rest of the line after the inode and one space, and may hold spaces.
+    /// A line that is not a row gives the sentence that says why.
+    static func unixRow(_ line: ArraySlice<UInt8>, where where_: String, limits: EvidenceLimits) -> Result<UnixRow, EvidenceProblem> {
         let key = "proc/net/unix"
-        var out = Parsed<UnixSocket>()
-        let lines = tableLines(bytes, key: key, limits: limits, log: &log)
-        for (n, line) in lines.enumerated() {
-            if n == 0 && isTitle(line) { continue }
-            if line.isEmpty { continue }
-            if out.sockets.count >= limits.maxSocketsPerTable { out.leftOut += 1; continue }
-            let where_ = "\(key) line \(n + 1)"
-            guard line.count <= limits.maxTableLineBytes else {
-                log.add(key, "\(where_) is \(line.count) bytes long, not a socket line; it was skipped.")
-                continue
-            }
-            // Split the first seven fields by hand so the path keeps its spaces.
-            var fields: [ArraySlice<UInt8>] = []
-            var i = line.startIndex
-            while fields.count < 7 && i < line.endIndex {
-                while i < line.endIndex && line[i] == Bytes.space { i += 1 }
-                let start = i
-                while i < line.endIndex && line[i] != Bytes.space { i += 1 }
-                if start < i { fields.append(line[start..<i]) }
-            }
-            guard fields.count == 7 else {
-                log.add(key, "\(where_) has \(fields.count) fields, fewer than the 7 a unix socket line has (Num, RefCount, Protocol, Flags, Type, St, Inode): \"\(Bytes.text(line, limit: 80))\".")
-                continue
-            }
-            guard fields[0].last == Bytes.colon, Bytes.hex(fields[0].dropLast(), maxDigits: 16) != nil else {
-                log.add(key, "\(where_): the first field \"\(Bytes.text(fields[0], limit: 30))\" is not a hex address followed by ':'.")
-                continue
-            }
-            guard let flags = Bytes.hex(fields[3], maxDigits: 8) else {
-                log.add(key, "\(where_): the flags \"\(Bytes.text(fields[3], limit: 20))\" are not hex.")
-                continue
-            }
-            guard let type = Bytes.hex(fields[4], maxDigits: 4), let st = Bytes.hex(fields[5], maxDigits: 2) else {
-                log.add(key, "\(where_): the type \"\(Bytes.text(fields[4], limit: 20))\" or state \"\(Bytes.text(fields[5], limit: 20))\" is not hex.")
-                continue
-            }
-            guard case .success(let inode) = Bytes.unsigned(fields[6]) else {
-                log.add(key, "\(where_): the inode \"\(Bytes.text(fields[6], limit: 30))\" is not a decimal number.")
-                continue
-            }
-            var path: String?
-            if i < line.endIndex {
-                let raw = line[(i + 1 < line.endIndex ? i + 1 : line.endIndex)...]
-                if !raw.isEmpty { path = DisplayText.escape(raw, limit: limits.maxNameBytes) }
-            }
-            let typeName = switch type { case 1: "stream"; case 2: "dgram"; case 5: "seqpacket"; default: "type-\(type)" }
-            let stateName = switch st { case 1: "unconnected"; case 2: "connecting"; case 3: "connected"; case 4: "disconnecting"; default: "state-\(st)" }
-            out.sockets.append(UnixSocket(path: path, abstract: path?.hasPrefix("@") ?? false, type: typeName, state: stateName,
-                                          listening: flags & 0x10000 != 0, inode: inode, owners: []))
+        func problem(_ message: String) -> Result<UnixRow, EvidenceProblem> { .failure(EvidenceProblem(key: key, message: message)) }
+        guard line.count <= limits.maxTableLineBytes else {
+            return problem("\(where_) is \(line.count) bytes long, not a socket line; it was skipped.")
         }
-        return out
+        // Split the first seven fields by hand so the path keeps its spaces.
+        var fields: [ArraySlice<UInt8>] = []
+        var i = line.startIndex
+        while fields.count < 7 && i < line.endIndex {
+            while i < line.endIndex && line[i] == Bytes.space { i += 1 }
+            let start = i
+            while i < line.endIndex && line[i] != Bytes.space { i += 1 }
+            if start < i { fields.append(line[start..<i]) }
+        }
+        guard fields.count == 7 else {
+            return problem("\(where_) has \(fields.count) fields, fewer than the 7 a unix socket line has (Num, RefCount, Protocol, Flags, Type, St, Inode): \"\(Bytes.text(line, limit: 80))\".")
+        }
+        guard fields[0].last == Bytes.colon, Bytes.hex(fields[0].dropLast(), maxDigits: 16) != nil else {
+            return problem("\(where_): the first field \"\(Bytes.text(fields[0], limit: 30))\" is not a hex address followed by ':'.")
+        }
+        guard Bytes.hex(fields[1], maxDigits: 8) != nil, Bytes.hex(fields[2], maxDigits: 8) != nil else {
+            return problem("\(where_): the reference count \"\(Bytes.text(fields[1], limit: 20))\" or protocol \"\(Bytes.text(fields[2], limit: 20))\" is not hex.")
+        }
+        guard let flags = Bytes.hex(fields[3], maxDigits: 8) else {
+            return problem("\(where_): the flags \"\(Bytes.text(fields[3], limit: 20))\" are not hex.")
+        }
+        guard let type = Bytes.hex(fields[4], maxDigits: 4), let st = Bytes.hex(fields[5], maxDigits: 2) else {
+            return problem("\(where_): the type \"\(Bytes.text(fields[4], limit: 20))\" or state \"\(Bytes.text(fields[5], limit: 20))\" is not hex.")
+        }
+        guard case .success(let inode) = Bytes.unsigned(fields[6]) else {
+            return problem("\(where_): the inode \"\(Bytes.text(fields[6], limit: 30))\" is not a decimal number.")
+        }
+        var rawPath: [UInt8]?
+        if i < line.endIndex {
+            let raw = line[(i + 1 < line.endIndex ? i + 1 : line.endIndex)...]
+            if !raw.isEmpty { rawPath = Array(raw) }
+        }
+        let path = rawPath.map { DisplayText.escape($0, limit: limits.maxNameBytes) }
+        let typeName = switch type { case 1: "stream"; case 2: "dgram"; case 5: "seqpacket"; default: "type-\(type)" }
+        let stateName = switch st { case 1: "unconnected"; case 2: "connecting"; case 3: "connected"; case 4: "disconnecting"; default: "state-\(st)" }
+        return .success(UnixRow(
+            socket: UnixSocket(path: path, abstract: path?.hasPrefix("@") ?? false, type: typeName, state: stateName,
+                               listening: flags & 0x10000 != 0, inode: inode, owners: []),
+            rawPath: rawPath))
     }
 }

@@ -37,8 +37,11 @@ extension SocketTable {
             }
         }
         if let bytes = index.files["proc/net/unix"] {
-            let parsed = ProcNetTable.parseUnix(bytes, limits: limits, log: &log)
+            let unverified = unverifiedBecause(processes: processes, gaps: gaps)
+            let parsed = UnixSocketTable.read(bytes, owned: Set(owners.keys), unverified: unverified, limits: limits, log: &log)
             table.tables.append(TableInfo(name: "unix", present: true, entries: parsed.sockets.count, leftOut: parsed.leftOut))
+            table.unixVerification = unverified == nil ? .verified : .unverifiable
+            table.anomalies += parsed.anomalies
             for var s in parsed.sockets {
                 if s.inode != 0 {
                     s.owners = owners[s.inode] ?? []
@@ -51,5 +54,23 @@ extension SocketTable {
         }
         table.problems = log.all
         return table
+    }
+
+    /// Why the fd links do not tell every socket the pod's processes hold,
+    /// or nil when they do: no process gathered, processes left out, fd links
+    /// unreadable or not gathered (a gap, or a process without its fd count).
+    /// A process that exited while being read is not counted: its sockets
+    /// closed with it.
+    static func unverifiedBecause(processes: ProcessTable, gaps: [EvidenceGap]) -> String? {
+        if processes.processes.isEmpty { return "no process was gathered" }
+        if processes.processesLeftOut > 0 { return "\(processes.processesLeftOut) processes were left out" }
+        if gaps.contains(where: { $0.area == .sockets && ($0.what == "fd links" || $0.reason.hasSuffix(": fds")) }) {
+            return "fd links could not be read or were not gathered"
+        }
+        for p in processes.processes where !p.exited && !p.kernelThread {
+            guard let fds = p.fds else { return "the fd links of process \(p.pid) were not gathered" }
+            if fds.unreadable > 0 { return "\(fds.unreadable) fd links of process \(p.pid) could not be read" }
+        }
+        return nil
     }
 }

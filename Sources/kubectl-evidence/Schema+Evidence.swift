@@ -106,7 +106,7 @@ extension Schemas {
       "title": "kubectl-evidence sockets of one pod's network namespace",
       "description": "The /proc/net tables decoded (addresses in the usual notation, IPv4-mapped IPv6 shown as IPv4), each socket with the processes and fds that hold it; listeners apart from connections.",
       "type": "object",
-      "required": ["formatVersion", "listeners", "connections", "other", "unix", "tables", "unownedSockets", "problems", "gaps"],
+      "required": ["formatVersion", "listeners", "connections", "other", "unix", "tables", "unownedSockets", "unixVerification", "anomalies", "problems", "gaps"],
       "additionalProperties": false,
       "properties": {
         "formatVersion": { "const": 1 },
@@ -129,6 +129,24 @@ extension Schemas {
           }
         },
         "unownedSockets": { "$ref": "#/$defs/uint" },
+        "unixVerification": {
+          "description": "How rows of /proc/net/unix were told from text of a socket path holding a newline: verified (every process's fd links were read; a line whose inode no process holds, after a bound socket with room in its 108-byte path, is part of that path), unverifiable (fd links missing: rows kept as printed), notGathered.",
+          "enum": ["verified", "unverifiable", "notGathered"]
+        },
+        "anomalies": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": ["kind", "message", "lines", "inodes"],
+            "additionalProperties": false,
+            "properties": {
+              "kind": { "enum": ["ambiguous unix socket table", "unix path with a newline", "unverifiable unix rows"] },
+              "message": { "type": "string" },
+              "lines": { "type": "array", "items": { "type": "integer", "minimum": 1 } },
+              "inodes": { "type": "array", "items": { "$ref": "#/$defs/uint" } }
+            }
+          }
+        },
         "problems": { "type": "array", "items": { "$ref": "#/$defs/problem" } },
         "gaps": { "type": "array", "items": { "$ref": "#/$defs/gap" } }
       },
