@@ -67,7 +67,7 @@ struct ClusterForgedSocketTests {
         throw TestFailure("the socket of the forger did not show in \(pod)'s /proc/net/unix within 20 s")
     }
 
-    @Test("a unix socket named 'pod-socket\\n<a listening row of /run/forged-by-pod.sock>': sockets.json has no forged row and shows the real name whole")
+    @Test("a unix socket named 'pod-socket\\n<a listening row of /run/forged-by-pod.sock>': with standard, sockets.json has no forged row and shows the real name whole; with restricted (no fd links), the table is unverifiable and names the row")
     func forgedRowIsNotASocket() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
@@ -103,5 +103,18 @@ struct ClusterForgedSocketTests {
         let inspect = try ToolBinary.run(["inspect", output])
         #expect(inspect.status == 0, "\(inspect.stderr)")
         #expect(try ToolBinary.run(["verify", output]).status == 0)
+
+        // restricted has no SYS_PTRACE and runs as another uid: the fd links cannot be
+        // read, so the rows cannot be checked; the table says so and names the suspect row.
+        let restricted = cluster.bundlePath(label + "-restricted")
+        let second = try cluster.collect(["-n", "shop", "-l", "e2e=\(label)", "--profile", "restricted", "--quiet"], output: restricted)
+        #expect(second.status == 0, "\(second.stderr)\n\(second.stdout)")
+        let unverified = try BundleContents(path: restricted)
+        let file2 = try #require(unverified.files["pods/shop/\(pod)/containers/app/sockets.json"])
+        let sockets2 = try #require(try JSONSerialization.jsonObject(with: Data(file2)) as? [String: Any])
+        #expect(sockets2["unixVerification"] as? String == "unverifiable")
+        let anomalies2 = sockets2["anomalies"] as? [[String: Any]] ?? []
+        #expect(anomalies2.contains { $0["kind"] as? String == "unverifiable unix rows" && ($0["inodes"] as? [Int])?.contains(99999) == true },
+                "\(anomalies2)")
     }
 }
