@@ -56,6 +56,7 @@ extension EvidenceGap {
         }
         gaps += sectionsLeftOut(index: index)
         let leftAtCap = index.processesLeftAtCap
+        let contentLeft = index.contentLeftAtCap
         for (key, text) in index.cuts {
             let said = DisplayText.escape(text, limit: limits.maxErrorTextBytes)
             var pids: [Int] = []
@@ -67,6 +68,12 @@ extension EvidenceGap {
                 processes = leftAtCap.count == 0 ? " No process was left out."
                     : " \(leftAtCap.count) process\(leftAtCap.count == 1 ? " was" : "es were") not gathered whole"
                         + (pids.isEmpty ? "." : " (pids \(pids.map(String.init).joined(separator: ", "))\(itemsLeftOut > 0 ? " and \(itemsLeftOut) more" : "")).")
+            } else if let contentLeft {
+                pids = Array(contentLeft.pids.prefix(limits.maxGapItems))
+                itemsLeftOut = max(0, contentLeft.count - pids.count)
+                processes = " Every process was listed, but the command line (and mounts and cgroupfs files) of "
+                    + (contentLeft.count == 1 ? "1 process is" : "\(contentLeft.count) processes are") + " missing"
+                    + (pids.isEmpty ? "." : " (pids \(pids.map(String.init).joined(separator: ", "))\(itemsLeftOut > 0 ? " and \(itemsLeftOut) more" : "")).")
             }
             gaps.append(EvidenceGap(
                 area: .run, what: "output cap", reason: said, count: 1, pids: pids, keys: [key], itemsLeftOut: itemsLeftOut,

@@ -9,6 +9,8 @@ struct EvidenceIndex {
         /// fd number → link target, socket links only.
         var fds: [(fd: Int, target: [UInt8])] = []
         var fdMeta: [UInt8]?
+        /// meta `cmdline-length`: the true length of a cmdline the script cut.
+        var cmdlineLength: [UInt8]?
         /// error records: sub-key ("" for the process itself, "fd", "ns/net", …) → text.
         var errors: [(sub: String, text: [UInt8])] = []
     }
@@ -77,7 +79,9 @@ struct EvidenceIndex {
             } else if p.links[sub] == nil {
                 p.links[sub] = record.payload
             }
-        case .meta: if sub == "fd" && p.fdMeta == nil { p.fdMeta = record.payload }
+        case .meta:
+            if sub == "fd" && p.fdMeta == nil { p.fdMeta = record.payload }
+            if sub == "cmdline-length" && p.cmdlineLength == nil { p.cmdlineLength = record.payload }
         case .error: p.errors.append((sub, record.payload))
         case .cmd, .cut, .other: break
         }
@@ -87,8 +91,15 @@ struct EvidenceIndex {
     /// processes it did not gather whole at its output cap, and the pids it
     /// listed ("processes=<n> listed=<k> pids=<pid> ..."). Nil without one or
     /// when it does not parse.
-    var processesLeftAtCap: (count: Int, pids: [Int])? {
-        guard let bytes = meta["script/left-out"] else { return nil }
+    var processesLeftAtCap: (count: Int, pids: [Int])? { leftAtCap("script/left-out") }
+
+    /// The script's meta `script/content-left-out`, written instead when the
+    /// cap fell in its second pass: every process is listed, but these
+    /// processes' command lines (and mounts and cgroupfs files) are missing.
+    var contentLeftAtCap: (count: Int, pids: [Int])? { leftAtCap("script/content-left-out") }
+
+    func leftAtCap(_ key: String) -> (count: Int, pids: [Int])? {
+        guard let bytes = meta[key] else { return nil }
         var count: Int?
         var pids: [Int] = []
         var inPids = false

@@ -15,6 +15,10 @@ public struct EvidenceProcess: Sendable, Equatable, Codable {
     public var argv: [String]
     /// True when arguments or bytes were left out at a cap.
     public var argvTruncated: Bool
+    /// The true length in bytes of `/proc/<pid>/cmdline` when the in-pod
+    /// script kept only its first bytes (its meta `proc/<pid>/cmdline-length`):
+    /// ``argv`` is then that prefix and ``argvTruncated`` is true.
+    public var argvBytes: Int?
     /// ``argv`` joined for a table (see ``ProcCmdline/commandLine(_:)``).
     public var commandLine: String
     public var exe: String?

@@ -128,6 +128,15 @@ extension ProcessTable {
             p.argv = c.argv
             p.argvTruncated = c.truncated
             p.commandLine = ProcCmdline.commandLine(c.argv)
+            if let length = r.cmdlineLength {
+                if case .success(let v) = Bytes.unsigned(length.prefix(24)[...].split(separator: Bytes.newline).first ?? []),
+                   v <= UInt64(Int32.max), v > UInt64(bytes.count) {
+                    p.argvBytes = Int(v)
+                    p.argvTruncated = true
+                } else {
+                    problems.append(EvidenceProblem(key: "\(base)/cmdline-length", message: "\(base)/cmdline-length: \"\(Bytes.text(length, limit: 60))\" is not a byte count larger than the \(bytes.count) bytes of cmdline kept."))
+                }
+            }
         }
         if let ticks = p.startTicks, let bootTime {
             let epoch = Double(bootTime) + Double(ticks) / Double(hz)

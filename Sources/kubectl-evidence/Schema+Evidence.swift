@@ -41,6 +41,7 @@ extension Schemas {
             "comm": { "type": "string" },
             "argv": { "type": "array", "items": { "type": "string" } },
             "argvTruncated": { "type": "boolean" },
+            "argvBytes": { "$ref": "#/$defs/uint" },
             "commandLine": { "type": "string" },
             "exe": { "type": "string" },
             "exeDeleted": { "type": "boolean" },
