@@ -38,7 +38,8 @@
 #     kind   file   bytes of a file, as read        key: its path without the leading /
 #            link   target of a symlink             key: the link's path
 #            cmd    stdout of a command             key: cmd/<name>
-#            meta   a fact about the run            key: script/*, self/*, clock/*, proc/<pid>/fd
+#            meta   a fact about the run            key: script/*, self/*, clock/*,
+#                                                   proc/<pid>/fd, proc/<pid>/cmdline-length
 #            error  what could not be read and why  key: what it concerns
 #            cut    the output cap was reached      key: the first record left out
 #            end    trailer, always last            key: trailer
@@ -55,31 +56,43 @@
 #   OS says it, e.g. "Permission denied", "No such file or directory").
 #   The trailer's payload is "records=<n> bytes=<m>": n records before it,
 #   m bytes before its header line; nothing follows it.
+#   A cmdline is kept to its first CMDLINE_MAX (4096) bytes; when it is longer,
+#   meta proc/<pid>/cmdline-length holds its true length in bytes (decimal),
+#   or error proc/<pid>/cmdline-length says why it could not be read.
 #   When the next record would pass the cap, a cut record says what was left out,
-#   gathering stops, and meta script/left-out, clock/end and the trailer still
-#   follow. script/left-out counts every process not gathered whole (the one
-#   being read at the cut and all after it): "processes=<n> listed=<k>
-#   pids=<pid> ..." with the first k of them (as many as fit in 512 bytes).
+#   gathering stops, and meta script/left-out (or script/content-left-out),
+#   clock/end and the trailer still follow. script/left-out counts every
+#   process whose identity records were not gathered whole (the one being read
+#   at the cut and all after it): "processes=<n> listed=<k> pids=<pid> ..."
+#   with the first k of them (as many as fit in 512 bytes). A cut in the
+#   second pass writes script/content-left-out instead, in the same form: every
+#   process is listed, but these processes' cmdline (and mountinfo and cgroupfs
+#   files) are missing.
 #   The stream written plus the kubelet's CRI prefix of each of its lines
 #   stays under the cap (see CRI and CRI_LINE below).
 #
-# KEYS, in stream order:
+# KEYS, in stream order (what identifies first, so that a pod that makes its
+# command lines or mounts large fills the cap with them last):
 #   meta script/version, script/cap, script/sections ("processes=1 fds=1 ..."),
 #        script/args, self/pid, clock/start ("<epoch s> <YYYY-MM-DDTHH:MM:SSZ>\n"),
 #        clock/btime (boot time, epoch s: start time = btime + stat starttime/HZ)
 #   file proc/uptime, proc/sys/kernel/hostname;  cmd cmd/uname-a
 #   file proc/self/status, proc/self/cgroup [, proc/self/mountinfo,
 #        sys/fs/cgroup/<file>];  link proc/self/exe, proc/self/ns/<ns>
-#   per process: file proc/<pid>/stat, status, cmdline, comm, cgroup
-#        [, mountinfo, root/sys/fs/cgroup/<file>: first process of each mount ns];
+#   file proc/net/tcp, tcp6, udp, udp6, unix, raw, raw6 [, dev, route,
+#        ipv6_route, arp];  cmd cmd/ip-addr
+#   pass 1, per process (identity): file proc/<pid>/stat, status, comm, cgroup;
 #        link proc/<pid>/exe, cwd, ns/<ns>, fd/<n>; meta proc/<pid>/fd;
 #        error proc/<pid>/<what> for each of them that could not be read,
 #        error proc/<pid>/fd once for all unreadable fd links, error proc/<pid>
 #        when it exited while being read, error proc/<pid>/copy for cp messages
-#        that name no file
-#   file proc/net/tcp, tcp6, udp, udp6, unix, raw, raw6 [, dev, route,
-#        ipv6_route, arp];  cmd cmd/ip-addr
-#   error script/ls (ls messages about no process);  [cut;  meta script/left-out];
+#        that name no file;  then error script/ls (ls messages about no process)
+#   pass 2, per process (content): file proc/<pid>/cmdline (at most 4096 bytes)
+#        [, meta proc/<pid>/cmdline-length] [, mountinfo,
+#        root/sys/fs/cgroup/<file>: first process of each mount ns]; error
+#        proc/<pid>/<what> for each that could not be read, error
+#        proc/<pid>/copy-content for cp messages that name no file
+#   [cut;  meta script/left-out or script/content-left-out];
 #   meta clock/end;  end trailer
 #   No kind and key appear twice.
 #
@@ -120,8 +133,10 @@
 # math library, no here-documents), and no line inside a quoted string may start
 # with '#': comment lines are stripped when the script is embedded into a
 # container's command (InPodScript in the Collector module). Every fork costs
-# 1-2 ms: per process there is one (cp); links come from one ls per step,
-# records are assembled by one awk per step and written out by one cat.
+# 1-2 ms: per process there are two (cp in pass 1; head for the cmdline in
+# pass 2; one more cp with mounts or cgroups, and a wc -c for a cmdline longer
+# than 4096 bytes); links come from one ls per
+# step, records are assembled by one awk per step and written out by one cat.
 
 LC_ALL=C
 LANG=C
@@ -134,6 +149,9 @@ TLOG=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
 TMPBASE=${EVIDENCE_TMPDIR:-}
 BATCH=32
 T=
+# Bytes of a cmdline kept (a shell's argv can be megabytes; 4 KiB shows what
+# ran): a longer one is cut there and its true length recorded.
+CMDLINE_MAX=4096
 IN_COLLECT=
 SELF=$$
 ARGS_GIVEN="$*"
@@ -203,7 +221,7 @@ IFS=$_ifs
 
 case $BATCH in ????*) die "--batch must be at most 999, got $BATCH" ;; esac
 
-NEEDED="awk cat cp date grep ls mkdir mktemp readlink rm sha256sum tee uname wc xargs"
+NEEDED="awk cat cp date grep head ls mkdir mktemp readlink rm sha256sum tee uname wc xargs"
 
 for _d in "$TMPBASE" "${TMPDIR:-}" /tmp /var/tmp /dev/shm; do
 	[ -n "$_d" ] && [ -d "$_d" ] || continue
@@ -286,6 +304,8 @@ _hdr='#kubectl-evidence frame v1'
 #   R KIND KEY FILE WHY...   FILE's bytes, or an error record saying WHY
 #   F KEY FILE SRC ERRFILE   FILE copied from SRC, or an error with cp's reason
 #   P PID SLOT               a process: its files (in b/SLOT), links, fd count, errors
+#   C PID SLOT               a process's bulky content: its cmdline prefix (and
+#                            true length), mountinfo and cgroupfs files
 #   S                        ls messages that name no process
 AWK_ASSEMBLE='
 function records(nl, n) { return 2 + nl + int(n / criline) }
@@ -354,10 +374,7 @@ function fdsums(   i, j, n, p, rs, t) {
 		note(p, "E " keyof(p) "/fd readlink of " nbad[p] " fd links in /proc/" p "/fd failed: " t)
 	}
 }
-function proc(p, slot,   kp, d, i, n, f, r, m, src) {
-	kp = keyof(p); d = "b/" slot
-	n = split(p == self ? "status cgroup" : "stat status cmdline comm cgroup", f, " ")
-	for (i = 1; i <= n; i++) if (!copied(kp "/" f[i], d "/" f[i], "/proc/" p "/" f[i], d "/cp.err")) return 0
+function bulky(p, kp, d,   i, n, f, m, src) {
 	m = (p == self) || !(p in mnt) || !(mnt[p] in seenset)
 	if (p != self && (p in mnt)) seenset[mnt[p]] = 1
 	if (mounts && m && !copied(kp "/mountinfo", d "/mountinfo", "/proc/" p "/mountinfo", d "/cp.err")) return 0
@@ -368,6 +385,30 @@ function proc(p, slot,   kp, d, i, n, f, r, m, src) {
 			if (!copied(substr(src, 2), d "/" f[i], src, d "/cp.err")) return 0
 		}
 	}
+	return 1
+}
+function content(p, slot,   kp, d, l, f, r) {
+	kp = keyof(p); d = "b/" slot
+	if (!copied(kp "/cmdline", d "/cmdline", "/proc/" p "/cmdline", d "/cmdline.err")) return 0
+	if (size[d "/cmdline"] >= cmdmax) {
+		l = ""
+		if ((getline l < (d "/cmdline.len")) > 0) split(l, f, " ")
+		close(d "/cmdline.len")
+		if (l != "" && f[1] ~ /^[0-9]+$/) {
+			if (f[1] + 0 > size[d "/cmdline"] && !text("meta", kp "/cmdline-length", f[1])) return 0
+		} else {
+			r = reason(d "/cmdline.lerr", "/proc/" p "/cmdline", ""); if (r == "") r = "no length, no reason given"
+			if (!text("error", kp "/cmdline-length", "read /proc/" p "/cmdline: " r)) return 0
+		}
+	}
+	if (!bulky(p, kp, d)) return 0
+	return stray(d "/cp.err", kp "/copy-content")
+}
+function proc(p, slot,   kp, d, i, n, f, r, m, src) {
+	kp = keyof(p); d = "b/" slot
+	n = split(p == self ? "status cgroup" : "stat status comm cgroup", f, " ")
+	for (i = 1; i <= n; i++) if (!copied(kp "/" f[i], d "/" f[i], "/proc/" p "/" f[i], d "/cp.err")) return 0
+	if (p == self && !bulky(p, kp, d)) return 0
 	if (!stray(d "/cp.err", kp "/copy")) return 0
 	for (i = 1; i <= nrec[p]; i++) {
 		r = rec[p, i]
@@ -456,11 +497,12 @@ BEGIN {
 	fdsums()
 	close("b/ls.err")
 }
-cut { if ($1 == "P" && $2 != self) lo = lo " " $2; next }
+cut { if (($1 == "P" || $1 == "C") && $2 != self) lo = lo " " $2; next }
 $1 == "T" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ ?/, "", t); text($2, $3, t); next }
 $1 == "R" { t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ ?/, "", t); raw($2, $3, $4, t); next }
 $1 == "F" { copied($2, $3, $4, $5); next }
 $1 == "P" { if (!proc($2, $3) && $2 != self) lo = lo " " $2; next }
+$1 == "C" { if (!content($2, $3)) lo = lo " " $2; next }
 $1 == "S" { t = ""; for (i = 1; i <= nls; i++) t = t (i > 1 ? "; " : "") lserr[i]; if (t != "") text("error", "script/ls", t); next }
 END {
 	close(chunk)
@@ -485,7 +527,7 @@ step() {
 	$BB wc -l -c b/*/* > b/sizes 2> /dev/null
 	$BB awk -v q="'" -v total="$total" -v lines="$lines" -v count="$count" -v limit="$((CAP - RESERVE))" \
 		-v cri="$CRI" -v criline="$CRI_LINE" -v capv="$CAP" -v cut=0 -v k=0 -v self="$SELF" -v seen="$SEEN" \
-		-v mounts="${MOUNTS:-0}" -v cgroups="${CGROUPS:-0}" -v cgfiles="$CG_FILES" \
+		-v mounts="${MOUNTS:-0}" -v cgroups="${CGROUPS:-0}" -v cgfiles="$CG_FILES" -v cmdmax="$CMDLINE_MAX" \
 		"$AWK_ASSEMBLE" b/plan > b/catlist || die "assembling records failed (awk)"
 	read -r total lines count CUT SEEN < b/state || die "assembling records left no state (awk)"
 	[ -n "$SEEN" ] || SEEN=-
@@ -547,9 +589,28 @@ head_plan() {
 	echo "P $SELF h"
 }
 
-# ---- step: a batch of processes ---------------------------------------------
+# ---- steps: a batch of processes, in two passes -------------------------------
+# Pass 1 (identity) reads, for every process, what says who it is: stat,
+# status, comm, cgroup and the exe, cwd, ns and fd socket links. Pass 2
+# (content) then reads the bulky files a process controls the size of: the
+# first CMDLINE_MAX bytes of cmdline (and, when it may be longer, its true
+# length with wc -c), mountinfo and cgroupfs files. So however large a pod makes
+# its argv or its mounts, the cap falls on content, never on the process list.
 
-procs_gather() {
+# into OUT ERR CMD...: runs CMD with stdout to OUT and stderr to ERR.
+# Reads are not put under busybox timeout: its watchdog is a grandchild that
+# it orphans at once, so it is reparented to the pod's pid 1, and a pid 1 that
+# does not reap children keeps it as a zombie in the pod (seen on the real
+# cluster). A read that blocks (a process's memory locked while its cmdline is
+# read, a FIFO put in place of a cgroupfs file after the check) still blocks.
+into() {
+	_bo=$1
+	_be=$2
+	shift 2
+	"$@" > "$_bo" 2> "$_be"
+}
+
+ident_gather() {
 	_a=
 	_i=0
 	for _p; do
@@ -563,7 +624,50 @@ procs_gather() {
 	_i=0
 	for _p; do
 		_i=$((_i + 1))
-		_f="/proc/$_p/stat /proc/$_p/status /proc/$_p/cmdline /proc/$_p/comm /proc/$_p/cgroup"
+		$BB cp /proc/$_p/stat /proc/$_p/status /proc/$_p/comm /proc/$_p/cgroup b/s$_i/ 2> b/s$_i/cp.err
+		_r=$?
+		[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+		[ -d /proc/$_p ] || echo "$_p" >> b/gone
+	done
+}
+
+ident_plan() {
+	_i=0
+	for _p; do _i=$((_i + 1)); echo "P $_p s$_i"; done
+	echo S
+}
+
+content_gather() {
+	_a=
+	for _p; do _a="$_a /proc/$_p/ns/mnt"; done
+	{ [ -n "$MOUNTS" ] || [ -n "$CGROUPS" ]; } && $BB ls -ln $_a > b/ls.out 2> b/ls.err
+	_i=0
+	_a=
+	for _p; do
+		_i=$((_i + 1))
+		eval "pid_s$_i=$_p"
+		_a="$_a b/s$_i/cmdline"
+		: > b/s$_i/cmdline.len
+		: > b/s$_i/cmdline.lerr
+		into b/s$_i/cmdline b/s$_i/cmdline.err $BB head -c "$CMDLINE_MAX" /proc/$_p/cmdline
+	done
+	# A prefix of CMDLINE_MAX bytes may be all of it or a cut: wc -c (one for
+	# the step) finds those, and a second wc -c reads their true length.
+	$BB wc -c $_a > b/cmdsizes 2> /dev/null
+	while read -r _s _c; do
+		case $_s in ''|*[!0-9]*) continue ;; esac
+		case $_c in b/s*/cmdline) ;; *) continue ;; esac
+		[ "$_s" -ge "$CMDLINE_MAX" ] || continue
+		_c=${_c#b/}
+		_c=${_c%/cmdline}
+		eval "_p=\${pid_$_c:-}"
+		[ -n "$_p" ] && into b/$_c/cmdline.len b/$_c/cmdline.lerr $BB wc -c /proc/$_p/cmdline
+	done < b/cmdsizes
+	_i=0
+	for _p; do
+		_i=$((_i + 1))
+		: > b/s$_i/cp.err
+		_f=
 		[ -n "$MOUNTS" ] && _f="$_f /proc/$_p/mountinfo"
 		# cgroupfs files are reached through the process's root, which the pod
 		# controls: a symlink or a FIFO planted there is left alone, not followed
@@ -575,18 +679,18 @@ procs_gather() {
 				if [ -h "$_c" ] || { [ -e "$_c" ] && [ ! -f "$_c" ]; }; then _x="$_x $_c"; else _f="$_f $_c"; fi
 			done
 		fi
-		$BB cp $_f b/s$_i/ 2> b/s$_i/cp.err
-		_r=$?
-		[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+		if [ -n "$_f" ]; then
+			into /dev/null b/s$_i/cp.err $BB cp $_f b/s$_i/
+			_r=$?
+			[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+		fi
 		for _c in $_x; do echo "cp: can't open '$_c': not a regular file, left alone" >> b/s$_i/cp.err; done
-		[ -d /proc/$_p ] || echo "$_p" >> b/gone
 	done
 }
 
-procs_plan() {
+content_plan() {
 	_i=0
-	for _p; do _i=$((_i + 1)); echo "P $_p s$_i"; done
-	echo S
+	for _p; do _i=$((_i + 1)); echo "C $_p s$_i"; done
 }
 
 # ---- step: sockets and, with the network section, interfaces and routes ------
@@ -618,6 +722,30 @@ left() {
 	done
 }
 
+# pass NAME PATHS...: steps NAME_gather and NAME_plan over the pids of PATHS,
+# BATCH at a time; after a cut, counts the rest as left out.
+pass() {
+	_ps=$1
+	shift
+	_batch=
+	_n=0
+	for _d; do
+		_p=${_d#/proc/}
+		case $_p in *[!0-9]*) continue ;; esac
+		[ "$_p" = "$SELF" ] && continue
+		if [ "$CUT" != 0 ]; then left "$_p"; continue; fi
+		_batch="$_batch $_p"
+		_n=$((_n + 1))
+		if [ $_n -ge "$BATCH" ]; then
+			step ${_ps}_gather ${_ps}_plan $_batch
+			_batch=
+			_n=0
+		fi
+	done
+	[ -n "$_batch" ] && step ${_ps}_gather ${_ps}_plan $_batch
+	return 0
+}
+
 # collect PATHS...: the whole stream, in order, on stdout, which is the pipe
 # into hash_tee; PATHS are the /proc/<pid> directories, listed before the
 # pipeline started so that none of its processes is among them. It cannot
@@ -632,30 +760,20 @@ collect() {
 	total=$((${#_hdr} + 1))
 	lines=1
 	step head_gather head_plan
-	if [ -n "$PROCS" ]; then
-		_batch=
-		_n=0
-		for _d; do
-			_p=${_d#/proc/}
-			case $_p in *[!0-9]*) continue ;; esac
-			[ "$_p" = "$SELF" ] && continue
-			if [ "$CUT" != 0 ]; then left "$_p"; continue; fi
-			_batch="$_batch $_p"
-			_n=$((_n + 1))
-			if [ $_n -ge "$BATCH" ]; then
-				step procs_gather procs_plan $_batch
-				_batch=
-				_n=0
-			fi
-		done
-		[ -n "$_batch" ] && step procs_gather procs_plan $_batch
-	fi
 	[ -n "$NET_FILES" ] && step net_gather net_plan
+	_lk=script/left-out
+	if [ -n "$PROCS" ]; then
+		pass ident "$@"
+		if [ "$CUT" = 0 ]; then
+			_lk=script/content-left-out
+			pass content "$@"
+		fi
+	fi
 
 	# Closing records, in the room RESERVE kept.
 	if [ "$CUT" != 0 ]; then
 		_l="processes=$NLEFT listed=$LISTED pids=${LEFT# }"
-		_h="@meta script/left-out ${#_l}"
+		_h="@meta $_lk ${#_l}"
 		printf '%s\n%s\n' "$_h" "$_l" || die "cannot write the output"
 		total=$((total + ${#_h} + ${#_l} + 2))
 		count=$((count + 1))

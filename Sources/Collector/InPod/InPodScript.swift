@@ -6,7 +6,7 @@
 /// "evidence-collect", <arguments>...]`. Linux refuses any single argument
 /// longer than `MAX_ARG_STRLEN` (32 pages, 131072 bytes) at `execve`, so the
 /// embedded text must stay below ``argumentLimit``; comment lines, blank lines
-/// and indentation are dropped to keep it well under (about 17 KB today).
+/// and indentation are dropped to keep it well under (about 19 KB today).
 public enum InPodScript {
     /// The script exactly as it is in the repository.
     public static var source: [UInt8] { PackageResources.evidence_collect_sh }
