@@ -46,6 +46,9 @@ struct InPodHidingTests {
         #expect(run.output.stdout.count < InPodScript.Options.defaultOutputCap / 4, "\(run.output.stdout.count) bytes")
         #expect(run.record(.meta, "script/left-out") == nil && run.record(.meta, "script/content-left-out") == nil)
 
+        // The run leaves no process of its own behind in the pod: only the
+        // second listing's own shell is new.
+        #expect(after.subtracting(before).count <= 1, "new pids after the run: \(after.subtracting(before).sorted())")
         let stable = before.intersection(after)
         #expect(stable.count >= 122, "\(stable.count) pids lived through the run")
         let missing = stable.filter { run.record(.file, "proc/\($0)/stat") == nil || run.record(.file, "proc/\($0)/cmdline") == nil }
