@@ -77,7 +77,7 @@ struct KubernetesManifests {
                 skipped.append("\(kind) \(metadata["namespace"] == nil ? "" : namespace + "/")\(name)")
             }
         }
-        var topology: [String: Any] = [
+        let topology: [String: Any] = [
             "namespaces": namespaces.map { ns -> Any in
                 namespaceLabels[ns].map { ["name": ns, "labels": $0] as [String: Any] } ?? ns
             },
