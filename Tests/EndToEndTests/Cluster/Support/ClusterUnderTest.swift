@@ -207,8 +207,17 @@ enum RealClusterWorkloads {
         applied.lock()
         defer { applied.unlock() }
         if done { return }
-        try cluster.kubectlOK(["apply", "-f", ClusterUnderTest.demoManifest])
-        try cluster.kubectlOK(["apply", "-f", ClusterUnderTest.rbacManifest])
+        // On a brand-new cluster a namespace's `default` ServiceAccount comes a moment after
+        // the namespace, and until then the API server refuses its pods: apply again.
+        for manifest in [ClusterUnderTest.demoManifest, ClusterUnderTest.rbacManifest] {
+            var last = ProcessResult(status: 0, stdout: "", stderr: "")
+            for attempt in 1...15 {
+                last = try cluster.kubectl(["apply", "-f", manifest])
+                if last.status == 0 { break }
+                if attempt < 15 { Thread.sleep(forTimeInterval: 2) }
+            }
+            guard last.status == 0 else { throw TestFailure("kubectl apply -f \(manifest) failed for 30 s: \(last.stderr)") }
+        }
         for (kind, namespace, name) in [
             ("deployment", "shop", "checkout"), ("statefulset", "shop", "db"), ("deployment", "payments", "ledger"),
             ("deployment", "hardened", "vault"),
