@@ -63,6 +63,13 @@ struct CollectCommand: AsyncParsableCommand {
     var signKey: String?
 
     func validate() throws {
+        // An empty selector selects every pod; `-l "$APP"` with APP unset is how that
+        // happens at 3 a.m., and every pod would keep a container it cannot lose.
+        for (flag, value) in [("-l", selector), ("--field-selector", fieldSelector)] {
+            if let value, value.allSatisfy(\.isWhitespace) {
+                throw ValidationError("\(flag) was given an empty selector (an unset shell variable?), which selects every pod; each would keep an evidence container it cannot lose. Give the selector itself, for example -l app=checkout.")
+            }
+        }
         if selector == nil && fieldSelector == nil {
             throw ValidationError("Give a label selector with -l (for example -l app=checkout), or a --field-selector: collecting from every pod by accident is not something an incident needs.")
         }
