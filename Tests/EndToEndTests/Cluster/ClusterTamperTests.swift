@@ -27,34 +27,14 @@ struct ClusterTamperTests {
     func rewriteFails() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
-        let name = "tamper-\(UUID().uuidString.prefix(6).lowercased())"
-        // A JSON string is a YAML flow scalar, as long as slashes are not escaped.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let command = String(decoding: try encoder.encode(Self.attack), as: UTF8.self)
-        let yaml = """
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: \(name), namespace: shop, labels: {e2e: \(name)}}
-            spec:
-              terminationGracePeriodSeconds: 1
-              securityContext: {runAsUser: 65534, runAsNonRoot: true}
-              containers:
-                - name: app
-                  image: \(ClusterUnderTest.image)
-                  imagePullPolicy: IfNotPresent
-                  command: [sh, -c, \(command)]
-                  securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
-            """
-        let file = cluster.directory.appendingPathComponent("\(name).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        try cluster.kubectlOK(["create", "-f", file.path])
+        let label = "tamper-\(UUID().uuidString.prefix(6).lowercased())"
+        let name = try cluster.createPod(
+            namespace: "shop", prefix: label, labels: ["e2e": label], command: ["sh", "-c", Self.attack], hardenedUID: 65534)
         defer { _ = try? cluster.kubectl(["delete", "pod", "-n", "shop", name, "--wait=false"]) }
-        try cluster.waitUntilRunning(namespace: "shop", pod: name)
 
         for profile in ["standard", "restricted"] {
             let output = cluster.bundlePath(profile)
-            let result = try cluster.collect(["-n", "shop", "-l", "e2e=\(name)", "--profile", profile, "--quiet"], output: output)
+            let result = try cluster.collect(["-n", "shop", "-l", "e2e=\(label)", "--profile", profile, "--quiet"], output: output)
             #expect(result.status == 0, "\(profile): \(result.stderr)")
             let bundle = try BundleContents(path: output)
             let entry = try #require(bundle.manifest.pods.first)

@@ -18,27 +18,10 @@ struct ClusterUidTests {
             label = "uid-\(UUID().uuidString.prefix(6).lowercased())"
             var uids: [String: Int] = [:]
             for uid in wanted {
-                let name = "\(label)-\(uid)"
-                let yaml = """
-                    apiVersion: v1
-                    kind: Pod
-                    metadata: {name: \(name), namespace: shop, labels: {e2e: \(label)}}
-                    spec:
-                      terminationGracePeriodSeconds: 1
-                      securityContext: {runAsUser: \(uid), runAsNonRoot: true}
-                      containers:
-                        - name: app
-                          image: \(ClusterUnderTest.image)
-                          imagePullPolicy: IfNotPresent
-                          command: [sleep, "3600"]
-                          securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
-                    """
-                let file = cluster.directory.appendingPathComponent("\(name).yaml")
-                try yaml.write(to: file, atomically: true, encoding: .utf8)
-                try cluster.kubectlOK(["create", "-f", file.path])
+                let name = try cluster.createPod(
+                    namespace: "shop", prefix: "\(label)-\(uid)", labels: ["e2e": label], command: ["sleep", "3600"], hardenedUID: uid)
                 uids[name] = uid
             }
-            for name in uids.keys { try cluster.waitUntilRunning(namespace: "shop", pod: name) }
             self.uids = uids
         }
 

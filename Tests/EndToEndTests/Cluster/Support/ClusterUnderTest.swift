@@ -90,21 +90,30 @@ final class ClusterUnderTest: @unchecked Sendable {
             .split(separator: " ").map(String.init).sorted()
     }
 
-    /// Creates a pod of its own for a test (a name unique to the run) and waits until it runs.
-    func createPod(namespace: String, prefix: String, labels: [String: String], command: [String]) throws -> String {
+    /// Creates a pod of its own for a test (a name unique to the run, one container `app`) and
+    /// waits until it runs. With `hardenedUID`, the pod runs as that uid (pod level,
+    /// runAsNonRoot) with every capability dropped, as hardened workloads do.
+    func createPod(
+        namespace: String, prefix: String, labels: [String: String], command: [String], hardenedUID: Int? = nil
+    ) throws -> String {
         let name = "\(prefix)-\(UUID().uuidString.prefix(6).lowercased())"
-        let labelText = labels.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-        let commandText = command.map { "\"\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
-            .joined(separator: ", ")
-        let yaml = """
+        // JSON is YAML's flow syntax, so the command's strings keep every byte (newlines too).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let labelText = String(decoding: try encoder.encode(labels), as: UTF8.self)
+        let commandText = String(decoding: try encoder.encode(command), as: UTF8.self)
+        var yaml = """
             apiVersion: v1
             kind: Pod
-            metadata: {name: \(name), namespace: \(namespace), labels: {\(labelText)}}
+            metadata: {name: \(name), namespace: \(namespace), labels: \(labelText)}
             spec:
               terminationGracePeriodSeconds: 1
-              containers:
-                - {name: app, image: \(Self.image), imagePullPolicy: IfNotPresent, command: [\(commandText)]}
+
             """
+        if let hardenedUID { yaml += "  securityContext: {runAsUser: \(hardenedUID), runAsNonRoot: true}\n" }
+        yaml += "  containers:\n    - {name: app, image: \(Self.image), imagePullPolicy: IfNotPresent, command: \(commandText)"
+        if hardenedUID != nil { yaml += ", securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}" }
+        yaml += "}\n"
         let file = directory.appendingPathComponent("\(name).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         try kubectlOK(["create", "-f", file.path])
