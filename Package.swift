@@ -112,6 +112,7 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle"]),
+        // Evidence: a test builds sockets.json from the machine's own /proc with the parser collect uses.
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle", "Evidence"]),
     ]
 )

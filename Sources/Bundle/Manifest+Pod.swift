@@ -65,7 +65,9 @@ extension Manifest {
         public var processes: Int
         public var listeners: Int
         public var connections: Int
-        /// Anomalies worth a look (warnings and notices), with their sentences.
+        /// Anomalies worth a look (warnings and notices, of the namespaces and
+        /// of the socket tables alike), and the sentences of all of them,
+        /// hints included.
         public var anomalies: Int
         public var anomalyMessages: [String]
         /// Things that could not be read (each explained in the evidence files).

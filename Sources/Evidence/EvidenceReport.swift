@@ -22,11 +22,12 @@ public struct EvidenceReport: Sendable, Equatable {
         let processes = ProcessTable.build(index: index, gaps: gaps, options: options)
         let sockets = SocketTable.build(index: index, processes: processes, gaps: gaps, options: options)
         let namespaces = NamespaceReport.build(index: index, processes: processes, gaps: gaps, options: options)
+        let anomalies = EvidenceSummary.anomalies(namespaces: namespaces, sockets: sockets)
         let summary = EvidenceSummary(
             processes: processes.processes.count, listeners: sockets.listeners.count, connections: sockets.connections.count,
             unixSockets: sockets.unix.count,
-            anomalies: namespaces.anomalies.filter { $0.severity != .hint }.count,
-            anomalyMessages: namespaces.anomalies.map(\.message),
+            anomalies: anomalies.filter(\.counts).count,
+            anomalyMessages: anomalies.map(\.message),
             gaps: gaps.count, problems: processes.problems.count + sockets.problems.count + namespaces.problems.count,
             namespacesShared: namespaces.shared, namespacesNotShared: namespaces.notShared)
         return EvidenceReport(processes: processes, sockets: sockets, namespaces: namespaces, gaps: gaps, summary: summary,

@@ -120,4 +120,42 @@ public struct SocketAnomaly: Sendable, Equatable, Codable {
         self.lines = lines
         self.inodes = inodes
     }
+
+    /// How much it says, on the scale namespace anomalies use, so that the
+    /// manifest's summary, `inspect` and `diff` weigh a socket anomaly as they
+    /// weigh a namespace anomaly of the same severity. A duplicate inode proves
+    /// a forged row, and a line read as the rest of a socket's name means a
+    /// process bound a name holding a newline (a row made to look like one):
+    /// both are warnings. Rows that only may be text of a name, because the
+    /// fd links that would tell were not read, are a hint: a pod gathered
+    /// without ptrace rights has them with nothing wrong, and hints are shown
+    /// but not counted.
+    ///
+    /// It follows from ``kind`` alone, so it is not stored: `sockets.json`
+    /// carries it for readers, and a bundle that says otherwise is not believed.
+    public var severity: NamespaceAnomaly.Severity {
+        switch kind {
+        case .ambiguousUnixTable, .unixPathWithNewline: .warning
+        case .unverifiableUnixRows: .hint
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, severity, message, lines, inodes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(Kind.self, forKey: .kind), message: try c.decode(String.self, forKey: .message),
+                  lines: try c.decode([Int].self, forKey: .lines), inodes: try c.decode([UInt64].self, forKey: .inodes))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(message, forKey: .message)
+        try c.encode(lines, forKey: .lines)
+        try c.encode(inodes, forKey: .inodes)
+    }
 }

@@ -14,7 +14,10 @@ import Foundation
 /// - connections are known by their far end and owner for outbound ones, and
 ///   by the local listening port and the peer's address for inbound ones, so
 ///   ephemeral client ports never count; sockets in TIME_WAIT and the other
-///   closing states are left out (they come and go by the second).
+///   closing states are left out (they come and go by the second);
+/// - anomalies of the namespaces and of the socket tables (hints left out)
+///   are known by their kind and the processes concerned, never by line
+///   numbers or inodes.
 public struct ContainerFeatures: Sendable, Equatable {
     public var processes: [String: DiffItem] = [:]
     public var listeners: [String: DiffItem] = [:]
@@ -94,6 +97,16 @@ public struct ContainerFeatures: Sendable, Equatable {
             let who = Set(anomaly.pids.compactMap { kept[$0] }).sorted()
             let key = "\(anomaly.kind.rawValue) \(anomaly.types.sorted().joined(separator: ",")) \(who.joined(separator: "\u{0}"))"
             anomalies[key] = DiffItem(kind: .anomaly, key: key, text: anomaly.message, owners: who, pids: anomaly.pids)
+        }
+        // A socket anomaly is known by its kind and the programs that hold the
+        // socket it concerns: its line numbers and inodes change with every
+        // snapshot and replica, so they are in its text, never in its key.
+        let unixOwners = Dictionary(evidence.sockets.unix.map { ($0.inode, $0.owners) }, uniquingKeysWith: { a, b in a + b })
+        for anomaly in evidence.sockets.anomalies where anomaly.severity != .hint {
+            let pids = Set(anomaly.inodes.flatMap { unixOwners[$0] ?? [] }.map(\.pid)).sorted()
+            let who = Set(pids.compactMap { kept[$0] }).sorted()
+            let key = "socket \(anomaly.kind.rawValue) \(who.joined(separator: "\u{0}"))"
+            anomalies[key] = DiffItem(kind: .anomaly, key: key, text: anomaly.message, owners: who, pids: pids)
         }
         namespaceIDs = (evidence.namespaces.container?.namespaces ?? [:]).filter { Self.namespaceTypes.contains($0.key) }
     }

@@ -1,6 +1,6 @@
 /// One thing a container has (a process, a listener, a connection, a
-/// namespace anomaly), named so that the same thing in another snapshot or
-/// another replica gets the same ``key``.
+/// namespace or socket anomaly), named so that the same thing in another
+/// snapshot or another replica gets the same ``key``.
 ///
 /// Every string in it came from a pod: ``text`` and ``owners`` are for
 /// display only after escaping (see ``DisplayEscaping``); JSON escapes them itself.
@@ -25,7 +25,7 @@ public struct DiffItem: Sendable, Equatable, Hashable, Codable, Comparable {
         }
 
         /// How much one such difference makes a replica stand out: an extra
-        /// listener or a namespace anomaly says more than one connection.
+        /// listener or an anomaly says more than one connection.
         public var weight: Int {
             switch self {
             case .listener, .anomaly: 3

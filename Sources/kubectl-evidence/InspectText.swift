@@ -4,7 +4,8 @@ import Evidence
 import Foundation
 
 /// `inspect`'s text report: the run, then per pod its outcome, processes as
-/// a tree, listeners, connections, namespace sharing, anomalies and gaps.
+/// a tree, listeners, connections, namespace sharing, anomalies (of the
+/// namespaces and the socket tables) and gaps.
 ///
 /// Every string that came from the bundle goes through ``cell(_:)`` before
 /// it is printed: the decoded files hold text already escaped by the
@@ -102,7 +103,7 @@ enum InspectText {
         for pod in bundle.pods {
             let evidence = pod.evidence
             func count(_ value: Int?) -> String { value.map(String.init) ?? "-" }
-            let anomalies = evidence?.namespaces.anomalies.filter { $0.severity != .hint }.count
+            let anomalies = evidence.map { EvidenceSummary.anomalies(namespaces: $0.namespaces, sockets: $0.sockets).filter(\.counts).count }
             let gaps = evidence.map { $0.processes.gaps.count + $0.sockets.gaps.count + $0.namespaces.gaps.count }
             table.append([cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253), pod.entry.outcome.rawValue,
                           cell(pod.entry.reason, limit: 40), count(evidence?.processes.processes.count),
@@ -134,6 +135,7 @@ enum InspectText {
         out += "\n" + listenerTable(evidence.sockets)
         out += "\n" + connectionTable(evidence.sockets)
         out += "\n" + namespaceSection(evidence.namespaces)
+        out += anomalySection(evidence)
         out += "\n" + gapSection(evidence)
         return out
     }
@@ -240,13 +242,27 @@ enum InspectText {
         func list(_ types: [String]) -> String { types.isEmpty ? "none" : types.map { cell($0, limit: 20) }.joined(separator: " ") }
         out += "Shared: \(list(report.shared)); own: \(list(report.notShared))"
         out += report.unknown.isEmpty ? "\n" : "; unknown: \(list(report.unknown))\n"
-        if report.anomalies.isEmpty {
-            out += "Anomalies: none\n"
+        return out
+    }
+
+    /// The namespace and socket anomalies in one list, right below the
+    /// namespaces as before, so a forged unix socket row is seen where a
+    /// user already looks; then, when the unix sockets could not be checked
+    /// against the fd links, a sentence saying so, since a forged row would
+    /// then pass as a socket without any anomaly to show.
+    static func anomalySection(_ evidence: InspectedBundle.ContainerEvidence) -> String {
+        let anomalies = EvidenceSummary.anomalies(namespaces: evidence.namespaces, sockets: evidence.sockets)
+        var out: String
+        if anomalies.isEmpty {
+            out = "Anomalies: none\n"
         } else {
-            out += "ANOMALIES (\(report.anomalies.count))\n"
-            for anomaly in report.anomalies {
+            out = "ANOMALIES (\(anomalies.count))\n"
+            for anomaly in anomalies {
                 out += "  [\(anomaly.severity.rawValue)] \(cell(anomaly.message, limit: 600))\n"
             }
+        }
+        if evidence.sockets.unixVerification == .unverifiable {
+            out += "Unix sockets were not verified: the fd links of the pod's processes were not all read, so a row of /proc/net/unix may be the text of a socket name holding a newline rather than a socket.\n"
         }
         return out
     }

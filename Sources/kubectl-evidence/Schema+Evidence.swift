@@ -138,10 +138,11 @@ extension Schemas {
           "type": "array",
           "items": {
             "type": "object",
-            "required": ["kind", "message", "lines", "inodes"],
+            "required": ["kind", "severity", "message", "lines", "inodes"],
             "additionalProperties": false,
             "properties": {
               "kind": { "enum": ["ambiguous unix socket table", "unix path with a newline", "unverifiable unix rows"] },
+              "severity": { "enum": ["warning", "hint"], "description": "Follows from the kind: a duplicate inode or a line read as part of a socket's name is a warning; unverifiable rows are a hint (not counted in the manifest's summary)." },
               "message": { "type": "string" },
               "lines": { "type": "array", "items": { "type": "integer", "minimum": 1 } },
               "inodes": { "type": "array", "items": { "$ref": "#/$defs/uint" } }

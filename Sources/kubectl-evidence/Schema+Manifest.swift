@@ -158,8 +158,8 @@ extension Schemas {
             "processes": { "type": "integer", "minimum": 0 },
             "listeners": { "type": "integer", "minimum": 0 },
             "connections": { "type": "integer", "minimum": 0 },
-            "anomalies": { "type": "integer", "minimum": 0 },
-            "anomalyMessages": { "type": "array", "items": { "type": "string" } },
+            "anomalies": { "type": "integer", "minimum": 0, "description": "Namespace and socket anomalies of severity warning or notice; hints are not counted." },
+            "anomalyMessages": { "type": "array", "items": { "type": "string" }, "description": "The sentences of every namespace and socket anomaly, hints included." },
             "gaps": { "type": "integer", "minimum": 0 },
             "namespacesShared": { "type": "array", "items": { "type": "string" } },
             "namespacesNotShared": { "type": "array", "items": { "type": "string" } }

@@ -1,4 +1,5 @@
 import Bundle
+import Evidence
 import Foundation
 import Testing
 
@@ -145,6 +146,86 @@ struct InspectEndToEndTests {
         }
         let json = try inspectJSON(bundle, ["--pod", "shop/db-0"])
         #expect(pods(json).first?["evidenceSource"] as? String == "bundle-files")
+    }
+
+    @Test("a forged unix socket row is a counted warning in the pod's text and --json; an unverified unix table is said in one sentence")
+    func socketAnomalies() throws {
+        let demo = try DemoBundle.get()
+        // The machine's own /proc/net/unix with a forged row, read twice: with
+        // this process's fd links (verified: the row is read as the rest of
+        // the socket's name) and without (unverifiable: the row stays a socket).
+        let real = try ForgedUnixSocket(forgedInode: 3_999_999_995)
+        let verified: SocketTable
+        let unverifiable: SocketTable
+        do {
+            defer { real.close() }
+            verified = try ForgedUnixSocket.sockets(fds: true)
+            unverifiable = try ForgedUnixSocket.sockets(fds: false)
+        }
+        let forged = try #require(verified.anomalies.first { $0.kind == .unixPathWithNewline && $0.inodes.first == real.inode },
+                                  "\(verified.anomalies)")
+        #expect(verified.unixVerification == .verified && unverifiable.unixVerification == .unverifiable)
+
+        var bundle = demo.bundle
+        for (pod, table) in [("db-0", verified), ("db-1", unverifiable)] {
+            let entry = try #require(pods(try inspectJSON(demo.bundle, ["--pod", "shop/\(pod)"])).first?["pod"] as? [String: Any])
+            let target = try #require(entry["targetContainer"] as? String)
+            let next = demo.path("sockets-\(pod)") + ".tar.gz"
+            try TarRewrite.rewrite(bundle, to: next, .put, "pods/shop/\(pod)/containers/\(target)/sockets.json",
+                                   text: String(decoding: try EvidenceJSON.encode(table), as: UTF8.self))
+            bundle = next
+        }
+
+        let text = try ToolBinary.run(["inspect", bundle]).stdout
+        func section(_ pod: String) -> String {
+            guard let start = text.range(of: "== Pod shop/\(pod) ==") else { return "" }
+            let rest = text[start.upperBound...]
+            return String(rest[..<(rest.range(of: "== Pod ")?.lowerBound ?? rest.endIndex)])
+        }
+        let db0 = section("db-0")
+        let db1 = section("db-1")
+        // The forged row is listed where the namespace anomalies are, as a warning.
+        let shown = "  [warning] proc/net/unix: the unix socket at line \(forged.lines[0]) (inode \(real.inode)) is bound to a name holding a newline"
+        #expect(db0.contains("\nANOMALIES ("), "\(db0)")
+        #expect(db0.contains(shown), "\(db0)")
+        #expect(db0.range(of: "Shared: .*\\nANOMALIES", options: .regularExpression) != nil, "below the namespaces: \(db0)")
+        #expect(!db0.contains("Unix sockets were not verified"))
+        // The overview counts it: db-0 has at least one anomaly now, db-1's hint is not counted.
+        let row = try #require(text.split(separator: "\n").first { $0.range(of: #"^shop\s+db-0\s+collected"#, options: .regularExpression) != nil })
+        let counted = row.split(separator: " ").dropLast().last.flatMap { Int($0) } ?? 0
+        let warnings = verified.anomalies.filter { $0.kind != .unverifiableUnixRows }.count
+        #expect(counted == warnings && counted >= 1, "\(row)")
+        let row1 = try #require(text.split(separator: "\n").first { $0.range(of: #"^shop\s+db-1\s+collected"#, options: .regularExpression) != nil })
+        #expect(row1.split(separator: " ").dropLast().last.flatMap { Int($0) } == unverifiable.anomalies.filter { $0.kind != .unverifiableUnixRows }.count,
+                "\(row1)")
+        // The unverified table says so in one plain sentence, and its suspect row is a hint.
+        #expect(db1.contains("\nUnix sockets were not verified: the fd links of the pod's processes were not all read, so a row of /proc/net/unix may be the text of a socket name holding a newline rather than a socket.\n"), "\(db1)")
+        #expect(db1.contains("  [hint] proc/net/unix: the fd links of the pod's processes were not all read"), "\(db1)")
+
+        // --json: the anomalies, with the severity the text and the summary count them by.
+        let json = pods(try inspectJSON(bundle))
+        let sockets0 = try #require(json.first { name($0) == "db-0" }?["sockets"] as? [String: Any])
+        let anomaly = try #require((sockets0["anomalies"] as? [[String: Any]])?.first { ($0["inodes"] as? [Int])?.first == Int(real.inode) })
+        #expect(anomaly["severity"] as? String == "warning")
+        #expect(anomaly["message"] as? String == forged.message)
+        let sockets1 = try #require(json.first { name($0) == "db-1" }?["sockets"] as? [String: Any])
+        #expect(sockets1["unixVerification"] as? String == "unverifiable")
+        #expect((sockets1["anomalies"] as? [[String: Any]])?.contains { $0["kind"] as? String == "unverifiable unix rows" && $0["severity"] as? String == "hint" } == true)
+
+        // Both sockets.json documents match the schema `schema sockets` prints (the demo's pods have no socket anomaly to check).
+        let directory = demo.path("socket-schema")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try ToolBinary.run(["schema", "sockets"]).stdout.write(toFile: directory + "/sockets.schema.json", atomically: true, encoding: .utf8)
+        for (file, table) in [("verified", verified), ("unverifiable", unverifiable)] {
+            try Data(try EvidenceJSON.encode(table)).write(to: URL(fileURLWithPath: "\(directory)/\(file).json"))
+        }
+        let check = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1] + "/sockets.schema.json"))
+            for name in ("verified", "unverifiable"):
+                jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[1] + "/" + name + ".json")))
+            """, directory])
+        #expect(check.status == 0, "\(check.stderr)")
     }
 
     @Test("a hostile archive is refused with a clear error naming the entry, and nothing is unpacked", arguments: [

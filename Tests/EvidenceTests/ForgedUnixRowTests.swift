@@ -145,6 +145,59 @@ struct ForgedUnixRowTests {
         #expect(anomaly.message.contains("the fd links of process \(getpid()) were not gathered"))
     }
 
+    // The summary in the manifest is where a user sees a pod's anomalies at a
+    // glance: a forged row must count there as a namespace warning does.
+
+    @Test func aForgedRowIsAWarningTheManifestSummaryCountsAndSays() throws {
+        let forgedInode: UInt64 = 3_999_999_997
+        let (name, _) = Self.hostileName(forgedInode: forgedInode)
+        let real = try BoundSocket(abstract: name)
+        defer { real.close() }
+        let report = EvidenceReport.build(from: try Self.evidence(fds: true))
+        let anomaly = try #require(report.sockets.anomalies.first { $0.kind == .unixPathWithNewline && $0.inodes.first == real.inode })
+        #expect(anomaly.severity == .warning)
+        #expect(report.summary.anomalyMessages.contains(anomaly.message), "\(report.summary.anomalyMessages)")
+        // Other sockets of the machine may be read the same way; each counts.
+        let warnings = report.sockets.anomalies.filter { $0.kind == .unixPathWithNewline || $0.kind == .ambiguousUnixTable }.count
+        let namespaceAnomalies = report.namespaces.anomalies.filter { $0.severity != .hint }.count
+        #expect(report.summary.anomalies == namespaceAnomalies + warnings)
+        #expect(report.summary.anomalies >= 1)
+        // sockets.json says the severity the summary counted it with.
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(EvidenceJSON.encode(report.sockets))) as? [String: Any])
+        let encoded = try #require((json["anomalies"] as? [[String: Any]])?.first { ($0["inodes"] as? [Int])?.first == Int(real.inode) })
+        #expect(encoded["severity"] as? String == "warning")
+        #expect(try JSONDecoder().decode(SocketTable.self, from: Data(EvidenceJSON.encode(report.sockets))) == report.sockets)
+    }
+
+    @Test func aDuplicateInodeIsAWarningTheManifestSummaryCountsAndSays() throws {
+        let target = try BoundSocket(abstract: Array("ev-target-\(getpid())-\(UInt16.random(in: 0...9999))".utf8))
+        defer { target.close() }
+        let (name, _) = Self.hostileName(forgedInode: target.inode)
+        let real = try BoundSocket(abstract: name)
+        defer { real.close() }
+        let report = EvidenceReport.build(from: try Self.evidence(fds: true))
+        let anomaly = try #require(report.sockets.anomalies.first { $0.kind == .ambiguousUnixTable && $0.inodes == [target.inode] })
+        #expect(anomaly.severity == .warning)
+        #expect(report.summary.anomalyMessages.contains(anomaly.message))
+        #expect(report.summary.anomalies >= report.namespaces.anomalies.filter { $0.severity != .hint }.count + 1)
+    }
+
+    @Test func unverifiableRowsAreAHintTheSummarySaysButDoesNotCount() throws {
+        let forgedInode: UInt64 = 3_999_999_996
+        let (name, _) = Self.hostileName(forgedInode: forgedInode)
+        let real = try BoundSocket(abstract: name)
+        defer { real.close() }
+        let report = EvidenceReport.build(from: try Self.evidence(fds: false))
+        #expect(report.sockets.unixVerification == .unverifiable)
+        let anomaly = try #require(report.sockets.anomalies.first { $0.kind == .unverifiableUnixRows })
+        #expect(anomaly.inodes.contains(forgedInode))
+        #expect(anomaly.severity == .hint)
+        #expect(report.summary.anomalyMessages.contains(anomaly.message), "a hint is said, as a namespace hint is")
+        let warnings = report.sockets.anomalies.filter { $0.kind != .unverifiableUnixRows }.count
+        #expect(report.summary.anomalies == report.namespaces.anomalies.filter { $0.severity != .hint }.count + warnings,
+                "a hint is not counted")
+    }
+
     static let unixTitle = "Num       RefCount Protocol Flags    Type St Inode Path\n"
     static func fdEvidence(_ unix: String, fds: [Int: UInt64], meta: Bool = true) -> GatheredEvidence {
         var records = [EvidenceRecord(kind: .file, key: "proc/net/unix", text: unix),
