@@ -11,8 +11,9 @@
 #   --cap BYTES             EVIDENCE_CAP        output cap, default 8388608 (8 MiB,
 #                                               well under the kubelet's 10 MiB log
 #                                               rotation); minimum 4096. It bounds
-#                                               the kubelet's log file, not just the
-#                                               stream: see CRI below.
+#                                               the kubelet's log file (encoded,
+#                                               with the runtime's prefixes), not
+#                                               just the stream: see CRI below.
 #   --sections LIST         EVIDENCE_SECTIONS   what to gather, comma separated:
 #                                               processes (stat, status, cmdline,
 #                                               comm, cgroup, exe, cwd), fds (socket
@@ -31,8 +32,11 @@
 #                                               default $TMPDIR, /tmp, /var/tmp, /dev/shm
 #   --batch N               processes gathered per step (default 32, at most 999);
 #                                               bounds the temporary files
+#   --read-timeout SECONDS  EVIDENCE_READ_TIMEOUT  longest a read of a process's
+#                                               files may take (default 5, 1 to
+#                                               3600); see READ TIMEOUT
 #
-# OUTPUT: one framed stream on stdout, version 1:
+# OUTPUT: one framed stream, version 1, sent in base64 (see TRANSPORT):
 #   #kubectl-evidence frame v1\n
 #   then records, each:  @<kind> <key> <length>\n <length raw bytes> \n
 #     kind   file   bytes of a file, as read        key: its path without the leading /
@@ -53,7 +57,8 @@
 #   gives them; fd links are recorded for sockets only, with meta proc/<pid>/fd
 #   counting all fds ("fds=N sockets=K unreadable=U").
 #   error payloads are one line: "<operation> <path>: <reason>" (reason as the
-#   OS says it, e.g. "Permission denied", "No such file or directory").
+#   OS says it, e.g. "Permission denied", "No such file or directory", or
+#   "timed out after <n> s" for a read stopped at the read timeout).
 #   The trailer's payload is "records=<n> bytes=<m>": n records before it,
 #   m bytes before its header line; nothing follows it.
 #   A cmdline is kept to its first CMDLINE_MAX (4096) bytes; when it is longer,
@@ -68,12 +73,13 @@
 #   second pass writes script/content-left-out instead, in the same form: every
 #   process is listed, but these processes' cmdline (and mountinfo and cgroupfs
 #   files) are missing.
-#   The stream written plus the kubelet's CRI prefix of each of its lines
-#   stays under the cap (see CRI and CRI_LINE below).
+#   The stream's log (encoded, plus the kubelet's CRI prefix of each of its
+#   pieces) stays under the cap (see CRI and CRI_LINE below).
 #
 # KEYS, in stream order (what identifies first, so that a pod that makes its
 # command lines or mounts large fills the cap with them last):
-#   meta script/version, script/cap, script/sections ("processes=1 fds=1 ..."),
+#   meta script/version, script/cap, script/read-timeout (seconds, or "none: <why>"),
+#        script/sections ("processes=1 fds=1 ..."),
 #        script/args, self/pid, clock/start ("<epoch s> <YYYY-MM-DDTHH:MM:SSZ>\n"),
 #        clock/btime (boot time, epoch s: start time = btime + stat starttime/HZ)
 #   file proc/uptime, proc/sys/kernel/hostname;  cmd cmd/uname-a
@@ -96,26 +102,36 @@
 #   meta clock/end;  end trailer
 #   No kind and key appear twice.
 #
-# TERMINATION MESSAGE: "sha256:<64 hex> bytes:<n>" over exactly the bytes written
-# to stdout; on a fatal error "error: <message>" (also on stderr) and exit 2.
+# TRANSPORT: stdout carries the stream in base64 (RFC 4648, standard alphabet,
+# padded, no line breaks) followed by one newline: that line is the log. A
+# stream of /proc files is mostly short lines, and the runtime adds a 30-46
+# byte prefix to each line of a log; in base64 the whole stream is one line,
+# so the log costs 4/3 of the stream however many lines the pod's files have
+# (a process's status alone is 57 lines). That is what lets a pod with
+# thousands of processes fit under the kubelet's log rotation.
 #
-# STREAMING: the records go to stdout as each step makes them; no file ever
-# holds the output. collect (a subshell) writes the stream into a pipe to tee,
-# which copies every byte to the container's stdout (the log) and, through
-# pipes, to sha256sum and wc -c: the bytes hashed and counted are the bytes
-# the log gets. collect has no access to the real stdout. The parent shell
-# writes the termination message only when collect finished (it leaves the
-# byte count it wrote in ok), tee, sha256sum and wc all exited 0, the digest
-# is 64 hex digits and wc counted what collect wrote; anything else is a fatal
-# error (exit 2, stderr, "error: ..." as the message), though part of the
-# stream may already be on stdout.
+# TERMINATION MESSAGE: "sha256:<64 hex> bytes:<n>" over exactly the bytes written
+# to stdout (the log, newline included); on a fatal error "error: <message>"
+# (also on stderr) and exit 2.
+#
+# STREAMING: the records go out as each step makes them; no file ever holds
+# the output. collect (a subshell) writes the stream into a pipe to base64,
+# whose output (and a final newline) goes through a pipe to tee, which copies
+# every byte to the container's stdout (the log) and, through pipes, to
+# sha256sum and wc -c: the bytes hashed and counted are the bytes the log
+# gets. collect has no access to the real stdout. The parent shell writes the
+# termination message only when collect finished (it leaves the byte count it
+# wrote in ok), base64, tee, sha256sum and wc all exited 0, the digest is 64
+# hex digits and wc counted the encoding of what collect wrote; anything
+# else is a fatal error (exit 2, stderr, "error: ..." as the message), though
+# part of the stream may already be on stdout.
 #
 # THE TEMPORARY DIRECTORY ($T, made by mktemp -d: mode 0700, owned by the
 # container's uid) holds only: applets (busybox --list), the per-step working
 # files under b/ (copies of the /proc files of at most --batch processes, ls
 # output, the step's plan, sizes, chunks of headers and text payloads, its
 # list for cat; each overwritten by the next step), and the hashing pipeline's
-# results (sum, count, rc.tee, rc.sum, rc.count, ok, died): a few hundred KB
+# results (sum, count, rc.b64, rc.tee, rc.sum, rc.count, ok, died): a few hundred KB
 # at most, never the stream. A process of the pod reaches it only through
 # /proc/<pid>/root or /proc/<pid>/cwd of the script's processes, which the
 # kernel allows only to a caller with the same uid and gid (or CAP_SYS_PTRACE)
@@ -125,6 +141,15 @@
 # process with the container's uid can: it could change a step's copies
 # between cp and cat (or write into the pipe, /proc/<pid>/fd/1), and the
 # digest would agree. Only a different uid closes that.
+#
+# READ TIMEOUT: a read of /proc can block for as long as the pod likes: a
+# process's cmdline is read under its memory's lock (mmap_lock), which the
+# process can keep held, and a FIFO can be put in place of a cgroupfs file
+# between the check and the read. Every read of a process's files (cp in
+# pass 1, head and wc of the cmdline and cp of mountinfo and cgroupfs files in
+# pass 2) runs under timed(): stopped after --read-timeout seconds, it becomes
+# an error record naming what and "timed out after <n> s", and gathering goes
+# on. No watchdog process is started, and nothing is left in the pod.
 #
 # EXIT STATUS: 0 when it wrote the stream (also when it cut it or could not read
 # some things: those are records); 2 when it could not work at all.
@@ -148,6 +173,7 @@ SECTIONS=${EVIDENCE_SECTIONS:-processes,fds,namespaces,sockets}
 TLOG=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
 TMPBASE=${EVIDENCE_TMPDIR:-}
 BATCH=32
+READ_TIMEOUT=${EVIDENCE_READ_TIMEOUT:-5}
 T=
 # Bytes of a cmdline kept (a shell's argv can be megabytes; 4 KiB shows what
 # ran): a longer one is cut there and its true length recorded.
@@ -180,7 +206,7 @@ die() {
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--cap|--sections|--termination-log|--tmpdir|--batch)
+	--cap|--sections|--termination-log|--tmpdir|--batch|--read-timeout)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		_a=$1; _v=$2; shift 2; set -- "$_a=$_v" "$@" ;;
 	esac
@@ -190,7 +216,8 @@ while [ $# -gt 0 ]; do
 	--termination-log=*) TLOG=${1#*=} ;;
 	--tmpdir=*) TMPBASE=${1#*=} ;;
 	--batch=*) BATCH=${1#*=} ;;
-	*) die "unknown argument '$1' (known: --cap --sections --termination-log --tmpdir --batch)" ;;
+	--read-timeout=*) READ_TIMEOUT=${1#*=} ;;
+	*) die "unknown argument '$1' (known: --cap --sections --termination-log --tmpdir --batch --read-timeout)" ;;
 	esac
 	shift
 done
@@ -198,6 +225,8 @@ done
 case $CAP in ''|*[!0-9]*) die "--cap must be a number of bytes, got '$CAP'" ;; esac
 { [ ${#CAP} -le 12 ] && [ "$CAP" -ge 4096 ]; } || die "--cap must be between 4096 and 999999999999 bytes, got $CAP"
 case $BATCH in ''|*[!0-9]*|0) die "--batch must be a positive number, got '$BATCH'" ;; esac
+case $READ_TIMEOUT in ''|*[!0-9]*|0|0*|?????*) die "--read-timeout must be a whole number of seconds from 1 to 3600, got '$READ_TIMEOUT'" ;; esac
+[ "$READ_TIMEOUT" -le 3600 ] || die "--read-timeout must be a whole number of seconds from 1 to 3600, got '$READ_TIMEOUT'"
 
 PROCS= FDS= NSLINKS= SOCKETS= NETWORK= MOUNTS= CGROUPS=
 _ifs=$IFS
@@ -221,7 +250,7 @@ IFS=$_ifs
 
 case $BATCH in ????*) die "--batch must be at most 999, got $BATCH" ;; esac
 
-NEEDED="awk cat cp date grep head ls mkdir mktemp readlink rm sha256sum tee uname wc xargs"
+NEEDED="awk base64 cat cp date grep head ls mkdir mkfifo mktemp readlink rm sha256sum tee uname wc xargs"
 
 for _d in "$TMPBASE" "${TMPDIR:-}" /tmp /var/tmp /dev/shm; do
 	[ -n "$_d" ] && [ -d "$_d" ] || continue
@@ -254,27 +283,25 @@ NET_FILES=
 [ -n "$NETWORK" ] && NET_FILES="$NET_FILES dev route ipv6_route arp"
 # Room kept under the cap for the cut record (at most about 700 bytes: its key
 # twice), meta script/left-out (LEFT_LIST bytes of pids and 60 more), clock/end
-# and the trailer (about 60 bytes each), and the kubelet's prefixes of their
-# 8 lines (CRI bytes each).
+# and the trailer (about 60 bytes each): about 1.4 KB of stream, under 2 KB of
+# log once encoded and prefixed.
 LEFT_LIST=512
-RESERVE=2048
-# The kubelet's log file holds more than the stream: the runtime stores every
-# line of stdout as "<timestamp> stdout F <line>\n" (the CRI logging format:
-# containerd's internal/cri/io/logger.go writes the timestamp with Go's
-# time.RFC3339Nano layout in the node's local time, at most 35 bytes as in
-# "2006-01-02T15:04:05.999999999-07:00", then " stdout F ": a prefix is at
-# most 45 bytes). A line longer than containerd's max_container_log_line_size
-# (16384 by default) is stored as partial "P" records of 16384 bytes, each
-# with its own prefix and a newline of its own. So CRI=46 bytes are counted
-# per record: for each line, and for each further CRI_LINE bytes of a payload
-# (the pieces of all its lines add up to at most its size). The kubelet's file
-# then stays under the cap however the lines fall. (CRI-O's conmon also
-# splits lines at its 8 KiB buffer and at pipe reads: there, keep the cap
-# further under the rotation size.)
+RESERVE=3072
+# The kubelet's log file holds more than the stream. The stream goes out in
+# base64 (see TRANSPORT): 4 bytes of log for every 3 of stream, one line with
+# no newline but the last. The runtime stores the log as CRI records,
+# "<timestamp> stdout P|F <piece>\n" (containerd's internal/cri/io/logger.go
+# writes the timestamp with Go's time.RFC3339Nano layout in the node's local
+# time, at most 35 bytes as in "2006-01-02T15:04:05.999999999-07:00", then
+# " stdout P ": a prefix and its newline are at most 46 bytes). containerd cuts
+# a line into pieces of max_container_log_line_size (16384 by default);
+# CRI-O's conmon cuts at each read of the pipe, and tee writes 1 KiB at a
+# time. So CRI=46 bytes are counted for every CRI_LINE=1024 bytes of log, and
+# two pieces more: logsize() in the awk program below. The kubelet's file then
+# stays under the cap with either runtime, however the pieces fall.
 CRI=46
-CRI_LINE=16384
+CRI_LINE=1024
 total=0
-lines=0
 count=0
 CUT=0
 SEEN=-
@@ -289,6 +316,13 @@ _i=0
 _d="b b/h b/n"
 while [ $_i -lt "$BATCH" ]; do _i=$((_i + 1)); _d="$_d b/s$_i"; done
 $BB mkdir $_d || die "cannot create directories in $T"
+$BB mkfifo b/w || die "cannot create the pipe b/w in $T"
+# timed() waits with read -t and -u (busybox sh has them); under a shell
+# without them (dash) reads run without a timeout, and meta
+# script/read-timeout says so.
+TIMED=
+( read -t 1 -u 0 _x < /dev/null ) 2> /dev/null
+[ $? -le 1 ] && TIMED=1
 eval "slot_$SELF=h"
 
 _hdr='#kubectl-evidence frame v1'
@@ -308,38 +342,36 @@ _hdr='#kubectl-evidence frame v1'
 #                            true length), mountinfo and cgroupfs files
 #   S                        ls messages that name no process
 AWK_ASSEMBLE='
-function records(nl, n) { return 2 + nl + int(n / criline) }
-function fits(n, r, key,   p, h) {
+function logsize(t,   e) { e = 4 * int((t + 2) / 3) + 1; return e + cri * (int(e / criline) + 2) }
+function fits(n, key,   p, h) {
 	if (cut) return 0
-	if (total + n + cri * (lines + r) <= limit) return 1
+	if (logsize(total + n) <= limit) return 1
 	cut = 1
-	p = "output cap of " capv " bytes reached at " total " bytes: left out " key " (" n " bytes with its header) and everything after it"
+	p = "output cap of " capv " bytes reached at " total " bytes of stream (" logsize(total) " bytes of log): left out " key " (" n " bytes with its header) and everything after it"
 	h = "@cut " key " " length(p)
 	printf "%s\n%s\n", h, p > chunk
-	total += length(h) + length(p) + 2; count++; lines += records(0, length(p))
+	total += length(h) + length(p) + 2; count++
 	return 0
 }
-function text(kind, key, t,   h, r) {
+function text(kind, key, t,   h) {
 	if (t ~ /[^ -~]/) t = "(text with non-printable characters left out)"
 	h = "@" kind " " key " " length(t)
-	r = records(0, length(t))
-	if (!fits(length(h) + length(t) + 2, r, key)) return 0
+	if (!fits(length(h) + length(t) + 2, key)) return 0
 	printf "%s\n%s\n", h, t > chunk
-	total += length(h) + length(t) + 2; count++; lines += r
+	total += length(h) + length(t) + 2; count++
 	return 1
 }
-function raw(kind, key, path, why,   n, h, r) {
+function raw(kind, key, path, why,   n, h) {
 	if (!(path in size)) return text("error", key, why)
 	n = size[path]
 	h = "@" kind " " key " " n
-	r = records(nls[path], n)
-	if (!fits(length(h) + n + 2, r, key)) return 0
+	if (!fits(length(h) + n + 2, key)) return 0
 	printf "%s\n", h > chunk
 	close(chunk)
 	print chunk; print path
 	chunk = "b/c" (++k)
 	printf "\n" > chunk
-	total += length(h) + n + 2; count++; lines += r
+	total += length(h) + n + 2; count++
 	return 1
 }
 function reason(ef, a, b,   l, r) {
@@ -438,7 +470,7 @@ BEGIN {
 	printf "" > chunk
 	n = split(seen, f, " ")
 	for (i = 1; i <= n; i++) seenset[f[i]] = 1
-	while ((getline l < "b/sizes") > 0) if (split(l, f, " ") == 3) { nls[f[3]] = f[1] + 0; size[f[3]] = f[2] + 0 }
+	while ((getline l < "b/sizes") > 0) if (split(l, f, " ") == 2) size[f[2]] = f[1] + 0
 	close("b/sizes")
 	while ((getline l < "b/gone") > 0) gone[l] = 1
 	close("b/gone")
@@ -509,7 +541,7 @@ END {
 	print chunk
 	s = ""
 	for (m in seenset) s = s " " m
-	printf "%.0f %.0f %.0f %d%s\n", total, lines, count, cut, s > "b/state"
+	printf "%.0f %.0f %d%s\n", total, count, cut, s > "b/state"
 	printf "%s\n", lo > "b/left"
 }'
 
@@ -524,12 +556,12 @@ step() {
 	: > b/gone
 	$_sp_g "$@"
 	$_sp_p "$@" > b/plan
-	$BB wc -l -c b/*/* > b/sizes 2> /dev/null
-	$BB awk -v q="'" -v total="$total" -v lines="$lines" -v count="$count" -v limit="$((CAP - RESERVE))" \
+	$BB wc -c b/*/* > b/sizes 2> /dev/null
+	$BB awk -v q="'" -v total="$total" -v count="$count" -v limit="$((CAP - RESERVE))" \
 		-v cri="$CRI" -v criline="$CRI_LINE" -v capv="$CAP" -v cut=0 -v k=0 -v self="$SELF" -v seen="$SEEN" \
 		-v mounts="${MOUNTS:-0}" -v cgroups="${CGROUPS:-0}" -v cgfiles="$CG_FILES" -v cmdmax="$CMDLINE_MAX" \
 		"$AWK_ASSEMBLE" b/plan > b/catlist || die "assembling records failed (awk)"
-	read -r total lines count CUT SEEN < b/state || die "assembling records left no state (awk)"
+	read -r total count CUT SEEN < b/state || die "assembling records left no state (awk)"
 	[ -n "$SEEN" ] || SEEN=-
 	$BB xargs $BB cat < b/catlist || die "cannot write the output (cat)"
 	[ "$CUT" = 0 ] || { _l=; read -r _l < b/left; left $_l; }
@@ -575,8 +607,10 @@ head_gather() {
 }
 
 head_plan() {
-	echo "T meta script/version evidence-collect 1"
+	echo "T meta script/version evidence-collect 2"
 	echo "T meta script/cap $CAP"
+	if [ -n "$TIMED" ]; then echo "T meta script/read-timeout $READ_TIMEOUT"
+	else echo "T meta script/read-timeout none: this shell has no read -t, so reads run without a timeout"; fi
 	echo "T meta script/sections processes=${PROCS:-0} fds=${FDS:-0} namespaces=${NSLINKS:-0} sockets=${SOCKETS:-0} network=${NETWORK:-0} mounts=${MOUNTS:-0} cgroups=${CGROUPS:-0}"
 	echo "R meta script/args b/h/args"
 	echo "T meta self/pid $SELF"
@@ -597,17 +631,44 @@ head_plan() {
 # length with wc -c), mountinfo and cgroupfs files. So however large a pod makes
 # its argv or its mounts, the cap falls on content, never on the process list.
 
-# into OUT ERR CMD...: runs CMD with stdout to OUT and stderr to ERR.
-# Reads are not put under busybox timeout: its watchdog is a grandchild that
-# it orphans at once, so it is reparented to the pod's pid 1, and a pid 1 that
-# does not reap children keeps it as a zombie in the pod (seen on the real
-# cluster). A read that blocks (a process's memory locked while its cmdline is
-# read, a FIFO put in place of a cgroupfs file after the check) still blocks.
-into() {
+# timed OUT ERR CMD...: runs CMD with stdout to OUT and stderr to ERR for at
+# most READ_TIMEOUT seconds (see READ TIMEOUT); returns CMD's status, or 124
+# when it was stopped, after adding "<applet>: '<path>': timed out after <n> s"
+# to ERR for each /proc path it was given. CMD runs in the background with
+# the only write end of the pipe b/w; read -t on its read end returns at
+# CMD's exit (end of file) or at the timeout, and whether CMD still holds
+# that write end (/proc/<pid>/fd/8) says which. CMD is this shell's own
+# child, so it is killed and reaped here. (busybox timeout is not used: its
+# watchdog is a grandchild it orphans at once, reparented to the pod's pid 1,
+# and a pid 1 that reaps no children keeps it as a zombie in the pod: seen
+# on the real cluster.)
+timed() {
 	_bo=$1
 	_be=$2
 	shift 2
-	"$@" > "$_bo" 2> "$_be"
+	if [ -z "$TIMED" ]; then
+		"$@" > "$_bo" 2> "$_be"
+		return
+	fi
+	exec 7<> b/w 9< b/w 8> b/w 7>&-
+	"$@" > "$_bo" 2> "$_be" 9<&- &
+	_tp=$!
+	exec 8>&-
+	read -t "$READ_TIMEOUT" -u 9 _tx
+	exec 9<&-
+	if [ ! -h /proc/$_tp/fd/8 ]; then
+		wait $_tp
+		return
+	fi
+	kill -9 $_tp 2> /dev/null
+	wait $_tp 2> /dev/null
+	_tn=${1##*/}
+	shift
+	[ "$_tn" = busybox ] && { _tn=$1; shift; }
+	for _ta; do
+		case $_ta in /proc/*) echo "$_tn: '$_ta': timed out after $READ_TIMEOUT s" >> "$_be" ;; esac
+	done
+	return 124
 }
 
 ident_gather() {
@@ -624,9 +685,9 @@ ident_gather() {
 	_i=0
 	for _p; do
 		_i=$((_i + 1))
-		$BB cp /proc/$_p/stat /proc/$_p/status /proc/$_p/comm /proc/$_p/cgroup b/s$_i/ 2> b/s$_i/cp.err
+		timed /dev/null b/s$_i/cp.err $BB cp /proc/$_p/stat /proc/$_p/status /proc/$_p/comm /proc/$_p/cgroup b/s$_i/
 		_r=$?
-		[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+		[ $_r -le 1 ] || [ $_r = 124 ] || die "cp could not run (exit status $_r)"
 		[ -d /proc/$_p ] || echo "$_p" >> b/gone
 	done
 }
@@ -649,7 +710,7 @@ content_gather() {
 		_a="$_a b/s$_i/cmdline"
 		: > b/s$_i/cmdline.len
 		: > b/s$_i/cmdline.lerr
-		into b/s$_i/cmdline b/s$_i/cmdline.err $BB head -c "$CMDLINE_MAX" /proc/$_p/cmdline
+		timed b/s$_i/cmdline b/s$_i/cmdline.err $BB head -c "$CMDLINE_MAX" /proc/$_p/cmdline
 	done
 	# A prefix of CMDLINE_MAX bytes may be all of it or a cut: wc -c (one for
 	# the step) finds those, and a second wc -c reads their true length.
@@ -661,7 +722,7 @@ content_gather() {
 		_c=${_c#b/}
 		_c=${_c%/cmdline}
 		eval "_p=\${pid_$_c:-}"
-		[ -n "$_p" ] && into b/$_c/cmdline.len b/$_c/cmdline.lerr $BB wc -c /proc/$_p/cmdline
+		[ -n "$_p" ] && timed b/$_c/cmdline.len b/$_c/cmdline.lerr $BB wc -c /proc/$_p/cmdline
 	done < b/cmdsizes
 	_i=0
 	for _p; do
@@ -680,9 +741,9 @@ content_gather() {
 			done
 		fi
 		if [ -n "$_f" ]; then
-			into /dev/null b/s$_i/cp.err $BB cp $_f b/s$_i/
+			timed /dev/null b/s$_i/cp.err $BB cp $_f b/s$_i/
 			_r=$?
-			[ $_r -le 1 ] || die "cp could not run (exit status $_r)"
+			[ $_r -le 1 ] || [ $_r = 124 ] || die "cp could not run (exit status $_r)"
 		fi
 		for _c in $_x; do echo "cp: can't open '$_c': not a regular file, left alone" >> b/s$_i/cp.err; done
 	done
@@ -758,7 +819,6 @@ collect() {
 	LEFT=
 	printf '%s\n' "$_hdr" || die "cannot write the output"
 	total=$((${#_hdr} + 1))
-	lines=1
 	step head_gather head_plan
 	[ -n "$NET_FILES" ] && step net_gather net_plan
 	_lk=script/left-out
@@ -794,6 +854,13 @@ collect() {
 # The hashing pipeline: tee writes every byte collect writes both to the
 # container's stdout (fd 4) and, through fds 5 and 6, to sha256sum and wc -c.
 # Each leaves its exit status in rc.<name>: the parent checks them all.
+# base64 encodes the stream (see TRANSPORT); the newline after it ends the
+# log's one line.
+encode() {
+	$BB base64 -w 0
+	echo $? > rc.b64
+	echo
+}
 hash_tee() {
 	$BB tee /proc/self/fd/5 /proc/self/fd/6 >&4 4>&-
 	echo $? > rc.tee
@@ -811,10 +878,13 @@ exec 4>&1
 # The pid list, read while the script has no child: neither collect nor the
 # hashing processes are in it.
 set -- /proc/[0-9]*
-{ { collect "$@" 4>&- 5>&- 6>&- | hash_tee; } 5>&1 | hash_sum 4>&- 6>&-; } 6>&1 | hash_count 4>&-
+{ { collect "$@" 4>&- 5>&- 6>&- | encode 4>&- 5>&- 6>&- | hash_tee; } 5>&1 | hash_sum 4>&- 6>&-; } 6>&1 | hash_count 4>&-
 
 # collect said why when it died; the EXIT trap removes the temporary directory.
 [ -f died ] && exit 2
+_r=
+read -r _r < rc.b64 2>/dev/null
+[ "$_r" = 0 ] || die "encoding the output failed (base64 exit status ${_r:-unknown})"
 _r=
 read -r _r < rc.tee 2>/dev/null
 [ "$_r" = 0 ] || die "writing the output to stdout failed (tee exit status ${_r:-unknown})"
@@ -834,7 +904,7 @@ case $_sum in *[!0-9a-f]*|'') _sum=x ;; esac
 _n=
 read -r _n _r < count 2>/dev/null
 case $_n in ''|*[!0-9]*) die "wc gave no byte count of the output" ;; esac
-[ "$_n" = "$_w" ] || die "the output hashed has $_n bytes, but the script wrote $_w"
+[ "$_n" = $(( (_w + 2) / 3 * 4 + 1 )) ] || die "the output hashed has $_n bytes, but the script wrote $_w bytes of stream, which encode to $(( (_w + 2) / 3 * 4 + 1 ))"
 if [ -n "$TLOG" ] && [ "$TLOG" != - ]; then
 	printf 'sha256:%s bytes:%s' "$_sum" "$_n" > "$TLOG" || echo "evidence-collect: could not write the termination message to $TLOG" >&2
 fi

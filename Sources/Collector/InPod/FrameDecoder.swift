@@ -35,10 +35,19 @@ public struct FrameDecoder: Sendable {
         self.limits = limits
     }
 
-    public func decode(_ input: [UInt8]) -> DecodedFrames {
-        var state = DecodeState(bytes: input, limits: limits)
+    /// Decodes a log as the evidence container wrote it: the stream in
+    /// base64 (see ``LogTransport``), or the stream as it is (older bundles).
+    /// Offsets in framing errors are in the stream; an encoding error, first,
+    /// has its offset in the log.
+    public func decode(_ log: [UInt8]) -> DecodedFrames {
+        let unwrapped = LogTransport.unwrap(log, maxStreamBytes: limits.maxInputBytes + 1)
+        var state = DecodeState(bytes: unwrapped.stream, limits: limits)
         state.run()
-        return state.result
+        var result = state.result
+        if let problem = unwrapped.problem {
+            result.errors.insert(problem, at: 0)
+        }
+        return result
     }
 }
 

@@ -41,6 +41,10 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         case dataAfterTrailer(length: Int)
         /// A limit of ``FrameDecoder/Limits`` was reached; decoding stopped there.
         case limitReached(String)
+        /// The log is not the script's base64 encoding of the stream (see
+        /// ``LogTransport``); its offset is in the log. Says why, and whether
+        /// that means the log was cut short (rather than altered).
+        case badEncoding(String, cut: Bool)
     }
 
     public var description: String {
@@ -75,6 +79,8 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(length) bytes follow the trailer at byte \(offset); nothing should."
         case .limitReached(let what):
             return "Decoding stopped at byte \(offset): \(what)."
+        case .badEncoding(let why, _):
+            return "The evidence log is not the script's encoding of its output: \(why); what came before it was decoded."
         }
     }
 
@@ -82,6 +88,7 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
     public var meansTruncated: Bool {
         switch problem {
         case .truncated, .lengthPastEnd, .empty: true
+        case .badEncoding(_, let cut): cut
         default: false
         }
     }

@@ -79,6 +79,9 @@ extension InPodScript {
         public var temporaryDirectory: String?
         /// Processes gathered per step; nil keeps the script's default (32).
         public var batchSize: Int?
+        /// Seconds one read of a process's files may take before it is
+        /// stopped and recorded as timed out; nil keeps the script's default (5).
+        public var readTimeoutSeconds: Int?
 
         /// 8 MiB: well under the kubelet's default 10 MiB log rotation.
         public static let defaultOutputCap = 8 * 1024 * 1024
@@ -87,12 +90,13 @@ extension InPodScript {
 
         public init(outputCapBytes: Int = Options.defaultOutputCap, sections: Set<Section> = Section.standard,
                     terminationLogPath: String? = "/dev/termination-log", temporaryDirectory: String? = nil,
-                    batchSize: Int? = nil) {
+                    batchSize: Int? = nil, readTimeoutSeconds: Int? = nil) {
             self.outputCapBytes = outputCapBytes
             self.sections = sections
             self.terminationLogPath = terminationLogPath
             self.temporaryDirectory = temporaryDirectory
             self.batchSize = batchSize
+            self.readTimeoutSeconds = readTimeoutSeconds
         }
 
         /// The arguments after `$0`, in the script's `--name=value` form.
@@ -104,6 +108,7 @@ extension InPodScript {
             ]
             if let temporaryDirectory { arguments.append("--tmpdir=\(temporaryDirectory)") }
             if let batchSize { arguments.append("--batch=\(batchSize)") }
+            if let readTimeoutSeconds { arguments.append("--read-timeout=\(readTimeoutSeconds)") }
             return arguments
         }
     }

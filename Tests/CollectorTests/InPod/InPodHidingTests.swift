@@ -81,11 +81,12 @@ struct InPodHidingTests {
         #expect(firstNet < firstProcess, "the socket tables come after process records")
         #expect(lastStat < firstCmdline, "a cmdline comes before the last stat")
 
-        // A cap that holds everything before the first cmdline (with the
-        // kubelet's 46 bytes a line), two cmdlines more and the closing room.
-        let prefix = full.output.stdout.prefix(full.decoded.records[firstCmdline].offset)
-        let lines = prefix.count { $0 == UInt8(ascii: "\n") }
-        let cap = prefix.count + 46 * (lines + 40) + 2 * 4200 + 2048 + 4096
+        // A cap that holds everything before the first cmdline and two
+        // cmdlines more, as log (base64, with the kubelet's 46 bytes for each
+        // KiB), and the closing room.
+        let streamBytes = full.decoded.records[firstCmdline].offset + 2 * 4200
+        let logBytes = (streamBytes + 2) / 3 * 4 + 1
+        let cap = logBytes + 46 * (logBytes / 1024 + 2) + 3072 + 4096
         let pids = Set(full.processes.keys.filter { full.record(.file, "proc/\($0)/stat") != nil })
         let run = try Collection.run(in: sandbox, options: InPodScript.Options(outputCapBytes: cap))
 

@@ -120,6 +120,47 @@ struct InPodScriptRunTests {
         #expect(run.record(.file, base + "pids.current")?.text == "10\n")
     }
 
+    /// A pod with CAP_SYS_ADMIN in its own mount namespace puts tracefs's
+    /// trace_pipe, a regular file whose read blocks until something is traced,
+    /// where a cgroupfs file is read: the check for a regular file passes, and
+    /// the read would block the script for good.
+    @Test("a read that blocks is stopped at the read timeout and becomes an error record; the rest is gathered and nothing is left running",
+          .enabled(if: FileManager.default.fileExists(atPath: "/proc/filesystems")
+                    && ((try? String(contentsOfFile: "/proc/filesystems", encoding: .utf8)) ?? "").contains("tracefs")))
+    func blockingReadTimesOut() throws {
+        let setup = """
+            mkdir -p root/bin root/sys/fs/cgroup tracing
+            cp /bin/busybox root/bin/busybox
+            echo 10 > root/sys/fs/cgroup/pids.current
+            : > root/sys/fs/cgroup/memory.max
+            /usr/bin/unshare --mount /bin/sh -c 'mount -t tracefs nodev tracing && mount --bind tracing/trace_pipe root/sys/fs/cgroup/memory.max && exec /usr/sbin/chroot root /bin/busybox sleep 1005' &
+            sleep 0.5
+            """
+        let sandbox = try NamespaceSandbox(setup: setup)
+        defer { sandbox.stop() }
+        let start = Date()
+        let run = try Collection.run(in: sandbox, options: InPodScript.Options(sections: [.processes, .namespaces, .cgroups], readTimeoutSeconds: 1))
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
+        #expect(run.decoded.isIntact, "\(run.decoded.errors)")
+        #expect(run.record(.meta, "script/read-timeout")?.text == "1")
+        let pid = try #require(run.pids(withArgument: "1005").first)
+        let blocked = "proc/\(pid)/root/sys/fs/cgroup/memory.max"
+        #expect(run.record(.error, blocked)?.text == "read /\(blocked): timed out after 1 s", "\(String(describing: run.record(.error, blocked)?.text))")
+        #expect(run.record(.file, "proc/\(pid)/stat") != nil && run.record(.file, "proc/\(pid)/cmdline") != nil)
+        // A guard against a hang, not a speed target.
+        #expect(elapsed < 30, "the run took \(elapsed) s")
+        // The stopped cp was the script's own child, killed and reaped: no
+        // process of the script is left in the pod, running or zombie.
+        let ps = try sandbox.run(["/bin/busybox", "ps", "-o", "pid,stat,args"])
+        let left = String(decoding: ps.stdout, as: UTF8.self).split(separator: "\n").dropFirst().filter { line in
+            let fields = line.split(separator: " ", maxSplits: 2)
+            guard fields.count == 3 else { return false }
+            return fields[1].hasPrefix("Z") || ["cp ", "busybox cp ", "/bin/busybox cp "].contains { fields[2].hasPrefix($0) }
+        }
+        #expect(left.isEmpty, "left in the pod: \(left)")
+    }
+
     @Test("argv with newlines, fake headers and escapes, and cwd and exe paths with them, are framed byte for byte")
     func hostileNames() throws {
         let argument = "name\nwith@file 3\n\n@file proc/1/cmdline 5\n\u{1B}[31mred"
@@ -249,8 +290,10 @@ struct InPodScriptRunTests {
 
         // One byte inside a payload: the framing cannot see it, the digest does.
         let cmdline = try #require(run.decoded.records.first { $0.key.hasSuffix("/cmdline") && !$0.payload.isEmpty })
-        var altered = run.output.stdout
-        altered[cmdline.offset + "@file \(cmdline.key) \(cmdline.payload.count)\n".utf8.count] ^= 0x01
+        var stream = run.stream
+        stream[cmdline.offset + "@file \(cmdline.key) \(cmdline.payload.count)\n".utf8.count] ^= 0x01
+        let altered = LogTransport.wrap(stream)
+        #expect(altered.count == run.output.stdout.count)
         let changed = InPodOutput(log: altered, terminationMessage: run.terminationMessage)
         #expect(changed.frames.isIntact)
         #expect(!changed.isTrustworthy)

@@ -1,7 +1,10 @@
 import Evidence
+import Foundation
 
 /// A tiny reader of the in-pod script's frame format (version 1), for tests
-/// only: `#kubectl-evidence frame v1\n`, then `@<kind> <key> <length>\n`,
+/// only: the log is the stream in base64 and a newline (Foundation decodes
+/// it here; the Collector's LogTransport is the strict decoder), and the
+/// stream is `#kubectl-evidence frame v1\n`, then `@<kind> <key> <length>\n`,
 /// `<length bytes>\n`, until `@end trailer …`. It trusts lengths, as the
 /// Collector's decoder does, so fake headers inside payloads stay payload.
 enum FrameReader {
@@ -9,7 +12,12 @@ enum FrameReader {
         var description: String
     }
 
-    static func read(_ bytes: [UInt8]) throws -> GatheredEvidence {
+    static func read(_ log: [UInt8]) throws -> GatheredEvidence {
+        let text = String(decoding: log, as: UTF8.self).trimmingCharacters(in: .newlines)
+        guard let decoded = Data(base64Encoded: text) else {
+            throw Failure(description: "the script's output is not base64: \(String(decoding: log.prefix(80), as: UTF8.self))")
+        }
+        let bytes = [UInt8](decoded)
         let header = Array("#kubectl-evidence frame v1\n".utf8)
         guard bytes.starts(with: header) else {
             throw Failure(description: "the script's output does not start with the frame header: \(String(decoding: bytes.prefix(80), as: UTF8.self))")

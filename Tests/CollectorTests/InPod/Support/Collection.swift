@@ -22,6 +22,9 @@ struct Collection {
         return Collection(output: output, terminationMessage: message, decoded: FrameDecoder().decode(output.stdout))
     }
 
+    /// The framed stream the log carries (the log is its base64, see LogTransport).
+    var stream: [UInt8] { LogTransport.unwrap(output.stdout).stream }
+
     /// pid → the keys' records of each process (the script's own shell is proc/self).
     var processes: [Int: [FrameRecord]] {
         var result: [Int: [FrameRecord]] = [:]
