@@ -46,6 +46,10 @@
 #                                                   proc/<pid>/fd, proc/<pid>/cmdline-length
 #            error  what could not be read and why  key: what it concerns
 #            cut    the output cap was reached      key: the first record left out
+#            same   a file whose bytes are those of an earlier file record:
+#                   payload its key. Sent for a process's cgroup when it is
+#                   the first recorded one's (in a container it almost always
+#                   is; 1.4 KB on cgroup v1): key proc/<pid>/cgroup
 #            end    trailer, always last            key: trailer
 #     key    [A-Za-z0-9._:/-]+, at most 255 bytes, built by this script (pids are
 #            numbers, other names come from the kernel or from this script); never
@@ -87,7 +91,8 @@
 #        sys/fs/cgroup/<file>];  link proc/self/exe, proc/self/ns/<ns>
 #   file proc/net/tcp, tcp6, udp, udp6, unix, raw, raw6 [, dev, route,
 #        ipv6_route, arp];  cmd cmd/ip-addr
-#   pass 1, per process (identity): file proc/<pid>/stat, status, comm, cgroup;
+#   pass 1, per process (identity): file proc/<pid>/stat, status, comm, cgroup
+#        (or same proc/<pid>/cgroup);
 #        link proc/<pid>/exe, cwd, ns/<ns>, fd/<n>; meta proc/<pid>/fd;
 #        error proc/<pid>/<what> for each of them that could not be read,
 #        error proc/<pid>/fd once for all unreadable fd links, error proc/<pid>
@@ -130,7 +135,8 @@
 # container's uid) holds only: applets (busybox --list), the per-step working
 # files under b/ (copies of the /proc files of at most --batch processes, ls
 # output, the step's plan, sizes, chunks of headers and text payloads, its
-# list for cat; each overwritten by the next step), and the hashing pipeline's
+# list for cat; each overwritten by the next step; b/cg0 and b/cgref, the
+# first cgroup file recorded and its key, for same records), and the hashing pipeline's
 # results (sum, count, rc.b64, rc.tee, rc.sum, rc.count, ok, died): a few hundred KB
 # at most, never the stream. A process of the pod reaches it only through
 # /proc/<pid>/root or /proc/<pid>/cwd of the script's processes, which the
@@ -436,10 +442,28 @@ function content(p, slot,   kp, d, l, f, r) {
 	if (!bulky(p, kp, d)) return 0
 	return stray(d "/cp.err", kp "/copy-content")
 }
+function cgroup(kp, d, p,   path, c, l) {
+	path = d "/cgroup"
+	if (!(path in size) || reason(d "/cp.err", "/proc/" p "/cgroup", path) != "") return copied(kp "/cgroup", path, "/proc/" p "/cgroup", d "/cp.err")
+	c = ""
+	while ((getline l < path) > 0) c = c l "\n"
+	close(path)
+	if (cgref != "" && size[path] == cgsize && c == cgtext) return text("same", kp "/cgroup", cgref)
+	if (!raw("file", kp "/cgroup", path, "")) return 0
+	if (cgref == "" && length(c) == size[path]) {
+		cgref = kp "/cgroup"; cgtext = c; cgsize = size[path]
+		printf "%s", c > "b/cg0"; close("b/cg0")
+		printf "%s\n", cgref > "b/cgref"; close("b/cgref")
+	}
+	return 1
+}
 function proc(p, slot,   kp, d, i, n, f, r, m, src) {
 	kp = keyof(p); d = "b/" slot
 	n = split(p == self ? "status cgroup" : "stat status comm cgroup", f, " ")
-	for (i = 1; i <= n; i++) if (!copied(kp "/" f[i], d "/" f[i], "/proc/" p "/" f[i], d "/cp.err")) return 0
+	for (i = 1; i <= n; i++) {
+		if (f[i] == "cgroup" && p != self) { if (!cgroup(kp, d, p)) return 0 }
+		else if (!copied(kp "/" f[i], d "/" f[i], "/proc/" p "/" f[i], d "/cp.err")) return 0
+	}
 	if (p == self && !bulky(p, kp, d)) return 0
 	if (!stray(d "/cp.err", kp "/copy")) return 0
 	for (i = 1; i <= nrec[p]; i++) {
@@ -474,6 +498,14 @@ BEGIN {
 	close("b/sizes")
 	while ((getline l < "b/gone") > 0) gone[l] = 1
 	close("b/gone")
+	cgref = ""
+	if ((getline cgref < "b/cgref") > 0) {
+		cgtext = ""
+		while ((getline l < "b/cg0") > 0) cgtext = cgtext l "\n"
+		close("b/cg0")
+		cgsize = length(cgtext)
+	} else cgref = ""
+	close("b/cgref")
 	cur = ""
 	while ((getline l < "b/ls.out") > 0) {
 		if (l ~ /^\/proc\/.*:$/) {

@@ -85,6 +85,8 @@ private struct DecodeState {
     var resynced = false
     var stopped = false
     var seen: Set<String> = []
+    /// Where each file record's key is in `result.records`, for `same` records.
+    var files: [String: Int] = [:]
     var result = DecodedFrames()
 
     static let newline = UInt8(ascii: "\n")
@@ -204,18 +206,35 @@ private struct DecodeState {
             resync(after: start)
             return false
         }
-        let kind = FrameRecord.Kind(rawValue: header.kind)
-        let record = FrameRecord(kind: kind, key: header.key, payload: Array(bytes[payloadStart..<payloadEnd]),
+        var kind = FrameRecord.Kind(rawValue: header.kind)
+        var record = FrameRecord(kind: kind, key: header.key, payload: Array(bytes[payloadStart..<payloadEnd]),
                                  offset: start, afterResync: resynced)
+        if kind == .same {
+            // Resolved against the files decoded so far; a reference to
+            // anything else is kept as an error, never guessed at.
+            let reference = String(decoding: record.payload, as: UTF8.self)
+            if let earlier = files[reference] {
+                kind = .file
+                record = FrameRecord(kind: .file, key: header.key, payload: result.records[earlier].payload,
+                                     offset: start, afterResync: resynced)
+            } else {
+                fail(start, .badSameReference(key: header.key, reference: sanitisedExcerpt(record.payload[...])))
+                kind = .error
+                record = FrameRecord(kind: .error, key: header.key,
+                                     payload: Array("resolve \(header.key): the stream names no earlier file \(sanitisedExcerpt(record.payload[...]))".utf8),
+                                     offset: start, afterResync: resynced)
+            }
+        }
         position = payloadEnd + 1
         if kind == .end {
             readTrailer(record)
             return true
         }
         if !kind.isKnown { fail(start, .unknownKind(header.kind)) }
-        if !seen.insert(header.kind + " " + header.key).inserted {
-            fail(start, .duplicateRecord(kind: header.kind, key: header.key))
+        if !seen.insert(kind.rawValue + " " + header.key).inserted {
+            fail(start, .duplicateRecord(kind: kind.rawValue, key: header.key))
         }
+        if kind == .file && files[header.key] == nil { files[header.key] = result.records.count }
         result.records.append(record)
         return false
     }

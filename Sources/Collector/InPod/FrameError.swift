@@ -45,6 +45,8 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         /// ``LogTransport``); its offset is in the log. Says why, and whether
         /// that means the log was cut short (rather than altered).
         case badEncoding(String, cut: Bool)
+        /// A `same` record names no earlier file record.
+        case badSameReference(key: String, reference: String)
     }
 
     public var description: String {
@@ -79,6 +81,8 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(length) bytes follow the trailer at byte \(offset); nothing should."
         case .limitReached(let what):
             return "Decoding stopped at byte \(offset): \(what)."
+        case .badSameReference(let key, let reference):
+            return "The record \(key) at byte \(offset) says it is the same file as \(reference), but no earlier record is that file: the output was altered."
         case .badEncoding(let why, _):
             return "The evidence log is not the script's encoding of its output: \(why); what came before it was decoded."
         }

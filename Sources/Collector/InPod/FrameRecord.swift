@@ -55,8 +55,15 @@ public struct FrameRecord: Sendable, Equatable {
         public static let cut = Kind(rawValue: "cut")
         /// The trailer, always last.
         public static let end = Kind(rawValue: "end")
+        /// A file whose bytes are those of an earlier file record, named by
+        /// its key in the payload (the script sends a process's cgroup file
+        /// so when it is the same as the first one's: in a container it
+        /// almost always is, and it is 1.4 KB on a cgroup v1 node). The
+        /// decoder turns it into that ``file`` record's copy, so no reader
+        /// ever sees this kind.
+        public static let same = Kind(rawValue: "same")
 
-        public static let known: Set<Kind> = [.file, .link, .cmd, .meta, .error, .cut, .end]
+        public static let known: Set<Kind> = [.file, .link, .cmd, .meta, .error, .cut, .end, .same]
 
         public var isKnown: Bool { Self.known.contains(self) }
         public var description: String { rawValue }

@@ -225,3 +225,24 @@ struct InPodFrameDecoderTests {
         #expect(FrameError(offset: 3, .truncated).description.contains("without the trailer record"))
     }
 }
+
+/// The script sends a process's cgroup file as `same` when it is the first
+/// one's; the decoder gives every reader a plain file record.
+@Suite("frame decoder: same records")
+struct InPodSameRecordTests {
+    @Test("a same record becomes a copy of the earlier file it names; a reference to no earlier file is an error, never a guess")
+    func sameRecords() {
+        let cgroup = Array("0::/kubepods/pod1/abc\n".utf8)
+        let decoded = FrameDecoder().decode(TestStream.stream([
+            ("file", "proc/1/cgroup", cgroup),
+            ("same", "proc/7/cgroup", Array("proc/1/cgroup".utf8)),
+            ("same", "proc/8/cgroup", Array("proc/9/cgroup".utf8)),
+        ]))
+        #expect(decoded.record(.file, "proc/7/cgroup")?.payload == cgroup)
+        #expect(decoded.records(.same).isEmpty)
+        #expect(decoded.record(.file, "proc/8/cgroup") == nil)
+        #expect(decoded.record(.error, "proc/8/cgroup")?.text.contains("names no earlier file proc/9/cgroup") == true)
+        #expect(decoded.errors.count == 1)
+        #expect(decoded.errors.first?.description.contains("says it is the same file as proc/9/cgroup") == true)
+    }
+}

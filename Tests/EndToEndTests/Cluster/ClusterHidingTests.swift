@@ -35,6 +35,12 @@ struct ClusterHidingTests {
         let sockets = try #require(try JSONSerialization.jsonObject(with: Data(socketsFile)) as? [String: Any])
         let listeners = sockets["listeners"] as? [[String: Any]] ?? []
         let ports = Set(listeners.compactMap { $0["localPort"] as? Int })
+        // The in-pod script's own clock (whole seconds), for the figures the
+        // issue asks for; printed, not asserted.
+        let clock = { (key: String) in bundle.files[base + "gathered/meta/clock/" + key].flatMap { Int(String(decoding: $0.prefix { $0 != 32 }, as: UTF8.self)) } }
+        if let start = clock("start"), let end = clock("end") {
+            print("figure: \(pod): in-pod script \(end - start) s (its clock, whole seconds), \(processes.count) processes, log \(bundle.files[base + "evidence.raw"]?.count ?? 0) bytes")
+        }
         return Collected(processes: processes, processesJSON: processesJSON, listenerPorts: ports, manifestPod: manifestPod)
     }
 
@@ -79,13 +85,11 @@ struct ClusterHidingTests {
         }
     }
 
-    /// 2,000 processes do not fit the output cap: what identifies one process
-    /// (stat, status, comm, cgroup, ten namespace links, fd links) is about 7 KB
-    /// in the kubelet's log, where every line has its own prefix, and the cap
-    /// must stay under the kubelet's 10 MiB rotation. What the cap cannot hold
-    /// is counted, not hidden: the sockets come first, and every process is
-    /// gathered or counted as left out.
-    @Test("a pod of 2,000 processes: the listener is read, and every process is gathered or counted as left out at the cap")
+    /// 2,000 processes fit: what identifies one process (stat, status, comm,
+    /// cgroup, ten namespace links, fd links) is about 2.2 KB of stream, and the
+    /// log carries the stream in base64 on one line, so the runtime's prefix
+    /// is paid once a KiB, not once for each of the 90 lines of a process.
+    @Test("a pod of 2,000 processes: every process and the listener are in the bundle, nothing left out")
     func twoThousandProcesses() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
@@ -101,12 +105,7 @@ struct ClusterHidingTests {
         }
         #expect(pids.count >= 2001, "ps shows \(pids.count) pids")
         let c = try Self.collect(cluster, pod: pod, label: label)
-        #expect(c.manifestPod.outcome == .collected, "\(pod): \(c.manifestPod.reason) \(c.manifestPod.message)")
-        #expect(c.listenerPorts.contains(8080), "listeners \(c.listenerPorts.sorted())")
-        let gathered = Set(c.processes.compactMap { $0["pid"] as? Int })
-        #expect(gathered.contains(1), "httpd (pid 1) is not in the bundle")
-        let leftOut = c.processesJSON["processesLeftOut"] as? Int ?? -1
-        // ps's own pid came after the collection.
-        #expect(gathered.count + leftOut >= pids.count - 1, "gathered \(gathered.count) + left out \(leftOut) of \(pids.count)")
+        Self.expectComplete(c, psPids: pids, pod: pod)
+        #expect(Set(c.processes.compactMap { $0["pid"] as? Int }).contains(1), "httpd (pid 1) is not in the bundle")
     }
 }
