@@ -46,8 +46,14 @@ final class SpawnedProcess: Sendable {
 
     static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> SpawnedProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        // A container starts as runc starts it: every signal unblocked and
+        // handled by default. The lab's own process ignores SIGPIPE (SwiftNIO)
+        // and runs this on Dispatch threads that block nearly every signal;
+        // both pass through fork and exec. A shell in such a container never
+        // wakes from `wait` (SIGCHLD stays blocked), which the real cluster
+        // does not do. env resets the dispositions; the mask is cleared below.
+        process.executableURL = URL(fileURLWithPath: RuntimeTools.env)
+        process.arguments = ["--default-signal", executable] + arguments
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let pipe = Pipe()
@@ -63,7 +69,7 @@ final class SpawnedProcess: Sendable {
             }
             owner?.finish(exit)
         }
-        try process.run()
+        try Self.withNoSignalsBlocked { try process.run() }
         let fd = pipe.fileHandleForReading.fileDescriptor
         let spawned = SpawnedProcess(pid: process.processIdentifier, state: State(process: process))
         // The source stops itself once the handshake is settled; its cancel handler keeps the
@@ -80,6 +86,19 @@ final class SpawnedProcess: Sendable {
         }
         if let early { spawned.finish(early) }
         return spawned
+    }
+
+    /// Runs `body` (which forks) with this thread's signal mask empty, so the
+    /// child inherits an empty mask; the mask is restored at once. A signal
+    /// that arrives in between runs its handler on this thread, as it may on
+    /// any thread that does not block it.
+    private static func withNoSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        return try body()
     }
 
     /// Reads what the pipe has; returns true once the handshake is settled (the source can stop).

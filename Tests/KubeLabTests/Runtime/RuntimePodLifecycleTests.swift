@@ -46,6 +46,32 @@ struct RuntimePodLifecycleTests {
         #expect(throws: LabRuntimeError.self) { try pod.startEphemeral(busybox("late", "true"), targetContainerName: "app") }
     }
 
+    /// runc starts a container's process with no signal blocked and every
+    /// signal handled by default; a shell that waits for its children needs
+    /// SIGCHLD, and a pipeline needs SIGPIPE.
+    @Test("a container's processes start as runc starts them: no signal blocked, SIGPIPE and SIGCHLD at their defaults unless the program changes them")
+    func signalsAsRuncLeavesThem() async throws {
+        let fixture = try RuntimeFixture.make()
+        defer { fixture.cleanUp() }
+        let pod = try await startDemo(fixture.runtime)
+        defer { Task { await pod.stop() } }
+        let containers = try recordedProcesses(pod).filter { $0.role.hasPrefix("container ") }
+        #expect(containers.count >= 3, "\(containers)")
+        for entry in containers {
+            let status = try String(contentsOfFile: "/proc/\(entry.pid)/status", encoding: .utf8)
+            let field = { (name: String) in
+                status.split(separator: "\n").first { $0.hasPrefix(name + ":\t") }.flatMap { UInt64($0.dropFirst(name.count + 2), radix: 16) }
+            }
+            #expect(field("SigBlk") == 0, "\(entry.role): SigBlk \(String(describing: field("SigBlk")))")
+            let ignored = try #require(field("SigIgn"))
+            #expect(ignored & (1 << (UInt64(SIGPIPE) - 1)) == 0, "\(entry.role) ignores SIGPIPE")
+            // httpd ignores SIGCHLD itself (to reap its children); sleep does not.
+            if entry.role == "container debugger" {
+                #expect(ignored & (1 << (UInt64(SIGCHLD) - 1)) == 0, "\(entry.role) ignores SIGCHLD")
+            }
+        }
+    }
+
     @Test("cleanUpStrays kills what an abandoned lab left (recorded pids and cgroups) and removes its pod directories")
     func strays() async throws {
         let fixture = try RuntimeFixture.make()
