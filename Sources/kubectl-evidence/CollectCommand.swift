@@ -82,6 +82,9 @@ struct CollectCommand: AsyncParsableCommand {
         if let imagePullPolicy, CollectionProfile.ImagePullPolicy(rawValue: imagePullPolicy) == nil {
             throw ValidationError("--image-pull-policy must be Always, IfNotPresent or Never (got \"\(imagePullPolicy)\").")
         }
+        if let timeout, DurationParser.isTooLong(timeout) {
+            throw ValidationError("--timeout \"\(timeout)\" is longer than a week, the most this tool waits for one pod; use e.g. 10m or 2h.")
+        }
         if let timeout, (DurationParser.seconds(timeout) ?? 0) <= 0 {
             throw ValidationError("--timeout \"\(timeout)\" is not a positive duration; use e.g. 90s or 2m.")
         }

@@ -41,6 +41,9 @@ struct ConnectionOptions: ParsableArguments {
     /// kubectl's duration syntax: a bare number is seconds; otherwise a number
     /// followed by ms, s, m or h. Zero means no limit.
     func parsedRequestTimeout() throws -> TimeInterval {
+        if DurationParser.isTooLong(requestTimeout) {
+            throw ValidationError("--request-timeout \"\(requestTimeout)\" is longer than a week, the most this tool waits for one request; use 0 for no limit.")
+        }
         guard let seconds = DurationParser.seconds(requestTimeout) else {
             throw ValidationError("--request-timeout \"\(requestTimeout)\" is not a duration; use a number with a unit such as 30s, 2m or 500ms.")
         }
@@ -79,11 +82,33 @@ struct ConnectionOptions: ParsableArguments {
 }
 
 /// Parses kubectl-style durations ("30s", "1m30s", "500ms", "2h", "10").
+///
+/// Only plain decimal numbers are read ("inf", "1e400" and the like are not
+/// durations), and the result is at most ``maximumSeconds``: a larger value
+/// used to pass, and trapped when it became a deadline after every pod was
+/// injected.
 enum DurationParser {
+    /// One week: longer than any wait this tool has a reason to make, and far
+    /// inside what a deadline in nanoseconds can hold.
+    static let maximumSeconds: TimeInterval = 7 * 24 * 3600
+
+    /// The duration in seconds; nil when `text` is not a duration or is longer
+    /// than ``maximumSeconds`` (``isTooLong(_:)`` tells the two apart).
     static func seconds(_ text: String) -> TimeInterval? {
+        guard let value = parse(text), value <= maximumSeconds else { return nil }
+        return value
+    }
+
+    /// True when `text` is a well-formed duration longer than ``maximumSeconds``.
+    static func isTooLong(_ text: String) -> Bool {
+        (parse(text) ?? 0) > maximumSeconds
+    }
+
+    private static func parse(_ text: String) -> TimeInterval? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return nil }
-        if let plain = Double(trimmed) { return plain >= 0 ? plain : nil }
+        guard trimmed.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "." || "hms".unicodeScalars.contains($0) }) else { return nil }
+        if let plain = Double(trimmed) { return plain.isFinite && plain >= 0 ? plain : nil }
         var total: TimeInterval = 0
         var number = ""
         var index = trimmed.startIndex
@@ -109,6 +134,6 @@ enum DurationParser {
             }
             number = ""
         }
-        return number.isEmpty ? total : nil
+        return number.isEmpty && total.isFinite ? total : nil
     }
 }
