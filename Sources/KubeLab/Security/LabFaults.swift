@@ -17,6 +17,7 @@ public final class LabFaults: Sendable {
         var truncateLogsOfPods = 0
         /// Pods (`namespace/name`) whose ephemeral logs are being cut short.
         var truncatedPods: Set<String> = []
+        var lostEphemeralPatchRepliesRemaining = 0
     }
 
     private let state = LabMutex(State())
@@ -88,6 +89,24 @@ public final class LabFaults: Sendable {
         }
     }
 
+    /// The next `count` ephemeral-container PATCHes (not dry runs) are applied and
+    /// stored, and then their connection is closed without a reply: what a
+    /// client sees when a load balancer or a restarting API server resets the
+    /// connection after the server acted.
+    public func loseEphemeralPatchReplies(count: Int) {
+        state.withLock { $0.lostEphemeralPatchRepliesRemaining = max(0, count) }
+    }
+
+    /// True when this applied ephemeral-container PATCH's reply is to be lost,
+    /// consuming one of the counted faults.
+    func consumeLostEphemeralPatchReply() -> Bool {
+        state.withLock { s in
+            guard s.lostEphemeralPatchRepliesRemaining > 0 else { return false }
+            s.lostEphemeralPatchRepliesRemaining -= 1
+            return true
+        }
+    }
+
     /// Every request of this user is denied with 403, as if its RBAC bindings were removed.
     public func deny(user: String) { users.deny(user) }
     public func allow(user: String) { users.undeny(user) }
@@ -117,7 +136,7 @@ public final class LabFaults: Sendable {
     /// `{"latencyMilliseconds":50,"tooManyRequests":{"count":2,"retryAfterSeconds":1},
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
-    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,
+    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,
     ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]}}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
     func apply(_ json: JSONValue) throws(APIError) {
@@ -156,6 +175,10 @@ public final class LabFaults: Sendable {
             guard bytes == nil || bytes?.intValue != nil else { throw .badRequest("truncateEphemeralLogsToBytes must be an integer number of bytes") }
             guard pods == nil || pods?.intValue != nil else { throw .badRequest("truncateLogsOfPods must be an integer number of pods") }
             truncateEphemeralLogs(toBytes: bytes?.intValue ?? current.0, ofPods: pods?.intValue ?? current.1)
+        }
+        if let v = json["loseEphemeralPatchReplies"] {
+            guard let count = v.intValue else { throw .badRequest("loseEphemeralPatchReplies must be an integer number of PATCH requests") }
+            loseEphemeralPatchReplies(count: count)
         }
         if let rules = json["userRules"] {
             // {"userRules": {"operator": [{"verbs": ["get", "list"], "resources": ["pods"]}]}}: replaces those users' RBAC rules.
@@ -209,6 +232,7 @@ public final class LabFaults: Sendable {
             ("ephemeralContainersDisabled", .bool(s.ephemeralContainersDisabled)),
             ("truncateEphemeralLogsToBytes", .int(s.truncateEphemeralLogsToBytes)),
             ("truncateLogsOfPods", .int(s.truncateLogsOfPods)),
+            ("loseEphemeralPatchReplies", .int(s.lostEphemeralPatchRepliesRemaining)),
             ("denyUsers", .strings(users.deniedUsers)),
         ])
     }

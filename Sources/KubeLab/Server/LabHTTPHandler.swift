@@ -104,7 +104,14 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, request: LabRequest) {
         let response = api.handle(request)
         switch response {
-        case .body:
+        case .body(let status, _, _, _):
+            if status == 200, head.method == .PATCH, request.path.hasSuffix("/ephemeralcontainers"), request.query["dryRun"] == nil,
+                api.faults.consumeLostEphemeralPatchReply()
+            {
+                // Applied and stored; the reply is lost with the connection (a fault).
+                context.close(promise: nil)
+                return
+            }
             write(context: context, head: head, response: response)
         case .watch(let plan):
             let session = LabWatchSession(
