@@ -120,6 +120,27 @@ struct CollectEndToEndTests {
         #expect(try BundleReader(path: output).verify().isIntact)
     }
 
+    /// The server added the evidence container, but the reply to the PATCH was
+    /// lost to a connection reset: the strategic-merge body says what the pod
+    /// should hold, so sending it again finds it done (200, nothing changed).
+    @Test("an injection PATCH whose reply is lost to a connection reset is sent again, and every pod is collected with one evidence container")
+    func lostPatchReply() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"loseEphemeralPatchReplies": 2}"#)
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout"], output: output)
+        #expect(result.status == 0, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 3 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.reason) \($0.message)" })")
+        // The faults were spent: two replies really were lost.
+        #expect(try lab.kubectl(["get", "--raw", "/kubelab/v1/faults"]).stdout.contains(#""loseEphemeralPatchReplies":0"#))
+        let names = try lab.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o",
+                                     "jsonpath={range .items[*]}{.spec.ephemeralContainers[*].name}{\"\\n\"}{end}"])
+        let perPod = names.stdout.split(separator: "\n").map { $0.split(separator: " ").count }
+        #expect(perPod == [1, 1, 1], "ephemeral containers per pod: \(names.stdout) \(names.stderr)")
+    }
+
     @Test("a pod deleted during the run ends PodDeleted; the others are collected")
     func podDeleted() throws {
         let lab = try LabProcess.start()

@@ -91,9 +91,11 @@ extension KubeClient {
         var query: [(String, String)] = []
         if dryRun { query.append(("dryRun", "All")) }
         if type == .apply { query.append(("fieldManager", "kubectl-evidence")) }
-        let request = APIRequest(
+        var request = APIRequest(
             method: .PATCH, path: Self.podPath(namespace: namespace, name: name, subresource: subresource),
             query: query, body: Array(patch), contentType: type.contentType)
+        // A JSON patch ("add") is not safe to repeat; the others state the result.
+        request.isDeclarative = type != .json
         let reply = try await send(request)
         return try decodePod(reply, request: request)
     }

@@ -14,8 +14,15 @@ struct APIRequest: Sendable {
     var contentType: String? = nil
     var accept: String = "application/json"
 
-    /// May the request be repeated after a connection reset? (client-go: GET only.)
-    var isIdempotent: Bool { method == .GET || method == .HEAD }
+    /// A request whose body says what the object should look like (a strategic
+    /// merge, merge or apply PATCH), so that sending it twice is the same as
+    /// sending it once: the second finds it done. client-go repeats only GET;
+    /// but an injection PATCH whose reply was lost to a connection reset would
+    /// otherwise fail a pod whose evidence container was in fact added.
+    var isDeclarative = false
+
+    /// May the request be repeated after a connection reset?
+    var isIdempotent: Bool { method == .GET || method == .HEAD || isDeclarative }
 
     /// The path and query as shown in error messages.
     var pathAndQuery: String {
