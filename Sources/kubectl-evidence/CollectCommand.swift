@@ -105,7 +105,9 @@ struct CollectCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandErrors.reporting {
             let clusterConnection = try connection.resolveConnection()
-            let client = try KubeClient(connection: clusterConnection, options: try connection.clientOptions())
+            var options = try connection.clientOptions()
+            options.sizeConnectionPool(forPodsInFlight: concurrency)
+            let client = try KubeClient(connection: clusterConnection, options: options)
             do {
                 let selection = PodSelection(
                     namespace: connection.listNamespace(in: clusterConnection),

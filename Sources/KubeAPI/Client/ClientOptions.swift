@@ -39,6 +39,21 @@ public struct ClientOptions: Sendable {
 }
 
 /// The `Content-Type` of a PATCH.
+extension ClientOptions {
+    /// Requests a run may hold open besides its pods' own: the shared watch,
+    /// preflight reviews, and GETs of pods followed by name.
+    public static let connectionsBesidesPods = 8
+
+    /// Makes the connection pool large enough for `podsInFlight` pods, each
+    /// with at most one request open at a time (its PATCH, a GET, or its log
+    /// stream), and the run's own. With a smaller pool, `--concurrency 100`
+    /// made a PATCH wait for a connection behind log streams inside its own
+    /// request deadline. Never makes the pool smaller.
+    public mutating func sizeConnectionPool(forPodsInFlight podsInFlight: Int) {
+        maxConnections = max(maxConnections, podsInFlight + Self.connectionsBesidesPods)
+    }
+}
+
 public enum PatchType: Sendable, CaseIterable {
     case strategicMerge, merge, json, apply
 
