@@ -260,6 +260,62 @@ struct WatchTests {
         }
     }
 
+    @Test("an ERROR event other than 410 (the server's recorded 500) is an interruption, not the end: the reflector waits, lists again and goes on")
+    func errorEventIsAnInterruption() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let list = try Fixtures.bytes("pods/podlist.json")
+        let error500 = try Fixtures.bytes("errors/watch-sendinitialevents-200-stream-error-500.jsonl")
+        let lines = try Self.recordedLines()
+        let endpoint = WatchEndpoint(lines: lines, list: list, plans: [
+            { _ in .stream(status: 200, chunks: [.init(delay: 0, bytes: error500)], ending: .finish) },
+            { newer in .stream(status: 200, chunks: [.init(delay: 0, bytes: newer[0])], ending: .hold) },
+        ])
+        try await withServer(endpoint.respond) { server in
+            let updates = try await withClient(server, in: dir) { client in
+                try await Self.collect(4, from: client.watchPodsRelisting(namespace: "fixtures", labelSelector: "app=checkout"))
+            }
+            guard updates.count == 4, case .relisted = updates[0], case .interrupted(let reason, let retryIn) = updates[1],
+                case .relisted = updates[2], case .event(let event) = updates[3]
+            else {
+                Issue.record("expected relisted, interrupted, relisted, event; got \(updates)")
+                return
+            }
+            #expect(reason.contains("500") || reason.contains("RequestWatchProgress"), "\(reason)")
+            #expect(retryIn > 0 && retryIn <= PodWatchRelisting.maximumRetryDelay)
+            #expect(event.resourceVersion == "2056")
+            #expect(server.requests.first { $0.query["watch"] == "1" }?.query["timeoutSeconds"].flatMap { Int($0) }.map { (300...600).contains($0) } == true)
+        }
+    }
+
+    @Test("a server that answers every watch with 410 is not hammered: the relists slow down (a handful in 2.5 s, not hundreds)")
+    func persistentGoneBacksOff() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let list = try Fixtures.bytes("pods/podlist.json")
+        let error410 = try Fixtures.bytes("errors/watch-rv1-200-stream-error-410.jsonl")
+        let endpoint = WatchEndpoint(lines: [], list: list, plans: Array(repeating: { _ in
+            .stream(status: 200, chunks: [.init(delay: 0, bytes: error410)], ending: .finish)
+        }, count: 1000))
+        try await withServer(endpoint.respond) { server in
+            _ = try? await withClient(server, in: dir) { client in
+                try await Self.collect(1000, from: client.watchPodsRelisting(namespace: "fixtures", labelSelector: "app=checkout"), timeout: 2.5)
+            }
+            let lists = server.requests.filter { $0.query["watch"] != "1" }.count
+            // Delays double from 0.1–0.2 s up to 5 s: at most about 5 lists fit in 2.5 s.
+            #expect(lists >= 2 && lists <= 8, "\(lists) lists in 2.5 s")
+        }
+    }
+
+    @Test("the retry delay doubles from 0.2 s to at most 5 s, jittered down to half")
+    func retryDelays() {
+        for failures in 1...40 {
+            let ceiling = min(PodWatchRelisting.maximumRetryDelay, PodWatchRelisting.firstRetryDelay * pow(2, Double(min(failures, 30) - 1)))
+            let delay = PodWatchRelisting.retryDelay(afterFailures: failures)
+            #expect(delay >= ceiling / 2 && delay <= ceiling, "after \(failures): \(delay)")
+        }
+    }
+
     @Test("a watch from resourceVersion 0 does not ask for bookmarks (that would turn it into a WatchList)")
     func noBookmarksFromZero() async throws {
         let dir = try TemporaryDirectory()

@@ -57,6 +57,9 @@ public struct PodWatch: AsyncSequence, Sendable {
             var query = KubeClient.selectorQuery(labelSelector: labelSelector, fieldSelector: fieldSelector)
             query.append(("watch", "1"))
             query.append(("resourceVersion", resourceVersion))
+            // As client-go's reflector: the server ends the watch after 5–10 minutes (spread,
+            // so that many clients do not reconnect at once), and it is resumed from here.
+            query.append(("timeoutSeconds", String(Int.random(in: 300...600))))
             // With an empty or "0" resourceVersion, allowWatchBookmarks makes a v1.36 server default to
             // sendInitialEvents=true (a WatchList), which fails with 500 where etcd lacks progress
             // notifications (see errors/watch-sendinitialevents-200-stream-error-500.jsonl).
@@ -138,14 +141,26 @@ public struct PodWatch: AsyncSequence, Sendable {
 }
 
 /// What `watchPodsRelisting` yields: a full list (at the start and after each
-/// 410 Gone) or one watch event. After `.relisted`, forget what you knew: the
-/// list is the truth at its resourceVersion, and events continue from there.
+/// relist) or one watch event, and a word when the list or the watch failed.
+/// After `.relisted`, forget what you knew: the list is the truth at its
+/// resourceVersion, and events continue from there.
 public enum PodWatchUpdate: Sendable {
     case relisted(PodList)
     case event(WatchEvent)
+    /// The list or the watch failed (the API server is unreachable, restarting,
+    /// or ended the watch with an ERROR event other than 410): nothing is
+    /// known of the pods until the next `.relisted`, which is tried again
+    /// after `retryIn` seconds, and again for as long as the sequence is read.
+    case interrupted(reason: String, retryIn: TimeInterval)
 }
 
-/// A list-then-watch loop that relists on 410 Gone, like a client-go reflector.
+/// A list-then-watch loop like a client-go reflector: it relists on 410 Gone
+/// and after any failure, for as long as it is read, waiting a capped,
+/// jittered, growing delay between attempts, so a server that keeps failing
+/// (or keeps answering 410) is not hammered with LISTs of the whole selection.
+/// The delay starts again from the beginning once a watch delivers an event.
+/// It ends only when cancelled; a request that can never succeed (401, 403,
+/// a malformed reply) fails it.
 public struct PodWatchRelisting: AsyncSequence, Sendable {
     public typealias Element = PodWatchUpdate
 
@@ -154,6 +169,18 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
     let labelSelector: String?
     let fieldSelector: String?
     let pageSize: Int
+
+    /// The first delay before a relist, and the most it grows to.
+    public static let firstRetryDelay: TimeInterval = 0.2
+    public static let maximumRetryDelay: TimeInterval = 5
+
+    /// The delay before attempt `failures` (1, 2, …): doubling from
+    /// `firstRetryDelay` up to `maximumRetryDelay`, of which a random half to
+    /// all is taken so that clients spread out.
+    public static func retryDelay(afterFailures failures: Int) -> TimeInterval {
+        let ceiling = Swift.min(maximumRetryDelay, firstRetryDelay * pow(2, Double(Swift.max(0, Swift.min(failures, 30) - 1))))
+        return ceiling * Double.random(in: 0.5...1)
+    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<PodWatchUpdate, any Error>.AsyncIterator
@@ -164,26 +191,70 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
         let (stream, continuation) = AsyncThrowingStream<PodWatchUpdate, any Error>.makeStream()
         let task = Task { [self] in
             do {
-                while true {
-                    try Task.checkCancellation()
-                    let list = try await client.listAllPods(
-                        namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, pageSize: pageSize)
-                    continuation.yield(.relisted(list))
-                    let watch = client.watchPods(
-                        namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
-                        resourceVersion: list.metadata.resourceVersion ?? "")
-                    do {
-                        try await watch.run { continuation.yield(.event($0)) }
-                    } catch let error as KubeAPIError where error.isGone {
-                        continue  // relist
-                    }
-                }
+                try await run { continuation.yield($0) }
             } catch {
                 continuation.finish(throwing: error is CancellationError ? nil : error)
             }
         }
         continuation.onTermination = { _ in task.cancel() }
         return AsyncIterator(base: stream.makeAsyncIterator())
+    }
+
+    /// The loop; returns only by throwing (cancellation, or a failure no retry can mend).
+    func run(_ yield: @escaping @Sendable (PodWatchUpdate) -> Void) async throws {
+        let progress = ProgressFlag()
+        var failures = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                let list = try await client.listAllPods(
+                    namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, pageSize: pageSize)
+                yield(.relisted(list))
+                let watch = client.watchPods(
+                    namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
+                    resourceVersion: list.metadata.resourceVersion ?? "")
+                progress.reset()
+                try await watch.run { event in
+                    progress.set()
+                    yield(.event(event))
+                }
+            } catch let error as KubeAPIError where error.isGone {
+                // Expected now and then: relist, after a delay that grows while it keeps happening.
+                if progress.takeAndReset() { failures = 0 }
+                failures += 1
+                try await Task.sleep(for: .seconds(Self.retryDelay(afterFailures: failures)))
+                continue
+            } catch {
+                if Task.isCancelled || error is CancellationError { throw CancellationError() }
+                if !Self.isWorthRetrying(error) { throw error }
+                if progress.takeAndReset() { failures = 0 }
+                failures += 1
+                let delay = Self.retryDelay(afterFailures: failures)
+                yield(.interrupted(reason: "\(error)", retryIn: delay))
+                try await Task.sleep(for: .seconds(delay))
+            }
+        }
+    }
+
+    /// Failures that another attempt may mend: the server unreachable, restarting, overloaded,
+    /// or ending the watch with an ERROR event; not a refusal (401, 403, 404) or nonsense.
+    static func isWorthRetrying(_ error: any Error) -> Bool {
+        PodWatch.isWorthReconnecting(error) || (error as? KubeAPIError)?.statusCode == 429
+    }
+}
+
+/// Whether a watch delivered anything since it was last asked.
+private final class ProgressFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var delivered = false
+    func set() { lock.lock(); delivered = true; lock.unlock() }
+    func reset() { lock.lock(); delivered = false; lock.unlock() }
+    func takeAndReset() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let value = delivered
+        delivered = false
+        return value
     }
 }
 
