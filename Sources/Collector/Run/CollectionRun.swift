@@ -108,13 +108,26 @@ public final class CollectionRun: @unchecked Sendable {
         // One watch for the whole selection feeds every pod's wait.
         let tracked = Set(request.plan.targets.map { PodKey(namespace: $0.namespace, name: $0.pod) })
         let selection = request.plan.selection
-        let watch = Task { [board, client] in
+        // It retries for as long as the run lasts (see PodWatchRelisting); while it is
+        // down no pod is injected, and pods in flight are read by name.
+        let watch = Task { [board, client, progress] in
+            var interrupted = false
             do {
                 for try await update in client.watchPodsRelisting(
                     namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector) {
                     switch update {
+                    case .interrupted(let reason, _):
+                        board.watchInterrupted()
+                        if !interrupted {
+                            interrupted = true
+                            progress.notice("warning: the watch of the selection was interrupted (\(reason)); it is tried again until it is back. No pod is injected meanwhile, and pods in flight are read by name after \(Int(PodStateBoard.fallbackAfter)) s.")
+                        }
                     case .relisted(let list):
                         board.relisted(list.items, tracked: tracked)
+                        if interrupted {
+                            interrupted = false
+                            progress.notice("The watch of the selection is back.")
+                        }
                     case .event(let event):
                         guard let pod = event.pod else { continue }
                         switch event.type {
@@ -144,6 +157,10 @@ public final class CollectionRun: @unchecked Sendable {
                 progress.update({ $0.interrupted += 1 })
             },
             work: { [self, sink] target in
+                if let notInjected = await admit(target) {
+                    entries.append(notInjected)
+                    return
+                }
                 if let failure = refusal(for: target.namespace) {
                     entries.append(Manifest.Pod(
                         namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
@@ -176,6 +193,40 @@ public final class CollectionRun: @unchecked Sendable {
             selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector))
         manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
+    }
+
+    /// Waits until the shared watch reports the selection before a pod is
+    /// injected: a container added while nothing can see it settle would stay
+    /// in the pod for nothing. Returns the pod's entry when it is not to be
+    /// injected (the run was stopped, the watch failed for good, or it stayed
+    /// down for the pod's whole timeout); nil to go on.
+    private func admit(_ target: PlannedTarget) async -> Manifest.Pod? {
+        let limit = request.profile.timeouts.podSeconds
+        let deadline = Date().addingTimeInterval(limit)
+        while !board.isWatching {
+            let entry = { (outcome: Manifest.Outcome, reason: String, message: String) -> Manifest.Pod in
+                Manifest.Pod(
+                    namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
+                    targetContainer: target.targetContainer, outcome: outcome, reason: reason,
+                    failedStep: outcome == .failed ? .inject : nil, message: message)
+            }
+            if isInterrupted || isHardStopped {
+                progress.update({ $0.interrupted += 1 })
+                return entry(.interrupted, "Interrupted", "The run was interrupted before this pod was touched; it has no evidence container.")
+            }
+            if case .watchFailed(let why)? = board.ended {
+                progress.update({ $0.failed += 1 })
+                return entry(.failed, PodFailure.Reason.watchFailed.rawValue,
+                             "The watch of the selection failed (\(why)), so \(target.namespace)/\(target.pod) was not injected; it has no evidence container.")
+            }
+            if Date() >= deadline {
+                progress.update({ $0.failed += 1 })
+                return entry(.failed, PodFailure.Reason.watchFailed.rawValue,
+                             "The watch of the selection was down for \(Int(limit)) s, so \(target.namespace)/\(target.pod) was not injected; it has no evidence container.")
+            }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+        return nil
     }
 
     /// Who ran it, against what: for the manifest. Failures here cost only

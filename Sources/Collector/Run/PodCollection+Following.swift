@@ -6,69 +6,96 @@ extension PodCollection {
     static let followInterval: TimeInterval = 1
 
     /// Waits on the shared watch until the evidence container has settled; when the watch
-    /// says the pod is gone, asks the API server whether it really is.
+    /// says the pod is gone, asks the API server whether it really is; while the watch is
+    /// down, reads the pod by name.
     ///
     /// A watch with a label selector reports `DELETED` for a pod whose labels stop
     /// matching, while the pod still runs. Taking a compromised pod out of its Service by
     /// relabelling it is a standard incident step, and that pod's evidence is the one
     /// that matters: it is then followed by name, one GET per second, until its
     /// container settles or the wait's time is up.
+    ///
+    /// When the shared watch has been interrupted for `PodStateBoard.fallbackAfter`
+    /// (an API server restarting, a network cut), the same reads by name stand in
+    /// for it until it is back: a dead watch costs time, never a pod.
     func waitUntilSettled(
         container name: String, timeout: TimeInterval, runningCounts: Bool, record: inout Record
     ) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd> {
         let deadline = Date().addingTimeInterval(timeout)
         let uid = target.uid
-        // The watch may have lost the pod before it was even injected (relabelled after
-        // the plan): then no event will come, and waiting on the watch would only time out.
-        if !board.isGoneFromWatch(key) {
-            let result = await board.wait(for: key, timeout: timeout) { observation in
-                Self.isSettled(observation, container: name, uid: uid, runningCounts: runningCounts)
+        while true {
+            // The watch may have lost the pod before it was even injected (relabelled after
+            // the plan): then no event will come, and waiting on the watch would only time out.
+            var reason = FollowReason.leftSelection
+            if !board.isGoneFromWatch(key) {
+                let result = await board.wait(for: key, timeout: max(0, deadline.timeIntervalSinceNow)) { observation in
+                    Self.isSettled(observation, container: name, uid: uid, runningCounts: runningCounts)
+                }
+                switch result {
+                case .success(.deleted): reason = .leftSelection
+                case .failure(.watchDown): reason = .watchDown
+                default: return result
+                }
             }
-            guard case .success(.deleted) = result else { return result }
+            if let result = await follow(container: name, deadline: deadline, runningCounts: runningCounts, reason: reason, record: &record) {
+                return result
+            }
+            // The watch is back: wait on it again.
         }
-        var first: Pod?
-        do {
-            first = try await client.getPod(namespace: key.namespace, name: key.name)
-        } catch let error as KubeAPIError where error.isNotFound {
-            return .success(.deleted(nil))
-        } catch {
-            first = nil  // read again at the next interval
-        }
-        return await follow(first, container: name, deadline: deadline, runningCounts: runningCounts, record: &record)
+    }
+
+    /// Why a pod is read by name rather than waited for on the watch.
+    enum FollowReason {
+        /// The watch reported it gone: deleted, or its labels no longer match.
+        case leftSelection
+        /// The watch itself is down.
+        case watchDown
     }
 
     /// Reads the pod by name once per `followInterval` until its evidence container has
-    /// settled, the pod is gone, the run stops, or `deadline` passes.
+    /// settled, the pod is gone, the run stops, or `deadline` passes; nil when the
+    /// reason was the watch being down and it is back.
     private func follow(
-        _ first: Pod?, container name: String, deadline: Date, runningCounts: Bool, record: inout Record
-    ) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd> {
+        container name: String, deadline: Date, runningCounts: Bool, reason: FollowReason, record: inout Record
+    ) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd>? {
         let uid = target.uid
-        var pod = first
-        if !record.leftSelection {
+        switch reason {
+        case .leftSelection where !record.leftSelection:
             record.leftSelection = true
             progress.update({ _ in }, event: "following  \(key) (its labels no longer match the selector; read by name from now on)")
+        case .watchDown where !record.readWhileWatchDown:
+            record.readWhileWatchDown = true
+            progress.update({ _ in }, event: "following  \(key) (the watch of the selection is down; read by name until it is back)")
+        default:
+            break
         }
+        var first = true
         while true {
-            // A different UID is settled too: the caller records the pod as replaced.
-            if let pod, Self.isSettled(.present(pod), container: name, uid: uid, runningCounts: runningCounts) {
-                return .success(.present(pod))
+            if !first {
+                do {
+                    try await Task.sleep(nanoseconds: UInt64(Self.followInterval * 1_000_000_000))
+                } catch {
+                    return .failure(.cancelled)
+                }
             }
+            first = false
             if let end = board.ended { return .failure(end) }
             if hardStopped() { return .failure(.cancelled) }
-            if Date() >= deadline { return .failure(.timedOut) }
+            if reason == .watchDown && board.isWatching { return nil }
             do {
-                try await Task.sleep(nanoseconds: UInt64(Self.followInterval * 1_000_000_000))
-            } catch {
-                return .failure(.cancelled)
-            }
-            do {
-                pod = try await client.getPod(namespace: key.namespace, name: key.name)
+                let pod = try await client.getPod(namespace: key.namespace, name: key.name)
+                // A different UID is settled too: the caller records the pod as replaced.
+                if Self.isSettled(.present(pod), container: name, uid: uid, runningCounts: runningCounts) {
+                    board.observe(pod, fromWatch: false)
+                    return .success(.present(pod))
+                }
             } catch let error as KubeAPIError where error.isNotFound {
                 return .success(.deleted(nil))
             } catch {
-                // A failed read is retried at the next interval, until the deadline.
-                continue
+                // A failed read (the server may be the thing that is down) is tried
+                // again at the next interval, until the deadline.
             }
+            if Date() >= deadline { return .failure(.timedOut) }
         }
     }
 }

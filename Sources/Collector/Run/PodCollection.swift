@@ -29,6 +29,8 @@ struct PodCollection: Sendable {
         /// The pod's labels stopped matching the selector during the run: the shared
         /// watch lost it, and it was followed by name.
         var leftSelection = false
+        /// True once the pod was read by name because the shared watch was down.
+        var readWhileWatchDown = false
 
         mutating func begin(_ step: Manifest.Step) {
             steps.append(Manifest.StepTime(step: step, at: Date()))
@@ -185,6 +187,9 @@ struct PodCollection: Sendable {
             if record.leftSelection {
                 text += " Its labels stopped matching the selector during the run; it was followed by name."
             }
+            if record.readWhileWatchDown {
+                text += " The watch of the selection was down during its wait; it was read by name meanwhile."
+            }
             return .collected(message: text)
         case .truncated:
             return .failed(PodFailure(step: .log, reason: .truncated, message: "\(key): \(verdict.summary)"))
@@ -218,6 +223,9 @@ struct PodCollection: Sendable {
             return .interrupted("The run was interrupted while waiting for the evidence container in \(key); it was added and may still be running.")
         case .watchFailed(let message):
             return .failed(PodFailure(step: .wait, reason: .watchFailed, message: "Lost track of \(key): \(message)"))
+        case .watchDown:
+            // waitUntilSettled reads the pod by name instead; this is not reached.
+            return .failed(PodFailure(step: .wait, reason: .watchFailed, message: "Lost track of \(key): the watch of the selection is down."))
         case .timedOut:
             var detail = ""
             if case .present(let pod)? = board.latest(key) {

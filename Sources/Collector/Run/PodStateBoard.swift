@@ -22,8 +22,15 @@ public final class PodStateBoard: @unchecked Sendable {
         case timedOut
         /// The shared watch failed for good; the message says why.
         case watchFailed(String)
+        /// The shared watch has been interrupted for `fallbackAfter` seconds: the
+        /// waiter should read its pod by name until the watch is back.
+        case watchDown
         case cancelled
     }
+
+    /// How long the shared watch may be interrupted before waits stop relying
+    /// on it and read their pods by name (one GET a second each).
+    public static let fallbackAfter: TimeInterval = 5
 
     private struct Waiter {
         var id: UInt64
@@ -41,8 +48,59 @@ public final class PodStateBoard: @unchecked Sendable {
     private var ending: WaitEnd?
     /// Waits whose timeout or cancellation came before they were registered.
     private var endedEarly: [UInt64: WaitEnd] = [:]
+    /// True while the watch reports the selection: from the first list on,
+    /// and again from each relist after an interruption.
+    private var watching = false
+    /// Counts interruptions, so that a fallback timer knows whether the
+    /// interruption it was started for is still the current one.
+    private var interruptions: UInt64 = 0
+    /// Set once an interruption lasted `fallbackAfter`: waits end with
+    /// `.watchDown` until the watch is back.
+    private var fallingBack = false
+    private let fallbackAfter: TimeInterval
 
-    public init() {}
+    public init(fallbackAfter: TimeInterval = PodStateBoard.fallbackAfter) {
+        self.fallbackAfter = fallbackAfter
+    }
+
+    /// True while the shared watch reports the selection.
+    public var isWatching: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return watching
+    }
+
+    /// The list or the watch failed and is being tried again. Pods already
+    /// waiting keep waiting; if it lasts `fallbackAfter`, every wait ends
+    /// with `.watchDown` so that its pod is read by name instead.
+    public func watchInterrupted() {
+        lock.lock()
+        let wasWatching = watching
+        watching = false
+        if wasWatching { interruptions += 1 }
+        let current = interruptions
+        lock.unlock()
+        guard wasWatching else { return }
+        let delay = fallbackAfter
+        Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            self?.fallBackIfStillInterrupted(current)
+        }
+    }
+
+    private func fallBackIfStillInterrupted(_ interruption: UInt64) {
+        lock.lock()
+        guard !watching, interruptions == interruption, ending == nil else {
+            lock.unlock()
+            return
+        }
+        fallingBack = true
+        let all = waiters.values.flatMap { $0 }
+        waiters.removeAll()
+        lock.unlock()
+        for waiter in all { waiter.continuation.resume(returning: .failure(.watchDown)) }
+    }
+
 
     /// Records a pod as the watch or a list reported it, and wakes whoever
     /// was waiting for it to reach some state.
@@ -69,9 +127,14 @@ public final class PodStateBoard: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// A fresh list after the watch fell too far behind (410 Gone): pods we
-    /// track that are not in it have been deleted meanwhile.
+    /// A fresh list: the first, or after the watch fell too far behind (410
+    /// Gone) or was interrupted. The watch reports the selection again, and
+    /// pods we track that are not in the list have left it meanwhile.
     public func relisted(_ pods: [Pod], tracked: Set<PodKey>) {
+        lock.lock()
+        watching = true
+        fallingBack = false
+        lock.unlock()
         var seen = Set<PodKey>()
         for pod in pods {
             observe(pod)
@@ -140,6 +203,11 @@ public final class PodStateBoard: @unchecked Sendable {
                 if let ending {
                     lock.unlock()
                     continuation.resume(returning: .failure(ending))
+                    return
+                }
+                if fallingBack {
+                    lock.unlock()
+                    continuation.resume(returning: .failure(.watchDown))
                     return
                 }
                 if let early = endedEarly.removeValue(forKey: id) {
