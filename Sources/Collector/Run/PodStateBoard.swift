@@ -243,8 +243,28 @@ public final class PodStateBoard: @unchecked Sendable {
         waiter.continuation.resume(returning: .failure(reason))
     }
 
+    /// True when `incoming` is an older state of the same pod than `current`:
+    /// the PATCH's reply can arrive after the watch already reported the
+    /// container terminated, and must not undo that. resourceVersions are
+    /// opaque to clients in general, but those of one object from one API
+    /// server are etcd revisions that only grow; when either does not read
+    /// as a number, the newer arrival wins, as before.
+    static func isStale(_ incoming: Pod, comparedTo current: Pod) -> Bool {
+        guard incoming.metadata.uid == current.metadata.uid,
+            let new = incoming.metadata.resourceVersion.flatMap({ UInt64($0) }),
+            let old = current.metadata.resourceVersion.flatMap({ UInt64($0) })
+        else { return false }
+        return new < old
+    }
+
     private func publish(_ key: PodKey, _ observation: Observation) {
         lock.lock()
+        if case .present(let incoming) = observation, case .present(let current)? = latest[key],
+            Self.isStale(incoming, comparedTo: current)
+        {
+            lock.unlock()
+            return
+        }
         latest[key] = observation
         var woken: [Waiter] = []
         if let list = waiters[key] {

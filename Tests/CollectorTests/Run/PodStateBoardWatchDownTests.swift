@@ -74,4 +74,31 @@ struct PodStateBoardWatchDownTests {
             return
         }
     }
+
+    @Test("an older state of a pod (a PATCH reply after newer watch events) never replaces a newer one; a new UID always does")
+    func resourceVersionOrder() throws {
+        // The recorded watch: four MODIFIED events of one pod, rv 2056, 2059, 2063, 2066.
+        let events = try Fixtures.bytes("watch/stream.jsonl").split(separator: UInt8(ascii: "\n"))
+            .map { try WatchEvent.decode(line: Array($0)) }
+        let pods = events.compactMap(\.pod)
+        #expect(pods.map(\.metadata.resourceVersion) == ["2056", "2059", "2063", "2066"])
+        let board = PodStateBoard()
+        let key = Self.key(pods[0])
+        board.observe(pods[3])
+        board.observe(pods[0], fromWatch: false)
+        guard case .present(let kept)? = board.latest(key) else {
+            Issue.record("no pod on the board")
+            return
+        }
+        #expect(kept.metadata.resourceVersion == "2066")
+        board.observe(pods[1])
+        guard case .present(let stillKept)? = board.latest(key) else { return }
+        #expect(stillKept.metadata.resourceVersion == "2066")
+
+        var replaced = pods[0]
+        replaced.metadata.uid = "another-uid"
+        board.observe(replaced)
+        guard case .present(let now)? = board.latest(key) else { return }
+        #expect(now.metadata.uid == "another-uid")
+    }
 }
