@@ -38,12 +38,12 @@ public final class LabServer: Sendable {
     let scheduler: LabScheduler
     let kubelet: LabKubelet
     private let group: MultiThreadedEventLoopGroup
-    private let channel: Channel
+    private let listener: LabListener
 
     private init(
         serverURL: String, port: Int, stateDirectory: String, faults: LabFaults, counter: LabRequestCounter, users: LabUsers,
         operatorToken: String, nobodyToken: String, viewerToken: String, store: LabStore, logs: LabLogStore, scheduler: LabScheduler,
-        kubelet: LabKubelet, group: MultiThreadedEventLoopGroup, channel: Channel
+        kubelet: LabKubelet, group: MultiThreadedEventLoopGroup, listener: LabListener
     ) {
         self.serverURL = serverURL
         self.port = port
@@ -62,7 +62,7 @@ public final class LabServer: Sendable {
         self.logs = logs
         self.scheduler = scheduler
         self.group = group
-        self.channel = channel
+        self.listener = listener
     }
 
     public struct StartFailure: Error, CustomStringConvertible {
@@ -99,7 +99,8 @@ public final class LabServer: Sendable {
         let sslContext = try NIOSSLContext(configuration: tls)
 
         let users = LabUsers()
-        let faults = LabFaults(users: users)
+        let listener = LabListener()
+        let faults = LabFaults(users: users, listener: listener)
         let counter = LabRequestCounter()
         let store = LabStore()
         let logs = LabLogStore()
@@ -138,21 +139,26 @@ public final class LabServer: Sendable {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let apiBox = LabMutex<LabAPI?>(nil)
-        let channel: Channel
-        do {
-            channel = try await ServerBootstrap(group: group)
+        let bind: LabListener.Bind = { port in
+            ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 512)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let api = apiBox.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+                        try channel.pipeline.syncOperations.addHandler(LabConnectionHandler(listener: listener))
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(LabHTTPHandler(api: api))
                     }
                 }
-                .bind(host: host, port: port).get()
+                .bind(host: host, port: port)
+        }
+        let channel: Channel
+        do {
+            // Back from an outage, the server has a fresh watch cache, as a restarted kube-apiserver.
+            channel = try await listener.start(port: port, timers: group.next(), onRestart: { store.restartWatchCache() }, bind: bind)
         } catch {
             await kubelet.stopAll()
             try? await group.shutdownGracefully()
@@ -179,13 +185,13 @@ public final class LabServer: Sendable {
         return LabServer(
             serverURL: serverURL, port: boundPort, stateDirectory: stateDirectory, faults: faults, counter: counter, users: users,
             operatorToken: operatorToken, nobodyToken: nobodyToken, viewerToken: viewerToken, store: store, logs: logs,
-            scheduler: scheduler, kubelet: kubelet, group: group, channel: channel)
+            scheduler: scheduler, kubelet: kubelet, group: group, listener: listener)
     }
 
     /// Stops listening, closes every connection (watches end without their final chunk), stops
     /// every pod's processes (all at once; no process or mount of a pod is left) and frees the threads.
     public func stop() async throws {
-        try? await channel.close()
+        await listener.stop()
         await kubelet.stopAll()
         try await group.shutdownGracefully()
     }

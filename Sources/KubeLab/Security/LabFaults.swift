@@ -22,8 +22,16 @@ public final class LabFaults: Sendable {
 
     private let state = LabMutex(State())
     let users: LabUsers
+    private let listener: LabListener
 
-    init(users: LabUsers) { self.users = users }
+    init(users: LabUsers, listener: LabListener) {
+        self.users = users
+        self.listener = listener
+    }
+
+    /// The longest `apiServerOutage` the lab accepts: during one, not even the faults
+    /// endpoint answers.
+    public static let maxAPIServerOutageMilliseconds = 600_000
 
     /// Delay added before every API request is answered.
     public var latencyMilliseconds: Int {
@@ -107,14 +115,27 @@ public final class LabFaults: Sendable {
         }
     }
 
+    /// The lab behaves at once like a kube-apiserver that was killed and restarted
+    /// `milliseconds` later: every open connection ends (the socket is closed, no TLS
+    /// close_notify: watch and log streams stop without their terminating chunk), then
+    /// nothing listens on the port (connects are refused; the faults endpoint too) until the
+    /// outage ends on its own, and the server comes back on the same port with a fresh
+    /// watch cache (a watch resuming from a resourceVersion of before gets 410 Expired).
+    /// The pods and their processes go on meanwhile, as on the nodes. A request being
+    /// answered (the faults PUT that asked for the outage) gets its reply first.
+    public func apiServerOutage(milliseconds: Int) {
+        listener.beginOutage(milliseconds: min(max(0, milliseconds), LabFaults.maxAPIServerOutageMilliseconds))
+    }
+
     /// Every request of this user is denied with 403, as if its RBAC bindings were removed.
     public func deny(user: String) { users.deny(user) }
     public func allow(user: String) { users.undeny(user) }
 
-    /// Turns every fault off.
+    /// Turns every fault off (an outage under way ends at once).
     public func reset() {
         state.withLock { $0 = State() }
         users.setDenied([])
+        listener.endOutage()
     }
 
     /// The fault for the next request, consuming one of the counted faults.
@@ -137,8 +158,13 @@ public final class LabFaults: Sendable {
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
     ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,
-    ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]}}`.
+    ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]},
+    ///   "apiServerOutageMilliseconds":3000}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
+    /// `apiServerOutageMilliseconds` is an event rather than a switch: after the other fields
+    /// are applied, the lab goes down as a killed kube-apiserver and comes back after that
+    /// many milliseconds (``apiServerOutage(milliseconds:)``; 0 does nothing). The reply to
+    /// the request still arrives; until the outage ends, nothing else does.
     func apply(_ json: JSONValue) throws(APIError) {
         guard json.objectValue != nil else { throw .badRequest("the faults document must be a JSON object") }
         if json["reset"]?.boolValue == true { reset() }
@@ -200,6 +226,13 @@ public final class LabFaults: Sendable {
             guard let list = d.arrayValue?.compactMap(\.stringValue) else { throw .badRequest("denyUsers must be a list of user names") }
             users.setDenied(list)
         }
+        if let v = json["apiServerOutageMilliseconds"] {
+            guard let ms = v.intValue, ms >= 0, ms <= LabFaults.maxAPIServerOutageMilliseconds else {
+                throw .badRequest(
+                    "apiServerOutageMilliseconds must be an integer number of milliseconds from 0 to \(LabFaults.maxAPIServerOutageMilliseconds)")
+            }
+            apiServerOutage(milliseconds: ms)
+        }
     }
 
     public struct InvalidFaults: Error, CustomStringConvertible {
@@ -234,6 +267,7 @@ public final class LabFaults: Sendable {
             ("truncateLogsOfPods", .int(s.truncateLogsOfPods)),
             ("loseEphemeralPatchReplies", .int(s.lostEphemeralPatchRepliesRemaining)),
             ("denyUsers", .strings(users.deniedUsers)),
+            ("apiServerOutageMilliseconds", .int(listener.outageRemainingMilliseconds)),
         ])
     }
 }
