@@ -16,6 +16,8 @@ public final class CollectionRun: @unchecked Sendable {
     private var interrupted = false
     private var hardStopped = false
     private let board = PodStateBoard()
+    /// The task running the fan-out's group, cancelled by a hard stop.
+    private var fanOutTask: Task<Void, Never>?
 
     public init(client: KubeClient, request: CollectionRequest, progress: RunProgress) {
         self.client = client
@@ -49,11 +51,24 @@ public final class CollectionRun: @unchecked Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + request.interruptGrace) { [weak self] in self?.stopHard() }
     }
 
+    /// Remembers the fan-out's task for a hard stop; true when the run was
+    /// already stopped hard (the caller cancels it then).
+    private func registerFanOut(_ task: Task<Void, Never>) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        fanOutTask = task
+        return hardStopped
+    }
+
+    /// Ends every wait and cancels every pod's task, and with them their HTTP
+    /// requests (a log read included): the pods in flight end interrupted.
     private func stopHard() {
         lock.lock()
         hardStopped = true
+        let fanOut = fanOutTask
         lock.unlock()
         board.cancelAll()
+        fanOut?.cancel()
     }
 
     private var isInterrupted: Bool {
@@ -146,7 +161,8 @@ public final class CollectionRun: @unchecked Sendable {
 
         let entries = PodEntries()
         let fanOut = DispatchFanOut(limit: request.concurrency)
-        await fanOut.run(
+        let group = Task { [self] in
+            await fanOut.run(
             request.plan.targets,
             shouldAdmit: { [weak self] in !(self?.isInterrupted ?? true) },
             notStarted: { [progress] target in
@@ -174,6 +190,13 @@ public final class CollectionRun: @unchecked Sendable {
                     hardStopped: { [weak self] in self?.isHardStopped ?? true })
                 entries.append(await collection.run())
             })
+        }
+        if registerFanOut(group) { group.cancel() }
+        await withTaskCancellationHandler {
+            await group.value
+        } onCancel: {
+            group.cancel()
+        }
         watch.cancel()
         progress.finish()
 

@@ -1,12 +1,17 @@
 import Foundation
 
-/// Runs one piece of work per pod with at most `limit` in flight, on Dispatch.
+/// Runs one piece of work per pod with at most `limit` in flight: admission on
+/// Dispatch, the work as child tasks of one task group.
 ///
 /// Admission happens on a serial queue of its own that blocks on a semaphore
-/// for a free slot; each admitted piece of work runs as a task and frees its
-/// slot when done. One pod's failure is its own: work reports its outcome and
-/// never stops the others. When `shouldAdmit` turns false (an interrupt),
-/// admission stops and the pods not yet started are handed to `notStarted`.
+/// for a free slot, and hands each admitted item to the task group, which runs
+/// it as a child task that frees its slot when done. Being children of one
+/// group, every piece of work is cancelled when the caller's task is (a hard
+/// stop), and the cancellation reaches their HTTP requests. One pod's failure
+/// is its own: work reports its outcome and never stops the others. When
+/// `shouldAdmit` turns false (an interrupt), admission stops and the pods not
+/// yet started are handed to `notStarted`; `run` returns only after every item
+/// went to one of the two.
 public final class DispatchFanOut: Sendable {
     public let limit: Int
     private let admission = DispatchQueue(label: "kubectl-evidence.fan-out.admission")
@@ -22,25 +27,35 @@ public final class DispatchFanOut: Sendable {
         work: @escaping @Sendable (Item) async -> Void
     ) async {
         let slots = DispatchSemaphore(value: limit)
-        let group = DispatchGroup()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            admission.async {
-                for item in items {
-                    slots.wait()
-                    guard shouldAdmit() else {
-                        slots.signal()
-                        notStarted(item)
-                        continue
-                    }
-                    group.enter()
-                    Task {
-                        await work(item)
-                        slots.signal()
-                        group.leave()
-                    }
+        let (admitted, handOver) = AsyncStream<Item>.makeStream()
+        admission.async {
+            for item in items {
+                slots.wait()
+                guard shouldAdmit() else {
+                    slots.signal()
+                    notStarted(item)
+                    continue
                 }
-                group.notify(queue: self.admission) { continuation.resume() }
+                if case .terminated = handOver.yield(item) {
+                    // The group was cancelled before it took this one.
+                    slots.signal()
+                    notStarted(item)
+                }
             }
+            handOver.finish()
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for await item in admitted {
+                group.addTask {
+                    await work(item)
+                    slots.signal()
+                }
+            }
+        }
+        // Admission is one block on a serial queue: this runs once it has
+        // handed every item to the group or to `notStarted`.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            admission.async { done.resume() }
         }
     }
 }

@@ -49,6 +49,9 @@ struct PodCollection: Sendable {
         return entry(record: record, outcome: outcome)
     }
 
+    /// The least time a log read gets, even when the waits used up --timeout.
+    static let minimumLogSeconds: TimeInterval = 5
+
     enum Ending: Sendable {
         case collected(message: String)
         case failed(PodFailure)
@@ -71,11 +74,16 @@ struct PodCollection: Sendable {
                                                                   runAsUser: container.securityContext?.runAsUser)
             board.observe(pod, fromWatch: false)
         } catch {
+            if hardStopped() || Task.isCancelled {
+                return .interrupted("The run was interrupted while the evidence container was being added to \(key); it may have been added (\(container.name)).")
+            }
             var exists: Bool?
             if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key) }
             return .failed(PodFailure.fromInjection(error, pod: key, podExists: exists))
         }
         progress.update({ $0.injected += 1 }, event: "injected   \(key) (\(container.name) → \(target.targetContainer))")
+        // --timeout runs from here to the log being read.
+        let deadline = Date().addingTimeInterval(request.profile.timeouts.podSeconds)
 
         // Wait until it runs (or cannot), then until it has finished.
         record.begin(.wait)
@@ -130,10 +138,21 @@ struct PodCollection: Sendable {
         }
         record.begin(.log)
         let log: [UInt8]
+        // What is left of the pod's time, and never less than a few seconds: a log
+        // the kubelet has is read in well under a second.
+        let logSeconds = max(Self.minimumLogSeconds, deadline.timeIntervalSinceNow)
         do {
-            log = try await client.readLog(namespace: key.namespace, pod: key.name, container: name,
-                                           limit: request.profile.outputCapBytes + 1024 * 1024)
+            let (client, key, limit) = (client, key, request.profile.outputCapBytes + 1024 * 1024)
+            log = try await Deadline.run(seconds: logSeconds) {
+                try await client.readLog(namespace: key.namespace, pod: key.name, container: name, limit: limit)
+            }
+        } catch let passed as Deadline.Passed {
+            return .failed(PodFailure(step: .log, reason: .timeout,
+                                      message: "Reading the log of \(name) in \(key) did not finish within \(Int(passed.seconds.rounded(.up))) s (the rest of --timeout); the read was stopped. The container finished and its log stays on the node until the pod goes."))
         } catch {
+            if hardStopped() || Task.isCancelled {
+                return .interrupted("The run was interrupted while the log of \(name) in \(key) was being read; its log stays on the node until the pod goes.")
+            }
             return .failed(PodFailure.fromTransport(error, step: .log, pod: key))
         }
 
