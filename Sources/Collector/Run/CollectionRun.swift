@@ -122,6 +122,7 @@ public final class CollectionRun: @unchecked Sendable {
 
         // One watch for the whole selection feeds every pod's wait.
         let tracked = Set(request.plan.targets.map { PodKey(namespace: $0.namespace, name: $0.pod) })
+        board.track(tracked)
         let selection = request.plan.selection
         // It retries for as long as the run lasts (see PodWatchRelisting); while it is
         // down no pod is injected, and pods in flight are read by name.
@@ -189,6 +190,7 @@ public final class CollectionRun: @unchecked Sendable {
                     client: client, request: request, board: board, sink: sink, progress: progress, target: target,
                     hardStopped: { [weak self] in self?.isHardStopped ?? true })
                 entries.append(await collection.run())
+                board.forget(collection.key)
             })
         }
         if registerFanOut(group) { group.cancel() }

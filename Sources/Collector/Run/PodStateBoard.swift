@@ -58,9 +58,40 @@ public final class PodStateBoard: @unchecked Sendable {
     /// `.watchDown` until the watch is back.
     private var fallingBack = false
     private let fallbackAfter: TimeInterval
+    /// The pods whose state is kept; nil keeps every pod the watch reports.
+    /// A selection can match far more pods than are collected (pods skipped by
+    /// the plan), and a pod's JSON grows with each run's container: the board
+    /// keeps only what a target's wait needs, and forgets a pod once it is done.
+    private var tracked: Set<PodKey>?
 
     public init(fallbackAfter: TimeInterval = PodStateBoard.fallbackAfter) {
         self.fallbackAfter = fallbackAfter
+    }
+
+    /// Keeps only these pods' state from now on.
+    public func track(_ keys: Set<PodKey>) {
+        lock.lock()
+        tracked = keys
+        latest = latest.filter { keys.contains($0.key) }
+        goneFromWatch = goneFromWatch.intersection(keys)
+        lock.unlock()
+    }
+
+    /// The pod is done: its state is dropped, and later reports of it are ignored.
+    public func forget(_ key: PodKey) {
+        lock.lock()
+        if tracked == nil { tracked = Set(latest.keys) }
+        tracked?.remove(key)
+        latest[key] = nil
+        goneFromWatch.remove(key)
+        lock.unlock()
+    }
+
+    /// The number of pods whose state is kept (for tests and benchmarks).
+    public var keptCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return latest.count
     }
 
     /// True while the shared watch reports the selection.
@@ -123,6 +154,10 @@ public final class PodStateBoard: @unchecked Sendable {
 
     private func markWatched(_ key: PodKey, gone: Bool) {
         lock.lock()
+        if let tracked, !tracked.contains(key) {
+            lock.unlock()
+            return
+        }
         if gone { goneFromWatch.insert(key) } else { goneFromWatch.remove(key) }
         lock.unlock()
     }
@@ -259,6 +294,10 @@ public final class PodStateBoard: @unchecked Sendable {
 
     private func publish(_ key: PodKey, _ observation: Observation) {
         lock.lock()
+        if let tracked, !tracked.contains(key) {
+            lock.unlock()
+            return
+        }
         if case .present(let incoming) = observation, case .present(let current)? = latest[key],
             Self.isStale(incoming, comparedTo: current)
         {
