@@ -141,6 +141,28 @@ struct CollectEndToEndTests {
         #expect(perPod == [1, 1, 1], "ephemeral containers per pod: \(names.stdout) \(names.stderr)")
     }
 
+    /// The API server has no timeout for pods/log: a node cut off mid-read held
+    /// the pod, and the run, until SIGKILL.
+    @Test("a log read that stalls ends at the rest of --timeout as that pod's timeout; the others are collected and the bundle is whole")
+    func stalledLogRead() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"stallEphemeralLogReads": 1}"#)
+        let output = lab.bundlePath()
+        let start = Date()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--timeout", "8s"], output: output)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(result.status == 3, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        let stalled = manifest.pods.filter { $0.outcome == .failed }
+        #expect(stalled.count == 1 && stalled.first?.reason == "Timeout" && stalled.first?.failedStep == .log, "\(stalled.map { "\($0.reason) \($0.message)" })")
+        #expect(stalled.first?.message.contains("Reading the log") == true)
+        #expect(manifest.pods.filter { $0.outcome == .collected }.count == 2)
+        #expect(try BundleReader(path: output).verify().isIntact)
+        // A guard against a hang, not a speed target.
+        #expect(elapsed < 60, "the run took \(elapsed) s")
+    }
+
     @Test("a pod deleted during the run ends PodDeleted; the others are collected")
     func podDeleted() throws {
         let lab = try LabProcess.start()

@@ -18,6 +18,7 @@ public final class LabFaults: Sendable {
         /// Pods (`namespace/name`) whose ephemeral logs are being cut short.
         var truncatedPods: Set<String> = []
         var lostEphemeralPatchRepliesRemaining = 0
+        var stalledEphemeralLogReadsRemaining = 0
     }
 
     private let state = LabMutex(State())
@@ -105,6 +106,22 @@ public final class LabFaults: Sendable {
         state.withLock { $0.lostEphemeralPatchRepliesRemaining = max(0, count) }
     }
 
+    /// The next `count` reads of an ephemeral container's log answer 200 and then
+    /// send nothing, for as long as the client waits: a node cut off during the
+    /// read (the API server has no timeout for pods/log).
+    public func stallEphemeralLogReads(count: Int) {
+        state.withLock { $0.stalledEphemeralLogReadsRemaining = max(0, count) }
+    }
+
+    /// True when this read of an ephemeral container's log is to stall, consuming one.
+    func consumeStalledEphemeralLogRead() -> Bool {
+        state.withLock { s in
+            guard s.stalledEphemeralLogReadsRemaining > 0 else { return false }
+            s.stalledEphemeralLogReadsRemaining -= 1
+            return true
+        }
+    }
+
     /// True when this applied ephemeral-container PATCH's reply is to be lost,
     /// consuming one of the counted faults.
     func consumeLostEphemeralPatchReply() -> Bool {
@@ -157,7 +174,7 @@ public final class LabFaults: Sendable {
     /// `{"latencyMilliseconds":50,"tooManyRequests":{"count":2,"retryAfterSeconds":1},
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
-    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,
+    ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,"stallEphemeralLogReads":1,
     ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]},
     ///   "apiServerOutageMilliseconds":3000}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
@@ -201,6 +218,10 @@ public final class LabFaults: Sendable {
             guard bytes == nil || bytes?.intValue != nil else { throw .badRequest("truncateEphemeralLogsToBytes must be an integer number of bytes") }
             guard pods == nil || pods?.intValue != nil else { throw .badRequest("truncateLogsOfPods must be an integer number of pods") }
             truncateEphemeralLogs(toBytes: bytes?.intValue ?? current.0, ofPods: pods?.intValue ?? current.1)
+        }
+        if let v = json["stallEphemeralLogReads"] {
+            guard let count = v.intValue else { throw .badRequest("stallEphemeralLogReads must be an integer number of log reads") }
+            stallEphemeralLogReads(count: count)
         }
         if let v = json["loseEphemeralPatchReplies"] {
             guard let count = v.intValue else { throw .badRequest("loseEphemeralPatchReplies must be an integer number of PATCH requests") }
@@ -266,6 +287,7 @@ public final class LabFaults: Sendable {
             ("truncateEphemeralLogsToBytes", .int(s.truncateEphemeralLogsToBytes)),
             ("truncateLogsOfPods", .int(s.truncateLogsOfPods)),
             ("loseEphemeralPatchReplies", .int(s.lostEphemeralPatchRepliesRemaining)),
+            ("stallEphemeralLogReads", .int(s.stalledEphemeralLogReadsRemaining)),
             ("denyUsers", .strings(users.deniedUsers)),
             ("apiServerOutageMilliseconds", .int(listener.outageRemainingMilliseconds)),
         ])

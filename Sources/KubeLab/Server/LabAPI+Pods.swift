@@ -165,7 +165,8 @@ extension LabAPI {
         return .log(
             LogPlan(
                 namespace: namespace, pod: name, container: container, follow: options.follow, tailLines: options.tailLines,
-                limitBytes: limitBytes, timestamps: options.timestamps, since: options.since(now: .now())))
+                limitBytes: limitBytes, timestamps: options.timestamps, since: options.since(now: .now()),
+                stall: isEphemeral && faults.consumeStalledEphemeralLogRead()))
     }
 
     private func createPod(_ request: LabRequest, namespace: String, pretty: Bool) throws(APIError) -> LabResponse {

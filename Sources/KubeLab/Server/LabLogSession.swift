@@ -31,6 +31,11 @@ final class LabLogSession {
         var headers = LabHTTPHandler.standardHeaders(contentType: "text/plain")
         headers.add(name: "Transfer-Encoding", value: "chunked")
         context.write(wrap(.head(HTTPResponseHead(version: version, status: .ok, headers: headers))), promise: nil)
+        if plan.stall {
+            // Held until the client goes away.
+            context.flush()
+            return
+        }
         let file: [UInt8]
         if plan.follow {
             let loop = context.eventLoop
@@ -101,4 +106,6 @@ struct LogPlan: Sendable {
     var timestamps = false
     /// Records older than this are left out (`sinceSeconds`/`sinceTime`, fixed when the request came).
     var since: CRILogTime? = nil
+    /// Send the 200 and then nothing, as a node cut off mid-read (a fault).
+    var stall = false
 }
