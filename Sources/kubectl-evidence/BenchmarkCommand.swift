@@ -2,15 +2,15 @@ import ArgumentParser
 import Evidence
 import Foundation
 
-/// `kubectl-evidence _bench parse`: a hidden entry point for scripts/bench, so
-/// the parsers are measured in the shipped binary with its optimisation, not
-/// in a test build. Prints figures; asserts nothing.
-struct BenchmarkCommand: ParsableCommand {
+/// `kubectl-evidence _bench parse|floor`: hidden entry points for scripts/bench,
+/// so that figures come from the shipped binary with its optimisation, not from
+/// a test build. They print figures and assert nothing.
+struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "_bench",
         abstract: "Internal: figures for scripts/bench.",
         shouldDisplay: false,
-        subcommands: [ParseBenchmark.self]
+        subcommands: [ParseBenchmark.self, FloorBenchmark.self]
     )
 }
 
