@@ -157,8 +157,7 @@ public final class LabServer: Sendable {
         }
         let channel: Channel
         do {
-            // Back from an outage, the server has a fresh watch cache, as a restarted kube-apiserver.
-            channel = try await listener.start(port: port, timers: group.next(), onRestart: { store.restartWatchCache() }, bind: bind)
+            channel = try await listener.start(port: port, timers: group.next(), bind: bind)
         } catch {
             await kubelet.stopAll()
             try? await group.shutdownGracefully()

@@ -136,10 +136,11 @@ public final class LabFaults: Sendable {
     /// `milliseconds` later: every open connection ends (the socket is closed, no TLS
     /// close_notify: watch and log streams stop without their terminating chunk), then
     /// nothing listens on the port (connects are refused; the faults endpoint too) until the
-    /// outage ends on its own, and the server comes back on the same port with a fresh
-    /// watch cache (a watch resuming from a resourceVersion of before gets 410 Expired).
-    /// The pods and their processes go on meanwhile, as on the nodes. A request being
-    /// answered (the faults PUT that asked for the outage) gets its reply first.
+    /// outage ends on its own, and the server comes back on the same port. The pods and
+    /// their processes go on meanwhile, as on the nodes, and the store keeps its history, as
+    /// etcd does: a watch resumes from the resourceVersion it had, as on a restarted v1.36
+    /// kube-apiserver. A request being answered (the faults PUT that asked for the outage)
+    /// gets its reply first.
     public func apiServerOutage(milliseconds: Int) {
         listener.beginOutage(milliseconds: min(max(0, milliseconds), LabFaults.maxAPIServerOutageMilliseconds))
     }

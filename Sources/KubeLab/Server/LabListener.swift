@@ -6,7 +6,8 @@ import NIOCore
 /// open connection ends at once (its socket is closed under TLS, as the kernel closes a
 /// killed process's sockets: no close_notify, no terminating chunk), nothing listens on
 /// the port for the outage (connects are refused), then the server listens on the same
-/// port again with a fresh watch cache.
+/// port again. The store is untouched: as etcd keeps the history, a watch resumes from the
+/// resourceVersion it had (a v1.36 kube-apiserver, restarted, serves such a watch too).
 final class LabListener: Sendable {
     /// Binds a new listening socket on the given port.
     typealias Bind = @Sendable (_ port: Int) -> EventLoopFuture<Channel>
@@ -15,7 +16,6 @@ final class LabListener: Sendable {
         let bind: Bind
         let port: Int
         let timers: EventLoop
-        let onRestart: @Sendable () -> Void
     }
 
     private struct State: Sendable {
@@ -37,12 +37,11 @@ final class LabListener: Sendable {
     init() {}
 
     /// Listens for the first time; `port` 0 picks a free port, which every later bind reuses.
-    /// `onRestart` runs each time the server comes back from an outage, before it listens.
-    func start(port: Int, timers: EventLoop, onRestart: @escaping @Sendable () -> Void, bind: @escaping Bind) async throws -> Channel {
+    func start(port: Int, timers: EventLoop, bind: @escaping Bind) async throws -> Channel {
         let channel = try await bind(port).get()
         let bound = channel.localAddress?.port ?? port
         state.withLock { s in
-            s.listening = Listening(bind: bind, port: bound, timers: timers, onRestart: onRestart)
+            s.listening = Listening(bind: bind, port: bound, timers: timers)
             s.channel = channel
         }
         return channel
@@ -119,7 +118,6 @@ final class LabListener: Sendable {
             return listening
         }
         guard let listening else { return }
-        if attempt == 0 { listening.onRestart() }
         listening.bind(listening.port).whenComplete { result in
             switch result {
             case .success(let channel):

@@ -192,18 +192,6 @@ final class LabStore: Sendable {
         }
     }
 
-    /// What a restarted API server's watch cache holds: nothing before now. It starts from a
-    /// LIST at etcd's current revision, and the restarted server's own writes (its lease, the
-    /// `kubernetes` Endpoints) have moved that on, so a watch that resumes from any
-    /// resourceVersion seen before the restart gets 410 Expired and must list again.
-    func restartWatchCache() {
-        state.withLock { s in
-            s.resourceVersion += 1
-            s.history = []
-            s.oldestWatchableRV = s.resourceVersion
-        }
-    }
-
     /// Stores a new pod (its name must be set); fails as the server does when the
     /// namespace is missing or the name is taken.
     @discardableResult

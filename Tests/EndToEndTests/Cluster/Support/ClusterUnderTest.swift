@@ -8,7 +8,8 @@ import Foundation
 /// per run and shares the workloads between tests; a test that changes or deletes a pod
 /// makes its own. Where the two must differ, the method says why in one line.
 final class ClusterUnderTest: @unchecked Sendable {
-    // @unchecked: the lab process is only touched by the creating test and in stop().
+    // @unchecked: the lab process is only touched by the creating test, in stop(), and (to set
+    // its faults with kubectl, which changes nothing in it) by restartAPIServerInBackground's thread.
     enum Kind: String, Sendable { case lab, real }
 
     let kind: Kind
@@ -173,6 +174,106 @@ final class ClusterUnderTest: @unchecked Sendable {
         throw TestFailure("nothing listens on \(port) in \(pod)/\(container) 20 s after starting: \(shellCommand)")
     }
 
+    // MARK: restarting the API server
+
+    /// The shell command that restarts a real cluster's API server (scripts/test-cluster sets it
+    /// for the kit's cluster; a user may give one with --kubeconfig).
+    static let restartCommandVariable = "KUBECTL_EVIDENCE_E2E_RESTART_APISERVER"
+
+    private static var restartCommand: String? {
+        let command = ProcessInfo.processInfo.environment[restartCommandVariable] ?? ""
+        return command.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : command
+    }
+
+    private static var runsOnRealCluster: Bool {
+        !(ProcessInfo.processInfo.environment["KUBECTL_EVIDENCE_E2E_KUBECONFIG"] ?? "").isEmpty
+    }
+
+    /// Whether the cluster the suite runs against can have its API server restarted, for a
+    /// test's trait before it starts one: `.enabled(if: ClusterUnderTest.canRestartAPIServer)`.
+    static var canRestartAPIServer: Bool { !runsOnRealCluster || restartCommand != nil }
+
+    /// Always on the lab; on a real cluster when scripts/test-cluster gave a restart command.
+    var canRestartAPIServer: Bool { kind == .lab || Self.restartCommand != nil }
+
+    /// Restarts the API server as if it were killed, and returns once it serves again: every
+    /// watch and log stream it serves ends at once (no terminating chunk), new connections are
+    /// refused meanwhile; afterwards a watch resumes from the resourceVersion it had (no 410:
+    /// etcd keeps the history). The pods and their containers go on.
+    ///
+    /// The lab goes down for `outage` (its `apiServerOutage` fault, set through its admin
+    /// endpoint; the call takes about that long). A real cluster's outage is what its restart
+    /// takes, not `outage`: the command in `KUBECTL_EVIDENCE_E2E_RESTART_APISERVER` runs with
+    /// /bin/sh -c (with the kit: SIGKILL, then `up` starts it again and waits until it is ready,
+    /// a few seconds; allow 20). Throws when there is no such command (see ``canRestartAPIServer``)
+    /// or it fails.
+    @discardableResult
+    func restartAPIServer(outage: TimeInterval = 3) throws -> APIServerRestart.Times {
+        let began = Date()
+        switch kind {
+        case .lab:
+            guard let lab else { throw TestFailure("the lab is gone") }
+            try lab.setFaults(#"{"apiServerOutageMilliseconds": \#(max(1, Int((outage * 1000).rounded())))}"#)
+            // Not before the outage is over: until then the lab still refuses.
+            Thread.sleep(until: began.addingTimeInterval(outage))
+        case .real:
+            guard let command = Self.restartCommand else {
+                throw TestFailure(
+                    "this real cluster's API server cannot be restarted: \(Self.restartCommandVariable) is not set "
+                        + "(scripts/test-cluster sets it with K8S_E2E_KIT; with --kubeconfig, export a command that restarts it)")
+            }
+            // posix_spawn and waitpid, not Process: the command leaves a new API server behind.
+            let result = try DirectSpawn.run(["/bin/sh", "-c", command], timeout: 300)
+            guard result.status == 0 else {
+                throw TestFailure("restarting the API server failed (\(result.status)): \(command)\n\(result.stderr)\(result.stdout)")
+            }
+        }
+        try waitUntilServing(timeout: 120)
+        return APIServerRestart.Times(began: began, serving: Date())
+    }
+
+    /// Starts ``restartAPIServer(outage:)`` on a thread of its own, after `delay` and then once
+    /// `condition` holds (polled every 0.2 s, for at most 300 s), so that a test can restart the
+    /// API server while `collect` runs on its own thread; `wait()` joins it.
+    ///
+    ///     let restart = cluster.restartAPIServerInBackground(when: { try cluster.ephemeralContainerCount(namespace: "shop", pod: name) > 0 })
+    ///     let result = try cluster.collect([...], output: output)
+    ///     let times = try restart.wait()
+    func restartAPIServerInBackground(
+        after delay: TimeInterval = 0, when condition: (@Sendable () throws -> Bool)? = nil, outage: TimeInterval = 3
+    ) -> APIServerRestart {
+        let restart = APIServerRestart()
+        let thread = Thread { [self] in
+            restart.finish(
+                Result {
+                    Thread.sleep(forTimeInterval: delay)
+                    if let condition {
+                        let deadline = Date().addingTimeInterval(300)
+                        while try !condition() {
+                            guard Date() < deadline else { throw TestFailure("the condition to restart the API server did not hold within 300 s") }
+                            Thread.sleep(forTimeInterval: 0.2)
+                        }
+                    }
+                    return try self.restartAPIServer(outage: outage)
+                })
+        }
+        thread.name = "restart-apiserver"
+        thread.start()
+        return restart
+    }
+
+    /// Waits until the API server answers /readyz.
+    func waitUntilServing(timeout: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ProcessResult(status: 0, stdout: "", stderr: "")
+        while Date() < deadline {
+            last = try kubectl(["get", "--raw", "/readyz"], timeout: 30)
+            if last.status == 0 { return }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        throw TestFailure("the API server does not serve \(Int(timeout)) s after its restart: \(last.stderr)")
+    }
+
     // MARK: other users
 
     enum Identity: String { case collector, viewer, nobody }
@@ -203,6 +304,46 @@ final class ClusterUnderTest: @unchecked Sendable {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             return (path, [])
         }
+    }
+}
+
+/// An API server restart running in the background (``ClusterUnderTest/restartAPIServerInBackground(after:when:outage:)``).
+final class APIServerRestart: @unchecked Sendable {
+    // @unchecked: `outcome` is only touched under `done`.
+    struct Times: Sendable {
+        /// When the restart began: the API server went down at once (the lab) or as its command started (a real cluster).
+        var began: Date
+        /// When it was seen serving again.
+        var serving: Date
+    }
+
+    private let done = NSCondition()
+    private var outcome: Result<Times, any Error>?
+
+    fileprivate func finish(_ result: Result<Times, any Error>) {
+        done.lock()
+        outcome = result
+        done.broadcast()
+        done.unlock()
+    }
+
+    /// True once the restart is over (or failed).
+    var isFinished: Bool {
+        done.lock()
+        defer { done.unlock() }
+        return outcome != nil
+    }
+
+    /// Waits until the restart is over and the API server serves again; rethrows its failure.
+    @discardableResult
+    func wait(timeout: TimeInterval = 600) throws -> Times {
+        let deadline = Date().addingTimeInterval(timeout)
+        done.lock()
+        defer { done.unlock() }
+        while outcome == nil {
+            guard done.wait(until: deadline) else { throw TestFailure("the API server restart did not finish within \(Int(timeout)) s") }
+        }
+        return try outcome!.get()
     }
 }
 
