@@ -63,8 +63,19 @@ struct PodCollection: Sendable {
         record.begin(.inject)
         do {
             let patch = try container.strategicMergePatch()
-            let pod = try await client.patchPod(namespace: key.namespace, name: key.name, subresource: "ephemeralcontainers",
-                                                patch: patch, type: .strategicMerge)
+            // The body states the result, so it is sent again while the API server is
+            // unreachable or restarting (once a second, for up to the start timeout).
+            let retryUntil = Date().addingTimeInterval(request.profile.timeouts.startSeconds)
+            var reply: Pod?
+            while reply == nil {
+                do {
+                    reply = try await client.patchPod(namespace: key.namespace, name: key.name, subresource: "ephemeralcontainers",
+                                                      patch: patch, type: .strategicMerge)
+                } catch let error as KubeAPIError where error.isTransient && Date() < retryUntil && !hardStopped() {
+                    try await Task.sleep(nanoseconds: 1_000_000_000)
+                }
+            }
+            guard let pod = reply else { throw CancellationError() }
             if let uid = target.uid, let now = pod.metadata.uid, uid != now {
                 return .failed(PodFailure(step: .inject, reason: .podReplaced,
                                           message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected."))
@@ -144,7 +155,15 @@ struct PodCollection: Sendable {
         do {
             let (client, key, limit) = (client, key, request.profile.outputCapBytes + 1024 * 1024)
             log = try await Deadline.run(seconds: logSeconds) {
-                try await client.readLog(namespace: key.namespace, pod: key.name, container: name, limit: limit)
+                // The log stays on the node: an API server that is restarting or
+                // unreachable is asked again, once a second, until the deadline.
+                while true {
+                    do {
+                        return try await client.readLog(namespace: key.namespace, pod: key.name, container: name, limit: limit)
+                    } catch let error as KubeAPIError where error.isTransient {
+                        try await Task.sleep(nanoseconds: 1_000_000_000)
+                    }
+                }
             }
         } catch let passed as Deadline.Passed {
             return .failed(PodFailure(step: .log, reason: .timeout,

@@ -40,6 +40,14 @@ public enum KubeAPIError: Error, Sendable {
     }
 
     public var isNotFound: Bool { statusCode == 404 }
+    /// A failure that another attempt may mend: the server unreachable or
+    /// restarting (refused, cut, timed out), overloaded (429) or failing (5xx).
+    public var isTransient: Bool {
+        switch self {
+        case .connectionRefused, .connectionLost, .timedOut, .transport: return true
+        default: return (statusCode ?? 0) >= 500 || statusCode == 429
+        }
+    }
     public var isForbidden: Bool { statusCode == 403 }
     public var isGone: Bool {
         if case .gone = self { return true }
