@@ -23,9 +23,12 @@ public struct BundleError: Error, Sendable, Equatable, CustomStringConvertible, 
         /// An entry of a bundle being read is not something a bundle may hold:
         /// an absolute path, a `..` component, a link, a device.
         case unsafeEntry
-        /// An entry, or the whole bundle, is larger than the reader's limits.
+        /// An entry, or the whole bundle, is larger than the reader's limits;
+        /// or a file would take a bundle being written past its
+        /// ``BundleCapacity`` (bytes, or room in the manifest).
         case tooLarge
-        /// The bundle has more entries than the reader's limit.
+        /// The bundle has more entries than the reader's limit; or a file
+        /// would take a bundle being written past its number of files.
         case tooManyEntries
         /// The bundle has no `manifest.json`, or it is not the last entry.
         case manifest

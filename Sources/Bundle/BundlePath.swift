@@ -9,7 +9,8 @@
 /// - `pods/<namespace>/<pod>/<file>`
 /// - `pods/<namespace>/<pod>/containers/<container>/<file>`
 /// - `pods/<namespace>/<pod>/containers/<container>/<tree>/<key parts…>`
-///   (what the in-pod script gathered, see ``gathered(namespace:pod:container:tree:key:)``)
+///   (each record the in-pod script gathered, unpacked by `collect --explode`;
+///   see ``gathered(namespace:pod:container:tree:key:)``)
 /// - `run/<file>` (run-wide files: the plan, the server's version, …)
 /// - `manifest.json` (written by ``BundleWriter/finish(manifest:signer:)`` only)
 /// - `manifest.json.sig` (likewise, right after the manifest, when signed)
@@ -55,6 +56,20 @@ public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// The deepest a gathered key may nest.
     public static let maxKeyDepth = 8
+
+    /// The longest path any of the shapes above can be: a gathered record's,
+    /// `pods/<ns>/<pod>/containers/<c>/<tree>/` and ``maxKeyDepth`` key
+    /// parts, every name at ``maxComponentLength`` (3,063 bytes). The reader
+    /// refuses longer paths (``BundleCapacity/maxPathLength``).
+    public static let maxLength = "pods".utf8.count + "containers".utf8.count + (4 + maxKeyDepth) * maxComponentLength
+        + (6 + maxKeyDepth - 1)
+
+    /// True for a record of an exploded tree (see ``gathered(namespace:pod:container:tree:key:)``),
+    /// the only shape deeper than a container's file: the writer gives those
+    /// a room of their own (``BundleCapacity/exploded``).
+    var isExplodedRecord: Bool {
+        string.utf8.lazy.filter { $0 == UInt8(ascii: "/") }.count > 5
+    }
 
     /// A file about the whole run rather than one pod.
     public static func run(file: String) -> BundlePath {

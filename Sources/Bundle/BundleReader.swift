@@ -10,14 +10,16 @@ import Foundation
 /// and hard links, devices, FIFOs and sockets, a path that appears twice,
 /// an entry declaring more than ``Limits/maxEntrySize`` bytes, more than
 /// ``Limits/maxTotalSize`` bytes in all, and more than ``Limits/maxEntries``
-/// entries. Every operation is one pass over the file (a tar.gz cannot be
-/// read out of order); each opens the file anew.
+/// entries. The limits are by default what ``BundleWriter`` can write (see
+/// ``BundleCapacity``): every bundle the tool wrote is read, and one beyond
+/// them was not written by it. Every operation is one pass over the file
+/// (a tar.gz cannot be read out of order); each opens the file anew.
 public struct BundleReader: Sendable {
     /// How much a bundle may hold before the reader refuses it.
     public struct Limits: Sendable, Equatable {
         /// The largest entry, by its declared size.
         public var maxEntrySize: UInt64
-        /// The most entries (500 pods × 20 files is 10,000).
+        /// The most entries.
         public var maxEntries: Int
         /// The sum of all declared sizes: the decompressed size, against gzip bombs.
         public var maxTotalSize: UInt64
@@ -26,8 +28,20 @@ public struct BundleReader: Sendable {
         /// The longest entry path.
         public var maxPathLength: Int
 
-        public init(maxEntrySize: UInt64 = 256 << 20, maxEntries: Int = 100_000, maxTotalSize: UInt64 = 16 << 30,
-                    maxManifestSize: UInt64 = 64 << 20, maxPathLength: Int = 4096) {
+        /// Exactly what a ``BundleWriter`` with `capacity` can write: its
+        /// files, the manifest and its signature.
+        public init(capacity: BundleCapacity) {
+            self.init(maxEntrySize: capacity.maxEntrySize, maxEntries: capacity.maxEntries, maxTotalSize: capacity.maxTotalSize,
+                      maxManifestSize: capacity.maxManifestSize, maxPathLength: BundleCapacity.maxPathLength)
+        }
+
+        /// Each limit defaults to what the standard capacity allows
+        /// (``BundleCapacity/standard``); tests set smaller ones.
+        public init(maxEntrySize: UInt64 = BundleCapacity.standard.maxEntrySize,
+                    maxEntries: Int = BundleCapacity.standard.maxEntries,
+                    maxTotalSize: UInt64 = BundleCapacity.standard.maxTotalSize,
+                    maxManifestSize: UInt64 = BundleCapacity.standard.maxManifestSize,
+                    maxPathLength: Int = BundleCapacity.maxPathLength) {
             self.maxEntrySize = maxEntrySize
             self.maxEntries = maxEntries
             self.maxTotalSize = maxTotalSize
@@ -143,7 +157,10 @@ public struct BundleReader: Sendable {
         let shown = Self.display(path)
 
         guard index < limits.maxEntries else {
-            throw refusal(.tooManyEntries, shown, "is beyond the limit of \(limits.maxEntries) entries")
+            let standard = BundleCapacity.standard
+            let why = limits.maxEntries == standard.maxEntries
+                ? " (the most kubectl-evidence writes: \(standard.maxPods) pods of \(standard.filesPerPod) files, \(standard.runFiles) run files and \(standard.explodedFiles) exploded records)" : ""
+            throw refusal(.tooManyEntries, shown, "is beyond the limit of \(limits.maxEntries) entries\(why)")
         }
         if let reason = Self.unsafePathReason(path, maxLength: limits.maxPathLength) {
             throw refusal(.unsafeEntry, shown, reason)

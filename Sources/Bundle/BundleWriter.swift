@@ -25,6 +25,13 @@ import Foundation
 ///
 /// Entries are regular files, mode 0644, uid/gid 0 named `root` (see
 /// ``ArchiveWriteHandle``), with the modification time the producer gives.
+///
+/// **Never more than the reader takes.** The writer keeps to its
+/// ``capacity``: a file that would take the bundle past it (too many files,
+/// too many bytes, too large, too much for the manifest) is refused with a
+/// ``BundleError`` naming it, before anything of it is written, and the
+/// bundle stays writable for the files that fit. The reader's limits are
+/// derived from the same capacity, so every bundle written can be read.
 public final class BundleWriter: @unchecked Sendable {
     // @unchecked Sendable: every mutable field below is read and written only
     // while `lock` is held; the lets are immutable.
@@ -34,6 +41,8 @@ public final class BundleWriter: @unchecked Sendable {
     /// Where the archive is written until it is finished.
     public let temporaryPath: String
     private let overwrite: Bool
+    /// What the bundle may hold (see ``BundleCapacity``).
+    public let capacity: BundleCapacity
 
     private let lock = NSLock()
     private var handle: ArchiveWriteHandle?
@@ -42,6 +51,33 @@ public final class BundleWriter: @unchecked Sendable {
     private var claimedPaths: Set<String> = []
     private var state: State = .open
     private var spoolCounter = 0
+    /// What the files written or claimed so far take of each room, and the
+    /// exploded records reserved by ``reserveExplodedRecords(_:)``.
+    private var usedEvidence = Usage()
+    private var usedExploded = Usage()
+    private var reservedExploded = Usage()
+    /// The records reserved and not yet added: path → what each reserved.
+    private var reservations: [String: Usage] = [:]
+
+    /// Files, bytes and manifest bytes taken of a ``BundleCapacity/Room``.
+    private struct Usage {
+        var files = 0
+        var bytes: UInt64 = 0
+        var manifestBytes = 0
+
+        static func + (lhs: Usage, rhs: Usage) -> Usage {
+            Usage(files: lhs.files + rhs.files, bytes: lhs.bytes + rhs.bytes, manifestBytes: lhs.manifestBytes + rhs.manifestBytes)
+        }
+
+        func removing(_ other: Usage) -> Usage {
+            Usage(files: files - Swift.min(files, other.files), bytes: bytes - Swift.min(bytes, other.bytes),
+                  manifestBytes: manifestBytes - Swift.min(manifestBytes, other.manifestBytes))
+        }
+
+        func fits(in room: BundleCapacity.Room) -> Bool {
+            files <= room.files && bytes <= room.bytes && manifestBytes <= room.manifestBytes
+        }
+    }
 
     private enum State {
         case open
@@ -57,9 +93,12 @@ public final class BundleWriter: @unchecked Sendable {
     /// - Parameter overwrite: replace an existing file at `path` when the
     ///   bundle is finished. Without it, an existing file is an error now,
     ///   and still at the end if one appeared meanwhile.
-    public init(path: String, overwrite: Bool = false) throws {
+    /// - Parameter capacity: what the bundle may hold; the standard one is
+    ///   what every command reads back (tests give a small one).
+    public init(path: String, overwrite: Bool = false, capacity: BundleCapacity = .standard) throws {
         self.path = path
         self.overwrite = overwrite
+        self.capacity = capacity
         if !overwrite, FileManager.default.fileExists(atPath: path) {
             throw BundleError(.outputExists, "The output file \(path) already exists; choose another name or remove it first, so that no earlier evidence is overwritten.")
         }
@@ -92,7 +131,7 @@ public final class BundleWriter: @unchecked Sendable {
     public func add(path: BundlePath, data: some ContiguousBytes, modified: Date) throws -> Manifest.File {
         try data.withUnsafeBytes { buffer in
             try locked {
-                try claim(path)
+                try claim(path, size: UInt64(buffer.count))
                 return try writeEntry(path: path, size: UInt64(buffer.count), modified: modified) { try $0.write(buffer) }
             }
         }
@@ -122,12 +161,12 @@ public final class BundleWriter: @unchecked Sendable {
     /// 64 KiB buffer whatever the size.
     public func openFile(path: BundlePath, modified: Date) throws -> BundleFileStream {
         let spool: Int32 = try locked {
-            try claim(path)
+            try claim(path, size: nil)
             spoolCounter += 1
             let name = "\(temporaryPath).spool-\(spoolCounter)"
             let descriptor = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else {
-                claimedPaths.remove(path.string)
+                unclaim(path)
                 throw BundleError(.fileSystem, "Could not create a spool file \(name) for \(path) of bundle \(self.path): \(BundleError.systemError()).")
             }
             unlink(name)
@@ -139,6 +178,32 @@ public final class BundleWriter: @unchecked Sendable {
     /// The files written so far, in the order they were written.
     public var files: [Manifest.File] {
         locked { records }
+    }
+
+    /// Reserves room for the records of one exploded tree (`collect
+    /// --explode`), given as (path, size) in the order they will be added,
+    /// and returns how many of them, from the first, fit in what is left of
+    /// ``BundleCapacity/exploded``: adding those (with at most the size
+    /// given) cannot be refused for room, and no other file can take it.
+    /// The rest do not fit and should not be added. A reservation not used
+    /// stays taken (the room only gets smaller).
+    public func reserveExplodedRecords(_ records: [(path: BundlePath, size: Int)]) -> Int {
+        locked {
+            var granted = 0
+            for record in records {
+                guard record.path.isExplodedRecord else { break }
+                // A path already reserved or written: adding it again is refused as a duplicate, not for room.
+                if reservations[record.path.string] == nil && !claimedPaths.contains(record.path.string) {
+                    let one = Usage(files: 1, bytes: UInt64(record.size),
+                                    manifestBytes: BundleCapacity.manifestBytes(forPathLength: record.path.string.utf8.count))
+                    guard (usedExploded + reservedExploded + one).fits(in: capacity.exploded) else { break }
+                    reservedExploded = reservedExploded + one
+                    reservations[record.path.string] = one
+                }
+                granted += 1
+            }
+            return granted
+        }
     }
 
     /// Writes `manifest.json` as the last entry, closes the archive, syncs it
@@ -164,6 +229,9 @@ public final class BundleWriter: @unchecked Sendable {
             manifest.files = records.sorted { $0.path < $1.path }
             if manifest.run.finishedAt == nil { manifest.run.finishedAt = Date() }
             let json = try manifest.jsonData()
+            guard UInt64(json.count) <= capacity.maxManifestSize else {
+                throw BundleError(.tooLarge, "The manifest of \(path) would be \(json.count) bytes, more than the \(capacity.maxManifestSize) bytes a reader accepts (\(capacity.manifestBytesPerPod) per pod for \(manifest.pods.count) pods and \(manifest.files.count) files): its pods' messages are unusually long. The bundle was not finished; its files are in \(temporaryPath).")
+            }
             let modified = manifest.run.finishedAt ?? Date()
             let record = try json.withUnsafeBytes { buffer in
                 try writeEntry(path: .manifest, size: UInt64(buffer.count), modified: modified) { try $0.write(buffer) }
@@ -230,15 +298,88 @@ public final class BundleWriter: @unchecked Sendable {
         throw BundleError(.writerClosed, "The bundle \(path) is closed.")
     }
 
-    /// Reserves an archive path, refusing duplicates and the manifest. Lock held.
-    private func claim(_ path: BundlePath) throws {
+    /// Reserves an archive path, refusing duplicates, the manifest, and a
+    /// file past the bundle's capacity. `size` is the file's, when it is
+    /// known (a streamed file's bytes are counted at its commit). Lock held.
+    private func claim(_ path: BundlePath, size: UInt64?) throws {
         _ = try openHandle()
         guard path != .manifest, path != .manifestSignature else {
             throw BundleError(.duplicatePath, "\(path) is written by finish(manifest:signer:) only, at the end of \(self.path).")
         }
-        guard claimedPaths.insert(path.string).inserted else {
+        guard !claimedPaths.contains(path.string) else {
             throw BundleError(.duplicatePath, "The bundle \(self.path) already has a file \(path); each archive path is written once.")
         }
+        guard path.string.utf8.count <= BundleCapacity.maxPathLength else {
+            throw BundleError(.tooLarge, "The path \(path) is longer than the \(BundleCapacity.maxPathLength) bytes a bundle's paths may have.")
+        }
+        if let size { try checkFileSize(size, path: path) }
+        let one = Usage(files: 1, bytes: size ?? 0,
+                        manifestBytes: BundleCapacity.manifestBytes(forPathLength: path.string.utf8.count))
+        if path.isExplodedRecord {
+            // A reserved record takes its reservation's place.
+            if let reserved = reservations.removeValue(forKey: path.string) {
+                reservedExploded = reservedExploded.removing(reserved)
+            }
+            guard (usedExploded + reservedExploded + one).fits(in: capacity.exploded) else {
+                throw roomRefusal(path, kind: "exploded records", used: usedExploded + reservedExploded, adding: one, room: capacity.exploded)
+            }
+            usedExploded = usedExploded + one
+        } else {
+            guard (usedEvidence + one).fits(in: capacity.evidence) else {
+                throw roomRefusal(path, kind: "evidence files", used: usedEvidence, adding: one, room: capacity.evidence)
+            }
+            usedEvidence = usedEvidence + one
+        }
+        claimedPaths.insert(path.string)
+    }
+
+    /// Gives back what a claimed file took, for a file that was not written. Lock held.
+    private func unclaim(_ path: BundlePath) {
+        guard claimedPaths.remove(path.string) != nil else { return }
+        let one = Usage(files: 1, bytes: 0, manifestBytes: BundleCapacity.manifestBytes(forPathLength: path.string.utf8.count))
+        if path.isExplodedRecord {
+            usedExploded = usedExploded.removing(one)
+        } else {
+            usedEvidence = usedEvidence.removing(one)
+        }
+    }
+
+    /// Counts a streamed file's bytes, once its size is known. Lock held.
+    private func chargeBytes(_ size: UInt64, path: BundlePath) throws {
+        try checkFileSize(size, path: path)
+        let one = Usage(files: 0, bytes: size, manifestBytes: 0)
+        if path.isExplodedRecord {
+            guard (usedExploded + reservedExploded + one).fits(in: capacity.exploded) else {
+                throw roomRefusal(path, kind: "exploded records", used: usedExploded + reservedExploded, adding: one, room: capacity.exploded)
+            }
+            usedExploded = usedExploded + one
+        } else {
+            guard (usedEvidence + one).fits(in: capacity.evidence) else {
+                throw roomRefusal(path, kind: "evidence files", used: usedEvidence, adding: one, room: capacity.evidence)
+            }
+            usedEvidence = usedEvidence + one
+        }
+    }
+
+    private func checkFileSize(_ size: UInt64, path: BundlePath) throws {
+        guard size <= capacity.maxFileSize else {
+            throw BundleError(.tooLarge, "The file \(path) is \(size) bytes, more than the \(capacity.maxFileSize) bytes a file of a bundle may have; it was not added to \(self.path).")
+        }
+    }
+
+    private func roomRefusal(_ path: BundlePath, kind: String, used: Usage, adding one: Usage,
+                             room: BundleCapacity.Room) -> BundleError {
+        let total = used + one
+        let what: String
+        let code: BundleError.Code
+        if total.files > room.files {
+            (what, code) = ("\(room.files) \(kind)", .tooManyEntries)
+        } else if total.bytes > room.bytes {
+            (what, code) = ("\(room.bytes) bytes of \(kind)", .tooLarge)
+        } else {
+            (what, code) = ("\(room.manifestBytes) bytes of manifest for its \(kind)", .tooLarge)
+        }
+        return BundleError(code, "The bundle \(self.path) is full: \(path) would take it past \(what) (\(capacity.explanation)); it was not added.")
     }
 
     /// Writes an entry of `size` bytes, hashing what `body` writes, and
@@ -277,7 +418,13 @@ public final class BundleWriter: @unchecked Sendable {
     /// Copies a committed spool file into the archive. Called by ``BundleFileStream``.
     func commitSpool(_ spool: Int32, size: UInt64, path: BundlePath, modified: Date) throws -> Manifest.File {
         try locked {
-            try writeEntry(path: path, size: size, modified: modified) { sink in
+            do {
+                try chargeBytes(size, path: path)
+            } catch {
+                unclaim(path)
+                throw error
+            }
+            return try writeEntry(path: path, size: size, modified: modified) { sink in
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
                 defer { buffer.deallocate() }
                 while sink.count < size {
@@ -293,7 +440,7 @@ public final class BundleWriter: @unchecked Sendable {
 
     /// Releases the path of a discarded stream. Called by ``BundleFileStream``.
     func release(_ path: BundlePath) {
-        locked { _ = claimedPaths.remove(path.string) }
+        locked { unclaim(path) }
     }
 
     /// Ends the archive, syncs it, and moves it to its final name. Lock held.

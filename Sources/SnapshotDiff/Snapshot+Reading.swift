@@ -17,9 +17,20 @@ extension Snapshot {
         let reader = BundleReader(path: path)
         var containers: [String: Partial] = [:]  // "pods/<ns>/<pod>/containers/<c>"
         var podFiles: [String: PodInfo] = [:]  // "pods/<ns>/<pod>"
+        // A container's files come together, evidence.raw first: its raw
+        // bytes wait until the next entry elsewhere, and are rebuilt only if
+        // the decoded files did not come meanwhile (a bundle written before
+        // them). One raw output at most is held, and none is decoded twice.
+        var pendingRaw: (directory: String, bytes: [UInt8])?
+        func settlePendingRaw() {
+            guard let (directory, raw) = pendingRaw, let rebuild else { return }
+            pendingRaw = nil
+            if containers[directory]?.hasDecodedFiles != true { containers[directory, default: Partial()].rebuilt = rebuild(raw) }
+        }
         let manifestEntry = try reader.forEachFile { entry in
-            guard entry.kind == .file else { return }
             let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+            if let pendingRaw, !entry.path.hasPrefix(pendingRaw.directory + "/") { settlePendingRaw() }
+            guard entry.kind == .file else { return }
             if parts.count == 4, parts[0] == "pods", parts[3] == "pod.json" {
                 // A pod.json that does not decode only costs the restart and owner facts.
                 podFiles[parts[0..<3].joined(separator: "/")] = try? JSONDecoder().decode(PodInfo.self, from: entry.readData(limit: maxJSONFile))
@@ -33,12 +44,13 @@ extension Snapshot {
             case EvidenceFormat.socketsFile: partial.sockets = try decode(SocketTable.self, entry, bundle: path)
             case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
             case "evidence.raw":
-                guard let rebuild else { return }
-                partial.rebuilt = rebuild(try entry.readBytes(limit: maxJSONFile))
+                guard rebuild != nil else { return }
+                pendingRaw = (directory, try entry.readBytes(limit: maxJSONFile))
             default: return
             }
             containers[directory] = partial
         }
+        settlePendingRaw()
         let manifest = manifestEntry.manifest
         let pods = manifest.pods.map { entry -> Pod in
             let container = BundlePath.container(namespace: entry.namespace, pod: entry.name, container: entry.targetContainer, file: "x")
@@ -54,6 +66,8 @@ extension Snapshot {
         var sockets: SocketTable?
         var namespaces: NamespaceReport?
         var rebuilt: ContainerEvidence?
+
+        var hasDecodedFiles: Bool { processes != nil && sockets != nil && namespaces != nil }
 
         var evidence: ContainerEvidence? {
             if let processes, let sockets, let namespaces {

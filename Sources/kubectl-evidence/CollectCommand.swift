@@ -59,6 +59,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress, only the summary and errors.")
     var quiet = false
 
+    @Flag(name: .customLong("explode"), help: "Also unpack every file the evidence container read (/proc/<pid>/status, /proc/net/tcp, …) as its own file under pods/<ns>/<pod>/containers/<c>/gathered/, to browse the raw /proc files with tar or a file manager. About 70 more files per pod; without it they are all in evidence.raw, which inspect reads.")
+    var explode = false
+
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
@@ -142,7 +145,7 @@ struct CollectCommand: AsyncParsableCommand {
         let request = CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
             runID: runID, outputPath: output ?? "evidence-\(runID.value).tar.gz", overwrite: overwrite,
-            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey)
+            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode)
         let progress = RunProgress(mode: RunProgress.automaticMode(quiet: quiet))
         if plan.targets.isEmpty {
             FileHandle.standardError.write(Data(plan.renderText(dryRun: false).utf8))

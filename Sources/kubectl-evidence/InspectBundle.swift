@@ -48,7 +48,19 @@ struct InspectedBundle: Sendable {
         let reader = BundleReader(path: path)
         let wantedPrefix = filter.map { BundlePath.pod(namespace: $0.namespace, pod: $0.name, file: "x").string.dropLast() }
         var collected: [String: Partial] = [:]  // by container directory, "pods/<ns>/<pod>/containers/<c>"
+        // A container's files come together, evidence.raw first: its raw
+        // bytes wait until the next entry elsewhere, and are rebuilt only if
+        // the parsed files did not come meanwhile (a bundle written before
+        // them). So one raw output at most is held, and a bundle of
+        // thousands of pods is not decoded twice.
+        var pendingRaw: (directory: String, bytes: [UInt8])?
+        func settlePendingRaw() {
+            guard let (directory, raw) = pendingRaw else { return }
+            pendingRaw = nil
+            if collected[directory]?.hasDecodedFiles != true { collected[directory, default: Partial()].rebuilt = rebuild(raw) }
+        }
         let manifestEntry = try reader.forEachFile { entry in
+            if let pendingRaw, !entry.path.hasPrefix(pendingRaw.directory + "/") { settlePendingRaw() }
             guard entry.kind == .file, let (directory, file) = containerFile(entry.path) else { return }
             if let wantedPrefix, !directory.hasPrefix(wantedPrefix) { return }
             var partial = collected[directory] ?? Partial()
@@ -60,13 +72,13 @@ struct InspectedBundle: Sendable {
             case EvidenceFormat.namespacesFile:
                 partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
             case "evidence.raw":
-                // Rebuilt now, so the raw bytes are not kept while the rest streams by.
-                partial.rebuilt = rebuild(try entry.readBytes())
+                pendingRaw = (directory, try entry.readBytes())
             default:
                 return
             }
             collected[directory] = partial
         }
+        settlePendingRaw()
         let manifest = manifestEntry.manifest
         var pods = manifest.pods
         if let filter {
@@ -90,6 +102,8 @@ struct InspectedBundle: Sendable {
         var sockets: SocketTable?
         var namespaces: NamespaceReport?
         var rebuilt: EvidenceReport?
+
+        var hasDecodedFiles: Bool { processes != nil && sockets != nil && namespaces != nil }
 
         /// The decoded files when all three are there, else the rebuilt report.
         var evidence: ContainerEvidence? {

@@ -46,6 +46,12 @@ struct CollectEndToEndTests {
                 #expect(bundle.manifest.files.contains { $0.path == path })
             }
             #expect(entry.files.contains("pods/shop/\(name)/pod.json"))
+            // By default a pod's evidence is its raw output and the files parsed
+            // from it; the records are not unpacked one file each (see --explode).
+            let container = "pods/shop/\(name)/containers/app/"
+            #expect(Set(entry.files) == ["pods/shop/\(name)/pod.json", container + "evidence.raw", container + "processes.json",
+                                         container + "sockets.json", container + "namespaces.json"], "\(entry.files)")
+            #expect(bundle.explodedTree(namespace: "shop", pod: name, container: "app").isEmpty)
 
             // The parsed evidence: the 8080 listener is owned by httpd, and the
             // evidence container shares the target's pid and net namespaces.
@@ -58,6 +64,44 @@ struct CollectEndToEndTests {
             #expect(summary.listeners >= 1)
             #expect(summary.namespacesShared.contains("pid") && summary.namespacesShared.contains("net"))
             #expect(summary.namespacesNotShared.contains("mnt"))
+        }
+    }
+
+    @Test("--explode also unpacks every record of evidence.raw as a file under gathered/, each in the manifest and checked by verify")
+    func explode() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--explode"], output: output)
+        #expect(result.status == 0, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        #expect(try BundleReader(path: output).verify().isIntact)
+        let bundle = try BundleContents(path: output)
+        #expect(bundle.manifest.pods.count == 3)
+        for entry in bundle.manifest.pods {
+            let container = "pods/shop/\(entry.name)/containers/app/"
+            let tree = bundle.explodedTree(namespace: "shop", pod: entry.name, container: "app")
+            let raw = try #require(bundle.files[container + "evidence.raw"])
+            // The tree is exactly the records of the raw output, under the same paths.
+            #expect(tree.count > 40, "\(entry.name): \(tree.count) records")
+            let rebuilt = BundleContents.tree(fromRaw: raw, namespace: "shop", pod: entry.name, container: "app")
+            #expect(Set(tree.keys) == Set(rebuilt.keys), "\(entry.name): only unpacked \(Set(tree.keys).subtracting(rebuilt.keys).sorted()), only in evidence.raw \(Set(rebuilt.keys).subtracting(tree.keys).sorted())")
+            #expect(tree.filter { rebuilt[$0.key] != $0.value }.keys.sorted() == [], "\(entry.name): records that differ")
+            #expect(tree["meta/clock/start"] != nil && tree["proc/net/tcp6"] != nil, "\(tree.keys.sorted().prefix(20))")
+            #expect(Set(entry.files).isSuperset(of: tree.keys.map { container + "gathered/" + $0 }))
+            #expect(entry.files.contains(container + "processes.json"))
+            #expect(!entry.files.contains(container + "gathered-left-out.txt"))
+            #expect(bundle.processes(namespace: "shop", pod: entry.name, container: "app").values.contains(["httpd", "-f", "-p", "8080"]))
+        }
+        // One changed byte in an unpacked record fails verify and names it.
+        let target = try #require(bundle.manifest.files.map(\.path).first { $0.hasSuffix("/gathered/proc/net/tcp6") })
+        let tampered = output + ".flipped.tar.gz"
+        try TarRewrite.rewrite(output, to: tampered, .flip, target)
+        let verification = try BundleReader(path: tampered).verify()
+        #expect(verification.problems.count == 1, "\(verification.problems)")
+        if case .hashMismatch(let path, _, _)? = verification.problems.first {
+            #expect(path == target)
+        } else {
+            Issue.record("expected a hash mismatch for \(target), got \(verification.problems)")
         }
     }
 

@@ -267,4 +267,36 @@ struct InspectEndToEndTests {
         // Only the archive is in its directory: nothing was unpacked.
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["bundle.tar.gz"])
     }
+
+    @Test("a pod without processes.json, sockets.json and namespaces.json (a bundle written before them) is rebuilt from its evidence.raw, by inspect and diff alike")
+    func rebuiltFromRawOutput() throws {
+        let demo = try DemoBundle.get()
+        var bundle = demo.bundle
+        for file in ["processes.json", "sockets.json", "namespaces.json"] {
+            let next = demo.path("raw-only") + ".tar.gz"
+            try TarRewrite.rewrite(bundle, to: next, .remove, "pods/shop/db-0/containers/db/\(file)")
+            bundle = next
+        }
+        let original = try inspectJSON(demo.bundle)
+        let stripped = try inspectJSON(bundle)
+        for (before, after) in zip(pods(original), pods(stripped)) {
+            #expect(name(before) == name(after))
+            #expect(after["evidenceSource"] as? String == (name(after) == "db-0" ? "evidence.raw" : "bundle-files"), "\(name(after))")
+            // The same evidence, whether read from the files or rebuilt from the raw output.
+            for part in ["processes", "sockets", "namespaces"] {
+                #expect((before[part] as? NSDictionary) == (after[part] as? NSDictionary), "\(name(after)): \(part)")
+            }
+        }
+        let text = try ToolBinary.run(["inspect", bundle, "--pod", "shop/db-0"]).stdout
+        #expect(text.contains("rebuilt from evidence.raw"), "\(text.prefix(2000))")
+        #expect(text.contains("[::]:5432   1/nc"), "\(text.prefix(2000))")
+        // diff reads it the same way: the db replicas are still alike.
+        let diff = try ToolBinary.run(["diff", "--replicas", bundle, "--json"])
+        #expect(diff.status == 1, "\(diff.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any])
+        let groups = (report["replicas"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
+        let db = try #require(groups.first { $0["workload"] as? String == "StatefulSet/db" }, "\(groups)")
+        #expect(db["replicas"] as? Int == 2)
+        #expect((db["odd"] as? [Any])?.isEmpty == true, "\(db)")
+    }
 }

@@ -20,7 +20,7 @@ struct VerifyEndToEndTests {
         ((report["problems"] as? [[String: Any]]) ?? []).map { ($0["kind"] as? String ?? "?", $0["path"] as? String ?? "?") }
     }
 
-    /// A file of the demo bundle: a pod's JSON, an evidence container's raw output, a gathered record.
+    /// A file of the demo bundle: a pod's JSON, an evidence container's raw output, a file parsed from it.
     private func member(_ kind: String, in demo: DemoBundle) throws -> String {
         let manifest = try BundleReader(path: demo.bundle).manifest()
         let paths = manifest.files.map(\.path)
@@ -28,7 +28,7 @@ struct VerifyEndToEndTests {
         switch kind {
         case "pod.json": found = paths.first { $0.hasPrefix("pods/shop/checkout-") && $0.hasSuffix("/pod.json") }
         case "evidence.raw": found = paths.first { $0.hasPrefix("pods/shop/db-") && $0.hasSuffix("/evidence.raw") }
-        default: found = paths.first { $0.contains("/gathered/proc/net/tcp6") }
+        default: found = paths.first { $0.hasPrefix("pods/shop/checkout-") && $0.hasSuffix("/\(kind)") }
         }
         return try #require(found, "the demo bundle has no \(kind): \(paths.prefix(10))")
     }
@@ -56,7 +56,7 @@ struct VerifyEndToEndTests {
         #expect(result.text.contains("present, not checked"))
     }
 
-    @Test("one changed byte in a file fails verify and names that file", arguments: ["pod.json", "evidence.raw", "gathered"])
+    @Test("one changed byte in a file fails verify and names that file", arguments: ["pod.json", "evidence.raw", "sockets.json"])
     func changedByte(kind: String) throws {
         let demo = try DemoBundle.get()
         let target = try member(kind, in: demo)

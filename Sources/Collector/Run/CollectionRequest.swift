@@ -23,11 +23,17 @@ public struct CollectionRequest: Sendable {
     public var interruptGrace: TimeInterval
     /// The Ed25519 key that signs the manifest (`--sign-key`); nil leaves the bundle unsigned.
     public var signingKey: SigningKey?
+    /// Also unpack every record of each pod's output as its own file under
+    /// `…/containers/<c>/gathered/` (`--explode`). Without it a pod's
+    /// evidence is its raw output (`evidence.raw`, from which every record
+    /// can be rebuilt) and the files parsed from it: a few files per pod
+    /// instead of about 70, so a bundle of thousands of pods stays readable.
+    public var explode: Bool
 
     public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
                 concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,
                 commandLine: [String], toolVersion: String, interruptGrace: TimeInterval = 5,
-                signingKey: SigningKey? = nil) {
+                signingKey: SigningKey? = nil, explode: Bool = false) {
         self.plan = plan
         self.profile = profile
         self.profileYAML = profileYAML
@@ -40,6 +46,7 @@ public struct CollectionRequest: Sendable {
         self.toolVersion = toolVersion
         self.interruptGrace = interruptGrace
         self.signingKey = signingKey
+        self.explode = explode
     }
 
     /// The ephemeral container this run adds to the planned pod, targeting its

@@ -180,30 +180,43 @@ struct PodCollection: Sendable {
         let verdict = OutputIntegrity.verify(log: log, terminationMessage: message)
         let frames = FrameDecoder().decode(log)
         record.begin(.write)
-        var items = [BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
-                                                      file: "evidence.raw"), bytes: log)]
-        for frame in frames.records where frame.kind != .end {
-            items.append(BundleSink.Item(
-                path: .gathered(namespace: key.namespace, pod: key.name, container: target.targetContainer,
-                                tree: "gathered", key: Self.gatheredKey(frame)),
-                bytes: frame.payload))
+        // The pod's evidence: the log exactly as read (what the digest covers,
+        // and from which every record can be rebuilt), then the files parsed
+        // from it, each beside it.
+        let containerFile = { (file: String) in
+            BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: file)
         }
-        // The parsed evidence: processes, sockets and namespaces, each file
-        // beside the raw output it came from.
+        var items = [BundleSink.Item(path: containerFile("evidence.raw"), bytes: log)]
         let report = EvidenceReport.build(from: Self.gatheredEvidence(frames))
         for (file, value) in [(EvidenceFormat.processesFile, try? EvidenceJSON.encode(report.processes)),
                               (EvidenceFormat.socketsFile, try? EvidenceJSON.encode(report.sockets)),
                               (EvidenceFormat.namespacesFile, try? EvidenceJSON.encode(report.namespaces))] {
             guard let value else { continue }
-            items.append(BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
-                                                          file: file), bytes: value))
+            items.append(BundleSink.Item(path: containerFile(file), bytes: value))
         }
         record.summary = Self.counts(report.summary)
         record.evidenceContainer?.credentials = report.evidenceShell.map(Self.credentials)
         if !frames.errors.isEmpty {
             let text = frames.errors.prefix(200).map { "\($0)" }.joined(separator: "\n") + "\n"
-            items.append(BundleSink.Item(path: .container(namespace: key.namespace, pod: key.name, container: target.targetContainer,
-                                                          file: "decode-errors.txt"), bytes: Array(text.utf8)))
+            items.append(BundleSink.Item(path: containerFile("decode-errors.txt"), bytes: Array(text.utf8)))
+        }
+        // With --explode, every record also as a file of its own, last: they
+        // have their own room in the bundle, reserved before they are
+        // written, so they never cost the pod its evidence. Those that find
+        // no room stay in evidence.raw only, and a file says so.
+        if request.explode {
+            let records = frames.records.filter { $0.kind != .end }
+            let exploded = records.map { frame in
+                BundleSink.Item(path: .gathered(namespace: key.namespace, pod: key.name, container: target.targetContainer,
+                                                tree: "gathered", key: Self.gatheredKey(frame)),
+                                bytes: frame.payload)
+            }
+            let room = sink.writer.reserveExplodedRecords(exploded.map { ($0.path, $0.bytes.count) })
+            if room < exploded.count {
+                let text = "\(exploded.count - room) of the \(exploded.count) records of this pod's output are not unpacked under gathered/ (from \(records[room].kind.rawValue) \(records[room].key) on): the bundle's room for exploded records (\(sink.writer.capacity.explodedFiles) files, \(sink.writer.capacity.explodedBytes >> 20) MiB) was used up. Every record is in evidence.raw; `kubectl-evidence inspect` reads it.\n"
+                items.append(BundleSink.Item(path: containerFile("gathered-left-out.txt"), bytes: Array(text.utf8)))
+            }
+            items += exploded.prefix(room)
         }
         if let failure = await write(items, record: &record) { return .failed(failure) }
 
