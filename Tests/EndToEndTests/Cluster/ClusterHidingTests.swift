@@ -37,7 +37,8 @@ struct ClusterHidingTests {
         let ports = Set(listeners.compactMap { $0["localPort"] as? Int })
         // The in-pod script's own clock (whole seconds), for the figures the
         // issue asks for; printed, not asserted.
-        let clock = { (key: String) in bundle.files[base + "gathered/meta/clock/" + key].flatMap { Int(String(decoding: $0.prefix { $0 != 32 }, as: UTF8.self)) } }
+        let records = bundle.gathered(namespace: "shop", pod: pod, container: "app")
+        let clock = { (key: String) in records["meta/clock/" + key].flatMap { Int(String(decoding: $0.prefix { $0 != 32 }, as: UTF8.self)) } }
         if let start = clock("start"), let end = clock("end") {
             print("figure: \(pod): in-pod script \(end - start) s (its clock, whole seconds), \(processes.count) processes, log \(bundle.files[base + "evidence.raw"]?.count ?? 0) bytes")
         }

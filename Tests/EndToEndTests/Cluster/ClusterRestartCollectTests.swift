@@ -36,7 +36,7 @@ struct ClusterRestartCollectTests {
         let noticed = result.stderr.contains("the watch of the selection was interrupted")
         print("figure: API server restart took \(String(format: "%.1f", times.serving.timeIntervalSince(times.began))) s; the run \(noticed ? "reported the watch interrupted" : "bridged it with the watch's reconnects")")
 
-        let reader = try BundleReader(path: output)
+        let reader = BundleReader(path: output)
         let manifest = try reader.manifest()
         #expect(manifest.pods.count == 5)
         for pod in manifest.pods {
