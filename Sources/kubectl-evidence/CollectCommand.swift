@@ -152,6 +152,12 @@ struct CollectCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: no pod to collect: every selected pod was skipped or none matched.\n".utf8))
             return 4
         }
+        // Refused before any pod is touched: past the bundle's room, later pods would
+        // get a container and then fail to be written.
+        if plan.targets.count > BundleCapacity.standard.maxPods {
+            FileHandle.standardError.write(Data("error: the selection has \(plan.targets.count) pods to collect, and one bundle holds at most \(BundleCapacity.standard.maxPods). No pod was touched. Narrow the selector, or collect one namespace at a time.\n".utf8))
+            return 64
+        }
         try BundleDestination.check(request.outputPath, overwrite: overwrite)
         let run = CollectionRun(client: client, request: request, progress: progress)
         try await run.preflight()
