@@ -65,6 +65,15 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
+    /// kubectl's output formats, as `-o` takes them: a bundle path never looks like one
+    /// (a bundle called `json` or `jsonpath={.x}` is a habit from kubectl, not a choice).
+    static func isOutputFormatWord(_ value: String) -> Bool {
+        let formats = ["json", "yaml", "wide", "name", "go-template", "go-template-file", "template", "templatefile",
+                       "jsonpath", "jsonpath-file", "jsonpath-as-json", "custom-columns", "custom-columns-file"]
+        let word = value.split(separator: "=", maxSplits: 1).first.map(String.init) ?? value
+        return formats.contains(word) && (value == word || value.contains("="))
+    }
+
     func validate() throws {
         // An empty selector selects every pod; `-l "$APP"` with APP unset is how that
         // happens at 3 a.m., and every pod would keep a container it cannot lose.
@@ -78,6 +87,11 @@ struct CollectCommand: AsyncParsableCommand {
         }
         if let container, container.isEmpty {
             throw ValidationError("--container needs a container name.")
+        }
+        // kubectl's -o is an output format; here it names the bundle. `-o json` used to write
+        // a bundle called "json" and exit 0.
+        if let output, Self.isOutputFormatWord(output) {
+            throw ValidationError("-o names the bundle file here, not an output format (kubectl's -o \(output)). Give a file name such as -o incident.tar.gz; for the plan as JSON use --dry-run --json.")
         }
         if concurrency < 1 || concurrency > 1000 {
             throw ValidationError("--concurrency must be between 1 and 1000 (got \(concurrency)).")

@@ -22,4 +22,20 @@ struct SelectorGuardTests {
             #expect(!result.stderr.contains("/nonexistent/kubeconfig"), "validation must come before the kubeconfig: \(result.stderr)")
         }
     }
+
+    @Test("-o with a kubectl output format (json, yaml, wide, name, jsonpath=…) exits 64 saying -o names the bundle, and writes nothing",
+          arguments: ["json", "yaml", "wide", "name", "jsonpath={.items[*].metadata.name}", "custom-columns=NAME:.metadata.name"])
+    func outputFormatWord(format: String) throws {
+        let result = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/kubeconfig", "-n", "shop", "-l", "app=checkout", "-o", format])
+        #expect(result.status == 64, "\(format): \(result.stderr)")
+        #expect(result.stderr.contains("-o names the bundle file here, not an output format"), "\(format): \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: format))
+    }
+
+    @Test("a bundle path that only looks like a format word is still a bundle path: it reaches the kubeconfig", arguments: ["json.tar.gz", "wide-incident.tar.gz"])
+    func ordinaryPaths(path: String) throws {
+        let result = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/kubeconfig", "-n", "shop", "-l", "app=checkout", "-o", path])
+        #expect(!result.stderr.contains("not an output format"), "\(path): \(result.stderr)")
+        #expect(result.stderr.contains("/nonexistent/kubeconfig"), "\(path): \(result.stderr)")
+    }
 }
