@@ -4,6 +4,11 @@ import ArgumentParser
 /// as the plugin `kubectl evidence …` and hands it the arguments unchanged.
 @main
 struct EvidenceCommand: AsyncParsableCommand {
+    /// kubectl's joined short options (`-nshop`, `-lapp=checkout`) are split first.
+    static func main() async {
+        await main(KubectlArguments.normalize(Array(CommandLine.arguments.dropFirst())))
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "kubectl-evidence",
         abstract: "Collect forensic evidence from Kubernetes pods through ephemeral containers.",

@@ -38,4 +38,12 @@ struct SelectorGuardTests {
         #expect(!result.stderr.contains("not an output format"), "\(path): \(result.stderr)")
         #expect(result.stderr.contains("/nonexistent/kubeconfig"), "\(path): \(result.stderr)")
     }
+
+    @Test("kubectl's joined short options (-nshop, -lapp=checkout, -capp) are read as kubectl reads them")
+    func joinedShortOptions() throws {
+        let result = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/kubeconfig", "-nshop", "-lapp=checkout", "-capp", "--dry-run"])
+        // Past validation: the next thing it does is read the kubeconfig.
+        #expect(result.stderr.contains("/nonexistent/kubeconfig"), "\(result.stderr)")
+        #expect(result.status != 64 || result.stderr.contains("/nonexistent/kubeconfig"), "\(result.stderr)")
+    }
 }
