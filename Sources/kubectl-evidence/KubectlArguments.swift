@@ -5,7 +5,9 @@
 /// option `-lapp` with the value `checkout`, and silently ends up with no
 /// selector. The options that take a value (`-n`, `-l`, `-c`) are split into
 /// the option and its value before parsing; flags and everything after `--`
-/// are left as they are.
+/// are left as they are. kubectl's boolean flags written with a value are read
+/// as kubectl reads them: `--all-namespaces=true|false`, and `--dry-run=client`
+/// (plan only, as `--dry-run` here) or `--dry-run=none` (a real run).
 enum KubectlArguments {
     static let joinedValueOptions: Set<Character> = ["n", "l", "c"]
 
@@ -16,6 +18,15 @@ enum KubectlArguments {
             if argument == "--" {
                 out.append(argument)
                 out.append(contentsOf: rest)
+                break
+            }
+            switch argument {
+            case "--all-namespaces=true", "--dry-run=client":
+                out.append(String(argument.prefix { $0 != "=" }))
+                continue
+            case "--all-namespaces=false", "--dry-run=none":
+                continue
+            default:
                 break
             }
             let characters = Array(argument)

@@ -39,11 +39,17 @@ struct SelectorGuardTests {
         #expect(result.stderr.contains("/nonexistent/kubeconfig"), "\(path): \(result.stderr)")
     }
 
-    @Test("kubectl's joined short options (-nshop, -lapp=checkout, -capp) are read as kubectl reads them")
+    @Test("kubectl's joined short options (-nshop, -lapp=checkout, -capp) and --dry-run=client are read as kubectl reads them")
     func joinedShortOptions() throws {
-        let result = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/kubeconfig", "-nshop", "-lapp=checkout", "-capp", "--dry-run"])
+        let result = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/kubeconfig", "-nshop", "-lapp=checkout", "-capp", "--dry-run=client"])
         // Past validation: the next thing it does is read the kubeconfig.
         #expect(result.stderr.contains("/nonexistent/kubeconfig"), "\(result.stderr)")
         #expect(result.status != 64 || result.stderr.contains("/nonexistent/kubeconfig"), "\(result.stderr)")
+    }
+
+    @Test("--all-namespaces=true is read as -A, as kubectl reads it")
+    func allNamespacesWithValue() throws {
+        let result = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/kubeconfig", "--all-namespaces=true", "-l", "app=checkout", "--dry-run"])
+        #expect(result.stderr.contains("/nonexistent/kubeconfig"), "\(result.stderr)")
     }
 }
