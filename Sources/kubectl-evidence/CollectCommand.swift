@@ -59,6 +59,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress, only the summary and errors.")
     var quiet = false
 
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "Do not ask before adding containers to more than \(InjectionConsent.podThreshold) pods or to pods in more than one namespace (it asks only on a terminal).")
+    var yes = false
+
     @Flag(name: .customLong("explode"), help: "Also unpack every file the evidence container read (/proc/<pid>/status, /proc/net/tcp, …) as its own file under pods/<ns>/<pod>/containers/<c>/gathered/, to browse the raw /proc files with tar or a file manager. About 70 more files per pod; without it they are all in evidence.raw, which inspect reads.")
     var explode = false
 
@@ -175,6 +178,14 @@ struct CollectCommand: AsyncParsableCommand {
         try BundleDestination.check(request.outputPath, overwrite: overwrite)
         let run = CollectionRun(client: client, request: request, progress: progress)
         try await run.preflight()
+        let consent = InjectionConsent(
+            contextName: client.connection.contextName, server: client.connection.server,
+            user: (try? await client.selfSubjectReview())?.status?.userInfo.username,
+            pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
+        guard consent.confirm(assumeYes: yes, interactive: InjectionConsent.isInteractive, quiet: quiet) else {
+            FileHandle.standardError.write(Data("Nothing was touched.\n".utf8))
+            return 1
+        }
         let signals = InterruptSignals { run.interrupt() }
         defer { signals.cancel() }
         let result = try await run.run()

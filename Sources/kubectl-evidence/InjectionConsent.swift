@@ -1,0 +1,46 @@
+import Collector
+import Foundation
+import KubeAPI
+
+/// Before the first container that cannot be removed is added: one line that
+/// says where (context, server, user) and to how many pods in how many
+/// namespaces; on a terminal, above a threshold, a question that waits for yes.
+///
+/// A wrong context at 3 a.m. otherwise adds a permanent container to every
+/// matching pod of the wrong cluster. Without a terminal (CI, a script) the run
+/// never waits; `--yes` skips the question.
+struct InjectionConsent {
+    /// More pods than this, or more than one namespace, asks on a terminal.
+    static let podThreshold = 10
+
+    var contextName: String?
+    var server: String
+    var user: String?
+    var pods: Int
+    var namespaces: Int
+
+    var needsQuestion: Bool { pods > Self.podThreshold || namespaces > 1 }
+
+    /// The line printed before injection.
+    var statement: String {
+        let who = user.map { " as \($0)" } ?? ""
+        let context = contextName.map { "context \($0) (\(server))" } ?? server
+        let podWord = pods == 1 ? "pod" : "pods"
+        let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
+        return "About to collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) will each get an ephemeral container that Kubernetes cannot remove."
+    }
+
+    /// Says where (unless `quiet`) and asks on the terminal when it should; true to go
+    /// on. Reads one line from stdin.
+    func confirm(assumeYes: Bool, interactive: Bool, quiet: Bool) -> Bool {
+        let asks = needsQuestion && !assumeYes && interactive
+        if !quiet || asks { FileHandle.standardError.write(Data((statement + "\n").utf8)) }
+        guard asks else { return true }
+        FileHandle.standardError.write(Data("Continue? Type yes to go on (or run again with --yes): ".utf8))
+        guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        return answer == "y" || answer == "yes"
+    }
+
+    /// A terminal on both stdin and stderr: someone who can answer.
+    static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
+}
