@@ -28,12 +28,19 @@ extension PodCollection {
             // the plan): then no event will come, and waiting on the watch would only time out.
             var reason = FollowReason.leftSelection
             if !board.isGoneFromWatch(key) {
-                let result = await board.wait(for: key, timeout: max(0, deadline.timeIntervalSinceNow)) { observation in
+                let remaining = max(0, deadline.timeIntervalSinceNow)
+                let result = await board.wait(for: key, timeout: min(remaining, Self.recheckInterval)) { observation in
                     Self.isSettled(observation, container: name, uid: uid, runningCounts: runningCounts)
                 }
                 switch result {
                 case .success(.deleted): reason = .leftSelection
                 case .failure(.watchDown): reason = .watchDown
+                case .failure(.timedOut) where remaining > Self.recheckInterval:
+                    // A watch that looks healthy can still have missed the event (a
+                    // restarted API server); one read by name settles it, as an
+                    // informer's resync would.
+                    if let settled = await recheck(container: name, runningCounts: runningCounts) { return settled }
+                    continue
                 default: return result
                 }
             }
@@ -41,6 +48,23 @@ extension PodCollection {
                 return result
             }
             // The watch is back: wait on it again.
+        }
+    }
+
+    /// How long a wait trusts the watch alone before it reads its pod by name once.
+    static let recheckInterval: TimeInterval = 15
+
+    /// One read of the pod by name: its outcome when it has settled (or is gone), nil to keep waiting.
+    private func recheck(container name: String, runningCounts: Bool) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd>? {
+        do {
+            let pod = try await client.getPod(namespace: key.namespace, name: key.name)
+            guard Self.isSettled(.present(pod), container: name, uid: target.uid, runningCounts: runningCounts) else { return nil }
+            board.observe(pod, fromWatch: false)
+            return .success(.present(pod))
+        } catch let error as KubeAPIError where error.isNotFound {
+            return .success(.deleted(nil))
+        } catch {
+            return nil
         }
     }
 
