@@ -320,6 +320,14 @@ public final class BundleWriter: @unchecked Sendable {
             if let reserved = reservations.removeValue(forKey: path.string) {
                 reservedExploded = reservedExploded.removing(reserved)
             }
+        }
+        try charge(one, path: path)
+        claimedPaths.insert(path.string)
+    }
+
+    /// Adds `one` to the room its kind of file uses, or refuses it. Lock held.
+    private func charge(_ one: Usage, path: BundlePath) throws {
+        if path.isExplodedRecord {
             guard (usedExploded + reservedExploded + one).fits(in: capacity.exploded) else {
                 throw roomRefusal(path, kind: "exploded records", used: usedExploded + reservedExploded, adding: one, room: capacity.exploded)
             }
@@ -330,7 +338,6 @@ public final class BundleWriter: @unchecked Sendable {
             }
             usedEvidence = usedEvidence + one
         }
-        claimedPaths.insert(path.string)
     }
 
     /// Gives back what a claimed file took, for a file that was not written. Lock held.
@@ -347,18 +354,7 @@ public final class BundleWriter: @unchecked Sendable {
     /// Counts a streamed file's bytes, once its size is known. Lock held.
     private func chargeBytes(_ size: UInt64, path: BundlePath) throws {
         try checkFileSize(size, path: path)
-        let one = Usage(files: 0, bytes: size, manifestBytes: 0)
-        if path.isExplodedRecord {
-            guard (usedExploded + reservedExploded + one).fits(in: capacity.exploded) else {
-                throw roomRefusal(path, kind: "exploded records", used: usedExploded + reservedExploded, adding: one, room: capacity.exploded)
-            }
-            usedExploded = usedExploded + one
-        } else {
-            guard (usedEvidence + one).fits(in: capacity.evidence) else {
-                throw roomRefusal(path, kind: "evidence files", used: usedEvidence, adding: one, room: capacity.evidence)
-            }
-            usedEvidence = usedEvidence + one
-        }
+        try charge(Usage(files: 0, bytes: size, manifestBytes: 0), path: path)
     }
 
     private func checkFileSize(_ size: UInt64, path: BundlePath) throws {
