@@ -48,6 +48,7 @@ public enum KubeAPIError: Error, Sendable {
         default: return (statusCode ?? 0) >= 500 || statusCode == 429
         }
     }
+
     public var isForbidden: Bool { statusCode == 403 }
     public var isGone: Bool {
         if case .gone = self { return true }

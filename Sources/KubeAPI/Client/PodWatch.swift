@@ -93,7 +93,7 @@ public struct PodWatch: AsyncSequence, Sendable {
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
                 let classified = client.classify(error, request: request)
-                guard Self.isWorthReconnecting(classified), failures < client.options.maxRetries else { throw classified }
+                guard (classified as? KubeAPIError)?.isTransient == true, failures < client.options.maxRetries else { throw classified }
                 failures += 1
                 try await Task.sleep(for: client.backoff(attempt: failures, retryAfter: nil))
             }
@@ -127,16 +127,6 @@ public struct PodWatch: AsyncSequence, Sendable {
     private func goneMessage(_ error: KubeAPIError) -> String {
         if case .gone(_, let message, _) = error { return message }
         return error.description
-    }
-
-    /// Failures after which reconnecting may help: lost connections, a restarting server, 5xx.
-    static func isWorthReconnecting(_ error: any Error) -> Bool {
-        guard let error = error as? KubeAPIError else { return false }
-        switch error {
-        case .connectionLost, .connectionRefused, .timedOut, .transport: return true
-        case .status, .unexpectedResponse: return (error.statusCode ?? 0) >= 500
-        default: return false
-        }
     }
 }
 
@@ -226,7 +216,8 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
                 continue
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
-                if !Self.isWorthRetrying(error) { throw error }
+                // Not a refusal (401, 403, 404) or nonsense: those no retry mends.
+                guard (error as? KubeAPIError)?.isTransient == true else { throw error }
                 if progress.takeAndReset() { failures = 0 }
                 failures += 1
                 let delay = Self.retryDelay(afterFailures: failures)
@@ -234,12 +225,6 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
                 try await Task.sleep(for: .seconds(delay))
             }
         }
-    }
-
-    /// Failures that another attempt may mend: the server unreachable, restarting, overloaded,
-    /// or ending the watch with an ERROR event; not a refusal (401, 403, 404) or nonsense.
-    static func isWorthRetrying(_ error: any Error) -> Bool {
-        PodWatch.isWorthReconnecting(error) || (error as? KubeAPIError)?.statusCode == 429
     }
 }
 
