@@ -63,19 +63,12 @@ struct PodCollection: Sendable {
         record.begin(.inject)
         do {
             let patch = try container.strategicMergePatch()
-            // The body states the result, so it is sent again while the API server is
-            // unreachable or restarting (once a second, for up to the start timeout).
+            // Sent again while the API server is unreachable, for up to the start timeout.
             let retryUntil = Date().addingTimeInterval(request.profile.timeouts.startSeconds)
-            var reply: Pod?
-            while reply == nil {
-                do {
-                    reply = try await client.patchPod(namespace: key.namespace, name: key.name, subresource: "ephemeralcontainers",
-                                                      patch: patch, type: .strategicMerge)
-                } catch let error as KubeAPIError where error.isTransient && Date() < retryUntil && !hardStopped() {
-                    try await Task.sleep(nanoseconds: 1_000_000_000)
-                }
+            let pod = try await AskAgain.whileTransient(while: { Date() < retryUntil && !hardStopped() }) {
+                try await client.patchPod(namespace: key.namespace, name: key.name, subresource: "ephemeralcontainers",
+                                          patch: patch, type: .strategicMerge)
             }
-            guard let pod = reply else { throw CancellationError() }
             if let uid = target.uid, let now = pod.metadata.uid, uid != now {
                 return .failed(PodFailure(step: .inject, reason: .podReplaced,
                                           message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected."))
@@ -154,15 +147,10 @@ struct PodCollection: Sendable {
         let logSeconds = max(Self.minimumLogSeconds, deadline.timeIntervalSinceNow)
         do {
             let (client, key, limit) = (client, key, request.profile.outputCapBytes + 1024 * 1024)
+            // Asked again while the API server is unreachable, until the deadline.
             log = try await Deadline.run(seconds: logSeconds) {
-                // The log stays on the node: an API server that is restarting or
-                // unreachable is asked again, once a second, until the deadline.
-                while true {
-                    do {
-                        return try await client.readLog(namespace: key.namespace, pod: key.name, container: name, limit: limit)
-                    } catch let error as KubeAPIError where error.isTransient {
-                        try await Task.sleep(nanoseconds: 1_000_000_000)
-                    }
+                try await AskAgain.whileTransient {
+                    try await client.readLog(namespace: key.namespace, pod: key.name, container: name, limit: limit)
                 }
             }
         } catch let passed as Deadline.Passed {
