@@ -54,7 +54,9 @@ extension PodCollection {
     /// How long a wait trusts the watch alone before it reads its pod by name once.
     static let recheckInterval: TimeInterval = 15
 
-    /// One read of the pod by name: its outcome when it has settled (or is gone), nil to keep waiting.
+    /// One read of the pod by name: its outcome when it has settled (a different UID
+    /// counts: the caller records the pod as replaced) or is gone; nil to keep waiting,
+    /// also when the read failed (the server may be the thing that is down).
     private func recheck(container name: String, runningCounts: Bool) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd>? {
         do {
             let pod = try await client.getPod(namespace: key.namespace, name: key.name)
@@ -82,7 +84,6 @@ extension PodCollection {
     private func follow(
         container name: String, deadline: Date, runningCounts: Bool, reason: FollowReason, record: inout Record
     ) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd>? {
-        let uid = target.uid
         switch reason {
         case .leftSelection where !record.leftSelection:
             record.leftSelection = true
@@ -106,19 +107,7 @@ extension PodCollection {
             if let end = board.ended { return .failure(end) }
             if hardStopped() { return .failure(.cancelled) }
             if reason == .watchDown && board.isWatching { return nil }
-            do {
-                let pod = try await client.getPod(namespace: key.namespace, name: key.name)
-                // A different UID is settled too: the caller records the pod as replaced.
-                if Self.isSettled(.present(pod), container: name, uid: uid, runningCounts: runningCounts) {
-                    board.observe(pod, fromWatch: false)
-                    return .success(.present(pod))
-                }
-            } catch let error as KubeAPIError where error.isNotFound {
-                return .success(.deleted(nil))
-            } catch {
-                // A failed read (the server may be the thing that is down) is tried
-                // again at the next interval, until the deadline.
-            }
+            if let settled = await recheck(container: name, runningCounts: runningCounts) { return settled }
             if Date() >= deadline { return .failure(.timedOut) }
         }
     }
