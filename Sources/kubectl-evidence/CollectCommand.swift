@@ -180,7 +180,7 @@ struct CollectCommand: AsyncParsableCommand {
         try await run.preflight()
         let consent = InjectionConsent(
             contextName: client.connection.contextName, server: client.connection.server,
-            user: (try? await client.selfSubjectReview())?.status?.userInfo.username,
+            user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
             pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
         guard consent.confirm(assumeYes: yes, interactive: InjectionConsent.isInteractive, quiet: quiet) else {
             FileHandle.standardError.write(Data("Nothing was touched.\n".utf8))

@@ -38,12 +38,7 @@ struct FloorBenchmark: AsyncParsableCommand {
         board.track(keys)
         let watch = Task {
             for try await update in client.watchPodsRelisting(namespace: selection.namespace, labelSelector: selector) {
-                switch update {
-                case .relisted(let list): board.relisted(list.items, tracked: keys)
-                case .event(let event):
-                    if let pod = event.pod { board.observe(pod, deleted: event.type == .deleted) }
-                case .interrupted: board.watchInterrupted()
-                }
+                board.apply(update)
             }
         }
         defer { watch.cancel() }

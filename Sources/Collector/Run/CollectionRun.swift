@@ -131,26 +131,16 @@ public final class CollectionRun: @unchecked Sendable {
             do {
                 for try await update in client.watchPodsRelisting(
                     namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector) {
+                    board.apply(update)
                     switch update {
-                    case .interrupted(let reason, _):
-                        board.watchInterrupted()
-                        if !interrupted {
-                            interrupted = true
-                            progress.notice("warning: the watch of the selection was interrupted (\(reason)); it is tried again until it is back. No pod is injected meanwhile, and pods in flight are read by name after \(Int(PodStateBoard.fallbackAfter)) s.")
-                        }
-                    case .relisted(let list):
-                        board.relisted(list.items, tracked: tracked)
-                        if interrupted {
-                            interrupted = false
-                            progress.notice("The watch of the selection is back.")
-                        }
-                    case .event(let event):
-                        guard let pod = event.pod else { continue }
-                        switch event.type {
-                        case .added, .modified: board.observe(pod)
-                        case .deleted: board.observe(pod, deleted: true)
-                        case .bookmark, .error: break
-                        }
+                    case .interrupted(let reason, _) where !interrupted:
+                        interrupted = true
+                        progress.notice("warning: the watch of the selection was interrupted (\(reason)); it is tried again until it is back. No pod is injected meanwhile, and pods in flight are read by name after \(Int(PodStateBoard.fallbackAfter)) s.")
+                    case .relisted where interrupted:
+                        interrupted = false
+                        progress.notice("The watch of the selection is back.")
+                    default:
+                        break
                     }
                 }
                 if !Task.isCancelled { board.fail("the API server ended the watch of the selection") }
@@ -254,9 +244,11 @@ public final class CollectionRun: @unchecked Sendable {
         return nil
     }
 
-    /// Who ran it, against what: for the manifest. Failures here cost only
-    /// those fields (older servers lack SelfSubjectReview).
-    private func clusterRecord() async -> Manifest.Cluster {
+    /// Who runs it, against what: for the manifest, and for the line that says
+    /// where before the first injection. Asked of the server once per run.
+    /// Failures here cost only those fields (older servers lack SelfSubjectReview).
+    public func clusterRecord() async -> Manifest.Cluster {
+        if let known = knownCluster() { return known }
         let connection = client.connection
         var cluster = Manifest.Cluster(server: connection.server, contextName: connection.contextName,
                                        caFingerprintSHA256: connection.caFingerprintSHA256)
@@ -264,7 +256,14 @@ public final class CollectionRun: @unchecked Sendable {
         if let review = try? await client.selfSubjectReview(), let info = review.status?.userInfo {
             cluster.user = .init(username: info.username ?? "", groups: info.groups)
         }
+        lock.withLock { identified = cluster }
         return cluster
+    }
+
+    private var identified: Manifest.Cluster?
+
+    private func knownCluster() -> Manifest.Cluster? {
+        lock.withLock { identified }
     }
 }
 

@@ -77,6 +77,27 @@ public final class PodStateBoard: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Applies one update of the shared watch (a list, an event, an interruption);
+    /// a list is checked against the pods given to ``track(_:)``.
+    public func apply(_ update: PodWatchUpdate) {
+        switch update {
+        case .interrupted:
+            watchInterrupted()
+        case .relisted(let list):
+            lock.lock()
+            let keys = tracked ?? []
+            lock.unlock()
+            relisted(list.items, tracked: keys)
+        case .event(let event):
+            guard let pod = event.pod else { return }
+            switch event.type {
+            case .added, .modified: observe(pod)
+            case .deleted: observe(pod, deleted: true)
+            case .bookmark, .error: break
+            }
+        }
+    }
+
     /// The pod is done: its state is dropped, and later reports of it are ignored.
     public func forget(_ key: PodKey) {
         lock.lock()
