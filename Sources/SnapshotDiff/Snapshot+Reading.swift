@@ -17,19 +17,15 @@ extension Snapshot {
         let reader = BundleReader(path: path)
         var containers: [String: Partial] = [:]  // "pods/<ns>/<pod>/containers/<c>"
         var podFiles: [String: PodInfo] = [:]  // "pods/<ns>/<pod>"
-        // A container's files come together, evidence.raw first: its raw
-        // bytes wait until the next entry elsewhere, and are rebuilt only if
-        // the decoded files did not come meanwhile (a bundle written before
-        // them). One raw output at most is held, and none is decoded twice.
-        var pendingRaw: (directory: String, bytes: [UInt8])?
-        func settlePendingRaw() {
-            guard let (directory, raw) = pendingRaw, let rebuild else { return }
-            pendingRaw = nil
+        // Raw output is rebuilt only for a container whose decoded files did not come.
+        var held = HeldContainerOutput()
+        func settle(at path: String?) {
+            guard let (directory, raw) = held.release(at: path), let rebuild else { return }
             if containers[directory]?.hasDecodedFiles != true { containers[directory, default: Partial()].rebuilt = rebuild(raw) }
         }
         let manifestEntry = try reader.forEachFile { entry in
             let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
-            if let pendingRaw, !entry.path.hasPrefix(pendingRaw.directory + "/") { settlePendingRaw() }
+            settle(at: entry.path)
             guard entry.kind == .file else { return }
             if parts.count == 4, parts[0] == "pods", parts[3] == "pod.json" {
                 // A pod.json that does not decode only costs the restart and owner facts.
@@ -45,12 +41,12 @@ extension Snapshot {
             case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
             case "evidence.raw":
                 guard rebuild != nil else { return }
-                pendingRaw = (directory, try entry.readBytes(limit: maxJSONFile))
+                held.hold(try entry.readBytes(limit: maxJSONFile), directory: directory)
             default: return
             }
             containers[directory] = partial
         }
-        settlePendingRaw()
+        settle(at: nil)
         let manifest = manifestEntry.manifest
         let pods = manifest.pods.map { entry -> Pod in
             let container = BundlePath.container(namespace: entry.namespace, pod: entry.name, container: entry.targetContainer, file: "x")

@@ -48,19 +48,14 @@ struct InspectedBundle: Sendable {
         let reader = BundleReader(path: path)
         let wantedPrefix = filter.map { BundlePath.pod(namespace: $0.namespace, pod: $0.name, file: "x").string.dropLast() }
         var collected: [String: Partial] = [:]  // by container directory, "pods/<ns>/<pod>/containers/<c>"
-        // A container's files come together, evidence.raw first: its raw
-        // bytes wait until the next entry elsewhere, and are rebuilt only if
-        // the parsed files did not come meanwhile (a bundle written before
-        // them). So one raw output at most is held, and a bundle of
-        // thousands of pods is not decoded twice.
-        var pendingRaw: (directory: String, bytes: [UInt8])?
-        func settlePendingRaw() {
-            guard let (directory, raw) = pendingRaw else { return }
-            pendingRaw = nil
+        // Raw output is rebuilt only for a container whose parsed files did not come.
+        var held = HeldContainerOutput()
+        func settle(at path: String?) {
+            guard let (directory, raw) = held.release(at: path) else { return }
             if collected[directory]?.hasDecodedFiles != true { collected[directory, default: Partial()].rebuilt = rebuild(raw) }
         }
         let manifestEntry = try reader.forEachFile { entry in
-            if let pendingRaw, !entry.path.hasPrefix(pendingRaw.directory + "/") { settlePendingRaw() }
+            settle(at: entry.path)
             guard entry.kind == .file, let (directory, file) = containerFile(entry.path) else { return }
             if let wantedPrefix, !directory.hasPrefix(wantedPrefix) { return }
             var partial = collected[directory] ?? Partial()
@@ -72,13 +67,13 @@ struct InspectedBundle: Sendable {
             case EvidenceFormat.namespacesFile:
                 partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
             case "evidence.raw":
-                pendingRaw = (directory, try entry.readBytes())
+                held.hold(try entry.readBytes(), directory: directory)
             default:
                 return
             }
             collected[directory] = partial
         }
-        settlePendingRaw()
+        settle(at: nil)
         let manifest = manifestEntry.manifest
         var pods = manifest.pods
         if let filter {
