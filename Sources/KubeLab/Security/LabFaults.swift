@@ -114,20 +114,17 @@ public final class LabFaults: Sendable {
     }
 
     /// True when this read of an ephemeral container's log is to stall, consuming one.
-    func consumeStalledEphemeralLogRead() -> Bool {
-        state.withLock { s in
-            guard s.stalledEphemeralLogReadsRemaining > 0 else { return false }
-            s.stalledEphemeralLogReadsRemaining -= 1
-            return true
-        }
-    }
+    func consumeStalledEphemeralLogRead() -> Bool { consume(\.stalledEphemeralLogReadsRemaining) }
 
     /// True when this applied ephemeral-container PATCH's reply is to be lost,
     /// consuming one of the counted faults.
-    func consumeLostEphemeralPatchReply() -> Bool {
+    func consumeLostEphemeralPatchReply() -> Bool { consume(\.lostEphemeralPatchRepliesRemaining) }
+
+    /// Takes one from a counted fault; false when none is left.
+    private func consume(_ counter: WritableKeyPath<State, Int>) -> Bool {
         state.withLock { s in
-            guard s.lostEphemeralPatchRepliesRemaining > 0 else { return false }
-            s.lostEphemeralPatchRepliesRemaining -= 1
+            guard s[keyPath: counter] > 0 else { return false }
+            s[keyPath: counter] -= 1
             return true
         }
     }
