@@ -96,10 +96,12 @@ let package = Package(
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
         // the same way by every test target that reads them.
         .target(name: "RecordedResponses", path: "Tests/RecordedResponses"),
+        // What several test targets need from a real network: a CONNECT proxy.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "KubeAPITests",
             dependencies: [
-                "KubeAPI", "KubeLab", "RecordedResponses",
+                "KubeAPI", "KubeLab", "RecordedResponses", "TestSupport",
                 // A real TLS server on loopback for the HTTP-level tests (429, drops, TLS).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -113,6 +115,6 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),
         // Evidence: a test builds sockets.json from the machine's own /proc with the parser collect uses.
-        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle", "Evidence"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle", "Evidence", "TestSupport"]),
     ]
 )

@@ -138,11 +138,13 @@ struct BrokenKubeconfigTests {
         #expect(cert.field == "users[u].user.client-certificate-data")
     }
 
-    @Test("proxy-url and auth-provider are refused by name")
+    @Test("a proxy-url the client cannot speak (https://, ftp://) and auth-provider are refused by name")
     func unsupportedFields() throws {
-        let proxy = try failure(Self.config(cluster: "    server: https://x\n    proxy-url: http://proxy:3128"))
+        let proxy = try failure(Self.config(cluster: "    server: https://x\n    proxy-url: https://proxy:3128"))
         #expect(proxy.field == "clusters[c].cluster.proxy-url")
-        #expect(proxy.message.contains("does not support proxies"))
+        #expect(proxy.message.contains("reached over TLS"))
+        let scheme = try failure(Self.config(cluster: "    server: https://x\n    proxy-url: ftp://proxy:21"))
+        #expect(scheme.message.contains("the scheme ftp"))
         let provider = try failure(Self.config(user: "    auth-provider:\n      name: oidc\n      config: {client-id: x}"))
         #expect(provider.field == "users[u].user.auth-provider")
         #expect(provider.message.contains("\"oidc\""))

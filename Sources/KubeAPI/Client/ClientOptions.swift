@@ -20,6 +20,9 @@ public struct ClientOptions: Sendable {
     /// Connections kept open to the API server at once (HTTP/1.1: one request each). Watches and
     /// log streams hold theirs for as long as they run, so this must exceed the collector's fan-out.
     public var maxConnections: Int
+    /// Where `-v 6` and above send one line per API request (kubectl's
+    /// `GET https://… 200 OK in 12 milliseconds`); nil sends nothing.
+    public var requestLog: (@Sendable (String) -> Void)?
 
     public init(
         qps: Double = 50, burst: Int = 100, requestTimeout: TimeInterval = 30, maxRetries: Int = 5,

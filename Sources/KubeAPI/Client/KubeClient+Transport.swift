@@ -97,12 +97,18 @@ extension KubeClient {
             let credential = try await credentials.current()
             let httpRequest = try makeHTTPRequest(request, credential: credential)
             let reply: Reply
+            let started = ContinuousClock.now
             do {
                 switch try await perform(httpRequest) {
-                case .finished(let outcome): return outcome
-                case .rejected(let rejected): reply = rejected
+                case .finished(let outcome):
+                    logRequest(request, outcome: outcome, since: started)
+                    return outcome
+                case .rejected(let rejected):
+                    reply = rejected
+                    logRequest(request, code: rejected.code, since: started)
                 }
             } catch {
+                logRequest(request, failure: error, since: started)
                 if retries < options.maxRetries, request.isIdempotent, Self.isRetryableTransportFailure(error) {
                     retries += 1
                     try await Task.sleep(for: backoff(attempt: retries, retryAfter: nil))
@@ -126,6 +132,31 @@ extension KubeClient {
         }
     }
 
+    // MARK: - The request log (-v 6)
+
+    private func logRequest(_ request: APIRequest, outcome: Outcome, since started: ContinuousClock.Instant) {
+        switch outcome {
+        case .reply(let reply): logRequest(request, code: reply.code, since: started)
+        case .stream(let response): logRequest(request, code: Int(response.status.code), since: started)
+        }
+    }
+
+    private func logRequest(_ request: APIRequest, code: Int, since started: ContinuousClock.Instant) {
+        guard let log = options.requestLog else { return }
+        let reason = HTTPResponseStatus(statusCode: code).reasonPhrase
+        log("\(request.method.rawValue) \(baseURL + request.pathAndQuery) \(code) \(reason) in \(Self.milliseconds(since: started)) milliseconds")
+    }
+
+    private func logRequest(_ request: APIRequest, failure: any Error, since started: ContinuousClock.Instant) {
+        guard let log = options.requestLog else { return }
+        log("\(request.method.rawValue) \(baseURL + request.pathAndQuery) failed after \(Self.milliseconds(since: started)) milliseconds: \(failure)")
+    }
+
+    private static func milliseconds(since started: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - started
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+
     /// Exponential backoff with full jitter, or the server's Retry-After (capped).
     func backoff(attempt: Int, retryAfter: Double?) -> Duration {
         if let retryAfter, retryAfter >= 0 {
@@ -145,6 +176,9 @@ extension KubeClient {
         httpRequest.headers.add(name: "Accept", value: request.accept)
         if let authorization = credential.authorization {
             httpRequest.headers.add(name: "Authorization", value: authorization)
+        }
+        for header in connection.impersonation?.headers ?? [] {
+            httpRequest.headers.add(name: header.name, value: header.value)
         }
         if let body = request.body {
             httpRequest.headers.add(name: "Content-Type", value: request.contentType ?? "application/json")
@@ -216,6 +250,16 @@ extension KubeClient {
                 return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the server closed the connection")
             case .cancelled:
                 return CancellationError()
+            case .proxyAuthenticationRequired:
+                let proxy = connection.proxy.map { "The proxy \($0.displayURL) (\($0.origin))" } ?? "The proxy"
+                return KubeAPIError.transport(
+                    method: method, path: path, server: server,
+                    detail: "\(proxy) asked for credentials (407 Proxy Authentication Required); put them in the proxy URL as http://USER:PASSWORD@HOST:PORT")
+            case .invalidProxyResponse:
+                let proxy = connection.proxy.map { "the proxy \($0.displayURL) (\($0.origin))" } ?? "the proxy"
+                return KubeAPIError.transport(
+                    method: method, path: path, server: server,
+                    detail: "\(proxy) did not open a tunnel to the server (its reply to CONNECT was not 200)")
             default:
                 return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
             }

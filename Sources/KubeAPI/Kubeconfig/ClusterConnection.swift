@@ -31,6 +31,11 @@ public struct ClusterConnection: Sendable {
     /// True when built from the pod's service account rather than a kubeconfig.
     public var isInCluster: Bool
 
+    /// Who the requests act as when not the authenticated user (`--as`, or `as:` in the kubeconfig).
+    public var impersonation: Impersonation?
+    /// The proxy requests go through (`proxy-url`, HTTPS_PROXY), nil for a direct connection.
+    public var proxy: ProxySetting?
+
     var caCertificates: [NIOSSLCertificate]
     /// The CA as PEM, handed to exec plugins that ask for cluster info.
     var caPEM: [UInt8]?

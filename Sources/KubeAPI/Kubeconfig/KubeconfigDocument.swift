@@ -107,9 +107,18 @@ struct UserEntry: Decodable {
     var password: String?
     var exec: ExecEntry?
     var authProvider: AuthProviderEntry?
+    /// Impersonation (`kubectl config set-credentials --as`): honoured, never ignored.
+    var impersonate: String?
+    var impersonateUID: String?
+    var impersonateGroups: [String]?
+    var impersonateUserExtra: [String: [String]]?
 
     enum CodingKeys: String, CodingKey {
         case token, tokenFile, username, password, exec
+        case impersonate = "as"
+        case impersonateUID = "as-uid"
+        case impersonateGroups = "as-groups"
+        case impersonateUserExtra = "as-user-extra"
         case clientCertificate = "client-certificate"
         case clientCertificateData = "client-certificate-data"
         case clientKey = "client-key"

@@ -7,53 +7,76 @@ extension KubeconfigLoader {
     static func resolve(
         _ merged: MergedKubeconfig, selection: KubeconfigSelection, environment: [String: String]
     ) throws -> ClusterConnection {
-        let contextName: String
+        let overrides = selection.overrides
+        var contextName: String?
         if let requested = selection.context, !requested.isEmpty {
             contextName = requested
         } else if let current = merged.currentContext {
             contextName = current.name
-        } else {
+        } else if overrides.server == nil {
             throw KubeconfigError(
                 file: merged.files.first, field: "current-context",
                 message: "No context to use: current-context is not set in \(merged.filesDescription) "
                     + "and no --context was given. Pick one with --context, or run `kubectl config use-context NAME`.")
         }
 
-        guard let context = merged.contexts[contextName] else {
-            let known = merged.contexts.keys.sorted()
-            let knownText = known.isEmpty ? "no contexts are defined" : "the contexts defined are " + known.joined(separator: ", ")
-            let origin: String
-            if selection.context == nil, let current = merged.currentContext {
-                origin = " (current-context in \(current.file))"
-            } else {
-                origin = " (from --context)"
+        // With --server and no context, kubectl builds the connection from the flags alone.
+        var contextEntry = ContextEntry()
+        var contextFile = "the command line"
+        var contextField = "--cluster"
+        if let contextName {
+            guard let context = merged.contexts[contextName] else {
+                let known = merged.contexts.keys.sorted()
+                let knownText = known.isEmpty ? "no contexts are defined" : "the contexts defined are " + known.joined(separator: ", ")
+                let origin: String
+                if selection.context == nil, let current = merged.currentContext {
+                    origin = " (current-context in \(current.file))"
+                } else {
+                    origin = " (from --context)"
+                }
+                throw KubeconfigError(
+                    file: merged.currentContext?.file ?? merged.files.first, field: "contexts",
+                    message: "The context \"\(contextName)\"\(origin) was not found in the contexts of \(merged.filesDescription); \(knownText).")
             }
-            throw KubeconfigError(
-                file: merged.currentContext?.file ?? merged.files.first, field: "contexts",
-                message: "The context \"\(contextName)\"\(origin) was not found in the contexts of \(merged.filesDescription); \(knownText).")
+            contextEntry = context.value
+            contextFile = context.file
+            contextField = "contexts[\(contextName)].context"
         }
-        let contextField = "contexts[\(contextName)].context"
+        if let cluster = overrides.cluster, !cluster.isEmpty { contextEntry.cluster = cluster }
+        if let user = overrides.user, !user.isEmpty { contextEntry.user = user }
+        let contextLabel = contextName.map { "The context \"\($0)\" in \(contextFile)" } ?? "The command line"
 
-        guard let clusterName = context.value.cluster, !clusterName.isEmpty else {
-            throw KubeconfigError(
-                file: context.file, field: contextField + ".cluster",
-                message: "The context \"\(contextName)\" in \(context.file) names no cluster (field \(contextField).cluster is empty).")
-        }
-        guard let cluster = merged.clusters[clusterName] else {
-            throw KubeconfigError(
-                file: context.file, field: contextField + ".cluster",
-                message: "The context \"\(contextName)\" in \(context.file) refers to the cluster \"\(clusterName)\" "
-                    + "(field \(contextField).cluster), which is not defined in the clusters of \(merged.filesDescription).")
+        let clusterName = contextEntry.cluster ?? ""
+        let cluster: MergedKubeconfig.Located<ClusterEntry>
+        if clusterName.isEmpty {
+            guard let server = overrides.server else {
+                throw KubeconfigError(
+                    file: contextFile, field: contextField + ".cluster",
+                    message: "\(contextLabel) names no cluster (field \(contextField).cluster is empty).")
+            }
+            var entry = ClusterEntry()
+            entry.server = server
+            cluster = MergedKubeconfig.Located(value: entry, file: "the command line", index: 0)
+        } else {
+            guard let found = merged.clusters[clusterName] else {
+                let origin = overrides.cluster == nil ? "(field \(contextField).cluster)" : "(from --cluster)"
+                throw KubeconfigError(
+                    file: contextFile, field: contextField + ".cluster",
+                    message: "\(contextLabel) refers to the cluster \"\(clusterName)\" "
+                        + "\(origin), which is not defined in the clusters of \(merged.filesDescription).")
+            }
+            cluster = found
         }
 
         var user: MergedKubeconfig.Located<UserEntry>?
-        let userName = context.value.user.flatMap { $0.isEmpty ? nil : $0 }
+        let userName = contextEntry.user.flatMap { $0.isEmpty ? nil : $0 }
         if let userName {
             guard let found = merged.users[userName] else {
+                let origin = overrides.user == nil ? "(field \(contextField).user)" : "(from --user)"
                 throw KubeconfigError(
-                    file: context.file, field: contextField + ".user",
-                    message: "The context \"\(contextName)\" in \(context.file) refers to the user \"\(userName)\" "
-                        + "(field \(contextField).user), which is not defined in the users of \(merged.filesDescription).")
+                    file: contextFile, field: contextField + ".user",
+                    message: "\(contextLabel) refers to the user \"\(userName)\" "
+                        + "\(origin), which is not defined in the users of \(merged.filesDescription).")
             }
             user = found
         }
@@ -65,13 +88,15 @@ extension KubeconfigLoader {
         connection.sourceFiles = merged.files
         if let namespace = selection.namespace, !namespace.isEmpty {
             connection.namespace = namespace
-        } else if let namespace = context.value.namespace, !namespace.isEmpty {
+        } else if let namespace = contextEntry.namespace, !namespace.isEmpty {
             connection.namespace = namespace
         }
         if let user, let userName {
             connection.credentials = try credentials(
                 userName: userName, user: user, connection: connection, environment: environment)
+            connection.impersonation = try impersonation(userName: userName, user: user)
         }
+        try applyOverrides(selection, to: &connection, environment: environment)
         return connection
     }
 
@@ -83,18 +108,21 @@ extension KubeconfigLoader {
         let field = "clusters[\(clusterName)].cluster"
         let entry = cluster.value
 
-        if let proxy = entry.proxyURL, !proxy.isEmpty {
-            throw KubeconfigError(
-                file: file, field: field + ".proxy-url",
-                message: "The cluster \"\(clusterName)\" in \(file) sets \(field).proxy-url (\(proxy)); "
-                    + "kubectl-evidence does not support proxies. Remove proxy-url or reach the API server directly.")
+        var proxy: ProxySetting?
+        if let proxyURL = entry.proxyURL, !proxyURL.isEmpty {
+            proxy = try ProxySetting.parse(
+                proxyURL, origin: "\(field).proxy-url in \(file)", file: file, field: field + ".proxy-url")
         }
-        guard let server = entry.server, !server.isEmpty else {
+        guard let server = selection.overrides.server ?? entry.server, !server.isEmpty else {
             throw KubeconfigError(
                 file: file, field: field + ".server",
                 message: "The cluster \"\(clusterName)\" in \(file) has no server: set \(field).server to the API server's URL, e.g. https://127.0.0.1:6443.")
         }
-        try validateServerURL(server, file: file, field: field + ".server", clusterName: clusterName)
+        if selection.overrides.server != nil {
+            try validateServerURL(server, file: nil, field: "--server", clusterName: clusterName)
+        } else {
+            try validateServerURL(server, file: file, field: field + ".server", clusterName: clusterName)
+        }
 
         let insecureInFile = entry.insecureSkipTLSVerify ?? false
         let insecure = selection.insecureSkipTLSVerify ?? insecureInFile
@@ -138,7 +166,7 @@ extension KubeconfigLoader {
             sourceFiles: [], caFingerprintSHA256: try certificates.first.map(fingerprint),
             tlsServerName: entry.tlsServerName.flatMap { $0.isEmpty ? nil : $0 },
             insecureSkipTLSVerify: insecure, trustDescription: trust, warnings: warnings, isInCluster: false,
-            caCertificates: certificates, caPEM: caPEM, credentials: Credentials(method: .none, clientCertificate: nil))
+            proxy: proxy, caCertificates: certificates, caPEM: caPEM, credentials: Credentials(method: .none, clientCertificate: nil))
     }
 
     static func validateServerURL(_ server: String, file: String?, field: String, clusterName: String) throws {
@@ -146,6 +174,11 @@ extension KubeconfigLoader {
             let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
             let host = components.host, !host.isEmpty
         else {
+            if field == "--server" {
+                throw KubeconfigError(
+                    file: nil, field: field,
+                    message: "The server \"\(server)\" given with --server is not a URL; expected something like https://127.0.0.1:6443.")
+            }
             throw KubeconfigError(
                 file: file, field: field,
                 message: "The server \"\(server)\" of cluster \"\(clusterName)\" in \(file ?? "the configuration") "

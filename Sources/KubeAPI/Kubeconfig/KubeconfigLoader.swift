@@ -41,10 +41,12 @@ public enum KubeconfigLoader {
             merged.add(document, from: path)
         }
 
-        if merged.isEmpty && selection.context == nil && candidates.explicit == false {
-            if let inCluster = try InClusterConfig.load(
+        // As client-go: the service account is used only when no kubeconfig and no --server say otherwise.
+        if merged.isEmpty && selection.context == nil && candidates.explicit == false && (selection.overrides.server ?? "").isEmpty {
+            if var inCluster = try InClusterConfig.load(
                 selection: selection, environment: environment, directory: inClusterDirectory)
             {
+                try applyOverrides(selection, to: &inCluster, environment: environment)
                 return inCluster
             }
             let looked = candidates.paths.isEmpty ? "no kubeconfig path (HOME is not set)" : candidates.paths.joined(separator: ", ")

@@ -11,11 +11,17 @@ public struct KubeconfigSelection: Sendable, Equatable {
     public var namespace: String?
     /// `--insecure-skip-tls-verify`; nil means "as the kubeconfig says".
     public var insecureSkipTLSVerify: Bool?
+    /// `--server`, `--token`, `--as` and the other connection flags.
+    public var overrides: ConnectionOverrides
 
-    public init(explicitPath: String? = nil, context: String? = nil, namespace: String? = nil, insecureSkipTLSVerify: Bool? = nil) {
+    public init(
+        explicitPath: String? = nil, context: String? = nil, namespace: String? = nil, insecureSkipTLSVerify: Bool? = nil,
+        overrides: ConnectionOverrides = ConnectionOverrides()
+    ) {
         self.explicitPath = explicitPath
         self.context = context
         self.namespace = namespace
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
+        self.overrides = overrides
     }
 }
