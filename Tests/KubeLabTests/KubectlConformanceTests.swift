@@ -203,6 +203,29 @@ struct KubectlConformanceTests {
         #expect(table.stdout.contains("Username") && table.stdout.contains(LabUsers.operatorName))
     }
 
+    @Test("--as: kubectl acts as another user through the lab's impersonation filter, and is refused without the right")
+    func impersonation() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let asViewer = try await kubectl(lab, ["auth", "whoami", "-o", "json", "--as", LabUsers.viewerName, "--as-group", "kubelab:viewers"])
+        #expect(asViewer.status == 0, "stderr: \(asViewer.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(asViewer.stdout.utf8)) as? [String: Any])
+        let info = try #require((json["status"] as? [String: Any])?["userInfo"] as? [String: Any])
+        #expect(info["username"] as? String == LabUsers.viewerName)
+        #expect(info["groups"] as? [String] == ["kubelab:viewers", "system:authenticated"])
+        // The impersonated user's own rights apply: the viewer may not add ephemeral containers.
+        let canI = try await kubectl(lab, ["auth", "can-i", "patch", "pods/ephemeralcontainers", "-n", "shop", "--as", LabUsers.viewerName])
+        #expect(canI.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "no")
+        let account = try await kubectl(lab, ["auth", "whoami", "-o", "json", "--as", "system:serviceaccount:shop:builder"])
+        #expect(account.stdout.contains("system:serviceaccounts:shop"), "stdout: \(account.stdout)")
+
+        // A user without the impersonate verb is refused with the API server's own wording.
+        let refused = try await kubectl(lab, ["get", "pods", "-n", "shop", "--as", "admin"], context: "kubelab-viewer")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("users \"admin\" is forbidden: User \"viewer\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"),
+                "stderr: \(refused.stderr)")
+    }
+
     @Test("kubectl sees a pod created through the API, and its deletion")
     func createAndDelete() async throws {
         let lab = try await LabFixture.start()

@@ -39,7 +39,8 @@ struct LabAPI: Sendable {
             if path == "/version" { return versionResponse() }
             return .text(200, "ok")
         }
-        guard let identity = request.identity else { throw .unauthorized }
+        guard let authenticated = request.identity else { throw .unauthorized }
+        let identity = try impersonated(request, by: authenticated)
 
         let parts = segments(path)
         if parts.first == "kubelab" { return try labControl(request, parts: parts, identity: identity, pretty: pretty) }
