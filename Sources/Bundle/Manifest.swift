@@ -107,15 +107,40 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// The server's `gitVersion` from `/version`, when it answered.
         public var serverVersion: String?
         /// Who the server says ran the tool (SelfSubjectReview), when it has that API.
+        /// Under impersonation this is the impersonated user.
         public var user: User?
+        /// The impersonation the tool asked for (`--as`, or `as:` in the kubeconfig),
+        /// so a reader knows `user` was acted as, not logged in as.
+        public var impersonation: Impersonation?
+        /// The proxy the requests went through (without its password), when one was used.
+        public var proxy: String?
 
         public init(server: String, contextName: String? = nil, caFingerprintSHA256: String? = nil,
-                    serverVersion: String? = nil, user: User? = nil) {
+                    serverVersion: String? = nil, user: User? = nil, impersonation: Impersonation? = nil,
+                    proxy: String? = nil) {
             self.server = server
             self.contextName = contextName
             self.caFingerprintSHA256 = caFingerprintSHA256
             self.serverVersion = serverVersion
             self.user = user
+            self.impersonation = impersonation
+            self.proxy = proxy
+        }
+    }
+
+    /// Impersonation as requested: the user and groups asked for, and where it came from.
+    public struct Impersonation: Codable, Sendable, Equatable {
+        public var user: String
+        public var uid: String?
+        public var groups: [String]
+        /// "--as" or the kubeconfig field (`users[NAME].user.as in FILE`).
+        public var origin: String
+
+        public init(user: String, uid: String? = nil, groups: [String], origin: String) {
+            self.user = user
+            self.uid = uid
+            self.groups = groups
+            self.origin = origin
         }
     }
 

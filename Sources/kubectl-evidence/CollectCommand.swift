@@ -29,8 +29,12 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(name: [.customShort("c"), .customLong("container")], help: "The container whose processes to examine (default: the pod's default-container annotation, else its first container).")
     var container: String?
 
-    @Flag(name: .customLong("dry-run"), help: "Resolve the selection and print the plan; touch no pod.")
+    @Flag(name: .customLong("dry-run"), help: "Resolve the selection and print the plan; touch no pod. --dry-run=server also asks the API server whether the user may inject and whether admission accepts the evidence container, storing nothing.")
     var dryRun = false
+
+    /// `--dry-run=server`, rewritten by `KubectlArguments.normalize`.
+    @Flag(name: .customLong("dry-run-server"), help: .hidden)
+    var serverDryRun = false
 
     @Flag(name: .customLong("json"), help: "Print the plan as JSON.")
     var json = false
@@ -136,9 +140,10 @@ struct CollectCommand: AsyncParsableCommand {
                     namespace: selection.namespace, labelSelector: selection.labelSelector,
                     fieldSelector: selection.fieldSelector)
                 let plan = CollectionPlanner.plan(pods: pods.items, selection: selection, requestedContainer: container)
-                if dryRun {
+                if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     FileHandle.standardOutput.write(Data(text.utf8))
+                    try await sayWhere(plan: plan, client: client, serverSide: serverDryRun)
                 } else {
                     let status = try await collect(plan: plan, client: client)
                     try await client.shutdown()
@@ -153,16 +158,45 @@ struct CollectCommand: AsyncParsableCommand {
         }
     }
 
-    /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
-    private func collect(plan: CollectionPlan, client: KubeClient) async throws -> Int32 {
+    /// What a run of `plan` would be: the profile resolved, the signing key read.
+    private func request(for plan: CollectionPlan) throws -> CollectionRequest {
         let (profile, yaml) = try resolvedProfile()
         // Read the key before any pod is touched: a run that cannot sign must not start.
         let signingKey = try signKey.map { try SigningKey(contentsOf: $0) }
         let runID = RunID.generate()
-        let request = CollectionRequest(
+        return CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
             runID: runID, outputPath: output ?? "evidence-\(runID.value).tar.gz", overwrite: overwrite,
             commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode)
+    }
+
+    /// After a dry run's plan: where a real run would go and as whom (on stderr,
+    /// so `--json` stays clean). `--dry-run=server` also runs the preflight: RBAC
+    /// reviews and the injection PATCH with dryRun=All, which stores nothing.
+    private func sayWhere(plan: CollectionPlan, client: KubeClient, serverSide: Bool) async throws {
+        guard !plan.targets.isEmpty else { return }
+        let run = CollectionRun(client: client, request: try request(for: plan), progress: RunProgress(mode: .quiet))
+        if serverSide { try await run.preflight() }
+        let consent = InjectionConsent(
+            contextName: client.connection.contextName, server: client.connection.server,
+            user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
+            impersonation: client.connection.impersonation?.origin,
+            pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
+        var lines = [consent.dryRunStatement]
+        if serverSide {
+            // Refused namespaces were already named by the preflight's warnings.
+            let refused = run.refusedPreflight
+            let admitted = Set(plan.targets.map(\.namespace)).subtracting(refused.keys).sorted()
+            lines.append("Server dry run: the API server allowed the injection and admitted the evidence container in "
+                + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.joined(separator: ", ") + "; nothing was stored.")
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
+    private func collect(plan: CollectionPlan, client: KubeClient) async throws -> Int32 {
+        let request = try request(for: plan)
+        let signingKey = request.signingKey
         let progress = RunProgress(mode: RunProgress.automaticMode(quiet: quiet))
         if plan.targets.isEmpty {
             FileHandle.standardError.write(Data(plan.renderText(dryRun: false).utf8))
@@ -181,6 +215,7 @@ struct CollectCommand: AsyncParsableCommand {
         let consent = InjectionConsent(
             contextName: client.connection.contextName, server: client.connection.server,
             user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
+            impersonation: client.connection.impersonation?.origin,
             pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
         guard consent.confirm(assumeYes: yes, interactive: InjectionConsent.isInteractive, quiet: quiet) else {
             FileHandle.standardError.write(Data("Nothing was touched.\n".utf8))

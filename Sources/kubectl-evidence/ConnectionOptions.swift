@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evidence
 import Foundation
 import KubeAPI
 
@@ -20,6 +21,42 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Do not verify the server's certificate. Evidence gathered this way cannot prove which cluster it came from.")
     var insecureSkipTLSVerify = false
 
+    @Option(name: [.customShort("s"), .customLong("server")], help: "The address and port of the Kubernetes API server, instead of the kubeconfig cluster's.")
+    var server: String?
+
+    @Option(name: .customLong("cluster"), help: "The kubeconfig cluster to use, instead of the context's.")
+    var cluster: String?
+
+    @Option(name: .customLong("user"), help: "The kubeconfig user to use, instead of the context's.")
+    var user: String?
+
+    @Option(name: .customLong("token"), help: "Bearer token for authentication to the API server, instead of the user's credentials.")
+    var token: String?
+
+    @Option(name: .customLong("certificate-authority"), help: "Path to a CA certificate file to trust, instead of the cluster's CA.")
+    var certificateAuthority: String?
+
+    @Option(name: .customLong("client-certificate"), help: "Path to a client certificate file for TLS (with --client-key).")
+    var clientCertificate: String?
+
+    @Option(name: .customLong("client-key"), help: "Path to the client certificate's private key file (with --client-certificate).")
+    var clientKey: String?
+
+    @Option(name: .customLong("tls-server-name"), help: "Server name to check the server's certificate against, instead of the server's host name.")
+    var tlsServerName: String?
+
+    @Option(name: .customLong("as"), help: "User to impersonate for every request (the Impersonate-User header).")
+    var impersonateUser: String?
+
+    @Option(name: .customLong("as-group"), help: "Group to impersonate; repeat for several groups (needs --as unless the kubeconfig user impersonates).")
+    var impersonateGroups: [String] = []
+
+    @Option(name: .customLong("as-uid"), help: "UID to impersonate (needs --as unless the kubeconfig user impersonates).")
+    var impersonateUID: String?
+
+    @Option(name: [.customShort("v"), .customLong("v")], help: "Log level: 6 or more prints every API request with its status and duration on stderr.")
+    var verbosity: Int = 0
+
     @Option(name: .customLong("request-timeout"), help: "How long to wait for one API request, e.g. 30s, 1m (0 = no limit).")
     var requestTimeout: String = "30s"
 
@@ -35,6 +72,7 @@ struct ConnectionOptions: ParsableArguments {
         }
         if qps <= 0 { throw ValidationError("--qps must be greater than 0 (got \(qps)).") }
         if burst < 1 { throw ValidationError("--burst must be at least 1 (got \(burst)).") }
+        if verbosity < 0 { throw ValidationError("-v must be 0 or more (got \(verbosity)).") }
         _ = try parsedRequestTimeout()
     }
 
@@ -58,9 +96,13 @@ struct ConnectionOptions: ParsableArguments {
             explicitPath: kubeconfig,
             context: context,
             namespace: namespace,
-            insecureSkipTLSVerify: insecureSkipTLSVerify ? true : nil))
+            insecureSkipTLSVerify: insecureSkipTLSVerify ? true : nil,
+            overrides: overrides))
         for warning in connection.warnings {
             FileHandle.standardError.write(Data("\(warning)\n".utf8))
+        }
+        if verbosity >= Self.requestLogLevel {
+            for line in Self.describe(connection) { Self.logLine(line) }
         }
         return connection
     }
@@ -72,7 +114,40 @@ struct ConnectionOptions: ParsableArguments {
         let timeout = try parsedRequestTimeout()
         options.requestTimeout = timeout == 0 ? 365 * 24 * 3600 : timeout
         options.userAgent = "kubectl-evidence/\(ToolVersion.current)"
+        if verbosity >= Self.requestLogLevel { options.requestLog = { Self.logLine($0) } }
         return options
+    }
+
+    var overrides: ConnectionOverrides {
+        ConnectionOverrides(
+            server: server, cluster: cluster, user: user, token: token, certificateAuthority: certificateAuthority,
+            clientCertificate: clientCertificate, clientKey: clientKey, tlsServerName: tlsServerName,
+            impersonateUser: impersonateUser, impersonateUID: impersonateUID, impersonateGroups: impersonateGroups)
+    }
+
+    /// kubectl logs each request from `-v=6` on.
+    static let requestLogLevel = 6
+
+    /// How the connection was put together, for `-v 6`: no secrets, only where each part came from.
+    static func describe(_ connection: ClusterConnection) -> [String] {
+        var lines = ["Config loaded from \(connection.sourceFiles.isEmpty ? (connection.isInCluster ? "the pod's service account" : "the command line") : connection.sourceFiles.joined(separator: ", "))"]
+        lines.append("Server \(connection.server), trusting \(connection.trustDescription), authenticating with \(connection.authenticationSummary)")
+        if let impersonation = connection.impersonation { lines.append("Impersonation: \(impersonation.summary)") }
+        if let proxy = connection.proxy { lines.append("Proxy \(proxy.displayURL) from \(proxy.origin)") }
+        return lines
+    }
+
+    /// One klog-style line on stderr (`I1130 13:40:00.123456 GET …`), escaped:
+    /// URLs carry namespace and pod names from the API server.
+    static func logLine(_ text: String) {
+        let now = Date()
+        let microseconds = Int((now.timeIntervalSince1970 * 1_000_000).truncatingRemainder(dividingBy: 1_000_000))
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "MMdd HH:mm:ss"
+        let stamp = "I\(formatter.string(from: now)).\(String(format: "%06d", microseconds))"
+        FileHandle.standardError.write(Data("\(stamp) \(DisplayText.escape(Array(text.utf8)))\n".utf8))
     }
 
     /// The namespace to list in: nil for all namespaces.

@@ -1,4 +1,5 @@
 import Collector
+import Evidence
 import Foundation
 import KubeAPI
 
@@ -16,6 +17,8 @@ struct InjectionConsent {
     var contextName: String?
     var server: String
     var user: String?
+    /// Where impersonation was asked for (`--as`), when `user` is acted as.
+    var impersonation: String? = nil
     var pods: Int
     var namespaces: Int
 
@@ -23,11 +26,22 @@ struct InjectionConsent {
 
     /// The line printed before injection.
     var statement: String {
-        let who = user.map { " as \($0)" } ?? ""
+        var who = user.map { " as \(DisplayText.escape(Array($0.utf8)))" } ?? ""
+        if let impersonation { who += " (impersonated, \(impersonation))" }
         let context = contextName.map { "context \($0) (\(server))" } ?? server
         let podWord = pods == 1 ? "pod" : "pods"
         let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
         return "About to collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) will each get an ephemeral container that Kubernetes cannot remove."
+    }
+
+    /// The same facts after a dry run, in the conditional.
+    var dryRunStatement: String {
+        var who = user.map { " as \(DisplayText.escape(Array($0.utf8)))" } ?? ""
+        if let impersonation { who += " (impersonated, \(impersonation))" }
+        let context = contextName.map { "context \($0) (\(server))" } ?? server
+        let podWord = pods == 1 ? "pod" : "pods"
+        let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
+        return "A real run would collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) would each get an ephemeral container that Kubernetes cannot remove."
     }
 
     /// Says where (unless `quiet`) and asks on the terminal when it should; true to go

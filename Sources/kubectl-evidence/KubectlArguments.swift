@@ -3,13 +3,14 @@
 /// kubectl (pflag) takes a short option's value joined to it: `-nshop`,
 /// `-lapp=checkout`, `-n=shop`. ArgumentParser reads `-lapp=checkout` as an
 /// option `-lapp` with the value `checkout`, and silently ends up with no
-/// selector. The options that take a value (`-n`, `-l`, `-c`) are split into
+/// selector. The options that take a value (`-n`, `-l`, `-c`, `-s`, `-v`) are split into
 /// the option and its value before parsing; flags and everything after `--`
 /// are left as they are. kubectl's boolean flags written with a value are read
 /// as kubectl reads them: `--all-namespaces=true|false`, and `--dry-run=client`
-/// (plan only, as `--dry-run` here) or `--dry-run=none` (a real run).
+/// (plan only, as `--dry-run` here), `--dry-run=server` (the plan, then the
+/// preflight: RBAC and admission asked with dryRun=All) or `--dry-run=none` (a real run).
 enum KubectlArguments {
-    static let joinedValueOptions: Set<Character> = ["n", "l", "c"]
+    static let joinedValueOptions: Set<Character> = ["n", "l", "c", "s", "v"]
 
     static func normalize(_ arguments: [String]) -> [String] {
         var out: [String] = []
@@ -25,6 +26,9 @@ enum KubectlArguments {
                 out.append(String(argument.prefix { $0 != "=" }))
                 continue
             case "--all-namespaces=false", "--dry-run=none":
+                continue
+            case "--dry-run=server":
+                out.append(contentsOf: ["--dry-run", "--dry-run-server"])
                 continue
             default:
                 break

@@ -52,7 +52,19 @@ extension Schemas {
                 "username": { "type": "string" },
                 "groups": { "type": "array", "items": { "type": "string" } }
               }
-            }
+            },
+            "impersonation": {
+              "type": "object",
+              "required": ["user", "groups", "origin"],
+              "additionalProperties": false,
+              "properties": {
+                "user": { "type": "string" },
+                "uid": { "type": "string" },
+                "groups": { "type": "array", "items": { "type": "string" } },
+                "origin": { "type": "string" }
+              }
+            },
+            "proxy": { "type": "string" }
           }
         },
         "selection": {

@@ -128,3 +128,21 @@ struct DryRunEndToEndTests {
         #expect(result.stdout.contains("3 pods selected, 3 to collect"))
     }
 }
+
+/// `--dry-run=server`, kubectl's server-side dry run: the API server judges
+/// the injection (RBAC and admission, dryRun=All) and stores nothing.
+@Suite("collect --dry-run=server")
+struct ServerDryRunEndToEndTests {
+    @Test("admission refuses a namespace under Pod Security restricted; the others are admitted; no pod gets a container")
+    func serverDryRun() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let result = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-A", "-l", "app", "--dry-run=server"], timeout: 120)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("namespace hardened refused the preflight"), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("violates PodSecurity \"restricted:latest\""))
+        #expect(result.stderr.contains("admitted the evidence container in namespaces payments, shop; nothing was stored."), "stderr: \(result.stderr)")
+        let pods = try lab.kubectl(["get", "pods", "-A", "-o", "jsonpath={.items[*].spec.ephemeralContainers}"])
+        #expect(pods.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+    }
+}

@@ -103,6 +103,13 @@ public final class CollectionRun: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// The namespaces the preflight refused, with why (for `--dry-run=server`).
+    public var refusedPreflight: [String: PodFailure] {
+        lock.lock()
+        defer { lock.unlock() }
+        return refusedNamespaces
+    }
+
     private func refusal(for namespace: String) -> PodFailure? {
         lock.lock()
         defer { lock.unlock() }
@@ -252,6 +259,11 @@ public final class CollectionRun: @unchecked Sendable {
         let connection = client.connection
         var cluster = Manifest.Cluster(server: connection.server, contextName: connection.contextName,
                                        caFingerprintSHA256: connection.caFingerprintSHA256)
+        if let impersonation = connection.impersonation {
+            cluster.impersonation = .init(
+                user: impersonation.user, uid: impersonation.uid, groups: impersonation.groups, origin: impersonation.origin)
+        }
+        cluster.proxy = connection.proxy?.displayURL
         if let version = try? await client.serverVersion() { cluster.serverVersion = version.gitVersion }
         if let review = try? await client.selfSubjectReview(), let info = review.status?.userInfo {
             cluster.user = .init(username: info.username ?? "", groups: info.groups)

@@ -65,12 +65,16 @@ public struct Preflight: Sendable {
     /// The permissions the user lacks in `namespace`, as one failure, or nil.
     func permissions(namespace: String) async throws -> PodFailure? {
         var missing: [String] = []
+        // Under --as the answer is the impersonated user's; the hint must ask as that user too.
+        let acting = client.connection.impersonation.map { impersonation in
+            " --as \(impersonation.user)" + impersonation.groups.map { " --as-group \($0)" }.joined()
+        } ?? ""
         for permission in Self.required {
             let review = try await client.selfSubjectAccessReview(ResourceAttributes(
                 namespace: namespace, verb: permission.verb, resource: permission.resource, subresource: permission.subresource))
             if review.status?.allowed != true {
                 let why = review.status?.reason.map { " (\($0))" } ?? ""
-                missing.append("`\(permission.kubectlForm) -n \(namespace)` says no\(why)")
+                missing.append("`\(permission.kubectlForm) -n \(namespace)\(acting)` says no\(why)")
             }
         }
         guard !missing.isEmpty else { return nil }
