@@ -1,0 +1,74 @@
+import Bundle
+import Foundation
+import TestSupport
+import Testing
+
+/// Impersonation and a proxy against the cluster under test: the admin (who may
+/// impersonate) acts as the least-RBAC collector through an HTTP CONNECT proxy
+/// named by the kubeconfig's proxy-url, and as the viewer, who is refused.
+@Suite("end to end on a cluster: --as and proxy-url", .serialized)
+struct ClusterConnectionFlagTests {
+    /// The cluster's admin kubeconfig with `proxy-url` beside each `server:`.
+    static func proxiedKubeconfig(_ cluster: ClusterUnderTest, proxy: ConnectProxy) throws -> String {
+        let text = try String(contentsOfFile: cluster.kubeconfig, encoding: .utf8)
+        let proxied = try NSRegularExpression(pattern: #"(?m)^(\s*)server: "#)
+            .stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1proxy-url: \(proxy.url)\n$1server: ")
+        #expect(proxied != text, "the kubeconfig has no server: line to put a proxy beside")
+        let path = cluster.directory.appendingPathComponent("proxied.kubeconfig").path
+        try proxied.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("--as the collector through proxy-url: every pod collected, the manifest names the impersonated user and the proxy, every request tunnelled")
+    func impersonatedThroughProxy() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let proxy = try ConnectProxy()
+        defer { proxy.stop() }
+        let collector = cluster.impersonation(of: .collector)
+        let output = cluster.bundlePath("as-collector")
+        let result = try cluster.collect(
+            ["-n", "shop", "-l", "app=db", "-v", "6"] + collector.flags, output: output,
+            kubeconfig: try Self.proxiedKubeconfig(cluster, proxy: proxy))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("(impersonated, --as"), "\(result.stderr)")
+        #expect(result.stderr.range(of: #"PATCH https://\S+/ephemeralcontainers 200 OK in \d+ milliseconds"#, options: .regularExpression) != nil,
+                "\(result.stderr)")
+
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
+        #expect(manifest.cluster.user?.username == collector.username)
+        #expect(manifest.cluster.impersonation?.user == collector.username)
+        #expect(manifest.cluster.proxy == proxy.url)
+        let server = try #require(URLComponents(string: manifest.cluster.server))
+        #expect(!proxy.tunnels.isEmpty)
+        #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
+    }
+
+    @Test("--as the viewer: refused before any pod is touched, the can-i hint asks as the viewer")
+    func impersonatedViewerRefused() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let viewer = cluster.impersonation(of: .viewer)
+        let output = cluster.bundlePath("as-viewer")
+        let result = try cluster.collect(["-n", "shop", "-l", "app=db"] + viewer.flags, output: output)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("kubectl auth can-i patch pods --subresource=ephemeralcontainers -n shop --as \(viewer.username)"), "\(result.stderr)")
+        #expect(result.stderr.contains("no pod was touched"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}
+
+extension ClusterUnderTest {
+    /// The `--as` flags that act as `identity`: on a real cluster the ServiceAccount of
+    /// examples/rbac.yaml (the API server gives it its groups), in the lab its built-in user.
+    func impersonation(of identity: Identity) -> (username: String, flags: [String]) {
+        switch kind {
+        case .real:
+            let name = "system:serviceaccount:shop:evidence-\(identity.rawValue)"
+            return (name, ["--as", name])
+        case .lab:
+            return (identity.rawValue, ["--as", identity.rawValue, "--as-group", "kubelab:\(identity.rawValue)s"])
+        }
+    }
+}
