@@ -37,6 +37,9 @@ extension Manifest {
         /// What the evidence shows at a glance (from the parsed processes,
         /// sockets and namespaces); `nil` when nothing was parsed.
         public var summary: EvidenceCounts?
+        /// Every value masked in this pod's files before they were written;
+        /// `nil` when none was.
+        public var redactions: [Redaction]?
 
         public init(namespace: String, name: String, uid: String, node: String? = nil, phase: String? = nil,
                     podImageIDs: [String: String] = [:], targetContainer: String,
@@ -56,6 +59,23 @@ extension Manifest {
             self.message = message
             self.steps = steps
             self.files = files
+        }
+    }
+
+    /// One value masked before writing: in which file, where in it, by which rule.
+    public struct Redaction: Codable, Sendable, Equatable {
+        /// The archive path (`pods/shop/x/pod.json`, `…/containers/app/evidence.raw`).
+        public var path: String
+        /// Where in the file (`spec.containers[app].env[DB_PASSWORD].value`, `proc/41/cmdline argv[3]`).
+        public var location: String
+        /// `env-value`, `last-applied-configuration`, `secret-option-value`,
+        /// `secret-option-next-argument`, `secret-assignment`, `url-password`.
+        public var rule: String
+
+        public init(path: String, location: String, rule: String) {
+            self.path = path
+            self.location = location
+            self.rule = rule
         }
     }
 

@@ -58,7 +58,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// The run's id; the evidence containers are named `evidence-<id>`,
         /// so the pods' specs point back at this bundle.
         public var id: String
-        /// The command line as typed (argv), for the incident record.
+        /// The command line as typed (argv), for the incident record, with the
+        /// value of a secret option (`--token`) masked.
         public var commandLine: [String]
         /// The collection profile the run used.
         public var profile: Profile
@@ -69,6 +70,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// True when SIGINT/SIGTERM stopped the run: some pods are then
         /// `interrupted`, and the bundle holds what finished before.
         public var interrupted: Bool
+        /// True when secrets were masked before writing (the default; each
+        /// pod's `redactions` says what and where), false with `--no-redact`;
+        /// `nil` in bundles from before redaction existed.
+        public var redacted: Bool?
 
         public init(id: String, commandLine: [String], profile: Profile, startedAt: Date,
                     finishedAt: Date? = nil, interrupted: Bool = false) {

@@ -69,6 +69,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("explode"), help: "Also unpack every file the evidence container read (/proc/<pid>/status, /proc/net/tcp, …) as its own file under pods/<ns>/<pod>/containers/<c>/gathered/, to browse the raw /proc files with tar or a file manager. About 70 more files per pod; without it they are all in evidence.raw, which inspect reads.")
     var explode = false
 
+    @Flag(name: .customLong("no-redact"), help: "Keep secrets in the bundle: env values, the last-applied-configuration annotation and secret-looking argument values (--password=…, --token …, user:password@ in URLs) are masked by default, and the manifest lists each mask.")
+    var noRedact = false
+
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
@@ -167,7 +170,8 @@ struct CollectCommand: AsyncParsableCommand {
         return CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
             runID: runID, outputPath: output ?? "evidence-\(runID.value).tar.gz", overwrite: overwrite,
-            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode)
+            commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode,
+            redact: !noRedact)
     }
 
     /// After a dry run's plan: where a real run would go and as whom (on stderr,

@@ -32,7 +32,8 @@ extension Schemas {
             },
             "startedAt": { "$ref": "#/$defs/time" },
             "finishedAt": { "$ref": "#/$defs/time" },
-            "interrupted": { "type": "boolean" }
+            "interrupted": { "type": "boolean" },
+            "redacted": { "type": "boolean" }
           }
         },
         "cluster": {
@@ -144,7 +145,20 @@ extension Schemas {
               }
             },
             "files": { "type": "array", "items": { "$ref": "#/$defs/archivePath" } },
-            "summary": { "$ref": "#/$defs/summary" }
+            "summary": { "$ref": "#/$defs/summary" },
+            "redactions": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": ["path", "location", "rule"],
+                "additionalProperties": false,
+                "properties": {
+                  "path": { "type": "string" },
+                  "location": { "type": "string" },
+                  "rule": { "type": "string" }
+                }
+              }
+            }
           }
         },
         "credentials": {

@@ -113,6 +113,42 @@ public enum LogTransport {
         return out
     }
 
+    /// `log` with the stream bytes in `ranges` replaced by those of `stream`
+    /// (the same stream, changed in place: same length), re-encoding only the
+    /// base64 groups that hold them. Everything else of the log stays byte for
+    /// byte, a damaged tail included; a log that carries the stream as it is
+    /// (older bundles) is the stream. Used to mask secrets after the digest
+    /// was checked on the log as read.
+    public static func patch(_ log: [UInt8], stream: [UInt8], ranges: [Range<Int>]) -> [UInt8] {
+        var out = log
+        let unwrapped = unwrap(log)
+        guard unwrapped.wasEncoded else {
+            for range in ranges where range.upperBound <= min(out.count, stream.count) {
+                out.replaceSubrange(range, with: stream[range])
+            }
+            return out
+        }
+        let decoded = unwrapped.stream.count
+        var groups = Set<Int>()
+        for range in ranges where range.upperBound <= decoded {
+            for byte in range { groups.insert(byte / 3) }
+        }
+        for group in groups {
+            let start = group * 3
+            let remaining = decoded - start
+            let b0 = Int(stream[start])
+            let b1 = remaining > 1 ? Int(stream[start + 1]) : 0
+            let b2 = remaining > 2 ? Int(stream[start + 2]) : 0
+            let bits = b0 << 16 | b1 << 8 | b2
+            let at = group * 4
+            out[at] = alphabet[bits >> 18 & 63]
+            out[at + 1] = alphabet[bits >> 12 & 63]
+            if remaining > 1 { out[at + 2] = alphabet[bits >> 6 & 63] }
+            if remaining > 2 { out[at + 3] = alphabet[bits & 63] }
+        }
+        return out
+    }
+
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static func value(of byte: UInt8) -> Int? {

@@ -29,11 +29,15 @@ public struct CollectionRequest: Sendable {
     /// can be rebuilt) and the files parsed from it: a few files per pod
     /// instead of about 70, so a bundle of thousands of pods stays readable.
     public var explode: Bool
+    /// Mask secrets before writing (env values, last-applied-configuration,
+    /// secret argv values; see ``PodJSONRedaction`` and ``EvidenceLogRedaction``).
+    /// `--no-redact` turns it off.
+    public var redact: Bool
 
     public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
                 concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,
                 commandLine: [String], toolVersion: String, interruptGrace: TimeInterval = 5,
-                signingKey: SigningKey? = nil, explode: Bool = false) {
+                signingKey: SigningKey? = nil, explode: Bool = false, redact: Bool = true) {
         self.plan = plan
         self.profile = profile
         self.profileYAML = profileYAML
@@ -47,6 +51,7 @@ public struct CollectionRequest: Sendable {
         self.interruptGrace = interruptGrace
         self.signingKey = signingKey
         self.explode = explode
+        self.redact = redact
     }
 
     /// The ephemeral container this run adds to the planned pod, targeting its

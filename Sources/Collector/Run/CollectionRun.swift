@@ -1,5 +1,6 @@
 import Bundle
 import Crypto
+import Evidence
 import Foundation
 import KubeAPI
 
@@ -208,11 +209,13 @@ public final class CollectionRun: @unchecked Sendable {
         let profileDigest = SHA256.hash(data: Array(request.profileYAML.utf8)).map { String(format: "%02x", $0) }.joined()
         var manifest = Manifest(
             tool: .init(name: "kubectl-evidence", version: request.toolVersion),
-            run: .init(id: request.runID.value, commandLine: request.commandLine,
+            // The responder's own --token must not land in a bundle attached to tickets, --no-redact or not.
+            run: .init(id: request.runID.value, commandLine: ArgvRedaction.redact(request.commandLine).arguments,
                        profile: .init(name: request.profileSource, sha256: profileDigest),
                        startedAt: startedAt, interrupted: isInterrupted),
             cluster: cluster,
             selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector))
+        manifest.run.redacted = request.redact
         manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }

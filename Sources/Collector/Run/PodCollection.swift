@@ -31,6 +31,8 @@ struct PodCollection: Sendable {
         var leftSelection = false
         /// True once the pod was read by name because the shared watch was down.
         var readWhileWatchDown = false
+        /// What was masked before writing.
+        var redactions: [Manifest.Redaction] = []
 
         mutating func begin(_ step: Manifest.Step) {
             steps.append(Manifest.StepTime(step: step, at: Date()))
@@ -166,7 +168,15 @@ struct PodCollection: Sendable {
         // Check it against the digest the script reported, unpack it, write it.
         record.begin(.decode)
         let verdict = OutputIntegrity.verify(log: log, terminationMessage: message)
-        let frames = FrameDecoder().decode(log)
+        // Secrets in command lines are masked after the digest was checked on the log as read.
+        var stored = log
+        if request.redact {
+            let (masked, findings) = EvidenceLogRedaction.redact(log)
+            stored = masked
+            let path = BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: "evidence.raw")
+            record.redactions += findings.map { Manifest.Redaction(path: path.string, location: $0.location, rule: $0.rule) }
+        }
+        let frames = FrameDecoder().decode(stored)
         record.begin(.write)
         // The pod's evidence: the log exactly as read (what the digest covers,
         // and from which every record can be rebuilt), then the files parsed
@@ -174,7 +184,7 @@ struct PodCollection: Sendable {
         let containerFile = { (file: String) in
             BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: file)
         }
-        var items = [BundleSink.Item(path: containerFile("evidence.raw"), bytes: log)]
+        var items = [BundleSink.Item(path: containerFile("evidence.raw"), bytes: stored)]
         let report = EvidenceReport.build(from: Self.gatheredEvidence(frames))
         for (file, value) in [(EvidenceFormat.processesFile, try? EvidenceJSON.encode(report.processes)),
                               (EvidenceFormat.socketsFile, try? EvidenceJSON.encode(report.sockets)),
@@ -219,6 +229,10 @@ struct PodCollection: Sendable {
                                           message: "The evidence of \(key) matches its digest but its framing is damaged (\(frames.errors.first.map { "\($0)" } ?? "no trailer")); what could be read is in the bundle."))
             }
             var text = verdict.summary
+            let maskedInLog = record.redactions.filter { $0.path.hasSuffix("/evidence.raw") }.count
+            if maskedInLog > 0 {
+                text += " \(maskedInLog) secret \(maskedInLog == 1 ? "value" : "values") in command lines \(maskedInLog == 1 ? "was" : "were") masked in evidence.raw after that check (see redactions)."
+            }
             if let cut = frames.cut { text += " The output reached the profile's cap and was cut before \(cut.key)." }
             if let altered = report.evidenceMayBeAltered {
                 text += " The evidence may be altered: \(altered.message)"
@@ -243,7 +257,14 @@ struct PodCollection: Sendable {
     private func write(_ items: [BundleSink.Item], record: inout Record) async -> PodFailure? {
         var all = items
         if let pod = record.pod {
-            all.insert(BundleSink.Item(path: .pod(namespace: key.namespace, pod: key.name, file: "pod.json"), bytes: pod.rawJSON), at: 0)
+            let path = BundlePath.pod(namespace: key.namespace, pod: key.name, file: "pod.json")
+            var json = pod.rawJSON
+            if request.redact {
+                let (masked, findings) = PodJSONRedaction.redact(json)
+                json = masked
+                record.redactions += findings.map { Manifest.Redaction(path: path.string, location: $0.location, rule: $0.rule) }
+            }
+            all.insert(BundleSink.Item(path: path, bytes: json), at: 0)
         }
         do {
             record.files += try await sink.write(all, modified: Date())
@@ -316,6 +337,7 @@ struct PodCollection: Sendable {
             evidenceContainer: record.evidenceContainer, outcome: .collected, reason: "Collected", message: "",
             steps: record.steps, files: record.files)
         entry.summary = record.summary
+        entry.redactions = record.redactions.isEmpty ? nil : record.redactions
         switch outcome {
         case .collected(let message):
             entry.message = message

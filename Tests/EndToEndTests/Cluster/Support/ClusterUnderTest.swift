@@ -94,8 +94,12 @@ final class ClusterUnderTest: @unchecked Sendable {
     /// Creates a pod of its own for a test (a name unique to the run, one container `app`) and
     /// waits until it runs. With `hardenedUID`, the pod runs as that uid (pod level,
     /// runAsNonRoot) with every capability dropped, as hardened workloads do.
+    /// `env` goes into the container as plain values; `viaApply` creates the pod with
+    /// `kubectl apply`, which leaves the last-applied-configuration annotation, as most
+    /// workloads carry it.
     func createPod(
-        namespace: String, prefix: String, labels: [String: String], command: [String], hardenedUID: Int? = nil
+        namespace: String, prefix: String, labels: [String: String], command: [String], hardenedUID: Int? = nil,
+        env: [String: String] = [:], viaApply: Bool = false
     ) throws -> String {
         let name = "\(prefix)-\(UUID().uuidString.prefix(6).lowercased())"
         // JSON is YAML's flow syntax, so the command's strings keep every byte (newlines too).
@@ -114,10 +118,14 @@ final class ClusterUnderTest: @unchecked Sendable {
         if let hardenedUID { yaml += "  securityContext: {runAsUser: \(hardenedUID), runAsNonRoot: true}\n" }
         yaml += "  containers:\n    - {name: app, image: \(Self.image), imagePullPolicy: IfNotPresent, command: \(commandText)"
         if hardenedUID != nil { yaml += ", securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}" }
+        if !env.isEmpty {
+            let entries = env.keys.sorted().map { ["name": $0, "value": env[$0]!] }
+            yaml += ", env: " + String(decoding: try encoder.encode(entries), as: UTF8.self)
+        }
         yaml += "}\n"
         let file = directory.appendingPathComponent("\(name).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        try kubectlOK(["create", "-f", file.path])
+        try kubectlOK([viaApply ? "apply" : "create", "-f", file.path])
         try waitUntilRunning(namespace: namespace, pod: name)
         return name
     }
