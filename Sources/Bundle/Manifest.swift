@@ -164,15 +164,26 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct Selection: Codable, Sendable, Equatable {
         /// The namespace; `nil` (left out of the JSON) means all namespaces.
         public var namespace: String?
-        /// The label selector (`-l`), as given.
+        /// The label selector (`-l`), as given, or the one of `workload`.
         public var labelSelector: String?
         /// The field selector (`--field-selector`), as given.
         public var fieldSelector: String?
+        /// Pods named on the command line.
+        public var podNames: [String]?
+        /// `TYPE/NAME` as given (`deployment/checkout`); `labelSelector` is its
+        /// `spec.selector` as the API server returned it at the start of the run.
+        public var workload: String?
+        /// `--node`.
+        public var node: String?
 
-        public init(namespace: String?, labelSelector: String?, fieldSelector: String? = nil) {
+        public init(namespace: String?, labelSelector: String?, fieldSelector: String? = nil, podNames: [String]? = nil,
+                    workload: String? = nil, node: String? = nil) {
             self.namespace = namespace
             self.labelSelector = labelSelector
             self.fieldSelector = fieldSelector
+            self.podNames = podNames
+            self.workload = workload
+            self.node = node
         }
     }
 

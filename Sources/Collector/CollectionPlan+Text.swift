@@ -7,7 +7,7 @@ extension CollectionPlan {
         var out = "Selection \(selection.description): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
         out += "\(targets.count) to collect, \(skipped.count) skipped.\n"
         if selectedCount == 0 {
-            out += "\nNo pods matched. Check the namespace and the selector with `kubectl get pods \(selection.description)`.\n"
+            out += "\nNo pods matched. Check the namespace and the selector with `kubectl get pods \(selection.kubectlGetArguments)`.\n"
             return out
         }
         if !targets.isEmpty {

@@ -124,6 +124,7 @@ public final class LabServer: Sendable {
             if labRuntime == nil { pods[i].runsProcesses = false }
             if pods[i].runsProcesses { pods[i].markContainersCreating() }
         }
+        let workloads = LabWorkloads(topology: topology, pods: pods, now: now)
         store.load(
             namespaces: topology.namespaces, namespaceLabels: topology.namespaceLabels,
             nodes: scheduler.nodes.map { ($0, scheduler.hostIP(of: $0)) }, pods: pods, now: now)
@@ -169,7 +170,7 @@ public final class LabServer: Sendable {
         apiBox.withLock {
             $0 = LabAPI(
                 store: store, logs: logs, users: users, faults: faults, counter: counter, scheduler: scheduler, kubelet: kubelet,
-                serverAddress: "\(urlHost):\(boundPort)")
+                workloads: workloads, serverAddress: "\(urlHost):\(boundPort)")
         }
 
         let operatorToken = users.user(named: LabUsers.operatorName)?.token ?? ""

@@ -23,3 +23,11 @@ enum CommandErrors {
         return String(describing: error)
     }
 }
+
+/// A command that cannot go on, in one sentence for the person who typed it
+/// (printed as `error: …`, exit status 1).
+struct CommandFailure: Error, LocalizedError {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var errorDescription: String? { message }
+}

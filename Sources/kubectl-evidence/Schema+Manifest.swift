@@ -74,7 +74,10 @@ extension Schemas {
           "properties": {
             "namespace": { "type": "string", "description": "Absent: all namespaces." },
             "labelSelector": { "type": "string" },
-            "fieldSelector": { "type": "string" }
+            "fieldSelector": { "type": "string" },
+            "podNames": { "type": "array", "items": { "type": "string" } },
+            "workload": { "type": "string", "description": "TYPE/NAME as given; labelSelector is its spec.selector." },
+            "node": { "type": "string" }
           }
         },
         "pods": { "type": "array", "items": { "$ref": "#/$defs/pod" } },

@@ -93,7 +93,7 @@ struct FaultAndReviewTests {
         #expect(Set(names).isSuperset(of: ["pods", "pods/ephemeralcontainers", "pods/log", "pods/status", "namespaces"]))
         let apis = try await curl.request("/apis", accept: accept)
         let groups = (try apis.json()["items"] as? [[String: Any]] ?? []).compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
-        #expect(Set(groups) == ["authorization.k8s.io", "authentication.k8s.io"])
+        #expect(Set(groups) == ["authorization.k8s.io", "authentication.k8s.io", "apps", "batch"])
     }
 
     @Test("SelfSubjectAccessReview echoes the spec (without the empty group) and answers per user")

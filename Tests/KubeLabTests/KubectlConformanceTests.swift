@@ -226,6 +226,23 @@ struct KubectlConformanceTests {
                 "stderr: \(refused.stderr)")
     }
 
+    @Test("kubectl get deploy and sts: the workloads behind the lab's pods, with the selector that picks them")
+    func workloads() async throws {
+        let lab = try await LabFixture.start()
+        defer { Task { try await lab.stop() } }
+        let selector = try await kubectl(lab, ["get", "deploy", "checkout", "-n", "shop", "-o", "jsonpath={.spec.selector.matchLabels}"])
+        #expect(selector.status == 0, "stderr: \(selector.stderr)")
+        let labels = try #require(try JSONSerialization.jsonObject(with: Data(selector.stdout.utf8)) as? [String: String])
+        let pods = lab.server.pods(namespace: "shop").filter { pod in labels.allSatisfy { pod.labels[$0.key] == $0.value } }
+        #expect(pods.count == 3)
+        // The pods' owner is the ReplicaSet the lab serves, owned by the Deployment.
+        let owner = try #require(pods.first?.ownerReferences.first)
+        let rs = try await kubectl(lab, ["get", "rs", owner.name, "-n", "shop", "-o", "jsonpath={.metadata.uid} {.metadata.ownerReferences[0].name}"])
+        #expect(rs.stdout == "\(owner.uid) checkout", "stderr: \(rs.stderr)")
+        let missing = try await kubectl(lab, ["get", "sts", "nope", "-n", "shop"])
+        #expect(missing.stderr.contains("statefulsets.apps \"nope\" not found"), "stderr: \(missing.stderr)")
+    }
+
     @Test("kubectl sees a pod created through the API, and its deletion")
     func createAndDelete() async throws {
         let lab = try await LabFixture.start()

@@ -138,7 +138,7 @@ public final class CollectionRun: @unchecked Sendable {
             var interrupted = false
             do {
                 for try await update in client.watchPodsRelisting(
-                    namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector) {
+                    namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.serverFieldSelector) {
                     board.apply(update)
                     switch update {
                     case .interrupted(let reason, _) where !interrupted:
@@ -214,7 +214,8 @@ public final class CollectionRun: @unchecked Sendable {
                        profile: .init(name: request.profileSource, sha256: profileDigest),
                        startedAt: startedAt, interrupted: isInterrupted),
             cluster: cluster,
-            selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector))
+            selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector,
+                             podNames: selection.podNames, workload: selection.workload, node: selection.node))
         manifest.run.redacted = request.redact
         manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))

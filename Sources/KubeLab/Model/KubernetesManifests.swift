@@ -66,6 +66,9 @@ struct KubernetesManifests {
                 var workload = pod(podSpec, name: name, namespace: namespace, metadata: templateMeta)
                 workload["kind"] = kind
                 workload["replicas"] = spec["replicas"] as? Int ?? 1
+                if let matchLabels = (spec["selector"] as? [String: Any])?["matchLabels"] as? [String: Any] {
+                    workload["selector"] = matchLabels.mapValues { "\($0)" }
+                }
                 workloads.append(workload)
             case "Pod":
                 use(namespace)

@@ -38,6 +38,8 @@ public struct LabTopology: Sendable, Decodable {
         public var namespace: String
         public var replicas: Int?
         public var labels: [String: String]?
+        /// `spec.selector.matchLabels`; the pod labels when absent.
+        public var selector: [String: String]?
         public var annotations: [String: String]?
         public var containers: [Container]
         public var nodeName: String?

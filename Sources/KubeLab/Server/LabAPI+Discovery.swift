@@ -29,6 +29,21 @@ extension LabAPI {
     ]
 
     static let groups: [(group: String, resources: [ResourceInfo])] = [
+        // The workloads, read only (LabWorkloads): what `kubectl get deploy` and TYPE/NAME need.
+        (
+            "apps",
+            [
+                ResourceInfo(name: "deployments", singular: "deployment", namespaced: true, kind: "Deployment", verbs: ["get"],
+                             shortNames: ["deploy"], categories: ["all"]),
+                ResourceInfo(name: "statefulsets", singular: "statefulset", namespaced: true, kind: "StatefulSet", verbs: ["get"],
+                             shortNames: ["sts"], categories: ["all"]),
+                ResourceInfo(name: "daemonsets", singular: "daemonset", namespaced: true, kind: "DaemonSet", verbs: ["get"],
+                             shortNames: ["ds"], categories: ["all"]),
+                ResourceInfo(name: "replicasets", singular: "replicaset", namespaced: true, kind: "ReplicaSet", verbs: ["get"],
+                             shortNames: ["rs"], categories: ["all"]),
+            ]
+        ),
+        ("batch", [ResourceInfo(name: "jobs", singular: "job", namespaced: true, kind: "Job", verbs: ["get"], categories: ["all"])]),
         (
             "authentication.k8s.io",
             [ResourceInfo(name: "selfsubjectreviews", singular: "selfsubjectreview", namespaced: false, kind: "SelfSubjectReview", verbs: ["create"])]

@@ -12,6 +12,8 @@ struct LabAPI: Sendable {
     let counter: LabRequestCounter
     let scheduler: LabScheduler
     let kubelet: LabKubelet
+    /// The topology's Deployments, ReplicaSets and StatefulSets, read only.
+    let workloads: LabWorkloads
     /// host:port clients reach the server at (discovery's serverAddressByClientCIDRs).
     let serverAddress: String
 
@@ -89,6 +91,7 @@ struct LabAPI: Sendable {
     }
 
     private func resource(_ request: LabRequest, parts: [String], identity: LabIdentity, pretty: Bool) throws(APIError) -> LabResponse {
+        if let workload = try workload(request, parts: parts, identity: identity, pretty: pretty) { return workload }
         // /apis/<group>/<version>/<resource>
         if parts.count == 4, parts[0] == "apis" {
             let (group, version, res) = (parts[1], parts[2], parts[3])
