@@ -42,10 +42,10 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run-server"), help: .hidden)
     var serverDryRun = false
 
-    @Flag(name: .customLong("json"), help: "Print the plan as JSON.")
+    @Flag(name: .customLong("json"), help: "Print the plan (with --dry-run) or the run's summary as JSON on stdout.")
     var json = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Path of the evidence bundle to write (default: evidence-<run id>.tar.gz).")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Path of the evidence bundle to write (default: evidence-<run id>.tar.gz); - writes it to stdout, to pipe to an upload (the summary then goes to stderr).")
     var output: String?
 
     @Flag(name: .customLong("overwrite"), help: "Replace an existing file at the --output path.")
@@ -121,6 +121,14 @@ struct CollectCommand: AsyncParsableCommand {
         // a bundle called "json" and exit 0.
         if let output, Self.isOutputFormatWord(output) {
             throw ValidationError("-o names the bundle file here, not an output format (kubectl's -o \(output)). Give a file name such as -o incident.tar.gz; for the plan as JSON use --dry-run --json.")
+        }
+        if output == StandardOutputBundle.marker && !dryRun && !serverDryRun {
+            if json {
+                throw ValidationError("-o - sends the bundle to stdout, where --json would also go; drop --json, or write the bundle to a file.")
+            }
+            if isatty(STDOUT_FILENO) == 1 {
+                throw ValidationError("-o - would write a gzip bundle to this terminal; pipe it (… -o - | gzip -t) or redirect it to a file (… -o - > incident.tar.gz).")
+            }
         }
         if concurrency < 1 || concurrency > 1000 {
             throw ValidationError("--concurrency must be between 1 and 1000 (got \(concurrency)).")
@@ -260,7 +268,9 @@ struct CollectCommand: AsyncParsableCommand {
         let runID = RunID.generate()
         return CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
-            runID: runID, outputPath: output ?? "evidence-\(runID.value).tar.gz", overwrite: overwrite,
+            runID: runID,
+            outputPath: output == StandardOutputBundle.marker ? StandardOutputBundle.temporaryPath(runID: runID) : (output ?? "evidence-\(runID.value).tar.gz"),
+            overwrite: overwrite,
             commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode,
             redact: !noRedact)
     }
@@ -320,9 +330,22 @@ struct CollectCommand: AsyncParsableCommand {
         defer { signals.cancel() }
         let result = try await run.run()
         let summary = CollectionSummary(result: result, plan: plan)
-        FileHandle.standardOutput.write(Data(summary.render().utf8))
-        if let signingKey, result.bundle.signature != nil {
-            FileHandle.standardOutput.write(Data("Signed: manifest.json.sig, Ed25519 key fingerprint \(signingKey.publicKey.fingerprint).\n".utf8))
+        var bundleName = result.bundle.path
+        var size = CollectionSummary.size(of: result.bundle.path)
+        let toStandardOutput = output == StandardOutputBundle.marker
+        if toStandardOutput {
+            size = try StandardOutputBundle.deliver(result.bundle.path)
+            bundleName = "standard output"
+        }
+        // The text summary goes where the bundle does not: stdout, or stderr with -o -.
+        let summaryOut = toStandardOutput ? FileHandle.standardError : FileHandle.standardOutput
+        if json {
+            FileHandle.standardOutput.write(Data(try summary.renderJSON(bundlePath: bundleName, sizeBytes: size).utf8))
+        } else {
+            summaryOut.write(Data(summary.render(bundleName: bundleName, sizeBytes: size).utf8))
+            if let signingKey, result.bundle.signature != nil {
+                summaryOut.write(Data("Signed: manifest.json.sig, Ed25519 key fingerprint \(signingKey.publicKey.fingerprint).\n".utf8))
+            }
         }
         return summary.exitStatus
     }

@@ -17,7 +17,26 @@ struct CollectionSummary {
         return collected == 0 ? 4 : 3
     }
 
-    func render() -> String {
+    /// From the start of the run to the bundle being finished.
+    var durationSeconds: Double? {
+        result.manifest.run.finishedAt.map { $0.timeIntervalSince(result.manifest.run.startedAt) }
+    }
+
+    /// The bundle's size on disk, when it can be read.
+    static func size(of path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_size) : nil
+    }
+
+    /// "74.2 MiB", "812 KiB", "930 B".
+    static func byteCount(_ bytes: UInt64) -> String {
+        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)) }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) B"
+    }
+
+    /// The table and the closing lines; `bundleName` is the path, or "standard output".
+    func render(bundleName: String? = nil, sizeBytes: UInt64? = nil) -> String {
         var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "FILES"])
         for pod in result.manifest.pods {
             table.append([pod.namespace, pod.name, pod.outcome.rawValue, pod.reason, String(pod.files.count)])
@@ -31,7 +50,9 @@ struct CollectionSummary {
         let manifest = result.manifest
         out += "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned pods"
         out += " (\(result.count(.failed)) failed, \(result.count(.skipped)) skipped, \(result.count(.interrupted)) interrupted).\n"
-        out += "Bundle: \(result.bundle.path) (\(manifest.files.count) files; manifest SHA-256 \(result.bundle.manifestSHA256))\n"
+        let size = (sizeBytes ?? Self.size(of: result.bundle.path)).map { "\(Self.byteCount($0)), " } ?? ""
+        let took = durationSeconds.map { String(format: " in %.1f s", $0) } ?? ""
+        out += "Bundle: \(bundleName ?? result.bundle.path) (\(size)\(manifest.files.count) files; manifest SHA-256 \(result.bundle.manifestSHA256)), written\(took).\n"
         return out
     }
 }

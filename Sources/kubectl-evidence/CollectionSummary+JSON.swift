@@ -1,0 +1,56 @@
+import Bundle
+import Collector
+import Foundation
+
+/// `collect --json`: the run's summary as one JSON document on stdout, for
+/// scripts and tickets, instead of the table.
+extension CollectionSummary {
+    struct Document: Encodable {
+        struct BundleFile: Encodable {
+            var path: String
+            var sizeBytes: UInt64?
+            var files: Int
+            var manifestSHA256: String
+            var signed: Bool
+        }
+
+        struct Counts: Encodable {
+            var planned, collected, failed, skipped, interrupted: Int
+        }
+
+        struct PodRow: Encodable {
+            var namespace, name, outcome, reason, message: String
+            var evidenceContainer: String?
+            var files: Int
+            var redactions: Int
+        }
+
+        var kind = "CollectionSummary"
+        var runID: String
+        var exitStatus: Int32
+        var durationSeconds: Double?
+        var bundle: BundleFile
+        var counts: Counts
+        var pods: [PodRow]
+    }
+
+    func document(bundlePath: String, sizeBytes: UInt64?) -> Document {
+        let manifest = result.manifest
+        return Document(
+            runID: manifest.run.id, exitStatus: exitStatus, durationSeconds: durationSeconds,
+            bundle: .init(path: bundlePath, sizeBytes: sizeBytes, files: manifest.files.count,
+                          manifestSHA256: result.bundle.manifestSHA256, signed: result.bundle.signature != nil),
+            counts: .init(planned: plan.targets.count, collected: result.count(.collected), failed: result.count(.failed),
+                          skipped: result.count(.skipped), interrupted: result.count(.interrupted)),
+            pods: manifest.pods.map { pod in
+                Document.PodRow(namespace: pod.namespace, name: pod.name, outcome: pod.outcome.rawValue, reason: pod.reason, message: pod.message,
+                       evidenceContainer: pod.evidenceContainer?.name, files: pod.files.count, redactions: pod.redactions?.count ?? 0)
+            })
+    }
+
+    func renderJSON(bundlePath: String, sizeBytes: UInt64?) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document(bundlePath: bundlePath, sizeBytes: sizeBytes)), as: UTF8.self) + "\n"
+    }
+}
