@@ -47,7 +47,7 @@ struct OutputModesEndToEndTests {
         let counts = try #require(json["counts"] as? [String: Int])
         #expect(counts["planned"] == 3 && counts["collected"] == 3)
         let bundle = try #require(json["bundle"] as? [String: Any])
-        let manifest = try BundleReader(path: output)
+        let manifest = BundleReader(path: output)
         #expect(bundle["manifestSHA256"] as? String == (try manifest.verify().manifestSHA256))
         let size = (try FileManager.default.attributesOfItem(atPath: output))[.size] as? Int
         #expect(bundle["sizeBytes"] as? Int == size)
