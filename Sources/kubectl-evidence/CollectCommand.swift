@@ -7,33 +7,37 @@ import KubeAPI
 /// `kubectl-evidence collect`: select pods and gather evidence from them.
 /// Thin on purpose: it parses, hands the work to Collector, and prints.
 struct CollectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "collect",
-        abstract: "Select pods by label and collect evidence from each of them.",
-        discussion: """
-            Exit status: 0 when every planned pod was collected (or the dry run succeeded); \
-            3 when some were not; 4 when none was; 130 when interrupted (the bundle is still \
-            written); 1 when nothing could start (kubeconfig, connection, permissions, admission); \
-            64 for a usage error.
-            """
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "collect",
+            abstract: "Add an evidence container to each chosen pod and pack what its processes are doing into one verifiable bundle.",
+            discussion: """
+                Chooses pods as kubectl logs and kubectl debug do (-l, TYPE/NAME, names, \
+                --node). Ephemeral containers cannot be removed: each chosen pod keeps one, \
+                terminated, until it is deleted. Before the first, collect says where and as \
+                whom; on a terminal, above 10 pods or across namespaces, it asks. Secrets (env \
+                values, last-applied-configuration, --password=… arguments) are masked unless \
+                --no-redact.
+                """ + HelpText.examples([
+                    ("What would be collected, and as whom; touch nothing", "collect -n shop -l app=checkout --dry-run"),
+                    ("Every replica of a Deployment, into one bundle", "collect -n shop deploy/checkout -o case-4211.tar.gz"),
+                    ("Ask the API server first (RBAC, admission); store nothing", "collect -n shop deploy/checkout --dry-run=server"),
+                    ("Two pods by name", "collect -n shop checkout-6c58-d6fch checkout-6c58-s8jlz"),
+                    ("Every matching pod on a suspect node, in every namespace", "collect -A --node worker-3 -l app --yes"),
+                    ("In a Pod Security \"restricted\" namespace", "collect -n payments -l app=ledger --profile restricted"),
+                    ("Signed, and piped to an upload", "collect -l app=web --sign-key ev.key -o - | curl -T - \"$URL\""),
+                ]) + """
 
-    @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: ArgumentHelp("Pods by name, or one workload as TYPE/NAME (deployment/checkout, sts/db, ds/agent, rs/…, job/…), whose selector picks the pods.", valueName: "POD|TYPE/NAME"))
-    var targets: [String] = []
+                Exit status: 0 when every planned pod was collected (or the dry run succeeded); \
+                3 when some were not; 4 when none was; 130 when interrupted (the bundle is still \
+                written); 1 when nothing could start (kubeconfig, connection, permissions, admission); \
+                64 for a usage error.
+                """
+        )
+    }
 
-    @Option(name: .customLong("node"), help: "Only pods scheduled on this node (spec.nodeName); alone or with -l.")
-    var node: String?
-
-    @Option(name: [.customShort("l"), .customLong("selector")], help: "Label selector, as kubectl takes it (e.g. app=checkout, 'tier in (web,api)', '!canary').")
-    var selector: String?
-
-    @Option(name: .customLong("field-selector"), help: "Field selector (metadata.name, metadata.namespace, spec.nodeName, status.phase).")
-    var fieldSelector: String?
-
-    @Option(name: [.customShort("c"), .customLong("container")], help: "The container whose processes to examine (default: the pod's default-container annotation, else its first container).")
-    var container: String?
+    @OptionGroup(title: "Choosing pods") var pods: PodChoiceOptions
 
     @Flag(name: .customLong("dry-run"), help: "Resolve the selection and print the plan; touch no pod. --dry-run=server also asks the API server whether the user may inject and whether admission accepts the evidence container, storing nothing.")
     var dryRun = false
@@ -81,6 +85,8 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
+    @OptionGroup(title: "Connection (kubectl's flags)") var connection: ConnectionOptions
+
     /// kubectl's output formats, as `-o` takes them: a bundle path never looks like one
     /// (a bundle called `json` or `jsonpath={.x}` is a habit from kubectl, not a choice).
     static func isOutputFormatWord(_ value: String) -> Bool {
@@ -91,31 +97,9 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        // An empty selector selects every pod; `-l "$APP"` with APP unset is how that
-        // happens at 3 a.m., and every pod would keep a container it cannot lose.
-        for (flag, value) in [("-l", selector), ("--field-selector", fieldSelector)] {
-            if let value, value.allSatisfy(\.isWhitespace) {
-                throw ValidationError("\(flag) was given an empty selector (an unset shell variable?), which selects every pod; each would keep an evidence container it cannot lose. Give the selector itself, for example -l app=checkout.")
-            }
-        }
-        if let node, node.allSatisfy(\.isWhitespace) {
-            throw ValidationError("--node was given an empty name (an unset shell variable?); give the node's name, as `kubectl get nodes` lists it.")
-        }
-        let choice = try targetChoice()
-        if selector == nil && fieldSelector == nil && node == nil && choice == nil {
-            throw ValidationError("Give a label selector with -l (for example -l app=checkout), pod names, a workload (deployment/checkout), --node or a --field-selector: collecting from every pod by accident is not something an incident needs.")
-        }
+        let choice = try pods.targetChoice()
         if choice != nil && connection.allNamespaces {
             throw ValidationError("Pods by name and TYPE/NAME are in one namespace: give it with -n instead of -A (kubectl, too, retrieves nothing by name across all namespaces).")
-        }
-        if case .podNames = choice, selector != nil || fieldSelector != nil || node != nil {
-            throw ValidationError("Pod names pick exactly those pods: give either names, or -l / --field-selector / --node, not both (kubectl: a name cannot be given with a selector).")
-        }
-        if case .workload(let workload) = choice, selector != nil {
-            throw ValidationError("\(workload) brings its own label selector; drop -l, or drop \(workload) and select with -l alone.")
-        }
-        if let container, container.isEmpty {
-            throw ValidationError("--container needs a container name.")
         }
         // kubectl's -o is an output format; here it names the bundle. `-o json` used to write
         // a bundle called "json" and exit 0.
@@ -144,82 +128,6 @@ struct CollectCommand: AsyncParsableCommand {
         }
     }
 
-    /// What the positional arguments pick.
-    enum TargetChoice: Equatable {
-        case podNames([String])
-        case workload(WorkloadReference)
-    }
-
-    /// Pod names (`pod/NAME` included), or exactly one TYPE/NAME; nil without arguments.
-    func targetChoice() throws -> TargetChoice? {
-        guard !targets.isEmpty else { return nil }
-        var names: [String] = []
-        var workloads: [WorkloadReference] = []
-        for target in targets {
-            if target.allSatisfy(\.isWhitespace) {
-                throw ValidationError("An empty pod name was given (an unset shell variable?); give the pod's name as `kubectl get pods` lists it.")
-            }
-            let lower = target.lowercased()
-            if let slash = lower.firstIndex(of: "/"), ["pod", "pods", "po"].contains(String(lower[..<slash])) {
-                names.append(String(target[target.index(after: slash)...]))
-                continue
-            }
-            do {
-                if let workload = try WorkloadReference.parse(target) {
-                    workloads.append(workload)
-                } else {
-                    names.append(target)
-                }
-            } catch let error as WorkloadReferenceError {
-                throw ValidationError(error.description)
-            }
-        }
-        switch (names.isEmpty, workloads.count) {
-        case (true, 1): return .workload(workloads[0])
-        case (false, 0): return .podNames(names)
-        default:
-            throw ValidationError("Give either pod names or one TYPE/NAME (for example deployment/checkout), not several workloads or both; run once per workload.")
-        }
-    }
-
-    /// The selection, the workload's selector resolved from the API.
-    func resolveSelection(client: KubeClient, namespace: String?) async throws -> PodSelection {
-        switch try targetChoice() {
-        case nil:
-            return PodSelection(namespace: namespace, labelSelector: selector, fieldSelector: fieldSelector, node: node)
-        case .podNames(let names):
-            return PodSelection(namespace: namespace, labelSelector: nil, podNames: names)
-        case .workload(let workload):
-            let namespaceName = namespace ?? "default"
-            do {
-                guard let labels = try await client.podSelector(of: workload, namespace: namespaceName) else {
-                    throw CommandFailure("The \(workload) in namespace \(namespaceName) has an empty selector, which would select every pod in the namespace; nothing was touched. Select its pods with -l instead.")
-                }
-                return PodSelection(namespace: namespace, labelSelector: labels, fieldSelector: fieldSelector, workload: workload.description, node: node)
-            } catch let error as KubeAPIError where error.isNotFound {
-                throw CommandFailure("There is no \(workload) in namespace \(namespaceName) (the API server answered 404 Not Found); nothing was touched. Check the name with `kubectl get \(workload.kind.rawValue) -n \(namespaceName)`.")
-            }
-        }
-    }
-
-    /// The selected pods: listed by the server with the selectors, or read one by one by name.
-    static func selectedPods(_ selection: PodSelection, client: KubeClient) async throws -> PodList {
-        guard let names = selection.podNames else {
-            return try await client.listAllPods(
-                namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.serverFieldSelector)
-        }
-        let namespace = selection.namespace ?? "default"
-        var list = PodList()
-        for name in names {
-            do {
-                list.items.append(try await client.getPod(namespace: namespace, name: name))
-            } catch let error as KubeAPIError where error.isNotFound {
-                throw CommandFailure("There is no pod \(name) in namespace \(namespace) (the API server answered 404 Not Found); nothing was touched. Check the name with `kubectl get pods -n \(namespace)`.")
-            }
-        }
-        return list
-    }
-
     /// The profile with the command line's overrides applied.
     func resolvedProfile() throws -> (profile: CollectionProfile, yaml: String) {
         var (resolved, yaml) = try CollectionProfile.resolve(profile)
@@ -239,9 +147,9 @@ struct CollectCommand: AsyncParsableCommand {
             options.sizeConnectionPool(forPodsInFlight: concurrency)
             let client = try KubeClient(connection: clusterConnection, options: options)
             do {
-                let selection = try await resolveSelection(client: client, namespace: connection.listNamespace(in: clusterConnection))
-                let pods = try await Self.selectedPods(selection, client: client)
-                let plan = CollectionPlanner.plan(pods: pods.items, selection: selection, requestedContainer: container)
+                let selection = try await pods.resolveSelection(client: client, namespace: connection.listNamespace(in: clusterConnection))
+                let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
+                let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container)
                 if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     FileHandle.standardOutput.write(Data(text.utf8))

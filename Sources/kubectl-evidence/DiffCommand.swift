@@ -8,7 +8,8 @@ import SnapshotDiff
 /// diff(1), so scripts can branch on it: 0 nothing differs, 1 something
 /// does, 2 trouble (a bundle that cannot be read, a bad flag).
 struct DiffCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between bundles (OLD NEW, or a timeline of more), or which replica in one bundle differs (--replicas).",
         discussion: """
@@ -22,8 +23,13 @@ struct DiffCommand: ParsableCommand {
             replica that has more or less than most of its group, the one that stands out most first.
 
             Exit status: 0 when nothing differs, 1 when something does, 2 on error.
-            """
-    )
+            """ + HelpText.examples([
+                ("What changed between two snapshots of the same pods", "diff incident-0900.tar.gz incident-0930.tar.gz"),
+                ("A timeline over several snapshots, as JSON", "diff a.tar.gz b.tar.gz c.tar.gz --json"),
+                ("The odd replica out within one bundle, with an HTML report for the ticket", "diff --replicas incident.tar.gz --html report.html"),
+            ])
+        )
+    }
 
     @Argument(help: "Two or more bundles, oldest first; with --replicas, exactly one.")
     var bundles: [String] = []
@@ -46,7 +52,9 @@ struct DiffCommand: ParsableCommand {
     var noColor = false
 
     /// Wrong use exits 2 like any other error (diff(1)), not ArgumentParser's 64.
-    func validate() throws {
+    /// Checked when the command runs, not in validate(): ArgumentParser validates
+    /// before it shows --help, and `diff --help` printed this error first.
+    func checkBundles() throws {
         var problem: String?
         if replicas && bundles.count != 1 {
             problem = "--replicas compares the pods inside one bundle: give exactly one bundle, got \(bundles.count)."
@@ -60,6 +68,7 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkBundles()
         let report: DiffReport
         let options = DiffOptions(ignoreProcesses: ignoreProcess)
         do {

@@ -9,8 +9,8 @@ struct EvidenceCommand: AsyncParsableCommand {
         await main(KubectlArguments.normalize(Array(CommandLine.arguments.dropFirst())))
     }
 
-    static let configuration = CommandConfiguration(
-        commandName: "kubectl-evidence",
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: HelpText.invocation,
         abstract: "Collect forensic evidence from Kubernetes pods through ephemeral containers.",
         discussion: """
             Select pods with a label selector, inject one ephemeral busybox container into each, \
@@ -23,7 +23,7 @@ struct EvidenceCommand: AsyncParsableCommand {
             """,
         version: ToolVersion.current,
         subcommands: [CollectCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, KeygenCommand.self, SchemaCommand.self, ProfilesCommand.self, LabCommand.self, BenchmarkCommand.self]
-    )
+    ) }
 }
 
 /// The tool's version, shown by `--version` and recorded in every manifest.

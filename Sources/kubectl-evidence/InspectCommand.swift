@@ -6,7 +6,8 @@ import Foundation
 /// `kubectl-evidence inspect`: what a bundle says, for a person (tables) or
 /// a script (`--json`). Reads the archive as a stream, never unpacking it.
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "inspect",
         abstract: "Show what a bundle holds: the run, then per pod its processes, listeners, connections, namespaces and gaps.",
         discussion: """
@@ -14,8 +15,12 @@ struct InspectCommand: ParsableCommand {
             "..", links or absurd sizes are refused. inspect does not check hashes: run \
             `kubectl-evidence verify` for that. Exit status: 0, or 1 when the bundle cannot be \
             read, is refused, or has no such --pod.
-            """
-    )
+            """ + HelpText.examples([
+                ("Everything a bundle holds, anomalies and gaps first", "inspect incident-4211.tar.gz"),
+                ("One pod, as JSON for jq", "inspect case-4211.tar.gz --pod shop/checkout-6c58-d6fch --json"),
+            ])
+        )
+    }
 
     @Argument(help: "The bundle (.tar.gz) to inspect.")
     var bundle: String

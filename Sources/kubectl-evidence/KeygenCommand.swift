@@ -9,7 +9,8 @@ import Foundation
 /// the public key, to hand to whoever verifies, is `KEY.pub` in
 /// SubjectPublicKeyInfo PEM. Both are what OpenSSL reads and writes.
 struct KeygenCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "keygen",
         abstract: "Make an Ed25519 key pair for signing bundles (collect --sign-key KEY, verify --key KEY.pub).",
         discussion: """
@@ -17,8 +18,9 @@ struct KeygenCommand: ParsableCommand {
             SubjectPublicKeyInfo PEM), the formats of `openssl genpkey -algorithm ed25519` and \
             `openssl pkey -pubout`. Prints the public key's fingerprint (SHA-256 of its 32 bytes), \
             which `verify` shows for a valid signature.
-            """
-    )
+            """ + HelpText.examples([("A key pair for the incident team", "keygen --out evidence.key")])
+        )
+    }
 
     @Option(name: .customLong("out"), help: "Path of the private key to write; the public key goes to <path>.pub.")
     var out: String

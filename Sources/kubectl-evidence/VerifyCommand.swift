@@ -5,7 +5,8 @@ import Foundation
 /// `kubectl-evidence verify`: is this bundle what its manifest (and its
 /// signer) says it is? Every file is re-hashed in one streaming pass.
 struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "verify",
         abstract: "Check a bundle: every file's SHA-256 and size against the manifest, the manifest's digest, the signature.",
         discussion: """
@@ -15,8 +16,13 @@ struct VerifyCommand: ParsableCommand {
             the bundle cannot be read or is refused (links, absolute paths, "..", absurd sizes). \
             A signature present without --key is reported as "present, not checked". \
             64 for a usage error.
-            """
-    )
+            """ + HelpText.examples([
+                ("Every file against the manifest", "verify incident-4211.tar.gz"),
+                ("Also the signature, and the manifest digest written in the ticket",
+                 "verify case-4211.tar.gz --key ev.key.pub --manifest-sha256 67117a34…"),
+            ])
+        )
+    }
 
     @Argument(help: "The bundle (.tar.gz) to verify.")
     var bundle: String

@@ -1,0 +1,29 @@
+import Foundation
+
+/// What `--help` says, written the way kubectl's help reads: a short
+/// description, then Examples a responder can copy, then the options in groups.
+enum HelpText {
+    /// How the user ran the tool. kubectl runs a plugin by the absolute path it
+    /// found on PATH; a shell passes the name as typed. So an absolute
+    /// `…/kubectl-evidence` in argv[0] is (almost always) `kubectl evidence`,
+    /// and the help shows the form the user typed.
+    static var invocation: String {
+        invocation(argv0: CommandLine.arguments.first ?? "")
+    }
+
+    static func invocation(argv0: String) -> String {
+        argv0.hasPrefix("/") && argv0.hasSuffix("/kubectl-evidence") ? "kubectl evidence" : "kubectl-evidence"
+    }
+
+    /// An Examples section (after a blank line): each example a comment line
+    /// and a command, the command starting with how the tool was invoked.
+    static func examples(_ items: [(comment: String, command: String)]) -> String {
+        var text = "\n\nExamples:\n"
+        for (index, item) in items.enumerated() {
+            if index > 0 { text += "\n" }
+            text += "  # \(item.comment)\n  \(invocation) \(item.command)"
+            if index < items.count - 1 { text += "\n" }
+        }
+        return text
+    }
+}
