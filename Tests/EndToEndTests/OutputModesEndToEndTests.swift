@@ -60,3 +60,26 @@ struct OutputModesEndToEndTests {
                                   options: .regularExpression) != nil, "\(text.stdout)")
     }
 }
+
+/// A slow start must not look like a hang: in a log (no terminal), every event
+/// has its time, and every 10 s a line says what the pods are waiting for.
+@Suite("collect: progress during a slow start")
+struct SlowStartProgressTests {
+    @Test("containers that take 12 s to start: a 'still waiting' line names ContainerCreating and the pods")
+    func waitingIsExplained() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"containerStartDelayMilliseconds": 12000}"#)
+        let result = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-n", "shop", "-l", "app=checkout", "-o", lab.bundlePath()],
+                                        timeout: 180)
+        #expect(result.status == 0, "\(result.stderr)")
+        let stillWaiting = result.stderr.split(separator: "\n").filter { $0.contains(" still waiting: ") }
+        #expect(!stillWaiting.isEmpty, "\(result.stderr)")
+        #expect(stillWaiting.first?.range(
+            of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ still waiting: 0:\d\d · selected 3 · injected 3 · running 0 · collected 0 · failed 0 · waiting: ContainerCreating ×3 \(shop/checkout-[a-z0-9-]+, shop/checkout-[a-z0-9-]+, …\)$"#,
+            options: .regularExpression) != nil, "\(stillWaiting)")
+        let events = result.stderr.split(separator: "\n").filter { $0.contains("injected   shop/") || $0.contains("collected  shop/") }
+        #expect(events.count == 6)
+        #expect(events.allSatisfy { $0.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "#, options: .regularExpression) != nil }, "\(events)")
+    }
+}

@@ -125,6 +125,7 @@ public final class CollectionRun: @unchecked Sendable {
         let sink = BundleSink(writer: writer)
         let cluster = await clusterRecord()
 
+        progress.start()
         progress.notice("Each collected pod gets an ephemeral container named \(request.runID.containerName). Kubernetes cannot remove ephemeral containers: it stays in the pod's spec, terminated, until the pod is deleted.")
         progress.update({ $0.selected = request.plan.selectedCount })
 

@@ -29,8 +29,12 @@ extension PodCollection {
             var reason = FollowReason.leftSelection
             if !board.isGoneFromWatch(key) {
                 let remaining = max(0, deadline.timeIntervalSinceNow)
+                let (progress, pod) = (progress, key.description)
                 let result = await board.wait(for: key, timeout: min(remaining, Self.recheckInterval)) { observation in
-                    Self.isSettled(observation, container: name, uid: uid, runningCounts: runningCounts)
+                    if case .present(let current) = observation {
+                        progress.waiting(pod, reason: Self.waitingReason(EvidenceContainerState(pod: current, containerName: name)))
+                    }
+                    return Self.isSettled(observation, container: name, uid: uid, runningCounts: runningCounts)
                 }
                 switch result {
                 case .success(.deleted): reason = .leftSelection
@@ -51,6 +55,15 @@ extension PodCollection {
         }
     }
 
+    /// What the progress line says the container waits for; nil once it runs or ended.
+    static func waitingReason(_ state: EvidenceContainerState) -> String? {
+        switch state {
+        case .notReported: return "NotReported"
+        case .waiting(let reason, _): return reason ?? "Waiting"
+        case .running, .terminated: return nil
+        }
+    }
+
     /// How long a wait trusts the watch alone before it reads its pod by name once.
     static let recheckInterval: TimeInterval = 15
 
@@ -60,6 +73,7 @@ extension PodCollection {
     private func recheck(container name: String, runningCounts: Bool) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd>? {
         do {
             let pod = try await client.getPod(namespace: key.namespace, name: key.name)
+            progress.waiting(key.description, reason: Self.waitingReason(EvidenceContainerState(pod: pod, containerName: name)))
             guard Self.isSettled(.present(pod), container: name, uid: target.uid, runningCounts: runningCounts) else { return nil }
             board.observe(pod, fromWatch: false)
             return .success(.present(pod))

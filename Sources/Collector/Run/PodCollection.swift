@@ -87,6 +87,7 @@ struct PodCollection: Sendable {
             if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key) }
             return .failed(PodFailure.fromInjection(error, pod: key, podExists: exists))
         }
+        progress.waiting(key.description, reason: "NotReported")
         progress.update({ $0.injected += 1 }, event: "injected   \(key) (\(container.name) → \(target.targetContainer))")
         // --timeout runs from here to the log being read.
         let deadline = Date().addingTimeInterval(request.profile.timeouts.podSeconds)
@@ -331,6 +332,7 @@ struct PodCollection: Sendable {
     }
 
     private func entry(record: Record, outcome: Ending) -> Manifest.Pod {
+        progress.waiting(key.description, reason: nil)
         var entry = Manifest.Pod(
             namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
             podImageIDs: Self.imageIDs(record.pod), targetContainer: target.targetContainer,

@@ -21,11 +21,15 @@ public struct ProgressCounts: Sendable, Equatable {
 /// Tells the person at the terminal how the run goes, on stderr so stdout
 /// stays clean for scripts.
 ///
-/// On a terminal it redraws one line in place; otherwise (CI logs, a pipe) it
-/// prints one plain line per pod event, which reads well in a ticket. Quiet
-/// mode prints nothing but errors.
+/// On a terminal it redraws one line in place, every second even when nothing
+/// happens: the time since the start, the counts, and why containers are still
+/// waiting (`ContainerCreating ×3 (shop/a, shop/b, …)`), so a slow start does
+/// not look like a hang. Otherwise (CI logs, a pipe) it prints one line per pod
+/// event, each with its UTC time, and every ``plainStatusInterval`` while pods
+/// are still waiting, a status line that says on what. Quiet mode prints
+/// nothing but errors.
 ///
-/// `@unchecked Sendable`: `counts` and `lastDraw` are guarded by `lock`.
+/// `@unchecked Sendable`: the mutable state is guarded by `lock`.
 public final class RunProgress: @unchecked Sendable {
     public enum Mode: Sendable { case live, plain, quiet }
 
@@ -33,11 +37,25 @@ public final class RunProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var counts = ProgressCounts()
     private var lastDraw = Date.distantPast
+    private var startedAt = Date()
+    /// Pod (`ns/name`) → why its evidence container is not running yet.
+    private var waiting: [String: String] = [:]
+    private var ticker: DispatchSourceTimer?
+    private var ticks = 0
     private let write: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Date
 
-    public init(mode: Mode, write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    /// How often the plain mode says what pods are waiting for, while some are.
+    public static let plainStatusInterval = 10
+
+    public init(
+        mode: Mode, write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.mode = mode
         self.write = write
+        self.clock = clock
+        self.startedAt = clock()
     }
 
     /// The mode a terminal user expects: live when stderr is a terminal.
@@ -46,43 +64,121 @@ public final class RunProgress: @unchecked Sendable {
         return isatty(STDERR_FILENO) == 1 ? .live : .plain
     }
 
+    /// Starts the clock, and the once-a-second redraw (live) or status (plain).
+    public func start() {
+        lock.lock()
+        startedAt = clock()
+        let needsTicker = mode != .quiet && ticker == nil
+        lock.unlock()
+        guard needsTicker else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in self?.tick() }
+        lock.lock()
+        ticker = timer
+        lock.unlock()
+        timer.resume()
+    }
+
+    private func tick() {
+        lock.lock()
+        ticks += 1
+        let due = mode == .plain && ticks % Self.plainStatusInterval == 0 && !waiting.isEmpty
+        let line = statusLine()
+        lastDraw = clock()
+        lock.unlock()
+        switch mode {
+        case .live: write("\r\u{1B}[2K" + line)
+        case .plain where due: write("\(timestamp()) still waiting: \(line)\n")
+        default: break
+        }
+    }
+
     public func update(_ change: (inout ProgressCounts) -> Void, event: String? = nil) {
         lock.lock()
         change(&counts)
-        let snapshot = counts
-        let now = Date()
+        let now = clock()
         let redraw = now.timeIntervalSince(lastDraw) > 0.1
         if redraw { lastDraw = now }
+        let line = statusLine()
         lock.unlock()
         switch mode {
         case .quiet:
             break
         case .plain:
-            if let event { write(event + "\n") }
+            if let event { write("\(timestamp()) \(event)\n") }
         case .live:
-            if redraw { write("\r\u{1B}[2K" + snapshot.line) }
+            if redraw { write("\r\u{1B}[2K" + line) }
         }
+    }
+
+    /// What a pod's evidence container is doing while the run waits for it:
+    /// a waiting reason (`ContainerCreating`, `ErrImagePull`), "NotReported"
+    /// before the kubelet said anything, or nil once it runs or the pod is done.
+    public func waiting(_ pod: String, reason: String?) {
+        lock.lock()
+        waiting[pod] = reason
+        lock.unlock()
     }
 
     /// A message that must be seen whatever the mode (warnings).
     public func notice(_ text: String) {
         switch mode {
         case .live: write("\r\u{1B}[2K" + text + "\n")
-        case .plain, .quiet: write(text + "\n")
+        case .plain: write("\(timestamp()) \(text)\n")
+        case .quiet: write(text + "\n")
         }
     }
 
     /// Ends the live line so what follows starts on a clean line.
     public func finish() {
         lock.lock()
-        let snapshot = counts
+        let timer = ticker
+        ticker = nil
+        waiting = [:]
+        let line = statusLine()
         lock.unlock()
-        if mode == .live { write("\r\u{1B}[2K" + snapshot.line + "\n") }
+        timer?.cancel()
+        if mode == .live { write("\r\u{1B}[2K" + line + "\n") }
     }
 
     public var current: ProgressCounts {
         lock.lock()
         defer { lock.unlock() }
         return counts
+    }
+
+    /// The line as drawn now (for tests and the plain mode's status).
+    public var line: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return statusLine()
+    }
+
+    /// `0:42 · selected 5 · … · waiting: ContainerCreating ×3 (shop/a, shop/b, …)`. Called under `lock`.
+    private func statusLine() -> String {
+        let elapsed = max(0, Int(clock().timeIntervalSince(startedAt)))
+        var text = String(format: "%d:%02d · ", elapsed / 60, elapsed % 60) + counts.line
+        let byReason = Dictionary(grouping: waiting.keys, by: { waiting[$0]! })
+        let top = byReason.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }.prefix(2)
+        if !top.isEmpty {
+            text += " · waiting: " + top.map { reason, pods in
+                let names = pods.sorted()
+                let shown = names.prefix(2).joined(separator: ", ") + (names.count > 2 ? ", …" : "")
+                return "\(Self.printable(reason)) ×\(names.count) (\(shown))"
+            }.joined(separator: "; ")
+        }
+        return text
+    }
+
+    /// Reasons come from the API server: shown without control bytes.
+    private static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix(60).map { $0.properties.generalCategory == .control ? "?" : $0 }))
+    }
+
+    private func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: clock())
     }
 }
