@@ -16,6 +16,11 @@ extension DiffReport {
                 if comparisons.count > 1 { body += "<h2>Step \(index + 1) of \(comparisons.count)</h2>" }
                 body += "<p class=\"bundles\"><span class=\"del\">− \(h(c.old.path))</span> (run \(h(c.old.runID)), \(h(UTCText.format(c.old.startedAt))))<br>"
                 body += "<span class=\"add\">+ \(h(c.new.path))</span> (run \(h(c.new.runID)), \(h(UTCText.format(c.new.startedAt))))</p>"
+                if let note = c.profileNote { body += "<p class=\"note\">\(h(note))</p>" }
+                if let notCompared = c.notCompared, !notCompared.isEmpty {
+                    body += "<p class=\"note\">Not compared, having no evidence on a side: "
+                        + notCompared.map { "\(h($0.new.namespace))/\(h($0.new.name)) (\(h($0.old.outcome)) → \(h($0.new.outcome)))" }.joined(separator: ", ") + "</p>"
+                }
                 if c.differentClusters {
                     body += "<p class=\"note\">The bundles come from different clusters (\(h(c.old.server)) and \(h(c.new.server))): pods are matched by name or workload, not UID.</p>"
                 }
@@ -35,7 +40,7 @@ extension DiffReport {
                 }
                 for pod in c.onlyInOld { body += "<p class=\"del\">− pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))) only in the old bundle</p>" }
                 for pod in c.onlyInNew { body += "<p class=\"add\">+ pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))) only in the new bundle</p>" }
-                body += "<p class=\"summary\">\(c.pods.count) changed, \(c.unchanged.count) unchanged, \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.</p></section>"
+                body += "<p class=\"summary\">\(c.pods.count) changed, \(c.unchanged.count) unchanged, \(c.notCompared?.count ?? 0) not compared, \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.</p></section>"
             }
         }
         if let r = replicas {
@@ -57,32 +62,52 @@ extension DiffReport {
             }
             body += "</section>"
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-            <title>kubectl-evidence diff</title>
-            <style>
-            body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-            summary{cursor:pointer;font-weight:600}small{font-weight:400;color:#666}
-            ul{list-style:none;padding-left:1em;font-family:ui-monospace,monospace}
-            .add{color:#1a7f37}.del{color:#cf222e}.chg{color:#9a6700}.note{color:#9a6700;font-style:italic}
-            details{border:1px solid #ddd;border-radius:4px;padding:.3em .6em;margin:.4em 0}
-            </style></head>
-            <body><h1>kubectl-evidence diff <small>(\(mode.rawValue), \(differs ? "differences found" : "no differences"))</small></h1>
-            <p><button type="button" id="expand">expand all</button> <button type="button" id="collapse">collapse all</button></p>
-            \(body)
-            <script>
-            (function () {
-              function all(open) { document.querySelectorAll("details").forEach(function (d) { d.open = open; }); }
-              document.getElementById("expand").addEventListener("click", function () { all(true); });
-              document.getElementById("collapse").addEventListener("click", function () { all(false); });
-              document.documentElement.setAttribute("data-ready", String(document.querySelectorAll("details").length));
-            })();
-            </script>
-            </body></html>
+        return ReportPage.render(
+            title: "kubectl-evidence diff", heading: "kubectl-evidence diff <small>(\(mode.rawValue), \(differs ? "differences found" : "no differences"))</small>",
+            facts: headerFacts, totals: totalsHTML, body: body)
+    }
 
-            """
+    /// Every bundle compared, with who collected it where, with which profile, and its digests.
+    var headerFacts: [(String, String)] {
+        var bundles: [DiffReport.BundleRef] = []
+        if let comparisons {
+            for c in comparisons {
+                if bundles.last != c.old { bundles.append(c.old) }
+                bundles.append(c.new)
+            }
+        }
+        if let replicas { bundles.append(replicas.bundle) }
+        let labels = bundles.count == 2 && mode == .diff ? ["Old", "New"] : bundles.indices.map { bundles.count == 1 ? "Bundle" : "Bundle \($0 + 1)" }
+        return zip(labels, bundles).map { label, bundle in (label, Self.bundleFactsHTML(bundle)) }
+    }
+
+    static func bundleFactsHTML(_ b: DiffReport.BundleRef) -> String {
+        let h = DisplayEscaping.html
+        var parts = ["<b>\(h(b.path))</b>", "run \(h(b.runID)), \(h(UTCText.format(b.startedAt)))"]
+        parts.append("cluster \(h(b.server))" + (b.contextName.map { " (context \(h($0)))" } ?? ""))
+        if let profile = b.profile { parts.append("profile \(h(profile))" + (b.profileSHA256.map { " sha256 \(h(String($0.prefix(12))))…" } ?? "")) }
+        parts.append("operator " + (b.user.map(h) ?? "unknown"))
+        if let digest = b.manifestSHA256 { parts.append("manifest sha256 \(h(digest))") }
+        if let signed = b.signed { parts.append(signed ? "signed (check it with verify --key)" : "not signed") }
+        return parts.joined(separator: "<br>")
+    }
+
+    var totalsHTML: String {
+        if let comparisons {
+            let changed = comparisons.map(\.pods.count).reduce(0, +)
+            let unchanged = comparisons.last?.unchanged.count ?? 0
+            let appeared = comparisons.map(\.onlyInNew.count).reduce(0, +)
+            let gone = comparisons.map(\.onlyInOld.count).reduce(0, +)
+            let notCompared = comparisons.last?.notCompared?.count ?? 0
+            let profiles = comparisons.contains { $0.profileNote != nil } ? " (the bundles' profiles differ)" : ""
+            let steps = comparisons.count > 1 ? " over \(comparisons.count) steps" : ""
+            return "\(changed) pod\(changed == 1 ? "" : "s") changed\(steps), \(unchanged) unchanged, \(notCompared) not compared, \(gone) gone, \(appeared) new\(profiles)"
+        }
+        if let replicas {
+            let odd = replicas.groups.map(\.odd.count).reduce(0, +)
+            return "\(odd) replica\(odd == 1 ? "" : "s") out of line in \(replicas.groups.count) group\(replicas.groups.count == 1 ? "" : "s")"
+        }
+        return ""
     }
 
     static func describeHTML(_ item: DiffItem) -> String {

@@ -20,11 +20,17 @@ extension DiffReport {
     }
 
     private func render(_ c: Comparison, _ out: inout TextOut) {
-        let e = DisplayEscaping.text
+        let e: (String) -> String = DisplayEscaping.text
         out.line(out.bold("--- \(e(c.old.path))") + "  (run \(e(c.old.runID)), \(UTCText.format(c.old.startedAt)))")
         out.line(out.bold("+++ \(e(c.new.path))") + "  (run \(e(c.new.runID)), \(UTCText.format(c.new.startedAt)))")
         if c.differentClusters {
             out.line("! The bundles come from different clusters (\(e(c.old.server)) and \(e(c.new.server))): pods are matched by name or workload, not UID.")
+        }
+        if let note = c.profileNote { out.line("! \(e(note))") }
+        let notCompared = c.notCompared ?? []
+        if !notCompared.isEmpty {
+            out.line("? \(notCompared.count) matched pod\(notCompared.count == 1 ? " was" : "s were") not compared, having no evidence on a side: "
+                + notCompared.map { "\(e($0.new.namespace))/\(e($0.new.name)) (\(e($0.old.outcome)) → \(e($0.new.outcome)))" }.joined(separator: ", "))
         }
         if !c.differs {
             out.line("No differences in \(c.unchanged.count) matched pod\(c.unchanged.count == 1 ? "" : "s").")
@@ -56,11 +62,12 @@ extension DiffReport {
         for pod in c.onlyInOld { out.line(out.red("- pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))) only in the old bundle")) }
         for pod in c.onlyInNew { out.line(out.green("+ pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))) only in the new bundle")) }
         out.line("")
-        out.line("\(c.pods.count) pod\(c.pods.count == 1 ? "" : "s") changed, \(c.unchanged.count) unchanged, \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.")
+        let notComparedText = (c.notCompared?.count).map { ", \($0) not compared" } ?? ""
+        out.line("\(c.pods.count) pod\(c.pods.count == 1 ? "" : "s") changed, \(c.unchanged.count) unchanged\(notComparedText), \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.")
     }
 
     private func render(_ r: ReplicaReport, _ out: inout TextOut) {
-        let e = DisplayEscaping.text
+        let e: (String) -> String = DisplayEscaping.text
         out.line(out.bold("Replicas in \(e(r.bundle.path))") + "  (run \(e(r.bundle.runID)), \(UTCText.format(r.bundle.startedAt)))")
         for group in r.groups {
             out.line("")

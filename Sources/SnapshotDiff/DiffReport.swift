@@ -41,6 +41,14 @@ public struct DiffReport: Sendable, Equatable, Codable {
         public var runID: String
         public var startedAt: Date
         public var server: String
+        public var contextName: String?
+        /// Who the server said ran the collection.
+        public var user: String?
+        public var profile: String?
+        public var profileSHA256: String?
+        public var manifestSHA256: String?
+        /// A signature is in the bundle (not checked here: `verify --key` does that).
+        public var signed: Bool?
     }
 
     /// A pod, as named in a report.
@@ -67,6 +75,12 @@ public struct DiffReport: Sendable, Equatable, Codable {
         public var unchanged: [PodRef]
         public var onlyInOld: [PodRef]
         public var onlyInNew: [PodRef]
+        /// Matched pods that could not be compared (no evidence on a side):
+        /// what one side did not gather is unknown, not a change.
+        public var notCompared: [PodChange]?
+        /// Set when the two bundles were collected with different profiles:
+        /// said once, and what only one profile gathers is not compared.
+        public var profileNote: String?
         public var differs: Bool {
             !pods.isEmpty || !onlyInOld.isEmpty || !onlyInNew.isEmpty
         }
@@ -90,9 +104,12 @@ public struct DiffReport: Sendable, Equatable, Codable {
         /// Things that could not be compared (no evidence on one side, …).
         public var notes: [String]
 
-        public var isEmpty: Bool {
-            processes.isEmpty && listeners.isEmpty && connections.isEmpty && anomalies.isEmpty
-                && namespaces.isEmpty && restarts.isEmpty && images.isEmpty && notes.isEmpty
+        public var isEmpty: Bool { !hasChanges && notes.isEmpty }
+
+        /// Something was seen to change (notes alone say what could not be compared).
+        public var hasChanges: Bool {
+            !(processes.isEmpty && listeners.isEmpty && connections.isEmpty && anomalies.isEmpty
+                && namespaces.isEmpty && restarts.isEmpty && images.isEmpty)
         }
     }
 

@@ -54,7 +54,10 @@ extension Snapshot {
             let pod = BundlePath.pod(namespace: entry.namespace, pod: entry.name, file: "x").string.dropLast(2)
             return Pod(entry: entry, info: podFiles[String(pod)], evidence: containers[String(container)]?.evidence)
         }
-        return Snapshot(path: path, manifest: manifest, pods: pods)
+        var snapshot = Snapshot(path: path, manifest: manifest, pods: pods)
+        snapshot.manifestSHA256 = manifestEntry.sha256
+        snapshot.signed = manifestEntry.signatureBytes != nil
+        return snapshot
     }
 
     private struct Partial {

@@ -10,6 +10,10 @@ public struct Snapshot: Sendable {
     public var path: String
     public var manifest: Manifest
     public var pods: [Pod]
+    /// SHA-256 of manifest.json as read; nil when not known.
+    public var manifestSHA256: String?
+    /// True when the bundle carries manifest.json.sig (not checked here).
+    public var signed = false
 
     public struct Pod: Sendable {
         public var entry: Manifest.Pod

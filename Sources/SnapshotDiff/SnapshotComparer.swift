@@ -41,15 +41,47 @@ public enum SnapshotComparer {
 
         var changed: [DiffReport.PodChange] = []
         var unchanged: [DiffReport.PodRef] = []
+        var notCompared: [DiffReport.PodChange] = []
         for (a, b, how) in pairs {
             let change = podChange(a, b, matchedBy: how, options: options)
-            if change.isEmpty { unchanged.append(change.new) } else { changed.append(change) }
+            if change.hasChanges {
+                changed.append(change)
+            } else if change.notes.isEmpty {
+                unchanged.append(change.new)
+            } else {
+                notCompared.append(change)
+            }
         }
         let byName: (DiffReport.PodRef, DiffReport.PodRef) -> Bool = { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
-        return DiffReport.Comparison(
+        var comparison = DiffReport.Comparison(
             old: bundleRef(old), new: bundleRef(new), differentClusters: differentClusters,
             pods: changed.sorted { byName($0.new, $1.new) }, unchanged: unchanged.sorted(by: byName),
             onlyInOld: oldLeft.map(podRef).sorted(by: byName), onlyInNew: newLeft.map(podRef).sorted(by: byName))
+        comparison.notCompared = notCompared.isEmpty ? nil : notCompared.sorted { byName($0.new, $1.new) }
+        let (oldProfile, newProfile) = (old.manifest.run.profile, new.manifest.run.profile)
+        if oldProfile.sha256 != newProfile.sha256 {
+            comparison.profileNote = "The bundles were collected with different profiles (\(oldProfile.name) and \(newProfile.name)): "
+                + "what only one of them gathers (executables, namespace links, …) is unknown on the other side and not reported as a change."
+        }
+        return comparison
+    }
+
+    /// A process whose executable one side could not read (`?`: the profile had no
+    /// right to the link) is the same process as one with the same argv on the
+    /// other side: the pair is dropped from added and removed.
+    static func reconcilingUnknownExecutables(_ changes: ItemChanges) -> ItemChanges {
+        func argvKey(_ item: DiffItem) -> Substring { item.key.drop { $0 != "\u{0}" } }
+        func exeUnknown(_ item: DiffItem) -> Bool { item.key.hasPrefix("?\u{0}") }
+        var added = changes.added
+        var removed = changes.removed
+        for item in changes.added {
+            guard let match = removed.firstIndex(where: { argvKey($0) == argvKey(item) && (exeUnknown($0) || exeUnknown(item)) }),
+                  let own = added.firstIndex(of: item)
+            else { continue }
+            removed.remove(at: match)
+            added.remove(at: own)
+        }
+        return ItemChanges(added: added, removed: removed)
     }
 
     /// Namespace, owner and (for a StatefulSet) the ordinal at the end of the pod's name.
@@ -75,11 +107,12 @@ public enum SnapshotComparer {
         if let oldEvidence = a.evidence, let newEvidence = b.evidence, a.entry.targetContainer == b.entry.targetContainer {
             let x = ContainerFeatures(oldEvidence, options: options)
             let y = ContainerFeatures(newEvidence, options: options)
-            change.processes = .between(x.processes, y.processes)
+            change.processes = reconcilingUnknownExecutables(.between(x.processes, y.processes))
             change.listeners = .between(x.listeners, y.listeners)
             change.connections = .between(x.connections, y.connections)
             change.anomalies = .between(x.anomalies, y.anomalies)
-            for type in Set(x.namespaceIDs.keys).union(y.namespaceIDs.keys).sorted() where x.namespaceIDs[type] != y.namespaceIDs[type] {
+            // A namespace link one side could not read is unknown there, not changed.
+            for type in Set(x.namespaceIDs.keys).intersection(y.namespaceIDs.keys).sorted() where x.namespaceIDs[type] != y.namespaceIDs[type] {
                 change.namespaces.append(DiffReport.NamespaceChange(type: type, old: x.namespaceIDs[type], new: y.namespaceIDs[type]))
             }
         } else {
@@ -109,8 +142,11 @@ public enum SnapshotComparer {
     }
 
     static func bundleRef(_ snapshot: Snapshot) -> DiffReport.BundleRef {
-        DiffReport.BundleRef(path: snapshot.path, runID: snapshot.manifest.run.id, startedAt: snapshot.manifest.run.startedAt,
-                             server: snapshot.manifest.cluster.server)
+        let manifest = snapshot.manifest
+        return DiffReport.BundleRef(
+            path: snapshot.path, runID: manifest.run.id, startedAt: manifest.run.startedAt, server: manifest.cluster.server,
+            contextName: manifest.cluster.contextName, user: manifest.cluster.user?.username, profile: manifest.run.profile.name,
+            profileSHA256: manifest.run.profile.sha256, manifestSHA256: snapshot.manifestSHA256, signed: snapshot.signed)
     }
 
     /// Two or more snapshots in order: `diff` for two, a `timeline` of each consecutive pair for more.

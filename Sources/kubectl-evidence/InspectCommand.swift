@@ -18,6 +18,7 @@ struct InspectCommand: ParsableCommand {
             """ + HelpText.examples([
                 ("Everything a bundle holds, anomalies and gaps first", "inspect incident-4211.tar.gz"),
                 ("One pod, as JSON for jq", "inspect case-4211.tar.gz --pod shop/checkout-6c58-d6fch --json"),
+                ("One page for the ticket", "inspect case-4211.tar.gz --html case-4211.html"),
             ])
         )
     }
@@ -30,6 +31,9 @@ struct InspectCommand: ParsableCommand {
 
     @Flag(name: .customLong("json"), help: "Print the run and every pod's decoded evidence as JSON.")
     var json = false
+
+    @Option(name: .customLong("html"), help: ArgumentHelp("Also write the bundle as one self-contained HTML page for a ticket (who, where, verify and signature status, anomalies and gaps first, then each pod).", valueName: "FILE"))
+    var html: String?
 
     func validate() throws {
         if let pod, parsedPod(pod) == nil {
@@ -50,6 +54,16 @@ struct InspectCommand: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("error: \(CommandErrors.describe(error))\n".utf8))
             throw ExitCode(1)
+        }
+        if let html {
+            // The page says whether the bundle verifies: the archive is read once more, hashing every file.
+            let verification = try? BundleReader(path: bundle).verify()
+            do {
+                try Data(InspectHTML.render(inspected, verification: verification).utf8).write(to: URL(fileURLWithPath: html))
+            } catch {
+                FileHandle.standardError.write(Data("error: the HTML report \(html) could not be written: \(error.localizedDescription)\n".utf8))
+                throw ExitCode(1)
+            }
         }
         if json {
             FileHandle.standardOutput.write(try JSONOutput.encode(InspectJSON(inspected)))

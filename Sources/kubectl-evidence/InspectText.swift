@@ -2,6 +2,7 @@ import Bundle
 import Collector
 import Evidence
 import Foundation
+import SnapshotDiff
 
 /// `inspect`'s text report: the run, then per pod its outcome, processes as
 /// a tree, listeners, connections, namespace sharing, anomalies (of the
@@ -25,28 +26,7 @@ enum InspectText {
     /// separators escaped as `\u{…}` (already-escaped display text passes
     /// unchanged); cut at `limit` characters.
     static func cell(_ text: String, limit: Int = 200) -> String {
-        var out = String.UnicodeScalarView()
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count >= limit {
-                out.append(contentsOf: "…".unicodeScalars)
-                break
-            }
-            if unsafe(scalar) {
-                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
-            } else {
-                out.append(scalar)
-            }
-            count += 1
-        }
-        return String(out)
-    }
-
-    private static func unsafe(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0..<0x20, 0x7F, 0x80..<0xA0, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF: return true
-        default: return false
-        }
+        DisplayEscaping.text(text, cutAfter: limit)
     }
 
     // MARK: - The run

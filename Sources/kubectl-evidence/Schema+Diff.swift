@@ -31,7 +31,11 @@ extension Schemas {
           "additionalProperties": false,
           "properties": {
             "path": { "type": "string" }, "runID": { "type": "string" },
-            "startedAt": { "type": "string", "format": "date-time" }, "server": { "type": "string" }
+            "startedAt": { "type": "string", "format": "date-time" }, "server": { "type": "string" },
+            "contextName": { "type": "string" }, "user": { "type": "string" },
+            "profile": { "type": "string", "description": "The profile's name as the run gave it." },
+            "profileSHA256": { "type": "string" }, "manifestSHA256": { "type": "string" },
+            "signed": { "type": "boolean", "description": "A signature is in the bundle (diff does not check it; verify --key does)." }
           }
         },
         "pod": {
@@ -76,7 +80,9 @@ extension Schemas {
             "pods": { "type": "array", "items": { "$ref": "#/$defs/podChange" } },
             "unchanged": { "type": "array", "items": { "$ref": "#/$defs/pod" } },
             "onlyInOld": { "type": "array", "items": { "$ref": "#/$defs/pod" } },
-            "onlyInNew": { "type": "array", "items": { "$ref": "#/$defs/pod" } }
+            "onlyInNew": { "type": "array", "items": { "$ref": "#/$defs/pod" } },
+            "notCompared": { "type": "array", "items": { "$ref": "#/$defs/podChange" }, "description": "Matched pods that could not be compared (no evidence on a side); not changes." },
+            "profileNote": { "type": "string", "description": "Present when the bundles were collected with different profiles." }
           }
         },
         "podChange": {

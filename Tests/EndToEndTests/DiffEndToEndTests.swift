@@ -124,6 +124,11 @@ struct DiffEndToEndTests {
         #expect(dom.contains("data-ready=\"1\""), "the page's script did not run: \(dom.prefix(600))")
         #expect(dom.contains("tcp [::]:7777"))
         #expect(dom.contains("<details class=\"pod\" open=\"\">"), "\(dom.prefix(2000))")
+        // The header says which bundles, from where, by whom, with which profile and digests, and the totals come first.
+        for label in ["<th>Old</th>", "<th>New</th>", "<th>Report made</th>"] { #expect(dom.contains(label), "no \(label)") }
+        #expect(dom.contains("profile standard"))
+        #expect(dom.contains("manifest sha256 \(try BundleReader(path: new).verify().manifestSHA256)"))
+        #expect(dom.contains("<p class=\"totals\">1 pod changed"), "\(dom.prefix(3000))")
     }
 
     @Test("--replicas on the demo bundle ranks the checkout replica with the extra listener on 4444 first and names it")

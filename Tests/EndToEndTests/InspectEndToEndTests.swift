@@ -139,7 +139,7 @@ struct InspectEndToEndTests {
         let result = try ToolBinary.run(["inspect", bundle, "--pod", "shop/db-0"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
-        #expect(result.stdout.contains(#"evil\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m\u{202E}gnp.exe"#), "\(result.stdout)")
+        #expect(result.stdout.contains(#"evil\u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\u{202E}gnp.exe"#), "\(result.stdout)")
         #expect(!result.stdout.contains("rebuilt from evidence.raw"))
         for pid in [100, 101, 102] {
             #expect(result.stdout.components(separatedBy: "forged-\(pid)").count == 2, "pid \(pid) must appear once: \(result.stdout)")
@@ -298,5 +298,35 @@ struct InspectEndToEndTests {
         let db = try #require(groups.first { $0["workload"] as? String == "StatefulSet/db" }, "\(groups)")
         #expect(db["replicas"] as? Int == 2)
         #expect((db["odd"] as? [Any])?.isEmpty == true, "\(db)")
+    }
+}
+
+/// `inspect --html`: one page for a ticket, checked in a real headless browser.
+@Suite("inspect --html")
+struct InspectHTMLEndToEndTests {
+    @Test("the demo bundle's page: who/where/verify/signature first, then what needs attention, then every pod with its process tree and listeners")
+    func page() throws {
+        let demo = try DemoBundle.get()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-html-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("report.html").path
+        let result = try ToolBinary.run(["inspect", demo.bundle, "--html", html])
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try BundleReader(path: demo.bundle).manifest()
+        let dom = try HeadlessChromium.dumpDOM(html)
+        // The script ran: one <details> per pod.
+        #expect(dom.contains("data-ready=\"\(manifest.pods.count)\""), "\(dom.prefix(600))")
+        for label in ["<th>Who</th>", "<th>Cluster</th>", "<th>Profile</th>", "<th>Verify</th>", "<th>Signature</th>", "<th>Report made</th>"] {
+            #expect(dom.contains(label), "no \(label)")
+        }
+        #expect(dom.contains("<span class=\"ok\">intact</span>: all \(manifest.files.count) files match the manifest"))
+        let attention = try #require(dom.range(of: "Needs attention"))
+        let pods = try #require(dom.range(of: "<h2>Pods</h2>"))
+        #expect(attention.lowerBound < pods.lowerBound, "what needs attention comes first")
+        #expect(dom.contains("httpd -f -p 8080"))
+        #expect(dom.contains("[::]:8080") || dom.contains("0.0.0.0:8080"), "the checkout listener is in the page")
+        // Nothing from the bundle became markup: no stray tags from pod text.
+        #expect(!dom.contains("<script>alert"))
     }
 }

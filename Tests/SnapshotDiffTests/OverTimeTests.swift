@@ -145,13 +145,16 @@ struct OverTimeTests {
         #expect(!ignored.differs, "\(ignored.renderText())")
     }
 
-    @Test("a pod without evidence on one side is a note, not a guess")
+    @Test("a pod without evidence on one side is not compared: a note, not a guess, and not a change")
     func missingEvidence() throws {
         let report = SnapshotComparer.report([try TestBundle.snapshot(pods([base])), try TestBundle.snapshot(pods([nil]), runID: "r2")])
-        let pod = try #require(report.comparisons?.first?.pods.first)
+        let comparison = try #require(report.comparisons?.first)
+        #expect(comparison.pods.isEmpty)
+        let pod = try #require(comparison.notCompared?.first)
         #expect(pod.notes.count == 1)
         #expect(pod.notes.first?.contains("new bundle has no evidence for this pod (outcome failed, ErrImagePull)") == true)
-        #expect(report.differs)
+        #expect(!report.differs)
+        #expect(report.renderText().contains("1 matched pod was not compared, having no evidence on a side"), "\(report.renderText())")
     }
 
     @Test("three bundles: a timeline of two comparisons")

@@ -9,6 +9,38 @@ struct ClusterDiffTests {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
     }
 
+    @Test("standard, then restricted profile: the profile change is said once, what restricted cannot read is no change, the one real change stands out")
+    func acrossProfiles() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let label = "diffprof-\(UUID().uuidString.prefix(4).lowercased())"
+        let pods = try ["a", "b", "c"].map { suffix in
+            try cluster.createPod(namespace: "shop", prefix: "\(label)-\(suffix)", labels: ["e2e": label], command: ["httpd", "-f", "-p", "8080"])
+        }
+        defer { for pod in pods { _ = try? cluster.kubectl(["delete", "pod", "-n", "shop", pod, "--wait=false"]) } }
+        let old = cluster.bundlePath("standard")
+        let first = try cluster.collect(["-n", "shop", "-l", "e2e=\(label)", "--quiet"], output: old)
+        #expect(first.status == 0, "\(first.stderr)")
+
+        try cluster.startDetached(namespace: "shop", pod: pods[1], container: "app", "nc -ll -p 7788 -e cat", listensOn: 7788)
+
+        let new = cluster.bundlePath("restricted")
+        let second = try cluster.collect(["-n", "shop", "-l", "e2e=\(label)", "--quiet", "--profile", "restricted"], output: new)
+        #expect(second.status == 0, "\(second.stderr)")
+        let text = try ToolBinary.run(["diff", old, new])
+        #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
+        #expect(text.stdout.components(separatedBy: "different profiles (standard and restricted)").count == 2, "\(text.stdout)")
+        #expect(!text.stdout.contains("~ namespace"), "\(text.stdout)")
+        #expect(text.stdout.contains("1 pod changed, 2 unchanged"), "\(text.stdout)")
+        #expect(text.stdout.contains("pod shop/\(pods[1])"))
+        #expect(text.stdout.contains("+ listener tcp"), "\(text.stdout)")
+        #expect(text.stdout.contains(":7788"))
+        let report = try json(try ToolBinary.run(["diff", old, new, "--json"]))
+        let comparison = try #require((report["comparisons"] as? [[String: Any]])?.first)
+        #expect((comparison["profileNote"] as? String)?.contains("restricted") == true)
+        #expect((comparison["pods"] as? [[String: Any]])?.count == 1)
+    }
+
     @Test("a listener started in a pod between two collections is exactly what diff reports")
     func listenerOverTime() throws {
         let cluster = try ClusterUnderTest.start()
