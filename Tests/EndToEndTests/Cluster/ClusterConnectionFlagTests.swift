@@ -45,6 +45,23 @@ struct ClusterConnectionFlagTests {
         #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
     }
 
+    @Test("--dry-run=server: the API server admits the evidence container in shop and Pod Security refuses it in hardened; nothing is stored")
+    func serverDryRun() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let dbPods = try cluster.podNames(namespace: "shop", selector: "app=db")
+        let before = try dbPods.map { try cluster.ephemeralContainerCount(namespace: "shop", pod: $0) }
+        let admitted = try ToolBinary.run(["collect", "--kubeconfig", cluster.kubeconfig, "--image", ClusterUnderTest.image,
+                                           "-n", "shop", "-l", "app=db", "--dry-run=server"])
+        #expect(admitted.status == 0, "\(admitted.stderr)")
+        #expect(admitted.stderr.contains("admitted the evidence container in namespace shop; nothing was stored."), "\(admitted.stderr)")
+        #expect(try dbPods.map { try cluster.ephemeralContainerCount(namespace: "shop", pod: $0) } == before)
+        let refused = try ToolBinary.run(["collect", "--kubeconfig", cluster.kubeconfig, "--image", ClusterUnderTest.image,
+                                          "-n", "hardened", "-l", "app=vault", "--dry-run=server"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("violates PodSecurity \"restricted:latest\""), "\(refused.stderr)")
+    }
+
     @Test("--as the viewer: refused before any pod is touched, the can-i hint asks as the viewer")
     func impersonatedViewerRefused() throws {
         let cluster = try ClusterUnderTest.start()
