@@ -18,6 +18,9 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "Select pods in every namespace.")
     var allNamespaces = false
 
+    @Flag(name: .customLong("allow-http-credentials"), help: "Send a token or password to an http:// server (refused by default: they would travel unencrypted).")
+    var allowHTTPCredentials = false
+
     @Flag(name: .customLong("insecure-skip-tls-verify"), help: "Do not verify the server's certificate. Evidence gathered this way cannot prove which cluster it came from.")
     var insecureSkipTLSVerify = false
 
@@ -92,12 +95,14 @@ struct ConnectionOptions: ParsableArguments {
     /// Prints the loader's warnings (such as TLS verification being off) on
     /// stderr, where a person sees them and a script's stdout stays clean.
     func resolveConnection() throws -> ClusterConnection {
-        let connection = try KubeconfigLoader.load(KubeconfigSelection(
+        var selection = KubeconfigSelection(
             explicitPath: kubeconfig,
             context: context,
             namespace: namespace,
             insecureSkipTLSVerify: insecureSkipTLSVerify ? true : nil,
-            overrides: overrides))
+            overrides: overrides)
+        selection.allowHTTPCredentials = allowHTTPCredentials
+        let connection = try KubeconfigLoader.load(selection)
         for warning in connection.warnings {
             FileHandle.standardError.write(Data("\(warning)\n".utf8))
         }

@@ -221,6 +221,24 @@ struct ConnectionFlagTests {
         #expect(both?.message.contains("tls-server-name") == true)
     }
 
+    @Test("a token or password is not sent to a plain http:// server unless --allow-http-credentials; without credentials it is only a warning")
+    func plainHTTP() throws {
+        let yaml = Self.twoOfEach.replacingOccurrences(of: "    server: https://10.0.0.1:6443\n    insecure-skip-tls-verify: true\n    tls-server-name: api.main.example",
+                                                       with: "    server: http://10.0.0.1:8080")
+        let refused = #expect(throws: KubeconfigError.self) { try load(yaml, .init()) }
+        #expect(refused?.message.contains("unencrypted") == true)
+        #expect(refused?.message.contains("--allow-http-credentials") == true)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var selection = KubeconfigSelection(explicitPath: try dir.write("config", yaml))
+        selection.allowHTTPCredentials = true
+        let allowed = try KubeconfigLoader.load(selection, environment: [:])
+        #expect(allowed.warnings.contains { $0.contains("plain http://") && $0.contains("credentials go with every request") })
+        let anonymous = try KubeconfigLoader.load(.init(overrides: .init(server: "http://10.0.0.1:8080")), environment: ["HOME": dir.path],
+                                                  inClusterDirectory: dir.path + "/none")
+        #expect(anonymous.warnings.contains { $0.contains("plain http://") })
+    }
+
     @Test("-v 6: one line per request with method, URL, status and duration")
     func requestLog() async throws {
         let dir = try TemporaryDirectory()

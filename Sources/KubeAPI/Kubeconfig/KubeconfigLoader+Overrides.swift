@@ -86,6 +86,8 @@ extension KubeconfigLoader {
 
         try applyImpersonation(overrides, to: &connection)
 
+        try checkPlainHTTP(selection, &connection)
+
         if connection.proxy == nil {
             connection.proxy = try ProxySetting.fromEnvironment(server: connection.server, environment: environment)
         }
@@ -98,6 +100,30 @@ extension KubeconfigLoader {
                     + "and checks the certificate for the name \(name) (tls-server-name); kubectl-evidence cannot do both, "
                     + "because the tunnel would be opened to \(name) instead of the server. Drop one of them.")
         }
+    }
+
+    /// A server reached over `http://` sees no TLS: anyone on the path reads the
+    /// evidence, and a bearer token or password with it. kubectl sends them
+    /// anyway; this tool warns, and refuses to send credentials unless asked to
+    /// with `--allow-http-credentials` (a lab behind `kubectl proxy` is the one
+    /// honest use).
+    static func checkPlainHTTP(_ selection: KubeconfigSelection, _ connection: inout ClusterConnection) throws {
+        guard URLComponents(string: connection.server)?.scheme?.lowercased() == "http" else { return }
+        let sendsSecret: Bool
+        switch connection.credentials.method {
+        case .none: sendsSecret = false
+        case .bearerToken, .tokenFile, .basic, .exec: sendsSecret = true
+        }
+        if sendsSecret && !selection.allowHTTPCredentials {
+            throw KubeconfigError(
+                file: connection.sourceFiles.first, field: "server",
+                message: "The server \(connection.server) is plain http://, and this user would send its credentials "
+                    + "(\(connection.authenticationSummary)) unencrypted to anyone on the path. Use the server's https:// URL; "
+                    + "if this really is a local `kubectl proxy` or a lab, add --allow-http-credentials.")
+        }
+        connection.warnings.append(
+            "Warning: the connection to \(connection.server) is plain http://: nothing is encrypted, and the server's identity is not checked"
+                + (sendsSecret ? "; the credentials go with every request (--allow-http-credentials)." : "."))
     }
 
     /// `--as`, `--as-uid`, `--as-group` over the kubeconfig's `as:` fields.

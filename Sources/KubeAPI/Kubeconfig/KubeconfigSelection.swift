@@ -13,6 +13,8 @@ public struct KubeconfigSelection: Sendable, Equatable {
     public var insecureSkipTLSVerify: Bool?
     /// `--server`, `--token`, `--as` and the other connection flags.
     public var overrides: ConnectionOverrides
+    /// `--allow-http-credentials`: send a token or password over plain `http://`.
+    public var allowHTTPCredentials: Bool = false
 
     public init(
         explicitPath: String? = nil, context: String? = nil, namespace: String? = nil, insecureSkipTLSVerify: Bool? = nil,
