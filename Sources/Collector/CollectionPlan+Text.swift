@@ -1,10 +1,11 @@
+import Evidence
 import Foundation
 
 extension CollectionPlan {
     /// The plan as a person reads it on a terminal: what will be touched,
     /// what will not and why, and a reminder that ephemeral containers stay.
     public func renderText(dryRun: Bool) -> String {
-        var out = "Selection \(selection.description): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
+        var out = "Selection \(DisplayText.line(selection.description)): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
         out += "\(targets.count) to collect, \(skipped.count) skipped.\n"
         if selectedCount == 0 {
             out += "\nNo pods matched. Check the namespace and the selector with `kubectl get pods \(selection.kubectlGetArguments)`.\n"
@@ -18,7 +19,7 @@ extension CollectionPlan {
             }
             out += "\n" + table.render()
             for target in targets {
-                if let note = target.note { out += "note: \(target.namespace)/\(target.pod): \(note)\n" }
+                if let note = target.note { out += DisplayText.line("note: \(target.namespace)/\(target.pod): \(note)") + "\n" }
             }
         }
         if !skipped.isEmpty {

@@ -1,3 +1,5 @@
+import Evidence
+
 /// A plain text table in the style of `kubectl get`: upper-case headers,
 /// columns separated by three spaces, no borders, so the output reads like
 /// the rest of a Kubernetes user's terminal and survives copy-paste into a ticket.
@@ -9,8 +11,11 @@ public struct TextTable: Sendable {
         self.headers = headers
     }
 
+    /// Cells hold names and reasons from the API server and bundles: each is
+    /// made one safe line (``DisplayText/line(_:cutAfter:)``) as it comes in,
+    /// so no cell can move the cursor or break the table.
     public mutating func append(_ row: [String]) {
-        rows.append(row)
+        rows.append(row.map { DisplayText.line($0) })
     }
 
     public func render() -> String {

@@ -58,6 +58,41 @@ public enum DisplayText {
         bytes.count > limit ? escape(bytes.prefix(limit)) + "…" : escape(bytes)
     }
 
+    /// Text (not bytes) made safe for one line of a terminal, a log or a
+    /// report: C0 controls, DEL, and every scalar ``isUnsafe(_:)`` names (C1,
+    /// bidi overrides, invisible format characters, line separators) written
+    /// as `\u{1B}`; everything else as it is, so text already in display form
+    /// passes unchanged. Cut after `limit` characters with "…".
+    ///
+    /// The one rule for every line the tool prints from a pod, a bundle, a
+    /// kubeconfig or an API server (node and container names, webhook
+    /// messages, waiting reasons, error messages).
+    public static func line(_ text: String, cutAfter limit: Int = .max) -> String {
+        if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && text.unicodeScalars.count <= limit { return text }
+        var out = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit {
+                out.append(contentsOf: "…".unicodeScalars)
+                break
+            }
+            if scalar.value < 0x20 || scalar.value == 0x7F || isUnsafe(scalar) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out.append(contentsOf: "\\u{\(hex.count < 2 ? "0" + hex : hex)}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+            count += 1
+        }
+        return String(out)
+    }
+
+    /// ``line(_:cutAfter:)`` for each line of a multi-line message: the
+    /// message's own line breaks stay, nothing else that moves the cursor does.
+    public static func lines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line(String($0)) }.joined(separator: "\n")
+    }
+
     static func appendHexByte(_ byte: UInt8, to out: inout String.UnicodeScalarView) {
         func digit(_ v: UInt8) -> Unicode.Scalar { Unicode.Scalar(v < 10 ? 0x30 + v : 0x41 + v - 10) }
         out.append(contentsOf: "\\x".unicodeScalars)

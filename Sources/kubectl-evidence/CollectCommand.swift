@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bundle
 import Collector
+import Evidence
 import Foundation
 import KubeAPI
 
@@ -203,7 +204,7 @@ struct CollectCommand: AsyncParsableCommand {
             lines.append("Server dry run: the API server allowed the injection and admitted the evidence container in "
                 + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.joined(separator: ", ") + "; nothing was stored.")
         }
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        FileHandle.standardError.write(Data((DisplayText.lines(lines.joined(separator: "\n")) + "\n").utf8))
     }
 
     /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.

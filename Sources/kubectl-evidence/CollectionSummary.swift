@@ -1,5 +1,6 @@
 import Bundle
 import Collector
+import Evidence
 import Foundation
 
 /// The closing summary of a run: one row per selected pod, where the bundle
@@ -45,7 +46,7 @@ struct CollectionSummary {
         let problems = result.manifest.pods.filter { $0.outcome == .failed || $0.outcome == .interrupted }
         if !problems.isEmpty {
             out += "\n"
-            for pod in problems { out += "\(pod.namespace)/\(pod.name): \(pod.message)\n" }
+            for pod in problems { out += DisplayText.line("\(pod.namespace)/\(pod.name): \(pod.message)") + "\n" }
         }
         let manifest = result.manifest
         out += "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned pods"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evidence
 import Foundation
 
 /// Prints an error the way kubectl does (`error: …` on stderr, one sentence
@@ -11,7 +12,8 @@ enum CommandErrors {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("error: \(describe(error))\n".utf8))
+            // Messages quote API servers, webhooks, kubeconfigs and bundles: never a raw control byte.
+            FileHandle.standardError.write(Data("error: \(DisplayText.lines(describe(error)))\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -104,7 +104,7 @@ struct ConnectionOptions: ParsableArguments {
         selection.allowHTTPCredentials = allowHTTPCredentials
         let connection = try KubeconfigLoader.load(selection)
         for warning in connection.warnings {
-            FileHandle.standardError.write(Data("\(warning)\n".utf8))
+            FileHandle.standardError.write(Data("\(DisplayText.lines(warning))\n".utf8))
         }
         if verbosity >= Self.requestLogLevel {
             for line in Self.describe(connection) { Self.logLine(line) }

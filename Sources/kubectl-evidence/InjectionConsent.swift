@@ -28,7 +28,7 @@ struct InjectionConsent {
     var statement: String {
         var who = user.map { " as \(DisplayText.escape(Array($0.utf8)))" } ?? ""
         if let impersonation { who += " (impersonated, \(impersonation))" }
-        let context = contextName.map { "context \($0) (\(server))" } ?? server
+        let context = DisplayText.line(contextName.map { "context \($0) (\(server))" } ?? server)
         let podWord = pods == 1 ? "pod" : "pods"
         let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
         return "About to collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) will each get an ephemeral container that Kubernetes cannot remove."
@@ -38,7 +38,7 @@ struct InjectionConsent {
     var dryRunStatement: String {
         var who = user.map { " as \(DisplayText.escape(Array($0.utf8)))" } ?? ""
         if let impersonation { who += " (impersonated, \(impersonation))" }
-        let context = contextName.map { "context \($0) (\(server))" } ?? server
+        let context = DisplayText.line(contextName.map { "context \($0) (\(server))" } ?? server)
         let podWord = pods == 1 ? "pod" : "pods"
         let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
         return "A real run would collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) would each get an ephemeral container that Kubernetes cannot remove."

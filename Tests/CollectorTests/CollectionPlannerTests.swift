@@ -23,6 +23,17 @@ struct CollectionPlannerTests {
         #expect(target.uid == pod.metadata.uid)
     }
 
+    @Test("a hostile server's node and container names are printed escaped in the plan, never raw")
+    func hostileNamesEscaped() throws {
+        let pod = try Fixtures.pod("pods/pod-running.json") { object in
+            object.set("spec.nodeName", "node\u{1B}]0;owned\u{07}\u{1B}[2J")
+            object.set("metadata.annotations", ["kubectl.kubernetes.io/default-container": "app\u{202E}gnp"])
+        }
+        let text = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil).renderText(dryRun: true)
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.debugDescription)")
+        #expect(text.contains(#"node\u{1B}]0;owned\u{07}\u{1B}[2J"#), "\(text)")
+    }
+
     @Test("every pod of a recorded list is planned, sorted by namespace and name")
     func recordedList() throws {
         let list = try JSONDecoder().decode(PodList.self, from: Data(try Fixtures.bytes("pods/podlist.json")))

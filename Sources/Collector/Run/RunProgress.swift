@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 
 /// Counts of pods by where they stand, for the progress line.
@@ -106,7 +107,7 @@ public final class RunProgress: @unchecked Sendable {
         case .quiet:
             break
         case .plain:
-            if let event { write("\(timestamp()) \(event)\n") }
+            if let event { write("\(timestamp()) \(DisplayText.lines(event))\n") }
         case .live:
             if redraw { write("\r\u{1B}[2K" + line) }
         }
@@ -122,7 +123,9 @@ public final class RunProgress: @unchecked Sendable {
     }
 
     /// A message that must be seen whatever the mode (warnings).
-    public func notice(_ text: String) {
+    public func notice(_ raw: String) {
+        // Notices quote the API server (webhook messages, waiting reasons): never a raw control byte.
+        let text = DisplayText.lines(raw)
         switch mode {
         case .live: write("\r\u{1B}[2K" + text + "\n")
         case .plain: write("\(timestamp()) \(text)\n")
@@ -165,15 +168,10 @@ public final class RunProgress: @unchecked Sendable {
             text += " · waiting: " + top.map { reason, pods in
                 let names = pods.sorted()
                 let shown = names.prefix(2).joined(separator: ", ") + (names.count > 2 ? ", …" : "")
-                return "\(Self.printable(reason)) ×\(names.count) (\(shown))"
+                return "\(DisplayText.line(reason, cutAfter: 60)) ×\(names.count) (\(DisplayText.line(shown)))"
             }.joined(separator: "; ")
         }
         return text
-    }
-
-    /// Reasons come from the API server: shown without control bytes.
-    private static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(60).map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     private func timestamp() -> String {
