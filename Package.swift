@@ -82,9 +82,15 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // zlib itself, to find where a bundle's one gzip member ends (verify refuses what follows it).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "Bundle",
-            dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "kubectl-evidence",

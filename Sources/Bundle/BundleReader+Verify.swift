@@ -30,6 +30,10 @@ public struct BundleVerification: Sendable, Equatable {
         case manifestDigest(expected: String, actual: String)
         /// A key was given and the signature is missing or does not hold.
         case signature(SignatureStatus)
+        /// Bytes after the bundle's one gzip member (another member, or anything).
+        case afterGzipMember(bytes: UInt64, secondMember: Bool)
+        /// Data after the tar end marker, where `tar -i` would find more entries.
+        case afterTarEnd(offset: UInt64)
 
         /// One sentence naming the file. Paths from the manifest are quoted
         /// and escaped: a tampered manifest may carry terminal escapes.
@@ -52,6 +56,11 @@ public struct BundleVerification: Sendable, Equatable {
                 return "manifest.json has SHA-256 \(actual), but \(show(expected)) was expected: the manifest was changed or replaced."
             case .signature(let status):
                 return "manifest.json.sig: the signature is \(status)"
+            case .afterGzipMember(let bytes, let secondMember):
+                return "\(bytes) bytes follow the bundle's gzip stream" + (secondMember ? ", starting a second gzip member" : "")
+                    + ": they are not part of what the manifest lists (tar and libarchive would read a second member as more of the archive)."
+            case .afterTarEnd(let offset):
+                return "The tar stream has data after its end marker (at byte \(offset) of the uncompressed archive), which `tar -i` would extract: it is not part of what the manifest lists."
             }
         }
     }
@@ -84,14 +93,16 @@ extension BundleReader {
             problems.append(.manifestDigest(expected: expectedManifest, actual: manifestEntry.sha256))
         }
 
-        var listed: [String: Manifest.File] = [:]
-        for file in manifest.files where listed.updateValue(file, forKey: file.path) != nil {
+        // Paths match byte for byte: Swift compares Strings by Unicode canonical
+        // equivalence, so "é" (one scalar) would otherwise match "e" + U+0301.
+        var listed: [ExactPath: Manifest.File] = [:]
+        for file in manifest.files where listed.updateValue(file, forKey: ExactPath(file.path)) != nil {
             problems.append(.listedTwice(path: file.path))
         }
-        var present: Set<String> = []
+        var present: Set<ExactPath> = []
         for file in found {
-            present.insert(file.path)
-            guard let expected = listed[file.path] else {
+            present.insert(ExactPath(file.path))
+            guard let expected = listed[ExactPath(file.path)] else {
                 problems.append(.unlisted(path: file.path))
                 continue
             }
@@ -103,12 +114,18 @@ extension BundleReader {
             }
         }
         var reportedMissing: Set<String> = []
-        for file in manifest.files where !present.contains(file.path) && reportedMissing.insert(file.path).inserted {
+        for file in manifest.files where !present.contains(ExactPath(file.path)) && reportedMissing.insert(file.path).inserted {
             problems.append(.missing(path: file.path))
         }
         for pod in manifest.pods {
-            for path in pod.files where listed[path] == nil {
+            for path in pod.files where listed[ExactPath(path)] == nil {
                 problems.append(.podFileNotListed(pod: "\(pod.namespace)/\(pod.name)", path: path))
+            }
+        }
+        for finding in try BundleStructure.check(path: path) {
+            switch finding {
+            case .afterGzipMember(let bytes, let second): problems.append(.afterGzipMember(bytes: bytes, secondMember: second))
+            case .afterTarEnd(let offset): problems.append(.afterTarEnd(offset: offset))
             }
         }
         let signature = manifestEntry.signatureStatus(key: key)
@@ -116,4 +133,10 @@ extension BundleReader {
         return BundleVerification(manifestSHA256: manifestEntry.sha256, filesChecked: found.count, problems: problems,
                                   signature: signature)
     }
+}
+
+/// A path compared by its UTF-8 bytes, never by Unicode equivalence.
+struct ExactPath: Hashable {
+    let bytes: [UInt8]
+    init(_ path: String) { bytes = Array(path.utf8) }
 }

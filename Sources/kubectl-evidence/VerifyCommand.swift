@@ -119,6 +119,8 @@ struct VerifyReport: Encodable {
         case .podFileNotListed(_, let p): (kind, path) = ("pod-file-not-listed", p)
         case .manifestDigest: (kind, path) = ("manifest-digest", "manifest.json")
         case .signature: (kind, path) = ("signature", "manifest.json.sig")
+        case .afterGzipMember: (kind, path) = ("after-gzip-member", nil)
+        case .afterTarEnd: (kind, path) = ("after-tar-end", nil)
         }
         return Problem(kind: kind, path: path, message: problem.description)
     }
@@ -136,7 +138,9 @@ struct VerifyReport: Encodable {
         out += "Manifest SHA-256:  \(manifestSHA256)\(digestNote)\n"
         out += "Files checked:     \(filesChecked)\n"
         out += "Signature:         \(signature.detail)\n"
-        if problems.isEmpty {
+        if problems.isEmpty && signature.status == "present-not-checked" {
+            out += "Result:            FILES OK, SIGNATURE NOT CHECKED: every file matches the manifest, but the signature was not verified (give --key KEY.pub); nothing proves who made this manifest.\n"
+        } else if problems.isEmpty {
             out += "Result:            OK: every file matches the manifest.\n"
         } else {
             out += "Problems:\n"

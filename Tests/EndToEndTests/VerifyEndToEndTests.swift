@@ -54,6 +54,9 @@ struct VerifyEndToEndTests {
         #expect(result.status == 0, "\(result.text)")
         #expect((result.report["signature"] as? [String: Any])?["status"] as? String == "present-not-checked")
         #expect(result.text.contains("present, not checked"))
+        // An unchecked signature proves nothing: the result says so instead of a plain OK.
+        #expect(result.text.contains("Result:            FILES OK, SIGNATURE NOT CHECKED"), "\(result.text)")
+        #expect(!result.text.contains("Result:            OK:"))
     }
 
     @Test("one changed byte in a file fails verify and names that file", arguments: ["pod.json", "evidence.raw", "sockets.json"])
