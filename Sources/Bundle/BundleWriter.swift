@@ -461,6 +461,13 @@ public final class BundleWriter: @unchecked Sendable {
     /// allowed, else `link` + `unlink`, which fails atomically if a file
     /// appeared at `path` meanwhile.
     private func publish() throws {
+        // Only a regular file is ever replaced: as root, rename() over /dev/full
+        // replaced the device node. Checked again here, as the path may have
+        // changed while the pods were collected.
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw BundleError(.outputExists, "The output path \(path) is not a regular file (a directory, a link or a device), so it was not replaced; the finished bundle was left as \(temporaryPath).")
+        }
         if overwrite {
             guard rename(temporaryPath, path) == 0 else {
                 throw BundleError(.fileSystem, "Could not move the finished bundle \(temporaryPath) to \(path): \(BundleError.systemError()). The bundle is complete under the temporary name.")
@@ -477,8 +484,9 @@ public final class BundleWriter: @unchecked Sendable {
                 throw BundleError(.fileSystem, "Could not move the finished bundle \(temporaryPath) to \(path): \(BundleError.systemError()). The bundle is complete under the temporary name.")
             }
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        // Not NSString.deletingLastPathComponent: it trapped on a one-character name (`-o x`).
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
             fsync(directoryDescriptor)
             closeDescriptor(directoryDescriptor)

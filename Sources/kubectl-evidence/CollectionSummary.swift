@@ -61,18 +61,36 @@ struct CollectionSummary {
 /// Checks the bundle's path before any pod is touched, so a typo in -o does
 /// not cost the evidence after the containers were injected.
 enum BundleDestination {
+    /// Refuses, before any pod is touched, every output path that would fail
+    /// or do harm only after the pods were injected: an empty name, a missing
+    /// or unwritable directory, an existing file without --overwrite, and
+    /// anything that is not a regular file (a directory, a symbolic link,
+    /// dangling or not, a device), which is never replaced.
     static func check(_ path: String, overwrite: Bool) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
+        guard !path.isEmpty else {
+            throw DestinationError(message: "-o was given an empty name (an unset shell variable?); give the bundle's file name, for example -o incident.tar.gz.")
+        }
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DestinationError(message: "The directory of the bundle \(path) does not exist; create it or choose another --output.")
         }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
+        guard access(directory, W_OK) == 0 else {
             throw DestinationError(message: "The directory \(directory) is not writable, so the bundle \(path) cannot be written there.")
         }
-        if !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw DestinationError(message: "The bundle \(path) already exists; choose another --output, or add --overwrite to replace it.")
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }  // nothing there: fine
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            if !overwrite {
+                throw DestinationError(message: "The bundle \(path) already exists; choose another --output, or add --overwrite to replace it.")
+            }
+        case S_IFDIR:
+            throw DestinationError(message: "\(path) is a directory; -o names the bundle file, for example -o \(path.hasSuffix("/") ? path : path + "/")incident.tar.gz.")
+        case S_IFLNK:
+            throw DestinationError(message: "\(path) is a symbolic link; give the real path of the bundle, so that evidence never goes where a link points.")
+        default:
+            throw DestinationError(message: "\(path) is not a regular file (a device, a pipe or a socket); the bundle is written only to a regular file.")
         }
     }
 

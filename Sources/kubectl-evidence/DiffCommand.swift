@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundle
+import Evidence
 import Foundation
 import SnapshotDiff
 
@@ -48,6 +49,9 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .customLong("html"), help: ArgumentHelp("Also write a self-contained HTML report to this file.", valueName: "FILE"))
     var html: String?
 
+    @Flag(name: .customLong("overwrite"), help: "Replace an existing --html file.")
+    var overwrite = false
+
     @Flag(name: .customLong("no-color"), help: "No colour, even on a terminal (NO_COLOR in the environment does the same).")
     var noColor = false
 
@@ -76,10 +80,10 @@ struct DiffCommand: ParsableCommand {
             report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options))
                 : SnapshotComparer.report(snapshots, options: options)
             if let html {
-                try Data(report.renderHTML().utf8).write(to: URL(fileURLWithPath: html))
+                try ReportFile.write(report.renderHTML(), to: html, overwrite: overwrite)
             }
         } catch {
-            FileHandle.standardError.write(Data("error: \(CommandErrors.describe(error))\n".utf8))
+            FileHandle.standardError.write(Data("error: \(DisplayText.lines(CommandErrors.describe(error)))\n".utf8))
             throw ExitCode(2)
         }
         if json {

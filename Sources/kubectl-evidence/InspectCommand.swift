@@ -35,6 +35,9 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .customLong("html"), help: ArgumentHelp("Also write the bundle as one self-contained HTML page for a ticket (who, where, verify and signature status, anomalies and gaps first, then each pod).", valueName: "FILE"))
     var html: String?
 
+    @Flag(name: .customLong("overwrite"), help: "Replace an existing --html file.")
+    var overwrite = false
+
     func validate() throws {
         if let pod, parsedPod(pod) == nil {
             throw ValidationError("--pod must be NAMESPACE/NAME (for example shop/checkout-0), got \"\(pod)\".")
@@ -52,16 +55,16 @@ struct InspectCommand: ParsableCommand {
         do {
             inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod))
         } catch {
-            FileHandle.standardError.write(Data("error: \(CommandErrors.describe(error))\n".utf8))
+            FileHandle.standardError.write(Data("error: \(DisplayText.lines(CommandErrors.describe(error)))\n".utf8))
             throw ExitCode(1)
         }
         if let html {
             // The page says whether the bundle verifies: the archive is read once more, hashing every file.
             let verification = try? BundleReader(path: bundle).verify()
             do {
-                try Data(InspectHTML.render(inspected, verification: verification).utf8).write(to: URL(fileURLWithPath: html))
+                try ReportFile.write(InspectHTML.render(inspected, verification: verification), to: html, overwrite: overwrite)
             } catch {
-                FileHandle.standardError.write(Data("error: the HTML report \(html) could not be written: \(error.localizedDescription)\n".utf8))
+                FileHandle.standardError.write(Data("error: \(DisplayText.lines(CommandErrors.describe(error)))\n".utf8))
                 throw ExitCode(1)
             }
         }
