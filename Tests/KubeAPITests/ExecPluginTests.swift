@@ -204,6 +204,51 @@ struct ExecPluginTests {
         }
     }
 
+    /// The config of a plugin script written into `dir`, run directly (no server needed).
+    static func config(_ script: String, in dir: TemporaryDirectory) throws -> ExecPluginConfig {
+        try dir.write("plugin.sh", script, executable: true)
+        return ExecPluginConfig(
+            apiVersion: "client.authentication.k8s.io/v1", command: dir.path + "/plugin.sh", args: [], env: [], installHint: nil,
+            provideClusterInfo: false, file: dir.path + "/config", userName: "u", baseEnvironment: ["PATH": "/usr/bin:/bin"])
+    }
+
+    static let credential = #"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"}}"#
+
+    @Test("a plugin that hangs is stopped at the timeout, with a sentence that says so")
+    func hangingPlugin() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try Self.config("#!/bin/sh\nexec sleep 600\n", in: dir)
+        let started = Date()
+        let error = await #expect(throws: ExecPluginError.self) {
+            try await ExecPluginRunner.run(config, cluster: .init(server: "https://127.0.0.1:1", insecureSkipTLSVerify: false), timeout: 1)
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(error?.message.contains("did not finish within 1 s and was stopped") == true, "\(String(describing: error))")
+    }
+
+    @Test("a plugin that prints without end is stopped past 1 MiB; memory stays bounded")
+    func endlessPlugin() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try Self.config("#!/bin/sh\nexec yes 0123456789abcdef\n", in: dir)
+        let error = await #expect(throws: ExecPluginError.self) {
+            try await ExecPluginRunner.run(config, cluster: .init(server: "https://127.0.0.1:1", insecureSkipTLSVerify: false), timeout: 30)
+        }
+        #expect(error?.message.contains("printed more than 1 MiB on stdout") == true, "\(String(describing: error))")
+    }
+
+    @Test("a plugin that exits leaving a child holding its stdout still gives its credential at once")
+    func childHoldsStdout() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try Self.config("#!/bin/sh\nsleep 8 &\necho '\(Self.credential)'\n", in: dir)
+        let started = Date()
+        let credential = try await ExecPluginRunner.run(config, cluster: .init(server: "https://127.0.0.1:1", insecureSkipTLSVerify: false), timeout: 30)
+        #expect(credential.token == "t")
+        #expect(Date().timeIntervalSince(started) < 5, "waited for the child that holds stdout (8 s)")
+    }
+
     @Test("a plugin's client certificate is presented to a server that requires one")
     func pluginClientCertificate() async throws {
         let dir = try TemporaryDirectory()
