@@ -239,6 +239,30 @@ struct ConnectionFlagTests {
         #expect(anonymous.warnings.contains { $0.contains("plain http://") })
     }
 
+    @Test("http:// to an HTTPS port: Go's 400 and a TLS server's silent close both say to use https://")
+    func httpToHTTPSPort() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // What kube-apiserver (Go's net/http over TLS) answers a plain HTTP request with.
+        try await withServer({ _ in .reply(status: 400, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                                          body: Array("Client sent an HTTP request to an HTTPS server.\n".utf8)) }) { server in
+            let error = await #expect(throws: KubeAPIError.self) {
+                try await withClient(server, in: dir) { try await $0.serverVersion() }
+            }
+            if case .httpToHTTPSPort(let named)? = error { #expect(named == server.url) } else { Issue.record("got \(String(describing: error))") }
+            #expect(error?.description.contains("use https://127.0.0.1:\(server.port) as the server URL") == true)
+        }
+        // A TLS server that hangs up on plain HTTP.
+        try await withServer(tls: try .standard(), { _ in .json(200, "{}") }) { server in
+            let plain = "http://127.0.0.1:\(server.port)"
+            let connection = try KubeconfigWriter.connection(server: plain, in: dir)
+            let error = await #expect(throws: KubeAPIError.self) {
+                try await KubeClient.withClient(connection: connection, options: .init(maxRetries: 0)) { try await $0.serverVersion() }
+            }
+            #expect(error?.description.contains("if it speaks HTTPS, use https://127.0.0.1:\(server.port)") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test("-v 6: one line per request with method, URL, status and duration")
     func requestLog() async throws {
         let dir = try TemporaryDirectory()

@@ -20,6 +20,8 @@ public enum KubeAPIError: Error, Sendable {
     case timedOut(method: String, path: String, server: String, after: TimeInterval, phase: String)
     case connectionLost(method: String, path: String, server: String, detail: String)
     case transport(method: String, path: String, server: String, detail: String)
+    /// The URL says http:// but the port speaks HTTPS (Go's server answered its 400 for that).
+    case httpToHTTPSPort(server: String)
     /// A 2xx reply that could not be decoded.
     case invalidResponse(method: String, path: String, detail: String)
 
@@ -97,6 +99,9 @@ extension KubeAPIError: LocalizedError, CustomStringConvertible {
             return "\(method) \(path) on \(server) timed out after \(Self.seconds(after)) while \(phase)."
         case .connectionLost(let method, let path, let server, let detail):
             return Self.sentence("The connection to \(server) was lost during \(method) \(path): \(detail)")
+        case .httpToHTTPSPort(let server):
+            let https = server.lowercased().hasPrefix("http://") ? "https://" + server.dropFirst("http://".count) : server
+            return "The API server \(server) speaks HTTPS on that port (it answered \"Client sent an HTTP request to an HTTPS server\"): use \(https) as the server URL."
         case .transport(let method, let path, let server, let detail):
             return Self.sentence("\(method) \(path) on \(server) failed before the server answered: \(detail)")
         case .invalidResponse(let method, let path, let detail):

@@ -224,6 +224,10 @@ extension KubeClient {
             return .status(decoded, method: method, path: path)
         }
         let prefix = String(decoding: reply.body.prefix(200), as: UTF8.self)
+        // Go's TLS server answers a plain HTTP request with this 400: the URL says http:// to an HTTPS port.
+        if reply.code == 400, prefix.contains("Client sent an HTTP request to an HTTPS server") {
+            return .httpToHTTPSPort(server: connection.server)
+        }
         return .unexpectedResponse(code: reply.code, method: method, path: path, bodyPrefix: prefix)
     }
 
@@ -247,6 +251,11 @@ extension KubeClient {
             case .tlsHandshakeTimeout:
                 return KubeAPIError.timedOut(method: method, path: path, server: server, after: max(1, min(options.requestTimeout, 10)), phase: "doing the TLS handshake")
             case .remoteConnectionClosed:
+                if URLComponents(string: server)?.scheme?.lowercased() == "http" {
+                    return KubeAPIError.connectionLost(
+                        method: method, path: path, server: server,
+                        detail: "the server closed the connection without an HTTP reply, as a TLS server does when it gets plain HTTP; if it speaks HTTPS, use \(Self.httpsForm(server))")
+                }
                 return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the server closed the connection")
             case .cancelled:
                 return CancellationError()
@@ -300,6 +309,11 @@ extension KubeClient {
                 method: method, path: path, server: server, detail: "the TLS handshake failed (\(error)).\(hint)")
         }
         return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
+    }
+
+    /// The server URL with https:// instead of http://, for hints.
+    static func httpsForm(_ server: String) -> String {
+        server.lowercased().hasPrefix("http://") ? "https://" + server.dropFirst("http://".count) : server
     }
 
     /// A readable reason when `error` is a failed certificate check, else nil.
