@@ -20,7 +20,7 @@ final class ArchiveReadHandle {
         self.file = file
         try check(archive_read_support_filter_gzip(archive), "enable gzip")
         try check(archive_read_support_format_tar(archive), "enable tar")
-        try check(archive_read_open_filename(archive, file, 64 * 1024), "open the bundle")
+        try check(archive_read_open_filename(archive, file, 64 * 1024), "open it")
     }
 
     deinit {
@@ -52,7 +52,7 @@ final class ArchiveReadHandle {
 
     private func check(_ status: Int32, _ action: String) throws {
         if status >= CARCHIVE_ARCHIVE_WARN { return }
-        throw BundleError(.archive, "Could not \(action) for the bundle \(file): \(errorText()).")
+        throw BundleError(.archive, "Reading the bundle \(BundleReader.display(file)) failed: could not \(action): \(errorText()).")
     }
 
     private func errorText() -> String {

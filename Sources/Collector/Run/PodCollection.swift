@@ -246,11 +246,11 @@ struct PodCollection: Sendable {
             }
             return .collected(message: text)
         case .truncated:
-            return .failed(PodFailure(step: .log, reason: .truncated, message: "\(key): \(verdict.summary)"))
+            return .failed(PodFailure(step: .log, reason: .truncated, message: verdict.summary))
         case .mismatch, .unrecognisedMessage, .noMessage:
-            return .failed(PodFailure(step: .log, reason: .hashMismatch, message: "\(key): \(verdict.summary)"))
+            return .failed(PodFailure(step: .log, reason: .hashMismatch, message: verdict.summary))
         case .scriptFailed:
-            return .failed(PodFailure(step: .wait, reason: .containerFailed, message: "\(key): \(verdict.summary)"))
+            return .failed(PodFailure(step: .wait, reason: .containerFailed, message: verdict.summary))
         }
     }
 
