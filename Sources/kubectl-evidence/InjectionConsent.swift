@@ -26,22 +26,24 @@ struct InjectionConsent {
 
     /// The line printed before injection.
     var statement: String {
-        var who = user.map { " as \(DisplayText.escape(Array($0.utf8)))" } ?? ""
-        if let impersonation { who += " (impersonated, \(impersonation))" }
-        let context = DisplayText.line(contextName.map { "context \($0) (\(server))" } ?? server)
-        let podWord = pods == 1 ? "pod" : "pods"
-        let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
-        return "About to collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) will each get an ephemeral container that Kubernetes cannot remove."
+        "About to collect from \(whereAndWho): \(howMany) will each get an ephemeral container that Kubernetes cannot remove."
     }
 
     /// The same facts after a dry run, in the conditional.
     var dryRunStatement: String {
-        var who = user.map { " as \(DisplayText.escape(Array($0.utf8)))" } ?? ""
+        "A real run would collect from \(whereAndWho): \(howMany) would each get an ephemeral container that Kubernetes cannot remove."
+    }
+
+    /// `context NAME (SERVER) as USER (impersonated, --as)`, escaped: the names come from the kubeconfig and the server.
+    private var whereAndWho: String {
+        var who = user.map { " as \($0)" } ?? ""
         if let impersonation { who += " (impersonated, \(impersonation))" }
-        let context = DisplayText.line(contextName.map { "context \($0) (\(server))" } ?? server)
-        let podWord = pods == 1 ? "pod" : "pods"
-        let namespaceWord = namespaces == 1 ? "namespace" : "namespaces"
-        return "A real run would collect from \(context)\(who): \(pods) \(podWord) in \(namespaces) \(namespaceWord) would each get an ephemeral container that Kubernetes cannot remove."
+        return DisplayText.line((contextName.map { "context \($0) (\(server))" } ?? server) + who)
+    }
+
+    /// `3 pods in 1 namespace`.
+    private var howMany: String {
+        "\(pods) \(pods == 1 ? "pod" : "pods") in \(namespaces) \(namespaces == 1 ? "namespace" : "namespaces")"
     }
 
     /// Says where (unless `quiet`) and asks on the terminal when it should; true to go
