@@ -55,7 +55,7 @@ struct RedactionTests {
         let digest = "sha256:e3af9f7ea888560fad6c7f088ce27d7dd787938bcb0c15026461d86edab7bc99 bytes:15017"
         #expect(OutputIntegrity.verify(log: log, terminationMessage: digest).isVerified)
 
-        let (masked, findings) = EvidenceLogRedaction.redact(log)
+        let (masked, findings, returned) = EvidenceLogRedaction.redact(log)
         #expect(masked.count == log.count)
         let stream = LogTransport.unwrap(masked)
         #expect(stream.problem == nil)
@@ -67,6 +67,8 @@ struct RedactionTests {
 
         let frames = FrameDecoder().decode(masked)
         #expect(frames.isIntact, "\(frames.errors)")
+        // The records handed back are those of the masked log: no second decode is needed.
+        #expect(returned == frames)
         let cmdline = try #require(frames.records.first { $0.kind == .file && $0.key.hasSuffix("/cmdline") && $0.payload.starts(with: Array("sh\0-c\0sleep".utf8)) })
         let argv = cmdline.payload.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         #expect(argv.contains("--db-password=*******"))

@@ -40,7 +40,16 @@ public struct FrameDecoder: Sendable {
     /// Offsets in framing errors are in the stream; an encoding error, first,
     /// has its offset in the log.
     public func decode(_ log: [UInt8]) -> DecodedFrames {
-        let unwrapped = LogTransport.unwrap(log, maxStreamBytes: limits.maxInputBytes + 1)
+        decode(unwrapped(log))
+    }
+
+    /// The stream of `log`, unwrapped as ``decode(_:)`` reads it.
+    public func unwrapped(_ log: [UInt8]) -> LogTransport.Unwrapped {
+        LogTransport.unwrap(log, maxStreamBytes: limits.maxInputBytes + 1)
+    }
+
+    /// Decodes a stream already unwrapped by ``unwrapped(_:)``.
+    public func decode(_ unwrapped: LogTransport.Unwrapped) -> DecodedFrames {
         var state = DecodeState(bytes: unwrapped.stream, limits: limits)
         state.run()
         var result = state.result

@@ -113,15 +113,15 @@ public enum LogTransport {
         return out
     }
 
-    /// `log` with the stream bytes in `ranges` replaced by those of `stream`
-    /// (the same stream, changed in place: same length), re-encoding only the
-    /// base64 groups that hold them. Everything else of the log stays byte for
-    /// byte, a damaged tail included; a log that carries the stream as it is
-    /// (older bundles) is the stream. Used to mask secrets after the digest
-    /// was checked on the log as read.
-    public static func patch(_ log: [UInt8], stream: [UInt8], ranges: [Range<Int>]) -> [UInt8] {
+    /// `log` with the stream bytes in `ranges` replaced by those of `masked`
+    /// (the log's unwrapped stream, changed in place: same length), re-encoding
+    /// only the base64 groups that hold them. Everything else of the log stays
+    /// byte for byte, a damaged tail included; a log that carries the stream as
+    /// it is (older bundles) is the stream. Used to mask secrets after the
+    /// digest was checked on the log as read.
+    public static func patch(_ log: [UInt8], masked unwrapped: Unwrapped, ranges: [Range<Int>]) -> [UInt8] {
         var out = log
-        let unwrapped = unwrap(log)
+        let stream = unwrapped.stream
         guard unwrapped.wasEncoded else {
             for range in ranges where range.upperBound <= min(out.count, stream.count) {
                 out.replaceSubrange(range, with: stream[range])

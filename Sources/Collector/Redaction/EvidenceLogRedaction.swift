@@ -11,13 +11,18 @@ import Evidence
 /// the log as read, before this; the manifest lists each mask, and says the
 /// digest covered the unmasked log.
 public enum EvidenceLogRedaction {
-    public static func redact(_ log: [UInt8]) -> (log: [UInt8], findings: [RedactionFinding]) {
-        var stream = LogTransport.unwrap(log).stream
-        let frames = FrameDecoder().decode(log)
+    /// The masked log, what was masked, and the log's records (masked too), so
+    /// that the caller does not decode the log a second time.
+    public static func redact(_ log: [UInt8], decoder: FrameDecoder = FrameDecoder())
+        -> (log: [UInt8], findings: [RedactionFinding], frames: DecodedFrames)
+    {
+        var unwrapped = decoder.unwrapped(log)
+        var frames = decoder.decode(unwrapped)
         var findings: [RedactionFinding] = []
         var changed: [Range<Int>] = []
-        for record in frames.records where record.kind == .file && isCmdline(record.key) {
-            guard let payloadStart = payloadStart(of: record, in: stream) else { continue }
+        for index in frames.records.indices where frames.records[index].kind == .file && isCmdline(frames.records[index].key) {
+            let record = frames.records[index]
+            guard let payloadStart = payloadStart(of: record, in: unwrapped.stream) else { continue }
             let payload = record.payload
             var arguments = payload.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
             let trailingNUL = payload.last == 0
@@ -28,15 +33,16 @@ public enum EvidenceLogRedaction {
             if trailingNUL { rebuilt.append(0) }
             guard rebuilt.count == payload.count else { continue }  // never reframe
             for i in rebuilt.indices where rebuilt[i] != payload[i] {
-                stream[payloadStart + i] = rebuilt[i]
+                unwrapped.stream[payloadStart + i] = rebuilt[i]
                 changed.append((payloadStart + i)..<(payloadStart + i + 1))
             }
+            frames.records[index].payload = rebuilt
             for mask in masked {
                 findings.append(RedactionFinding(location: "\(record.key) argv[\(mask.index)]", rule: mask.rule.rawValue))
             }
         }
-        guard !changed.isEmpty else { return (log, []) }
-        return (LogTransport.patch(log, stream: stream, ranges: changed), findings)
+        guard !changed.isEmpty else { return (log, [], frames) }
+        return (LogTransport.patch(log, masked: unwrapped, ranges: changed), findings, frames)
     }
 
     static func isCmdline(_ key: String) -> Bool {

@@ -171,13 +171,16 @@ struct PodCollection: Sendable {
         let verdict = OutputIntegrity.verify(log: log, terminationMessage: message)
         // Secrets in command lines are masked after the digest was checked on the log as read.
         var stored = log
+        let frames: DecodedFrames
         if request.redact {
-            let (masked, findings) = EvidenceLogRedaction.redact(log)
+            let (masked, findings, maskedFrames) = EvidenceLogRedaction.redact(log)
             stored = masked
+            frames = maskedFrames
             let path = BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: "evidence.raw")
             record.redactions += findings.map { Manifest.Redaction(path: path.string, location: $0.location, rule: $0.rule) }
+        } else {
+            frames = FrameDecoder().decode(log)
         }
-        let frames = FrameDecoder().decode(stored)
         record.begin(.write)
         // The pod's evidence: the log exactly as read (what the digest covers,
         // and from which every record can be rebuilt), then the files parsed
