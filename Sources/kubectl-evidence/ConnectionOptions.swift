@@ -145,15 +145,16 @@ struct ConnectionOptions: ParsableArguments {
     /// One klog-style line on stderr (`I1130 13:40:00.123456 GET …`), escaped:
     /// URLs carry namespace and pod names from the API server.
     static func logLine(_ text: String) {
-        let now = Date()
-        let microseconds = Int((now.timeIntervalSince1970 * 1_000_000).truncatingRemainder(dividingBy: 1_000_000))
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "MMdd HH:mm:ss"
-        let stamp = "I\(formatter.string(from: now)).\(String(format: "%06d", microseconds))"
-        FileHandle.standardError.write(Data("\(stamp) \(DisplayText.escape(Array(text.utf8)))\n".utf8))
+        let now = Date().timeIntervalSince1970
+        var seconds = time_t(now)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let stamp = String(format: "I%02d%02d %02d:%02d:%02d.%06d", parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                           Int((now - Double(seconds)) * 1_000_000))
+        FileHandle.standardError.write(Data("\(stamp) \(DisplayText.line(text))\n".utf8))
     }
+
+
 
     /// The namespace to list in: nil for all namespaces.
     func listNamespace(in connection: ClusterConnection) -> String? {

@@ -84,14 +84,15 @@ public final class RunProgress: @unchecked Sendable {
     private func tick() {
         lock.lock()
         ticks += 1
-        let due = mode == .plain && ticks % Self.plainStatusInterval == 0 && !waiting.isEmpty
-        let line = statusLine()
+        let due = mode == .live || (mode == .plain && ticks % Self.plainStatusInterval == 0 && !waiting.isEmpty)
+        let line = due ? statusLine() : ""
         lastDraw = clock()
         lock.unlock()
+        guard due else { return }
         switch mode {
         case .live: write("\r\u{1B}[2K" + line)
-        case .plain where due: write("\(timestamp()) still waiting: \(line)\n")
-        default: break
+        case .plain: write("\(timestamp()) still waiting: \(line)\n")
+        case .quiet: break
         }
     }
 
@@ -99,9 +100,10 @@ public final class RunProgress: @unchecked Sendable {
         lock.lock()
         change(&counts)
         let now = clock()
-        let redraw = now.timeIntervalSince(lastDraw) > 0.1
+        let redraw = mode == .live && now.timeIntervalSince(lastDraw) > 0.1
         if redraw { lastDraw = now }
-        let line = statusLine()
+        // Built only when drawn: it groups every waiting pod, and update runs per pod event.
+        let line = redraw ? statusLine() : ""
         lock.unlock()
         switch mode {
         case .quiet:
@@ -175,8 +177,6 @@ public final class RunProgress: @unchecked Sendable {
     }
 
     private func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: clock())
+        clock().formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
     }
 }
