@@ -115,19 +115,15 @@ enum InspectHTML {
 
         out += "<h3>Processes (\(evidence.processes.processes.count))</h3><pre class=\"tree\">"
         for (process, depth) in InspectText.treeOrder(evidence.processes.processes) {
-            let indent = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + "\\_ "
-            var user = process.uid.map { "uid \($0.real)" } ?? "uid ?"
-            if let uid = process.uid, uid.effective != uid.real { user += " (euid \(uid.effective))" }
-            var command = process.commandLine.isEmpty ? "[\(process.comm ?? "?")]" : process.commandLine
-            if process.exeDeleted { command += "  (executable deleted)" }
-            out += h(String(format: "%7d %-14@ ", process.pid, user as NSString)) + h(indent) + h(String(command.prefix(300))) + "\n"
+            let shown = InspectText.treeRow(process, depth: depth)
+            out += h(String(format: "%7d uid %-12@ ", process.pid, shown.user as NSString)) + h(shown.indent) + h(String(shown.command.prefix(300))) + "\n"
         }
         out += "</pre>"
 
         out += "<h3>Listeners (\(evidence.sockets.listeners.count))</h3>"
         if !evidence.sockets.listeners.isEmpty {
             out += "<table class=\"grid\"><tr><th>proto</th><th>local</th><th>process</th></tr>"
-            for socket in evidence.sockets.listeners.sorted(by: { ($0.localPort, $0.table) < ($1.localPort, $1.table) }) {
+            for socket in InspectText.sortedListeners(evidence.sockets) {
                 out += "<tr><td>\(h(socket.table))</td><td>\(h(InspectText.endpoint(socket.localAddress, socket.localPort)))</td><td>\(h(InspectText.owners(socket.owners)))</td></tr>"
             }
             out += "</table>"

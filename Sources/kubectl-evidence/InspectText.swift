@@ -172,21 +172,34 @@ enum InspectText {
         let header = "PROCESSES (\(table.processes.count)\(table.processesLeftOut > 0 ? ", \(table.processesLeftOut) left out at the cap" : ""))\n"
         var text = TextTable(headers: ["PID", "PPID", "USER(UID)", "STATE", "COMMAND"])
         for (process, depth) in treeOrder(table.processes) {
-            var user = process.uid.map { "\($0.real)" } ?? "?"
-            if let uid = process.uid, uid.effective != uid.real { user += "(euid \(uid.effective))" }
-            let indent = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + "\\_ "
-            var command = process.commandLine.isEmpty ? "[\(process.comm ?? "?")]" : process.commandLine
-            if process.exeDeleted { command += "  (executable deleted)" }
-            text.append([String(process.pid), process.ppid.map(String.init) ?? "?", user, cell(process.state ?? "?", limit: 4),
-                         indent + cell(command, limit: 160)])
+            let shown = treeRow(process, depth: depth)
+            text.append([String(process.pid), process.ppid.map(String.init) ?? "?", shown.user, cell(process.state ?? "?", limit: 4),
+                         shown.indent + cell(shown.command, limit: 160)])
         }
         return header + text.render()
+    }
+
+    /// One process as a row of the tree, for the text and the HTML report alike:
+    /// its uid (and a differing euid), the tree's indent, and its command line
+    /// (its comm in brackets when it has none; a deleted executable said).
+    static func treeRow(_ process: EvidenceProcess, depth: Int) -> (user: String, indent: String, command: String) {
+        var user = process.uid.map { "\($0.real)" } ?? "?"
+        if let uid = process.uid, uid.effective != uid.real { user += "(euid \(uid.effective))" }
+        let indent = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + "\\_ "
+        var command = process.commandLine.isEmpty ? "[\(process.comm ?? "?")]" : process.commandLine
+        if process.exeDeleted { command += "  (executable deleted)" }
+        return (user, indent, command)
+    }
+
+    /// Listeners by port, then table (tcp before tcp6).
+    static func sortedListeners(_ sockets: SocketTable) -> [InetSocket] {
+        sockets.listeners.sorted { ($0.localPort, $0.table) < ($1.localPort, $1.table) }
     }
 
     static func listenerTable(_ sockets: SocketTable) -> String {
         guard !sockets.listeners.isEmpty else { return "LISTENERS: none\n" }
         var text = TextTable(headers: ["PROTO", "LOCAL", "PROCESS"])
-        for socket in sockets.listeners.sorted(by: { ($0.localPort, $0.table) < ($1.localPort, $1.table) }) {
+        for socket in sortedListeners(sockets) {
             text.append([proto(socket), endpoint(socket.localAddress, socket.localPort), owners(socket.owners)])
         }
         return "LISTENERS (\(sockets.listeners.count))\n" + text.render()

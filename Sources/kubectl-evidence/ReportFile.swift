@@ -7,12 +7,7 @@ import Foundation
 /// and renamed into place, so a reader never sees half a page.
 enum ReportFile {
     static func write(_ text: String, to path: String, overwrite: Bool) throws {
-        do {
-            try BundleDestination.check(path, overwrite: overwrite)
-        } catch let error as BundleDestination.DestinationError {
-            throw CommandFailure(error.message.replacingOccurrences(of: "bundle", with: "report")
-                .replacingOccurrences(of: "--output", with: "--html").replacingOccurrences(of: "-o ", with: "--html "))
-        }
+        try BundleDestination.check(path, overwrite: overwrite, what: "report", flag: "--html")
         let temporary = path + ".partial-\(UUID().uuidString.prefix(8))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
