@@ -9,12 +9,10 @@ extension Snapshot {
     /// depend on, so the command passes it in.
     public typealias RawRebuilder = @Sendable ([UInt8]) -> ContainerEvidence
 
-    /// The largest JSON file read into memory.
-    public static let maxJSONFile: UInt64 = 64 << 20
-
-    /// Reads the bundle at `path` in one pass.
-    public static func read(path: String, rebuild: RawRebuilder? = nil) throws -> Snapshot {
+    /// Reads the bundle at `path` in one pass, decoding within `budget`.
+    public static func read(path: String, rebuild: RawRebuilder? = nil, budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
         let reader = BundleReader(path: path)
+        var budget = budget
         var containers: [String: Partial] = [:]  // "pods/<ns>/<pod>/containers/<c>"
         var podFiles: [String: PodInfo] = [:]  // "pods/<ns>/<pod>"
         // Raw output is rebuilt only for a container whose decoded files did not come.
@@ -29,19 +27,21 @@ extension Snapshot {
             guard entry.kind == .file else { return }
             if parts.count == 4, parts[0] == "pods", parts[3] == "pod.json" {
                 // A pod.json that does not decode only costs the restart and owner facts.
-                podFiles[parts[0..<3].joined(separator: "/")] = try? JSONDecoder().decode(PodInfo.self, from: entry.readData(limit: maxJSONFile))
+                podFiles[parts[0..<3].joined(separator: "/")] = try budget.read(entry, as: .podObject, bundle: path) {
+                    try? JSONDecoder().decode(PodInfo.self, from: Data($0))
+                }
                 return
             }
             guard parts.count == 6, parts[0] == "pods", parts[3] == "containers" else { return }
             let directory = parts[0..<5].joined(separator: "/")
             var partial = containers[directory] ?? Partial()
             switch parts[5] {
-            case EvidenceFormat.processesFile: partial.processes = try decode(ProcessTable.self, entry, bundle: path)
-            case EvidenceFormat.socketsFile: partial.sockets = try decode(SocketTable.self, entry, bundle: path)
-            case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
+            case EvidenceFormat.processesFile: partial.processes = try decode(ProcessTable.self, entry, .processes, &budget, bundle: path)
+            case EvidenceFormat.socketsFile: partial.sockets = try decode(SocketTable.self, entry, .sockets, &budget, bundle: path)
+            case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, .namespaces, &budget, bundle: path)
             case "evidence.raw":
                 guard rebuild != nil else { return }
-                held.hold(try entry.readBytes(limit: maxJSONFile), directory: directory)
+                held.hold(try budget.read(entry, as: .rawOutput, bundle: path) { $0 }, directory: directory)
             default: return
             }
             containers[directory] = partial
@@ -76,10 +76,11 @@ extension Snapshot {
         }
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ entry: BundleEntry, bundle: String) throws -> T {
-        let data = try entry.readData(limit: maxJSONFile)
+    private static func decode<T: Decodable>(_ type: T.Type, _ entry: BundleEntry, _ kind: ReadingBudget.Kind,
+                                             _ budget: inout ReadingBudget, bundle: String) throws -> T {
+        let decoded = try budget.read(entry, as: kind, bundle: bundle) { bytes in Result { try JSONDecoder().decode(T.self, from: Data(bytes)) } }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try decoded.get()
         } catch {
             throw SnapshotDiffError("The file \(BundleReader.display(entry.path)) in the bundle \(BundleReader.display(bundle)) is not a valid \(entry.path.split(separator: "/").last ?? "evidence file") (\(error)). Run `kubectl-evidence verify` on the bundle: it may have been altered or written by an incompatible version.")
         }

@@ -39,13 +39,11 @@ struct InspectedBundle: Sendable {
         var namespaces: NamespaceReport
     }
 
-    /// The largest decoded evidence file read into memory.
-    static let maxEvidenceFile: UInt64 = 64 << 20
-
     /// Reads the bundle at `path`; with `pod` (`namespace/name`), only that
     /// pod's entries are read, the rest skipped.
-    static func read(path: String, pod filter: (namespace: String, name: String)?) throws -> InspectedBundle {
+    static func read(path: String, pod filter: (namespace: String, name: String)?, budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
         let reader = BundleReader(path: path)
+        var budget = budget
         let wantedPrefix = filter.map { BundlePath.pod(namespace: $0.namespace, pod: $0.name, file: "x").string.dropLast() }
         var collected: [String: Partial] = [:]  // by container directory, "pods/<ns>/<pod>/containers/<c>"
         // Raw output is rebuilt only for a container whose parsed files did not come.
@@ -61,13 +59,13 @@ struct InspectedBundle: Sendable {
             var partial = collected[directory] ?? Partial()
             switch file {
             case EvidenceFormat.processesFile:
-                partial.processes = try decode(ProcessTable.self, entry, bundle: path)
+                partial.processes = try decode(ProcessTable.self, entry, .processes, &budget, bundle: path)
             case EvidenceFormat.socketsFile:
-                partial.sockets = try decode(SocketTable.self, entry, bundle: path)
+                partial.sockets = try decode(SocketTable.self, entry, .sockets, &budget, bundle: path)
             case EvidenceFormat.namespacesFile:
-                partial.namespaces = try decode(NamespaceReport.self, entry, bundle: path)
+                partial.namespaces = try decode(NamespaceReport.self, entry, .namespaces, &budget, bundle: path)
             case "evidence.raw":
-                held.hold(try entry.readBytes(), directory: directory)
+                held.hold(try budget.read(entry, as: .rawOutput, bundle: path) { $0 }, directory: directory)
             default:
                 return
             }
@@ -118,10 +116,11 @@ struct InspectedBundle: Sendable {
         return (parts[0..<5].joined(separator: "/"), String(parts[5]))
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ entry: BundleEntry, bundle: String) throws -> T {
-        let data = try entry.readData(limit: maxEvidenceFile)
+    private static func decode<T: Decodable>(_ type: T.Type, _ entry: BundleEntry, _ kind: ReadingBudget.Kind,
+                                             _ budget: inout ReadingBudget, bundle: String) throws -> T {
+        let decoded = try budget.read(entry, as: kind, bundle: bundle) { bytes in Result { try JSONDecoder().decode(T.self, from: Data(bytes)) } }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try decoded.get()
         } catch {
             throw InspectError(message: "The file \(BundleReader.display(entry.path)) in \(BundleReader.display(bundle)) is not valid \(entry.path.split(separator: "/").last ?? ""): \(error). Run `kubectl-evidence verify` on the bundle: it may have been altered.")
         }

@@ -56,6 +56,8 @@ enum TarRewrite {
         case append
         /// Replace the target's content with the given text; a new target goes right before manifest.json.
         case put
+        /// Append as many spaces as the text says: valid JSON stays valid, and grows at almost no cost in the archive.
+        case pad
     }
 
     static func rewrite(_ source: String, to destination: String, _ action: Action, _ target: String, text: String = "") throws {
@@ -89,6 +91,8 @@ enum TarRewrite {
                         data = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
                     if action == "put":
                         data = text.encode()
+                    if action == "pad":
+                        data = data + b" " * int(text)
                 add(out, member.name, data, member)
             if action == "append":
                 add(out, target, text.encode())
