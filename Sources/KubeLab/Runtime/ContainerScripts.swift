@@ -7,20 +7,45 @@
 enum ContainerScripts {
     /// The pause process: holds the pod's net, ipc and uts namespaces (and, with
     /// shareProcessNamespace, is pid 1 of the pod's pid namespace and reaps orphans there).
+    ///
+    /// With a shared pid namespace every container sees it as pid 1, and one with
+    /// CAP_SYS_PTRACE could read the host through its /proc/1/root. So there, as with the pause
+    /// image, its root holds only its program, `/busybox` (the static busybox, which finds its
+    /// applet by its own name, so it cannot be called `pause`), and `/dev/null` (the shell's `&`
+    /// opens it): in its own mount namespace it pivots into a read-only tmpfs, and detaches the
+    /// old root with the busybox inside the new one. Without a shared pid namespace no container
+    /// can see the pause process, and it skips the mount work, which is not free when a lab
+    /// starts hundreds of pods at once (each detach waits for the kernel's RCU).
     static let sandbox = #"""
         set -e
         for f in $KL_CGROUP_PROCS; do echo 0 2>/dev/null > "$f" || :; done
         "$KL_BUSYBOX" hostname "$KL_HOSTNAME"
         "$KL_BUSYBOX" ip link set lo up
         read -r pid rest < /proc/self/stat
+        if [ "$KL_PID_NAMESPACE" != 1 ]; then
+            exec 3>&1 >/dev/null 2>&1
+            echo "kubelab-ready $pid" >&3
+            exec 3>&-
+            exec "$KL_BUSYBOX" sleep 2147483647
+        fi
+        R="$KL_SANDBOX_ROOT"
+        "$KL_BUSYBOX" mount -t tmpfs -o nosuid,nodev,mode=755,size=64k pause "$R"
+        : > "$R/busybox"
+        "$KL_BUSYBOX" mount -o bind "$KL_BUSYBOX" "$R/busybox"
+        "$KL_BUSYBOX" mkdir "$R/dev"
+        : > "$R/dev/null"
+        "$KL_BUSYBOX" mount -o bind /dev/null "$R/dev/null"
+        "$KL_BUSYBOX" mount -o remount,ro,nosuid,nodev "$R"
         exec 3>&1 >/dev/null 2>&1
+        # closeInherited, keeping 3 for the handshake (it needs /proc, gone after the pivot).
+        for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2|3) ;; *) eval "exec $n>&-" ;; esac; done
+        cd "$R"
+        "$KL_BUSYBOX" pivot_root . .
+        /busybox umount -l .
+        cd /
         echo "kubelab-ready $pid" >&3
         exec 3>&-
-        if [ "$KL_PID_NAMESPACE" = 1 ]; then
-            \#(closeInherited)
-            while :; do "$KL_BUSYBOX" sleep 2147483647 & wait $! || :; done
-        fi
-        exec "$KL_BUSYBOX" sleep 2147483647
+        while :; do /busybox sleep 2147483647 & wait $! || :; done
         """#
 
     /// A container: joins its cgroups, builds its root in its own mount namespace (the image

@@ -61,6 +61,9 @@ public final class LabRuntime: Sendable {
         do {
             let fm = FileManager.default
             try fm.createDirectory(at: directory.appendingPathComponent("etc"), withIntermediateDirectories: true)
+            if spec.shareProcessNamespace {
+                try fm.createDirectory(at: directory.appendingPathComponent("pause-root"), withIntermediateDirectories: true)
+            }
             try Data("\(hostname)\n".utf8).write(to: directory.appendingPathComponent("etc/hostname"))
             let hosts = "# Kubernetes-managed hosts file (lab).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
             try Data(hosts.utf8).write(to: directory.appendingPathComponent("etc/hosts"))
@@ -75,12 +78,14 @@ public final class LabRuntime: Sendable {
             .write(to: directory)
 
         var arguments = ["--net", "--ipc", "--uts"]
-        if spec.shareProcessNamespace { arguments += ["--pid", "--fork", "--kill-child"] }
+        // A shared pid namespace shows the pause process to every container: it gets a root of its own.
+        if spec.shareProcessNamespace { arguments += ["--mount", "--pid", "--fork", "--kill-child"] }
         arguments += ["--", context.tools.busybox, "sh", "-c", ContainerScripts.sandbox, "kubelab-sandbox"]
         let environment = [
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
             "KL_BUSYBOX": context.tools.busybox,
             "KL_HOSTNAME": hostname,
+            "KL_SANDBOX_ROOT": directory.appendingPathComponent("pause-root").path,
             "KL_PID_NAMESPACE": spec.shareProcessNamespace ? "1" : "0",
             "KL_CGROUP_PROCS": podCgroups.map { "\($0)/cgroup.procs" }.joined(separator: " "),
         ]
