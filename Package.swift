@@ -102,7 +102,7 @@ let package = Package(
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
         // the same way by every test target that reads them.
         .target(name: "RecordedResponses", path: "Tests/RecordedResponses"),
-        // What several test targets need from a real network: a CONNECT proxy.
+        // What several test targets share: a CONNECT proxy, a seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "KubeAPITests",
@@ -116,9 +116,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "RecordedResponses"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "RecordedResponses", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TestSupport"]),
         .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),
         // Evidence: a test builds sockets.json from the machine's own /proc with the parser collect uses.
         .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle", "Evidence", "TestSupport"]),

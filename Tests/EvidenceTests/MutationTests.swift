@@ -1,5 +1,6 @@
 import Evidence
 import Foundation
+import TestSupport
 import Testing
 
 /// Property-style: real evidence (this machine's /proc for this test process

@@ -1,5 +1,6 @@
 @testable import Collector
 import Foundation
+import TestSupport
 import Testing
 
 /// The decoder on hostile input: it must frame what is framed, say precisely
@@ -49,7 +50,7 @@ struct InPodFrameDecoderTests {
 
     @Test("a 1 MB comm, NUL-only payloads and empty payloads frame exactly")
     func largeAndBinaryPayloads() {
-        var generator = SplitMix64(state: 7)
+        var generator = SeededRandom(seed: 7)
         let big = (0..<(1 << 20)).map { index in index % 97 == 0 ? UInt8(ascii: "\n") : index % 89 == 0 ? UInt8(ascii: "@") : UInt8.random(in: 0...255, using: &generator) }
         let nuls = [UInt8](repeating: 0, count: 4096)
         let stream = TestStream.stream([("file", "proc/1/comm", big), ("file", "proc/1/cmdline", nuls), ("file", "proc/1/environ", [])])
@@ -170,7 +171,7 @@ struct InPodFrameDecoderTests {
 
     @Test("random bytes and random mutations of a stream never crash the decoder")
     func randomInput() {
-        var generator = SplitMix64(state: 0x5EED)
+        var generator = SeededRandom(seed: 0x5EED)
         let tokens: [[UInt8]] = ["@", "\n", "file ", "link ", "end ", "trailer ", "proc/1/stat ", "12", "0", " ", "records=1 bytes=27", "#kubectl-evidence frame v1\n", "\0"].map { Array($0.utf8) }
         for _ in 0..<300 {
             let random = (0..<Int.random(in: 0...2048, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -1,5 +1,6 @@
 @testable import Collector
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("termination message and output integrity")
@@ -41,7 +42,7 @@ struct InPodOutputIntegrityTests {
     @Test("the digest agrees with sha256sum")
     func digestAgreesWithSha256sum() throws {
         let directory = try TemporaryDirectory(prefix: "digest")
-        var generator = SplitMix64(state: 42)
+        var generator = SeededRandom(seed: 42)
         let bytes = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/sample"))
         let output = try HostCommand.run(["sha256sum", directory.path + "/sample"])

@@ -1,5 +1,6 @@
 @testable import Collector
 import Foundation
+import TestSupport
 import Testing
 
 /// The log carries the stream in base64: decoding is strict, keeps what came
@@ -9,7 +10,7 @@ struct LogTransportTests {
     @Test("wrap is busybox base64 -w 0 plus a newline, byte for byte, and unwrap gives the stream back",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/bin/busybox")))
     func matchesBusybox() throws {
-        var generator = SplitMix64(state: 0xB64)
+        var generator = SeededRandom(seed: 0xB64)
         for length in [0, 1, 2, 3, 4, 5, 1000, 4096, 70_001] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let directory = try TemporaryDirectory(prefix: "b64")
