@@ -221,6 +221,11 @@ extension KubeClient {
             if decoded.code == 410 {
                 return .gone(resourceVersion: nil, message: decoded.message ?? "Gone", path: path)
             }
+            // The server says only "Unauthorized"; a certificate out of its validity is the likeliest reason we can see.
+            if decoded.code == 401, let problem = connection.credentials.clientCertificate?.validityProblem() {
+                let message = (decoded.message ?? "Unauthorized").trimmingCharacters(in: .whitespacesAndNewlines)
+                decoded.message = (message.hasSuffix(".") ? message : message + ".") + " " + problem
+            }
             return .status(decoded, method: method, path: path)
         }
         let prefix = String(decoding: reply.body.prefix(200), as: UTF8.self)
@@ -300,15 +305,23 @@ extension KubeClient {
         if let error = error as? NIOSSLError, case .uncleanShutdown = error {
             return KubeAPIError.connectionLost(method: method, path: path, server: server, detail: "the TLS connection ended without a proper close")
         }
-        if error is NIOSSLError {
+        if error is NIOSSLError || error is BoringSSLError {
             // Not our check of the server: the server refused the handshake (often: it wants a client certificate).
-            let hint = connection.credentials.clientCertificate == nil
+            let certificate = connection.credentials.clientCertificate
+            let hint = certificate == nil
                 ? " The server may require a client certificate; this user has none (client-certificate / client-key in the kubeconfig)."
-                : " The server may not accept this user's client certificate."
+                : certificate?.validityProblem().map { " " + $0 } ?? " The server may not accept this user's client certificate."
             return KubeAPIError.transport(
-                method: method, path: path, server: server, detail: "the TLS handshake failed (\(error)).\(hint)")
+                method: method, path: path, server: server, detail: "the TLS handshake failed (\(Self.withoutSourcePaths(error))).\(hint)")
         }
-        return KubeAPIError.transport(method: method, path: path, server: server, detail: "\(error)")
+        return KubeAPIError.transport(method: method, path: path, server: server, detail: Self.withoutSourcePaths(error))
+    }
+
+    /// An error's text without the source locations BoringSSL adds to its
+    /// errors ("at /…/.build/checkouts/swift-nio-ssl/…/handshake.cc:1234"):
+    /// they name a file of the build, not anything the reader can act on.
+    static func withoutSourcePaths(_ error: any Error) -> String {
+        String(describing: error).replacing(#/ at /[^\s\]\),]*:\d+/#, with: "")
     }
 
     /// The server URL with https:// instead of http://, for hints.
@@ -321,7 +334,7 @@ extension KubeClient {
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
             return "the certificate is not valid for this host name (\(error))"
         }
-        let text = String(describing: error)
+        let text = withoutSourcePaths(error)
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
             if text.contains("self signed") || text.contains("SELF_SIGNED") || text.contains("unable to get local issuer") {
                 return "the certificate was not issued by a trusted CA (\(text))"

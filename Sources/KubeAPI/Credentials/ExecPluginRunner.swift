@@ -124,7 +124,7 @@ enum ExecPluginRunner {
                 let chain = try KubeconfigLoader.parseCertificates(
                     Array(certificate.utf8), file: config.file, field: "status.clientCertificateData", what: "client certificate")
                 let privateKey = try KubeconfigLoader.parsePrivateKey(Array(key.utf8), file: config.file, field: "status.clientKeyData")
-                credential.clientCertificate = ClientCertificate(chain: chain, key: privateKey)
+                credential.clientCertificate = ClientCertificate(chain: chain, key: privateKey, origin: "status.clientCertificateData from the exec credential plugin \(config.command)")
             } catch let error as KubeconfigError {
                 throw ExecPluginError(command: config.command, file: config.file, message: "\(origin) returned an unusable certificate: \(error.message)")
             }

@@ -78,6 +78,8 @@ struct Credentials: Sendable {
 struct ClientCertificate: Sendable {
     var chain: [NIOSSLCertificate]
     var key: NIOSSLPrivateKey
+    /// Where it came from, for messages: a kubeconfig field, a file, a flag, an exec plugin.
+    var origin: String
 }
 
 /// A `users[].user.exec` entry, with its command resolved.

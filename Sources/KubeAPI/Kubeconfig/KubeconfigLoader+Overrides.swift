@@ -77,7 +77,7 @@ extension KubeconfigLoader {
             let key = try parsePrivateKey(
                 try flagFile(keyFile, flag: "--client-key", what: "client key file"),
                 file: nil, field: "--client-key", path: keyFile)
-            connection.credentials.clientCertificate = ClientCertificate(chain: chain, key: key)
+            connection.credentials.clientCertificate = ClientCertificate(chain: chain, key: key, origin: "the file \(certificateFile) (--client-certificate)")
         case (.some, nil), (nil, .some):
             throw KubeconfigError(
                 file: nil, field: overrides.clientKey == nil ? "--client-key" : "--client-certificate",

@@ -218,9 +218,13 @@ extension KubeconfigLoader {
         return Array(data)
     }
 
+    /// Where a PEM came from, as messages name it.
+    static func pemSource(file: String?, field: String, path: String?) -> String {
+        path.map { "the file \($0) (named by \(field) in \(file ?? "the configuration"))" } ?? "\(field) in \(file ?? "the configuration")"
+    }
+
     static func parseCertificates(_ pem: [UInt8], file: String?, field: String, what: String, path: String? = nil) throws -> [NIOSSLCertificate] {
-        let source = path.map { "the file \($0) (named by \(field) in \(file ?? "the configuration"))" }
-            ?? "\(field) in \(file ?? "the configuration")"
+        let source = pemSource(file: file, field: field, path: path)
         let certificates: [NIOSSLCertificate]
         do {
             certificates = try NIOSSLCertificate.fromPEMBytes(pem)

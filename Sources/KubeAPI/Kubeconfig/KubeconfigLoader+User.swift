@@ -101,7 +101,7 @@ extension KubeconfigLoader {
             let chain = try parseCertificates(
                 certificatePEM, file: file, field: certificateField, what: "client certificate", path: certificatePath)
             let key = try parsePrivateKey(keyPEM, file: file, field: keyField, path: keyPath)
-            return ClientCertificate(chain: chain, key: key)
+            return ClientCertificate(chain: chain, key: key, origin: pemSource(file: file, field: certificateField, path: certificatePath))
         }
     }
 

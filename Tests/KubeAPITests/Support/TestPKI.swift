@@ -17,6 +17,9 @@ struct TestPKI: Sendable {
     var clientRSAPKCS1Key: String { directory + "/client-rsa-pkcs1.key" }
     var clientECCert: String { directory + "/client-ec.crt" }
     var clientECKey: String { directory + "/client-ec.key" }
+    /// Issued by the CA, valid only from 2020-01-01 to 2020-01-02 UTC.
+    var clientExpiredCert: String { directory + "/client-expired.crt" }
+    var clientExpiredKey: String { directory + "/client-expired.key" }
     /// Leaf followed by the intermediate that issued it.
     var clientChainCert: String { directory + "/client-chain.crt" }
     var clientChainKey: String { directory + "/client-chain.key" }
@@ -78,6 +81,26 @@ struct TestPKI: Sendable {
         let intermediate = try String(contentsOfFile: directory + "/intermediate.crt", encoding: .utf8)
         try write("client-chain.crt", leaf + intermediate)
         try FileManager.default.copyItem(atPath: directory + "/client-leaf.key", toPath: directory + "/client-chain.key")
+        // An expired certificate: `openssl ca` is the one command that takes explicit dates.
+        try write("ca.cnf", """
+            [ca]
+            default_ca = test
+            [test]
+            database = index.txt
+            new_certs_dir = .
+            serial = ca.serial
+            default_md = sha256
+            policy = any
+            unique_subject = no
+            [any]
+            commonName = supplied
+            """)
+        try write("index.txt", "")
+        try write("ca.serial", "1000\n")
+        try run(["req", "-new"] + ecKey + ["client-expired.key", "-out", "client-expired.csr", "-subj", "/CN=expired-user"])
+        try run(["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in", "client-expired.csr",
+                 "-out", "client-expired.crt", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+                 "-extfile", "client.ext", "-notext"])
         return TestPKI(directory: directory)
     }
 
