@@ -199,7 +199,7 @@ struct ExecPluginTests {
             let error = await #expect(throws: ExecPluginError.self) {
                 try await withClient(server, in: dir, user: user) { try await $0.serverVersion() }
             }
-            #expect(error?.message.contains("exited with status 3") == true)
+            #expect(error?.message.contains("exited with status 3") == true, "\(String(describing: error?.message))")
             #expect(error?.message.contains("token expired, run: login --sso") == true)
         }
     }

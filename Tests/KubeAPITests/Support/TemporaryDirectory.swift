@@ -15,10 +15,17 @@ struct TemporaryDirectory {
         let full = path + "/" + relativePath
         try FileManager.default.createDirectory(
             atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: full, atomically: true, encoding: .utf8)
-        if executable {
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: full)
+        // O_CLOEXEC: a plugin script is executed right after it is written, while other tests
+        // spawn processes (some of which leave children running); a child that inherited the
+        // write descriptor would make every exec of the script fail with ETXTBSY.
+        let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0o755 : 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Foundation.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
+        if executable { fchmod(fd, 0o755) }
         return full
     }
 
