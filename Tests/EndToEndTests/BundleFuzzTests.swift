@@ -64,20 +64,24 @@ struct BundleFuzzTests {
                 peakKiB = max(peakKiB, run.maxRSSKiB)
                 let what = "seed \(seed), mutant \(mutants) (\(operations.joined(separator: "; "))), kubectl-evidence \(arguments.joined(separator: " "))"
                 guard case .exited(let status) = run.end else {
-                    Issue.record("\(what) did not exit by itself: \(run.end). stderr: \(run.stderr.prefix(2000))")
+                    Issue.record("\(what) did not exit by itself: \(run.end). The mutant is kept at \(path). stderr: \(run.stderr.prefix(2000))")
                     return
                 }
                 exits["\(arguments[0]) \(status)", default: 0] += 1
-                #expect([0, 1, 2].contains(status), "\(what) exited with \(status): \(run.stderr.prefix(2000))")
+                var problems: [String] = []
+                if ![0, 1, 2].contains(status) { problems.append("exited with \(status)") }
                 for (stream, bytes) in [("stdout", run.stdoutBytes), ("stderr", run.stderrBytes)] {
                     if let offset = Self.rawControl(in: bytes) {
-                        Issue.record("\(what) printed a raw control byte on \(stream) at \(offset): \(String(decoding: bytes, as: UTF8.self).prefix(2000).debugDescription)")
-                        return
+                        problems.append("printed a raw control byte on \(stream) at \(offset): \(String(decoding: bytes, as: UTF8.self).prefix(2000).debugDescription)")
                     }
                 }
-                #expect(run.maxRSSKiB < Self.memoryBudgetKiB, "\(what) used \(run.maxRSSKiB) KiB")
+                if run.maxRSSKiB >= Self.memoryBudgetKiB { problems.append("used \(run.maxRSSKiB) KiB") }
                 // verify's report and diff's differences are on stdout; errors on stderr.
-                if status != 0 { #expect(!(run.stderrBytes.isEmpty && run.stdoutBytes.isEmpty), "\(what) failed without a word") }
+                if status != 0, run.stderrBytes.isEmpty, run.stdoutBytes.isEmpty { problems.append("failed without a word") }
+                if !problems.isEmpty {
+                    Issue.record("\(what) \(problems.joined(separator: "; ")). The mutant is kept at \(path). stderr: \(run.stderr.prefix(2000))")
+                    return
+                }
             }
             try? FileManager.default.removeItem(atPath: path)
         }
