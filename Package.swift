@@ -116,7 +116,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "RecordedResponses", "TestSupport"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "Evidence", "RecordedResponses", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TestSupport"]),
         .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),

@@ -1,3 +1,4 @@
+import Evidence
 /// What came back from one evidence container: its log checked against the
 /// digest in its termination message, and decoded into records. The collector
 /// keeps the raw log in the bundle either way; this says how far to trust it.

@@ -1,3 +1,4 @@
+import Evidence
 /// The evidence container's termination message, as the in-pod script writes
 /// it to /dev/termination-log and the kubelet reports it in
 /// `status.ephemeralContainerStatuses[].state.terminated.message`.

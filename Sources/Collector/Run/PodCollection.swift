@@ -189,7 +189,7 @@ struct PodCollection: Sendable {
             BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: file)
         }
         var items = [BundleSink.Item(path: containerFile("evidence.raw"), bytes: stored)]
-        let report = EvidenceReport.build(from: Self.gatheredEvidence(frames))
+        let report = EvidenceReport.build(from: frames.gatheredEvidence)
         for (file, value) in [(EvidenceFormat.processesFile, try? EvidenceJSON.encode(report.processes)),
                               (EvidenceFormat.socketsFile, try? EvidenceJSON.encode(report.sockets)),
                               (EvidenceFormat.namespacesFile, try? EvidenceJSON.encode(report.namespaces))] {
@@ -373,12 +373,6 @@ struct PodCollection: Sendable {
     /// The decoded records as the Evidence parsers take them. Records found
     /// only after the decoder resynchronised past damage are left out: they
     /// may be fake headers inside a payload.
-    static func gatheredEvidence(_ frames: DecodedFrames) -> GatheredEvidence {
-        GatheredEvidence(records: frames.records.filter { !$0.afterResync && $0.kind != .end }.map { frame in
-            EvidenceRecord(kind: EvidenceRecord.Kind(rawValue: frame.kind.rawValue) ?? .other, key: frame.key, payload: frame.payload)
-        })
-    }
-
     static func counts(_ summary: EvidenceSummary) -> Manifest.EvidenceCounts {
         Manifest.EvidenceCounts(
             processes: summary.processes, listeners: summary.listeners, connections: summary.connections,

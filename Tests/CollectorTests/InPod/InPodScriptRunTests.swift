@@ -1,4 +1,5 @@
 @testable import Collector
+import Evidence
 import Foundation
 import Testing
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// Runs a busybox sh scenario as pid 1 of fresh namespaces made with
 /// unshare(1), then the real in-pod script (scripts/evidence-collect.sh) in
-/// there, and returns what the script wrote, read back with ``FrameReader``,
+/// there, and returns what the script wrote, read back with ``FrameDecoder``,
 /// with the pids the scenario noted in `$DIR/pids` ("name pid" lines).
 struct LiveNamespace {
     struct Run {
@@ -64,6 +64,11 @@ struct LiveNamespace {
                 if f.count == 2, let pid = Int(f[1]) { pids[String(f[0])] = pid }
             }
         }
-        return Run(evidence: try FrameReader.read(output), pids: pids, output: output)
+        // The decoder collect uses, and nothing less than a whole, cleanly framed stream.
+        let frames = FrameDecoder().decode(output)
+        guard frames.isIntact else {
+            throw Failure(description: "the script's output does not frame cleanly: \(frames.errors.prefix(3).map(\.description).joined(separator: "; "))")
+        }
+        return Run(evidence: frames.gatheredEvidence, pids: pids, output: output)
     }
 }

@@ -1,4 +1,5 @@
 @testable import Collector
+import Evidence
 import Foundation
 
 /// One run of the real in-pod script, exactly as embedded (InPodScript.text),

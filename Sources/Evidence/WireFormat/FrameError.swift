@@ -100,7 +100,7 @@ public struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Text from the stream made safe to show: control bytes and non-ASCII as
 /// `\xNN`, capped, so an error message cannot carry terminal escapes.
-func sanitisedExcerpt(_ bytes: ArraySlice<UInt8>, limit: Int = 80) -> String {
+public func sanitisedExcerpt(_ bytes: ArraySlice<UInt8>, limit: Int = 80) -> String {
     var out = ""
     for byte in bytes.prefix(limit) {
         if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {

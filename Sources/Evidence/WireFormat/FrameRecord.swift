@@ -76,4 +76,9 @@ public struct FrameTrailer: Sendable, Equatable {
     public var records: Int
     /// Bytes before the trailer's header line, as the script counted them.
     public var bytes: Int
+
+    public init(records: Int, bytes: Int) {
+        self.records = records
+        self.bytes = bytes
+    }
 }
