@@ -3,45 +3,51 @@ import Evidence
 import Foundation
 
 extension Snapshot {
-    /// Rebuilds a container's evidence from its raw framed output
-    /// (`evidence.raw`), for bundles written before the decoded files
-    /// existed. The decoder lives in Collector, which this module does not
-    /// depend on, so the command passes it in.
-    public typealias RawRebuilder = @Sendable ([UInt8]) -> ContainerEvidence
-
     /// Reads the bundle at `path` in one pass, decoding within `budget`.
-    public static func read(path: String, rebuild: RawRebuilder? = nil, budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
+    ///
+    /// With `pod` (namespace and name), only that pod's files are read (and
+    /// charged to the budget); the others stream by. `podObjects: false`
+    /// leaves pod.json unread, for a reader that needs only the evidence.
+    /// A container's evidence comes from its processes.json, sockets.json and
+    /// namespaces.json; for a bundle without them (written before they
+    /// existed) it is rebuilt from evidence.raw with the decoder `collect`
+    /// uses. Either way everything in it is hostile: renderers escape it.
+    public static func read(path: String, pod filter: (namespace: String, name: String)? = nil, podObjects: Bool = true,
+                            budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
         let reader = BundleReader(path: path)
         var budget = budget
+        let wanted = filter.map { BundlePath.pod(namespace: $0.namespace, pod: $0.name, file: "x").string.dropLast() }
         var containers: [String: Partial] = [:]  // "pods/<ns>/<pod>/containers/<c>"
         var podFiles: [String: PodInfo] = [:]  // "pods/<ns>/<pod>"
         // Raw output is rebuilt only for a container whose decoded files did not come.
         var held = HeldContainerOutput()
         func settle(at path: String?) {
-            guard let (directory, raw) = held.release(at: path), let rebuild else { return }
-            if containers[directory]?.hasDecodedFiles != true { containers[directory, default: Partial()].rebuilt = rebuild(raw) }
+            guard let (directory, raw) = held.release(at: path) else { return }
+            if containers[directory]?.hasDecodedFiles != true {
+                containers[directory, default: Partial()].rebuilt = EvidenceReport.build(fromLog: raw)
+            }
         }
         let manifestEntry = try reader.forEachFile { entry in
-            let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
             settle(at: entry.path)
-            guard entry.kind == .file else { return }
-            if parts.count == 4, parts[0] == "pods", parts[3] == "pod.json" {
+            guard entry.kind == .file, entry.path.hasPrefix("pods/") else { return }
+            if let wanted, !entry.path.hasPrefix(wanted) { return }
+            let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 4, parts[3] == "pod.json" {
+                guard podObjects else { return }
                 // A pod.json that does not decode only costs the restart and owner facts.
                 podFiles[parts[0..<3].joined(separator: "/")] = try budget.read(entry, as: .podObject, bundle: path) {
                     try? JSONDecoder().decode(PodInfo.self, from: Data($0))
                 }
                 return
             }
-            guard parts.count == 6, parts[0] == "pods", parts[3] == "containers" else { return }
+            guard parts.count == 6, parts[3] == "containers" else { return }
             let directory = parts[0..<5].joined(separator: "/")
             var partial = containers[directory] ?? Partial()
             switch parts[5] {
             case EvidenceFormat.processesFile: partial.processes = try decode(ProcessTable.self, entry, .processes, &budget, bundle: path)
             case EvidenceFormat.socketsFile: partial.sockets = try decode(SocketTable.self, entry, .sockets, &budget, bundle: path)
             case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, .namespaces, &budget, bundle: path)
-            case "evidence.raw":
-                guard rebuild != nil else { return }
-                held.hold(try budget.read(entry, as: .rawOutput, bundle: path) { $0 }, directory: directory)
+            case "evidence.raw": held.hold(try budget.read(entry, as: .rawOutput, bundle: path) { $0 }, directory: directory)
             default: return
             }
             containers[directory] = partial
@@ -57,22 +63,26 @@ extension Snapshot {
         var snapshot = Snapshot(path: path, manifest: manifest, pods: pods)
         snapshot.manifestSHA256 = manifestEntry.sha256
         snapshot.signed = manifestEntry.signatureBytes != nil
+        snapshot.signature = manifestEntry.signatureStatus(key: nil)
         return snapshot
     }
 
+    /// What was found for one container while streaming.
     private struct Partial {
         var processes: ProcessTable?
         var sockets: SocketTable?
         var namespaces: NamespaceReport?
-        var rebuilt: ContainerEvidence?
+        var rebuilt: EvidenceReport?
 
         var hasDecodedFiles: Bool { processes != nil && sockets != nil && namespaces != nil }
 
+        /// The decoded files when all three are there, else the rebuilt report.
         var evidence: ContainerEvidence? {
             if let processes, let sockets, let namespaces {
                 return ContainerEvidence(processes: processes, sockets: sockets, namespaces: namespaces)
             }
-            return rebuilt
+            guard let rebuilt else { return nil }
+            return ContainerEvidence(processes: rebuilt.processes, sockets: rebuilt.sockets, namespaces: rebuilt.namespaces, source: .rawOutput)
         }
     }
 
@@ -87,7 +97,7 @@ extension Snapshot {
     }
 }
 
-/// A diff that could not be made, in a sentence for the person running it.
+/// A bundle that could not be read or compared, in a sentence for the person running it.
 public struct SnapshotDiffError: Error, LocalizedError, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }

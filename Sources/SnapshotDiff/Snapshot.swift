@@ -2,9 +2,10 @@ import Bundle
 import Evidence
 import Foundation
 
-/// One bundle as the diff sees it: its manifest and, per pod, the pod JSON
-/// and the evidence of its target container, read in one streaming pass
-/// (nothing is unpacked to disk).
+/// One bundle as `inspect` and `diff` read it: its manifest and, per pod,
+/// the pod JSON and the evidence of its target container, read in one
+/// streaming pass (nothing is unpacked to disk) by ``read(path:pod:podObjects:budget:)``,
+/// the one reader of a bundle's evidence.
 public struct Snapshot: Sendable {
     /// The path the bundle was read from, as the user gave it.
     public var path: String
@@ -14,6 +15,8 @@ public struct Snapshot: Sendable {
     public var manifestSHA256: String?
     /// True when the bundle carries manifest.json.sig (not checked here).
     public var signed = false
+    /// What is known of the signature without a key.
+    public var signature: SignatureStatus = .absent
 
     public struct Pod: Sendable {
         public var entry: Manifest.Pod
@@ -32,13 +35,22 @@ public struct Snapshot: Sendable {
         public var key: String { "\(entry.namespace)/\(entry.name)" }
     }
 
-    /// One container's decoded evidence.
+    /// One container's decoded evidence, and where it came from.
     public struct ContainerEvidence: Sendable {
+        public enum Source: String, Sendable, Encodable {
+            /// processes.json, sockets.json, namespaces.json in the bundle.
+            case bundleFiles = "bundle-files"
+            /// Rebuilt from evidence.raw (a bundle written before the parsed files).
+            case rawOutput = "evidence.raw"
+        }
+
+        public var source: Source
         public var processes: ProcessTable
         public var sockets: SocketTable
         public var namespaces: NamespaceReport
 
-        public init(processes: ProcessTable, sockets: SocketTable, namespaces: NamespaceReport) {
+        public init(processes: ProcessTable, sockets: SocketTable, namespaces: NamespaceReport, source: Source = .bundleFiles) {
+            self.source = source
             self.processes = processes
             self.sockets = sockets
             self.namespaces = namespaces

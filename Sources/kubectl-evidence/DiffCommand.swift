@@ -76,7 +76,7 @@ struct DiffCommand: ParsableCommand {
         let report: DiffReport
         let options = DiffOptions(ignoreProcesses: ignoreProcess)
         do {
-            let snapshots = try bundles.map { try Snapshot.read(path: $0, rebuild: Self.rebuild) }
+            let snapshots = try bundles.map { try Snapshot.read(path: $0) }
             report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options))
                 : SnapshotComparer.report(snapshots, options: options)
             if let html {
@@ -94,11 +94,5 @@ struct DiffCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(report.renderText(colour: colour).utf8))
         }
         if report.differs { throw ExitCode(1) }
-    }
-
-    /// Rebuilds a container's evidence from `evidence.raw`, as `inspect` does.
-    @Sendable static func rebuild(_ raw: [UInt8]) -> Snapshot.ContainerEvidence {
-        let report = InspectedBundle.rebuild(raw)
-        return Snapshot.ContainerEvidence(processes: report.processes, sockets: report.sockets, namespaces: report.namespaces)
     }
 }
