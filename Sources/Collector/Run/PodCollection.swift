@@ -77,7 +77,7 @@ struct PodCollection: Sendable {
             }
             record.pod = pod
             record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image,
-                                                                  runAsUser: container.securityContext?.runAsUser)
+                                                                  runAsUser: container.securityContext?.runAsUser.map { Int($0) })
             board.observe(pod, fromWatch: false)
         } catch {
             if hardStopped() || Task.isCancelled {
@@ -350,7 +350,7 @@ struct PodCollection: Sendable {
         case .failed(let failure):
             entry.outcome = .failed
             entry.reason = failure.reason.rawValue
-            entry.failedStep = Manifest.Step(rawValue: failure.step.rawValue)
+            entry.failedStep = failure.step
             entry.message = failure.message
             progress.update({ $0.failed += 1 }, event: "failed     \(key): \(failure.message)")
         case .interrupted(let message):

@@ -1,11 +1,11 @@
+import Bundle
 import KubeAPI
 
 /// Why one pod's collection failed, in the vocabulary of the manifest: the
 /// step it failed at, a short stable reason, and a full sentence for people.
 public struct PodFailure: Error, Sendable, Equatable {
-    public enum Step: String, Sendable, Codable {
-        case preflight, inject, wait, log, decode, write
-    }
+    /// The manifest's own steps: a failure is recorded at the step the run was in.
+    public typealias Step = Manifest.Step
 
     /// Stable, machine-readable reasons (the manifest's `reason`).
     public enum Reason: String, Sendable, Codable {
