@@ -55,8 +55,8 @@ struct EvidenceUIDChoiceTests {
             let request = try Self.request("restricted", pods: [Self.pod(podUID: c.pod, containerUID: c.container)])
             let target = try #require(request.plan.targets.first)
             let context = try #require(request.evidenceContainer(for: target).securityContext)
-            #expect(context.runAsUser == c.expected, "pod \(c.pod.map(String.init) ?? "-"), container \(c.container.map(String.init) ?? "-")")
-            for taken in [c.pod, c.container].compactMap({ $0 }) { #expect(Int64(context.runAsUser ?? 0) != taken) }
+            #expect(context.runAsUser == Int64(c.expected), "pod \(c.pod.map(String.init) ?? "-"), container \(c.container.map(String.init) ?? "-")")
+            for taken in [c.pod, c.container].compactMap({ $0 }) { #expect((context.runAsUser ?? 0) != taken) }
             // Still what Pod Security "restricted" admits.
             #expect(context.runAsNonRoot == true && context.allowPrivilegeEscalation == false)
             #expect(context.capabilities?.drop == ["ALL"] && context.capabilities?.add == nil)

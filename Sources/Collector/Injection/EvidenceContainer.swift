@@ -14,7 +14,7 @@ public struct EvidenceContainer: Sendable, Codable, Equatable {
     /// `$$` (see `KubeletEscaping`), so the kubelet's expansion gives this back.
     public var command: [String]
     public var targetContainerName: String
-    public var securityContext: ContainerSecurityContext?
+    public var securityContext: SecurityContext?
     /// "File": the in-pod script writes the SHA-256 of its output to
     /// /dev/termination-log; the collector compares it with the log it reads.
     public var terminationMessagePolicy: String = "File"
@@ -22,7 +22,7 @@ public struct EvidenceContainer: Sendable, Codable, Equatable {
     public var tty: Bool?
 
     public init(name: String, image: String, imagePullPolicy: String, command: [String], targetContainerName: String,
-                securityContext: ContainerSecurityContext?) {
+                securityContext: SecurityContext?) {
         self.name = name
         self.image = image
         self.imagePullPolicy = imagePullPolicy

@@ -1,24 +1,4 @@
-/// The securityContext of an ephemeral container, as the API server takes it.
-/// Only the fields the profiles set; nil fields are left out of the JSON.
-public struct ContainerSecurityContext: Sendable, Codable, Equatable {
-    public var privileged: Bool?
-    public var runAsUser: Int?
-    public var runAsNonRoot: Bool?
-    public var allowPrivilegeEscalation: Bool?
-    public var capabilities: Capabilities?
-    public var seccompProfile: SeccompProfile?
-
-    public struct Capabilities: Sendable, Codable, Equatable {
-        public var add: [String]?
-        public var drop: [String]?
-    }
-
-    public struct SeccompProfile: Sendable, Codable, Equatable {
-        public var type: String
-    }
-
-    public init() {}
-}
+import KubeAPI
 
 extension CollectionProfile {
     /// The uid the evidence container runs as in a pod whose spec names
@@ -40,25 +20,25 @@ extension CollectionProfile {
     /// names `specUIDs` as `runAsUser` (see ``runAsUser(avoiding:)``). The
     /// preflight's dry run and the injection both build it here, so admission
     /// judges the container that is really sent.
-    public func securityContext(avoiding specUIDs: [Int64]) -> ContainerSecurityContext? {
+    public func securityContext(avoiding specUIDs: [Int64]) -> SecurityContext? {
         var context = baseSecurityContext
-        context.runAsUser = runAsUser(avoiding: specUIDs)
+        context.runAsUser = runAsUser(avoiding: specUIDs).map(Int64.init)
         // Root on purpose: a pod-level runAsNonRoot must not stop the
         // evidence container, and Pod Security baseline allows it.
         if context.runAsUser == 0 { context.runAsNonRoot = false }
-        return context == ContainerSecurityContext() ? nil : context
+        return context == SecurityContext() ? nil : context
     }
 
     /// The security context for a pod whose spec names no `runAsUser`, as
     /// `kubectl-evidence profiles show` prints it.
-    public var securityContext: ContainerSecurityContext? {
+    public var securityContext: SecurityContext? {
         securityContext(avoiding: [])
     }
 
     /// The security context kubectl debug's profile of the same name would set
     /// on an ephemeral container, plus the profile's own additions, without a uid.
-    private var baseSecurityContext: ContainerSecurityContext {
-        var context = ContainerSecurityContext()
+    private var baseSecurityContext: SecurityContext {
+        var context = SecurityContext()
         var add: [String] = []
         switch securityProfile {
         case .legacy:
