@@ -97,6 +97,14 @@ let package = Package(
             dependencies: [
                 "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence", "SnapshotDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // The JSON Schemas `kubectl-evidence schema` prints: data, compiled into the binary.
+            resources: [
+                .embedInCode("Schemas/manifest.schema.json"),
+                .embedInCode("Schemas/processes.schema.json"),
+                .embedInCode("Schemas/sockets.schema.json"),
+                .embedInCode("Schemas/namespaces.schema.json"),
+                .embedInCode("Schemas/diff.schema.json"),
             ]
         ),
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
