@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Testing
+import TestSupport
 
 /// `collect` as a user runs it: the built binary against a lab whose pods are
 /// real processes, the bundle read back and checked against what the lab runs.

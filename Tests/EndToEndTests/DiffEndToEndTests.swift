@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Testing
+import TestSupport
 
 /// `diff` as a user runs it, on bundles collected from the lab: a process
 /// started inside one pod between two collections must be exactly what diff

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `collect --dry-run` run as a user runs it: the built binary against a lab
 /// started by the built binary, checked against what the real kubectl sees.

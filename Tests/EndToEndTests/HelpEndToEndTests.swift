@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `--help` reads as kubectl's does: a description, Examples to copy, options
 /// in groups, and the command as the user typed it.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Before containers that cannot be removed are added to many pods, or to pods
 /// in several namespaces, a person at a terminal is asked; nothing waits without one.

@@ -2,6 +2,7 @@ import Bundle
 import Evidence
 import Foundation
 import Testing
+import TestSupport
 
 /// `inspect` as a user runs it, on the real signed bundle of the lab's demo
 /// pods (see ``DemoBundle``): what it shows must be what the lab's pods do.

@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Testing
+import TestSupport
 
 /// Where a run's results go: `-o -` streams the bundle to a pipe (the summary
 /// to stderr); `--json` prints the summary as JSON; the text summary gives the

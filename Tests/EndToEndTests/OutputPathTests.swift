@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Every output path is checked before the first pod is touched; only regular
 /// files are ever replaced; a one-character name works.

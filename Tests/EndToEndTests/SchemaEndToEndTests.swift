@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The JSON Schemas `kubectl-evidence schema` prints are valid draft 2020-12
 /// schemas, and real bundles validate against them (Python's jsonschema).

@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Testing
+import TestSupport
 
 /// `verify`, `keygen` and `collect --sign-key` as a user runs them, on a real
 /// signed bundle of the lab's demo pods, tampered with Python's tarfile.

@@ -1,6 +1,7 @@
 import Foundation
 import KubeLab
 import Testing
+import TestSupport
 
 /// The `apiServerOutage` fault: the lab behaves like a kube-apiserver killed and restarted.
 @Suite("the API server outage fault")

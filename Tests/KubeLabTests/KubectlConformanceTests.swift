@@ -1,6 +1,7 @@
 import Foundation
 import KubeLab
 import Testing
+import TestSupport
 
 /// The real kubectl (v1.32 on this machine) against the lab: what it prints must
 /// agree with the lab's state. This is the lab's conformance check.

@@ -2,6 +2,7 @@ import Bundle
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 /// A failure of the test's own setup, with a sentence saying what.
 struct TestFailure: Error, CustomStringConvertible {
@@ -18,33 +19,9 @@ func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
     return try body(directory)
 }
 
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs a real program (tar, gzip, python3) and returns what it printed.
-/// Output goes through files, so a chatty program can never block on a full pipe.
+/// Runs a real program (tar, gzip, python3) through `env` and returns what it printed.
 func run(_ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
-    try Data().write(to: out)
-    try Data().write(to: err)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus,
-                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    try ProcessRunner.run("/usr/bin/env", arguments, directory: directory)
 }
 
 /// Deterministic, incompressible bytes (xorshift64), different for each seed.

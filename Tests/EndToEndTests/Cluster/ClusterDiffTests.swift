@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Testing
+import TestSupport
 
 /// diff over time and across replicas, on what really changed inside a cluster's pods.
 @Suite("end to end on a cluster: diff over time and across replicas", .serialized)

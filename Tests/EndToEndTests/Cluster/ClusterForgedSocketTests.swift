@@ -1,6 +1,7 @@
 import Bundle
 import Foundation
 import Testing
+import TestSupport
 
 /// A pod binds a unix socket whose name holds a newline followed by the text of a
 /// listening row: the kernel prints the name raw in /proc/net/unix, so it reads as a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One signed bundle of the demo's checkout and db pods, collected once for
 /// every `inspect`, `verify` and schema test: a lab is started, a key pair is

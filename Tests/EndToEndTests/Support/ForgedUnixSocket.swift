@@ -1,6 +1,7 @@
 import Evidence
 import Foundation
 import Glibc
+import TestSupport
 
 /// A unix socket of this test process bound to a name that holds a newline
 /// and the text of a `/proc/net/unix` row, as a hostile pod would bind it

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A lab cluster running as its own process (`kubectl-evidence lab start`),
 /// exactly as a user or the demo starts it. Stopped with SIGTERM, as a user

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Where the built `kubectl-evidence` binary is. `scripts/test` builds it
 /// before the tests run; the tests run it as a user would.

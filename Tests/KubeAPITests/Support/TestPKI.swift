@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Certificates made at test time with /usr/bin/openssl: a CA, an unrelated
 /// CA (for the wrong-CA test), server certificates (one for 127.0.0.1, one
@@ -33,18 +34,9 @@ struct TestPKI: Sendable {
     private static func generate() throws -> TestPKI {
         let directory = try TemporaryDirectory().path
         func run(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            process.standardOutput = FileHandle.nullDevice
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw PKIError(message: "openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
+            let result = try ProcessRunner.run("/usr/bin/openssl", arguments, directory: directory)
+            guard result.status == 0 else {
+                throw PKIError(message: "openssl \(arguments.joined(separator: " ")) failed: \(result.stderr)")
             }
         }
         func write(_ name: String, _ text: String) throws {

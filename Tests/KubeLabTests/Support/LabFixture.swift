@@ -1,6 +1,7 @@
 import Foundation
 import KubeLab
 import Testing
+import TestSupport
 
 /// A started lab in its own temporary state directory, stopped by `stop()`.
 /// Every test starts its own, so tests can run in parallel and mutate freely.
@@ -43,47 +44,11 @@ struct LabFixture {
     }
 }
 
-/// The result of running a program.
-struct ProcessResult: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs a program to its end without blocking the test's thread.
+/// Runs a program to its end without blocking the test's thread (TestSupport's runner).
 func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: TimeInterval = 60) async throws
     -> ProcessResult
 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let outURL = URL(fileURLWithPath: NSTemporaryDirectory() + "kubelab-out-" + UUID().uuidString)
-    let errURL = URL(fileURLWithPath: NSTemporaryDirectory() + "kubelab-err-" + UUID().uuidString)
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-    }
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { p in continuation.resume(returning: p.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    try out.close()
-    try err.close()
-    return ProcessResult(
-        status: status, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    try await ProcessRunner.run(executable, arguments, environment: environment, timeout: timeout)
 }
 
 /// An HTTP response as curl received it.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A `collect` running in the background, so a test can act on the cluster while it
 /// runs (delete or relabel a pod, send SIGINT) and then read how it ended.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The cluster the end-to-end suite runs against: a real Kubernetes cluster when
 /// `KUBECTL_EVIDENCE_E2E_KUBECONFIG` names its kubeconfig (`scripts/test-cluster`), else
