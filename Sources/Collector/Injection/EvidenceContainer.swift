@@ -1,34 +1,22 @@
 import Foundation
 import KubeAPI
 
-/// The ephemeral container the tool adds to a pod, and the strategic merge
-/// patch that adds it.
+/// The ephemeral container the tool adds to a pod: KubeAPI's
+/// `EphemeralContainer`, the one model of it, as the collector fills it in.
 ///
 /// It cannot be removed from the pod afterwards, so its name says what it is
 /// (`evidence-<run id>`) and one run never adds more than one per pod.
-public struct EvidenceContainer: Sendable, Codable, Equatable {
-    public var name: String
-    public var image: String
-    public var imagePullPolicy: String
-    /// The argv the container runs, exactly. On the wire every `$` is sent as
-    /// `$$` (see `KubeletEscaping`), so the kubelet's expansion gives this back.
-    public var command: [String]
-    public var targetContainerName: String
-    public var securityContext: SecurityContext?
-    /// "File": the in-pod script writes the SHA-256 of its output to
-    /// /dev/termination-log; the collector compares it with the log it reads.
-    public var terminationMessagePolicy: String = "File"
-    public var stdin: Bool?
-    public var tty: Bool?
+public typealias EvidenceContainer = EphemeralContainer
 
+extension EphemeralContainer {
+    /// The evidence container: `command` is the argv it runs, exactly (on the
+    /// wire every `$` is sent as `$$`, see ``asSent``); its termination message
+    /// policy is "File": the in-pod script writes the SHA-256 of its output to
+    /// /dev/termination-log, and the collector compares it with the log it reads.
     public init(name: String, image: String, imagePullPolicy: String, command: [String], targetContainerName: String,
                 securityContext: SecurityContext?) {
-        self.name = name
-        self.image = image
-        self.imagePullPolicy = imagePullPolicy
-        self.command = command
-        self.targetContainerName = targetContainerName
-        self.securityContext = securityContext
+        self.init(name: name, image: image, command: command, targetContainerName: targetContainerName,
+                  securityContext: securityContext, terminationMessagePolicy: "File", imagePullPolicy: imagePullPolicy)
     }
 
     /// The body of `PATCH pods/{pod}/ephemeralcontainers` with
@@ -37,7 +25,7 @@ public struct EvidenceContainer: Sendable, Codable, Equatable {
     /// no-op on the server (a retried request cannot add a second container).
     public func strategicMergePatch() throws -> Data {
         struct Patch: Encodable {
-            struct Spec: Encodable { var ephemeralContainers: [EvidenceContainer] }
+            struct Spec: Encodable { var ephemeralContainers: [EphemeralContainer] }
             var spec: Spec
         }
         let encoder = JSONEncoder()
@@ -47,7 +35,7 @@ public struct EvidenceContainer: Sendable, Codable, Equatable {
 
     /// The container as the API server must store it: `command` escaped for the
     /// kubelet's `$(VAR)` expansion, so that what runs is byte for byte `command`.
-    public var asSent: EvidenceContainer {
+    public var asSent: EphemeralContainer {
         var sent = self
         sent.command = command.map(KubeletEscaping.escape)
         return sent

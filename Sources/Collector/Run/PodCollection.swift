@@ -76,7 +76,7 @@ struct PodCollection: Sendable {
                                           message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected."))
             }
             record.pod = pod
-            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image,
+            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image ?? "",
                                                                   runAsUser: container.securityContext?.runAsUser.map { Int($0) })
             board.observe(pod, fromWatch: false)
         } catch {
