@@ -6,17 +6,6 @@ import TestSupport
 /// schemas, and real bundles validate against them (Python's jsonschema).
 @Suite("schemas")
 struct SchemaEndToEndTests {
-    static let names = ["manifest", "processes", "sockets", "namespaces"]
-
-    /// Writes each schema the tool prints into `directory`.
-    private func writeSchemas(to directory: String) throws {
-        for name in Self.names {
-            let result = try ToolBinary.run(["schema", name])
-            #expect(result.status == 0, "\(result.stderr)")
-            try result.stdout.write(toFile: "\(directory)/\(name).schema.json", atomically: true, encoding: .utf8)
-        }
-    }
-
     private static let validator = #"""
     import json, sys, tarfile, jsonschema
     directory, bundle, inspected = sys.argv[1:4]
@@ -55,8 +44,7 @@ struct SchemaEndToEndTests {
     func realBundleValidates() throws {
         let demo = try DemoBundle.get()
         let directory = demo.path("schemas")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try writeSchemas(to: directory)
+        try SchemaCheck.writeSchemas(to: directory)
         let inspected = directory + "/inspect.json"
         let inspect = try ToolBinary.run(["inspect", demo.bundle, "--json"])
         #expect(inspect.status == 0, "\(inspect.stderr)")
@@ -74,7 +62,7 @@ struct SchemaEndToEndTests {
     func listing() throws {
         let list = try ToolBinary.run(["schema"])
         #expect(list.status == 0)
-        for name in Self.names { #expect(list.stdout.contains(name)) }
+        for name in SchemaCheck.names { #expect(list.stdout.contains(name)) }
         let unknown = try ToolBinary.run(["schema", "pods"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("There is no schema named \"pods\""), "\(unknown.stderr)")

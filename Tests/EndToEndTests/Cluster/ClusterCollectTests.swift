@@ -11,7 +11,7 @@ struct ClusterCollectTests {
         ("shop", "app in (checkout,db,busy)", 6), ("payments", "app=ledger", 2),
     ]
 
-    @Test("every built-in profile collects every demo pod its namespace's Pod Security admits; the bundle verifies")
+    @Test("every built-in profile collects every demo pod its namespace's Pod Security admits; the bundle verifies and matches the schemas")
     func everyProfile() throws {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
@@ -35,6 +35,10 @@ struct ClusterCollectTests {
             #expect(verification.isIntact, "\(run.profile): \(verification.problems)")
             let verify = try ToolBinary.run(["verify", output])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+            // What this cluster and this profile wrote matches the schemas `schema` prints.
+            let checked = try SchemaCheck.validate(bundle: output)
+            #expect(checked.contains("manifest.json"), "\(run.profile): \(checked)")
+            #expect(checked.count == 1 + 3 * run.pods, "\(run.profile) in \(run.namespace): \(checked)")
         }
     }
 
