@@ -83,15 +83,30 @@ struct TarBlockWalker {
     /// Offset in the tar stream of the first non-zero byte after the end marker.
     private(set) var dataAfterEnd: UInt64?
 
+    /// Takes the next bytes of the tar stream. Data blocks are skipped whole
+    /// and the padding after the end marker is scanned, never copied: this runs
+    /// over every byte `verify` reads.
     mutating func feed(_ bytes: ArraySlice<UInt8>) {
-        for byte in bytes {
+        var rest = bytes
+        while !rest.isEmpty {
             if ended {
-                if byte != 0, dataAfterEnd == nil { dataAfterEnd = offset }
-                offset += 1
+                if dataAfterEnd == nil, let nonZero = rest.firstIndex(where: { $0 != 0 }) {
+                    dataAfterEnd = offset + UInt64(nonZero - rest.startIndex)
+                }
+                offset += UInt64(rest.count)
+                return
+            }
+            if block.isEmpty, dataBlocksLeft > 0, rest.count >= 512 {
+                let skipped = min(UInt64(rest.count / 512), dataBlocksLeft)
+                dataBlocksLeft -= skipped
+                offset += skipped * 512
+                rest = rest.dropFirst(Int(skipped) * 512)
                 continue
             }
-            block.append(byte)
-            offset += 1
+            let taken = min(512 - block.count, rest.count)
+            block.append(contentsOf: rest.prefix(taken))
+            rest = rest.dropFirst(taken)
+            offset += UInt64(taken)
             if block.count == 512 {
                 take(block)
                 block.removeAll(keepingCapacity: true)
