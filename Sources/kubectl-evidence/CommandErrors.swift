@@ -12,10 +12,15 @@ enum CommandErrors {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            // Messages quote API servers, webhooks, kubeconfigs and bundles: never a raw control byte.
-            FileHandle.standardError.write(Data("error: \(DisplayText.lines(describe(error)))\n".utf8))
+            print(error)
             throw ExitCode(1)
         }
+    }
+
+    /// Prints `error` as kubectl does, `error: …` on stderr. Messages quote API
+    /// servers, webhooks, kubeconfigs and bundles: never a raw control byte.
+    static func print(_ error: any Error) {
+        FileHandle.standardError.write(Data("error: \(DisplayText.lines(describe(error)))\n".utf8))
     }
 
     static func describe(_ error: any Error) -> String {

@@ -83,7 +83,7 @@ struct DiffCommand: ParsableCommand {
                 try ReportFile.write(report.renderHTML(), to: html, overwrite: overwrite)
             }
         } catch {
-            FileHandle.standardError.write(Data("error: \(DisplayText.lines(CommandErrors.describe(error)))\n".utf8))
+            CommandErrors.print(error)
             throw ExitCode(2)
         }
         if json {

@@ -55,7 +55,7 @@ struct InspectCommand: ParsableCommand {
         do {
             inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod))
         } catch {
-            FileHandle.standardError.write(Data("error: \(DisplayText.lines(CommandErrors.describe(error)))\n".utf8))
+            CommandErrors.print(error)
             throw ExitCode(1)
         }
         if let html {
@@ -64,7 +64,7 @@ struct InspectCommand: ParsableCommand {
             do {
                 try ReportFile.write(InspectHTML.render(inspected, verification: verification), to: html, overwrite: overwrite)
             } catch {
-                FileHandle.standardError.write(Data("error: \(DisplayText.lines(CommandErrors.describe(error)))\n".utf8))
+                CommandErrors.print(error)
                 throw ExitCode(1)
             }
         }

@@ -49,12 +49,11 @@ struct VerifyCommand: ParsableCommand {
             let verification = try BundleReader(path: bundle).verify(manifestSHA256: manifestSHA256, key: verifyingKey)
             report = VerifyReport(bundle: bundle, verification: verification, expectedManifest: manifestSHA256)
         } catch {
-            let message = CommandErrors.describe(error)
             if json {
-                let failure = VerifyReport.Unreadable(bundle: bundle, intact: false, error: message)
+                let failure = VerifyReport.Unreadable(bundle: bundle, intact: false, error: CommandErrors.describe(error))
                 print(String(decoding: try JSONOutput.encode(failure), as: UTF8.self))
             } else {
-                FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+                CommandErrors.print(error)
             }
             throw ExitCode(1)
         }
