@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Bundle", targets: ["Bundle"]),
         .library(name: "Evidence", targets: ["Evidence"]),
         .library(name: "SnapshotDiff", targets: ["SnapshotDiff"]),
+        .library(name: "Presentation", targets: ["Presentation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -75,6 +76,9 @@ let package = Package(
         .target(name: "Evidence"),
         // Comparing bundles over time and replicas within a bundle.
         .target(name: "SnapshotDiff", dependencies: ["Bundle", "Evidence"]),
+        // Everything a person or a script reads: text tables, progress, JSON and HTML
+        // reports, and where output goes (the one place that asks isatty).
+        .target(name: "Presentation", dependencies: ["Collector", "SnapshotDiff", "Bundle", "Evidence"]),
         // libarchive from the system (Debian: libarchive-dev), through a small
         // shim header that re-exports the macros Swift cannot import.
         .systemLibrary(
@@ -95,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "kubectl-evidence",
             dependencies: [
-                "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence", "SnapshotDiff",
+                "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence", "SnapshotDiff", "Presentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The JSON Schemas `kubectl-evidence schema` prints: data, compiled into the binary.
@@ -110,8 +114,11 @@ let package = Package(
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
         // the same way by every test target that reads them.
         .target(name: "RecordedResponses", path: "Tests/RecordedResponses"),
-        // What several test targets share: a CONNECT proxy, a seeded random generator.
+        // What several test targets share: a process runner, a CONNECT proxy, a seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Bundles written by tests as collect writes them, around one pod's real evidence,
+        // for the tests of what reads bundles.
+        .target(name: "BundleSamples", dependencies: ["Bundle", "Evidence", "SnapshotDiff"], path: "Tests/BundleSamples"),
         .testTarget(
             name: "KubeAPITests",
             dependencies: [
@@ -124,10 +131,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses", "TestSupport"]),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "Evidence", "RecordedResponses", "TestSupport"]),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "KubeAPI", "KubeLab", "Bundle", "Evidence", "Presentation", "RecordedResponses", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "TestSupport"]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TestSupport"]),
-        .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence"]),
+        .testTarget(name: "SnapshotDiffTests", dependencies: ["SnapshotDiff", "Bundle", "Evidence", "Presentation", "BundleSamples"]),
+        .testTarget(name: "PresentationTests", dependencies: ["Presentation", "Collector", "Bundle", "Evidence", "SnapshotDiff", "BundleSamples"]),
         // Evidence: a test builds sockets.json from the machine's own /proc with the parser collect uses.
         .testTarget(name: "EndToEndTests", dependencies: ["KubeLab", "KubeAPI", "Bundle", "Evidence", "TestSupport"]),
     ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evidence
 import Foundation
+import Presentation
 
 /// `kubectl-evidence _bench parse|floor`: hidden entry points for scripts/bench,
 /// so that figures come from the shipped binary with its optimisation, not from
@@ -26,7 +27,7 @@ struct ParseBenchmark: ParsableCommand {
     func run() throws {
         let result = EvidenceBenchmark.run(processes: processes, rounds: rounds)
         let name = "parse a \(result.processes)-process table".padding(toLength: 44, withPad: " ", startingAt: 0)
-        print("  " + name + String(format: " %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)",
+        OutputContext.standard.print("  " + name + String(format: " %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)",
                                    result.seconds, result.processesPerSecond, result.parsedProcesses, result.listeners,
                                    Double(result.inputBytes) / 1_000_000))
     }

@@ -4,6 +4,7 @@ import Collector
 import Evidence
 import Foundation
 import KubeAPI
+import Presentation
 
 /// `kubectl-evidence collect`: select pods and gather evidence from them.
 /// Thin on purpose: it parses, hands the work to Collector, and prints.
@@ -111,7 +112,7 @@ struct CollectCommand: AsyncParsableCommand {
             if json {
                 throw ValidationError("-o - sends the bundle to stdout, where --json would also go; drop --json, or write the bundle to a file.")
             }
-            if isatty(STDOUT_FILENO) == 1 {
+            if OutputContext.standard.outputIsTerminal {
                 throw ValidationError("-o - would write a gzip bundle to this terminal; pipe it (… -o - | gzip -t) or redirect it to a file (… -o - > incident.tar.gz).")
             }
         }
@@ -142,9 +143,13 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await CommandErrors.reporting {
-            let clusterConnection = try connection.resolveConnection()
-            var options = try connection.clientOptions()
+        try await run(console: .standard)
+    }
+
+    func run(console: OutputContext) async throws {
+        try await CommandErrors.reporting(to: console) {
+            let clusterConnection = try connection.resolveConnection(output: console)
+            var options = try connection.clientOptions(output: console)
             options.sizeConnectionPool(forPodsInFlight: concurrency)
             let client = try KubeClient(connection: clusterConnection, options: options)
             do {
@@ -153,10 +158,10 @@ struct CollectCommand: AsyncParsableCommand {
                 let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container)
                 if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                    try await sayWhere(plan: plan, client: client, serverSide: serverDryRun)
+                    console.print(text)
+                    try await sayWhere(plan: plan, client: client, serverSide: serverDryRun, console: console)
                 } else {
-                    let status = try await collect(plan: plan, client: client)
+                    let status = try await collect(plan: plan, client: client, console: console)
                     try await client.shutdown()
                     if status != 0 { throw ExitCode(status) }
                     return
@@ -187,9 +192,9 @@ struct CollectCommand: AsyncParsableCommand {
     /// After a dry run's plan: where a real run would go and as whom (on stderr,
     /// so `--json` stays clean). `--dry-run=server` also runs the preflight: RBAC
     /// reviews and the injection PATCH with dryRun=All, which stores nothing.
-    private func sayWhere(plan: CollectionPlan, client: KubeClient, serverSide: Bool) async throws {
+    private func sayWhere(plan: CollectionPlan, client: KubeClient, serverSide: Bool, console: OutputContext) async throws {
         guard !plan.targets.isEmpty else { return }
-        let run = CollectionRun(client: client, request: try request(for: plan), progress: RunProgress(mode: .quiet))
+        let run = CollectionRun(client: client, request: try request(for: plan), progress: console.runProgress(quiet: true))
         if serverSide { try await run.preflight() }
         let consent = InjectionConsent(
             contextName: client.connection.contextName, server: client.connection.server,
@@ -204,23 +209,23 @@ struct CollectCommand: AsyncParsableCommand {
             lines.append("Server dry run: the API server allowed the injection and admitted the evidence container in "
                 + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.joined(separator: ", ") + "; nothing was stored.")
         }
-        FileHandle.standardError.write(Data((DisplayText.lines(lines.joined(separator: "\n")) + "\n").utf8))
+        console.printNotice(lines.joined(separator: "\n"))
     }
 
     /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
-    private func collect(plan: CollectionPlan, client: KubeClient) async throws -> Int32 {
+    private func collect(plan: CollectionPlan, client: KubeClient, console: OutputContext) async throws -> Int32 {
         let request = try request(for: plan)
         let signingKey = request.signingKey
-        let progress = RunProgress(mode: RunProgress.automaticMode(quiet: quiet))
+        let progress = console.runProgress(quiet: quiet)
         if plan.targets.isEmpty {
-            FileHandle.standardError.write(Data(plan.renderText(dryRun: false).utf8))
-            FileHandle.standardError.write(Data("error: no pod to collect: every selected pod was skipped or none matched.\n".utf8))
+            console.printToStandardError(plan.renderText(dryRun: false))
+            console.printError(message: "no pod to collect: every selected pod was skipped or none matched.")
             return 4
         }
         // Refused before any pod is touched: past the bundle's room, later pods would
         // get a container and then fail to be written.
         if plan.targets.count > BundleCapacity.standard.maxPods {
-            FileHandle.standardError.write(Data("error: the selection has \(plan.targets.count) pods to collect, and one bundle holds at most \(BundleCapacity.standard.maxPods). No pod was touched. Narrow the selector, or collect one namespace at a time.\n".utf8))
+            console.printError(message: "the selection has \(plan.targets.count) pods to collect, and one bundle holds at most \(BundleCapacity.standard.maxPods). No pod was touched. Narrow the selector, or collect one namespace at a time.")
             return 64
         }
         try BundleDestination.check(request.outputPath, overwrite: overwrite)
@@ -231,8 +236,8 @@ struct CollectCommand: AsyncParsableCommand {
             user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
             impersonation: client.connection.impersonation?.origin,
             pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
-        guard consent.confirm(assumeYes: yes, interactive: InjectionConsent.isInteractive, quiet: quiet) else {
-            FileHandle.standardError.write(Data("Nothing was touched.\n".utf8))
+        guard consent.confirm(assumeYes: yes, quiet: quiet, output: console) else {
+            console.printToStandardError("Nothing was touched.\n")
             return 1
         }
         let signals = InterruptSignals { run.interrupt() }
@@ -247,13 +252,13 @@ struct CollectCommand: AsyncParsableCommand {
             bundleName = "standard output"
         }
         // The text summary goes where the bundle does not: stdout, or stderr with -o -.
-        let summaryOut = toStandardOutput ? FileHandle.standardError : FileHandle.standardOutput
+        let summaryOut: @Sendable (String) -> Void = toStandardOutput ? console.printToStandardError : console.print
         if json {
-            FileHandle.standardOutput.write(Data(try summary.renderJSON(bundlePath: bundleName, sizeBytes: size).utf8))
+            console.print(try summary.renderJSON(bundlePath: bundleName, sizeBytes: size))
         } else {
-            summaryOut.write(Data(summary.render(bundleName: bundleName, sizeBytes: size).utf8))
+            summaryOut(summary.render(bundleName: bundleName, sizeBytes: size))
             if let signingKey, result.bundle.signature != nil {
-                summaryOut.write(Data("Signed: manifest.json.sig, Ed25519 key fingerprint \(signingKey.publicKey.fingerprint).\n".utf8))
+                summaryOut("Signed: manifest.json.sig, Ed25519 key fingerprint \(signingKey.publicKey.fingerprint).\n")
             }
         }
         return summary.exitStatus

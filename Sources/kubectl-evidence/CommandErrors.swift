@@ -1,26 +1,26 @@
 import ArgumentParser
-import Evidence
 import Foundation
+import Presentation
 
 /// Prints an error the way kubectl does (`error: …` on stderr, one sentence
 /// that names what failed and where) and turns it into exit status 1, instead
 /// of ArgumentParser's generic "Error:" dump.
 enum CommandErrors {
-    static func reporting(_ body: () async throws -> Void) async throws {
+    static func reporting(to output: OutputContext, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            print(error)
+            print(error, to: output)
             throw ExitCode(1)
         }
     }
 
     /// Prints `error` as kubectl does, `error: …` on stderr. Messages quote API
     /// servers, webhooks, kubeconfigs and bundles: never a raw control byte.
-    static func print(_ error: any Error) {
-        FileHandle.standardError.write(Data("error: \(DisplayText.lines(describe(error)))\n".utf8))
+    static func print(_ error: any Error, to output: OutputContext) {
+        output.printError(message: describe(error))
     }
 
     static func describe(_ error: any Error) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Evidence
 import Foundation
 import KubeAPI
+import Presentation
 
 /// The connection flags every command that talks to a cluster shares, spelled
 /// as kubectl spells them so that muscle memory works.
@@ -94,7 +95,7 @@ struct ConnectionOptions: ParsableArguments {
     /// Loads the kubeconfig as kubectl would and applies the flags.
     /// Prints the loader's warnings (such as TLS verification being off) on
     /// stderr, where a person sees them and a script's stdout stays clean.
-    func resolveConnection() throws -> ClusterConnection {
+    func resolveConnection(output: OutputContext) throws -> ClusterConnection {
         var selection = KubeconfigSelection(
             explicitPath: kubeconfig,
             context: context,
@@ -103,23 +104,21 @@ struct ConnectionOptions: ParsableArguments {
             overrides: overrides)
         selection.allowHTTPCredentials = allowHTTPCredentials
         let connection = try KubeconfigLoader.load(selection)
-        for warning in connection.warnings {
-            FileHandle.standardError.write(Data("\(DisplayText.lines(warning))\n".utf8))
-        }
+        for warning in connection.warnings { output.printNotice(warning) }
         if verbosity >= Self.requestLogLevel {
-            for line in Self.describe(connection) { Self.logLine(line) }
+            for line in Self.describe(connection) { Self.logLine(line, to: output) }
         }
         return connection
     }
 
-    func clientOptions() throws -> ClientOptions {
+    func clientOptions(output: OutputContext) throws -> ClientOptions {
         var options = ClientOptions()
         options.qps = qps
         options.burst = burst
         let timeout = try parsedRequestTimeout()
         options.requestTimeout = timeout == 0 ? 365 * 24 * 3600 : timeout
         options.userAgent = "kubectl-evidence/\(ToolVersion.current)"
-        if verbosity >= Self.requestLogLevel { options.requestLog = { Self.logLine($0) } }
+        if verbosity >= Self.requestLogLevel { options.requestLog = { Self.logLine($0, to: output) } }
         return options
     }
 
@@ -144,17 +143,15 @@ struct ConnectionOptions: ParsableArguments {
 
     /// One klog-style line on stderr (`I1130 13:40:00.123456 GET …`), escaped:
     /// URLs carry namespace and pod names from the API server.
-    static func logLine(_ text: String) {
+    static func logLine(_ text: String, to output: OutputContext) {
         let now = Date().timeIntervalSince1970
         var seconds = time_t(now)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         let stamp = String(format: "I%02d%02d %02d:%02d:%02d.%06d", parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
                            Int((now - Double(seconds)) * 1_000_000))
-        FileHandle.standardError.write(Data("\(stamp) \(DisplayText.line(text))\n".utf8))
+        output.printToStandardError("\(stamp) \(DisplayText.line(text))\n")
     }
-
-
 
     /// The namespace to list in: nil for all namespaces.
     func listNamespace(in connection: ClusterConnection) -> String? {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundle
 import Evidence
 import Foundation
+import Presentation
 import SnapshotDiff
 
 /// `kubectl-evidence diff`: what changed between bundles taken over time,
@@ -58,7 +59,7 @@ struct DiffCommand: ParsableCommand {
     /// Wrong use exits 2 like any other error (diff(1)), not ArgumentParser's 64.
     /// Checked when the command runs, not in validate(): ArgumentParser validates
     /// before it shows --help, and `diff --help` printed this error first.
-    func checkBundles() throws {
+    func checkBundles(output: OutputContext) throws {
         var problem: String?
         if replicas && bundles.count != 1 {
             problem = "--replicas compares the pods inside one bundle: give exactly one bundle, got \(bundles.count)."
@@ -66,13 +67,17 @@ struct DiffCommand: ParsableCommand {
             problem = "diff needs two bundles (OLD NEW) or more, oldest first, got \(bundles.count); to compare the replicas inside one bundle, add --replicas."
         }
         if let problem {
-            FileHandle.standardError.write(Data("error: \(problem)\n\(Self.usageString())\n".utf8))
+            output.printToStandardError("error: \(problem)\n\(Self.usageString())\n")
             throw ExitCode(2)
         }
     }
 
     func run() throws {
-        try checkBundles()
+        try run(output: .standard)
+    }
+
+    func run(output: OutputContext) throws {
+        try checkBundles(output: output)
         let report: DiffReport
         let options = DiffOptions(ignoreProcesses: ignoreProcess)
         do {
@@ -83,15 +88,13 @@ struct DiffCommand: ParsableCommand {
                 try ReportFile.write(report.renderHTML(), to: html, overwrite: overwrite)
             }
         } catch {
-            CommandErrors.print(error)
+            CommandErrors.print(error, to: output)
             throw ExitCode(2)
         }
         if json {
-            FileHandle.standardOutput.write(try JSONOutput.encode(report))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            output.writeOutput(try JSONOutput.encode(report) + Data("\n".utf8))
         } else {
-            let colour = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
-            FileHandle.standardOutput.write(Data(report.renderText(colour: colour).utf8))
+            output.print(report.renderText(colour: output.colour(disabledByFlag: noColor)))
         }
         if report.differs { throw ExitCode(1) }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Collector
 import Foundation
 import KubeAPI
+import Presentation
 
 /// `kubectl-evidence _bench floor`: what a collection cannot go below on this
 /// cluster and machine, for scripts/bench to set `collect` beside.
@@ -19,8 +20,8 @@ struct FloorBenchmark: AsyncParsableCommand {
     var selector: String
 
     func run() async throws {
-        let clusterConnection = try connection.resolveConnection()
-        var options = try connection.clientOptions()
+        let clusterConnection = try connection.resolveConnection(output: .standard)
+        var options = try connection.clientOptions(output: .standard)
         options.sizeConnectionPool(forPodsInFlight: 4096)
         let client = try KubeClient(connection: clusterConnection, options: options)
         defer { Task { try? await client.shutdown() } }
@@ -69,6 +70,6 @@ struct FloorBenchmark: AsyncParsableCommand {
             return await group.reduce(0, +)
         }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "floor %.3f %d %d", seconds, read, plan.targets.count))
+        OutputContext.standard.print(String(format: "floor %.3f %d %d", seconds, read, plan.targets.count))
     }
 }

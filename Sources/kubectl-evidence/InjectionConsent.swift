@@ -2,6 +2,7 @@ import Collector
 import Evidence
 import Foundation
 import KubeAPI
+import Presentation
 
 /// Before the first container that cannot be removed is added: one line that
 /// says where (context, server, user) and to how many pods in how many
@@ -47,16 +48,13 @@ struct InjectionConsent {
     }
 
     /// Says where (unless `quiet`) and asks on the terminal when it should; true to go
-    /// on. Reads one line from stdin.
-    func confirm(assumeYes: Bool, interactive: Bool, quiet: Bool) -> Bool {
-        let asks = needsQuestion && !assumeYes && interactive
-        if !quiet || asks { FileHandle.standardError.write(Data((statement + "\n").utf8)) }
+    /// on. Reads one line from stdin when `output` is interactive.
+    func confirm(assumeYes: Bool, quiet: Bool, output: OutputContext) -> Bool {
+        let asks = needsQuestion && !assumeYes && output.isInteractive
+        if !quiet || asks { output.printToStandardError(statement + "\n") }
         guard asks else { return true }
-        FileHandle.standardError.write(Data("Continue? Type yes to go on (or run again with --yes): ".utf8))
+        output.printToStandardError("Continue? Type yes to go on (or run again with --yes): ")
         guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
         return answer == "y" || answer == "yes"
     }
-
-    /// A terminal on both stdin and stderr: someone who can answer.
-    static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
 }

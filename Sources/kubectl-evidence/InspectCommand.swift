@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundle
 import Evidence
 import Foundation
+import Presentation
 
 /// `kubectl-evidence inspect`: what a bundle says, for a person (tables) or
 /// a script (`--json`). Reads the archive as a stream, never unpacking it.
@@ -51,11 +52,15 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
+        try run(output: .standard)
+    }
+
+    func run(output: OutputContext) throws {
         let inspected: InspectedBundle
         do {
             inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod))
         } catch {
-            CommandErrors.print(error)
+            CommandErrors.print(error, to: output)
             throw ExitCode(1)
         }
         if let html {
@@ -64,57 +69,14 @@ struct InspectCommand: ParsableCommand {
             do {
                 try ReportFile.write(InspectHTML.render(inspected, verification: verification), to: html, overwrite: overwrite)
             } catch {
-                CommandErrors.print(error)
+                CommandErrors.print(error, to: output)
                 throw ExitCode(1)
             }
         }
         if json {
-            FileHandle.standardOutput.write(try JSONOutput.encode(InspectJSON(inspected)))
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            output.writeOutput(try JSONOutput.encode(InspectJSON(inspected)) + Data("\n".utf8))
         } else {
-            FileHandle.standardOutput.write(Data(InspectText.render(inspected).utf8))
-        }
-    }
-}
-
-/// `inspect --json`: the manifest's run parts, and per pod its manifest entry
-/// with the three evidence documents (the shapes of `kubectl-evidence schema
-/// processes|sockets|namespaces`). JSON escapes every control character, so
-/// hostile strings are safe here as they are.
-struct InspectJSON: Encodable {
-    var bundle: String
-    var manifestSHA256: String
-    var signature: String
-    var tool: Manifest.Tool
-    var run: Manifest.Run
-    var cluster: Manifest.Cluster
-    var selection: Manifest.Selection
-    var outcomes: [String: Int]
-    var pods: [Pod]
-
-    struct Pod: Encodable {
-        var pod: Manifest.Pod
-        var evidenceSource: InspectedBundle.ContainerEvidence.Source?
-        var processes: ProcessTable?
-        var sockets: SocketTable?
-        var namespaces: NamespaceReport?
-    }
-
-    init(_ bundle: InspectedBundle) {
-        self.bundle = bundle.path
-        self.manifestSHA256 = bundle.manifestSHA256
-        self.signature = bundle.signature.word
-        self.tool = bundle.manifest.tool
-        self.run = bundle.manifest.run
-        self.cluster = bundle.manifest.cluster
-        self.selection = bundle.manifest.selection
-        var outcomes: [String: Int] = [:]
-        for outcome in Manifest.Outcome.allCases { outcomes[outcome.rawValue] = 0 }
-        for pod in bundle.manifest.pods { outcomes[pod.outcome.rawValue, default: 0] += 1 }
-        self.outcomes = outcomes
-        self.pods = bundle.pods.map {
-            Pod(pod: $0.entry, evidenceSource: $0.evidence?.source, processes: $0.evidence?.processes,
-                sockets: $0.evidence?.sockets, namespaces: $0.evidence?.namespaces)
+            output.print(InspectText.render(inspected))
         }
     }
 }

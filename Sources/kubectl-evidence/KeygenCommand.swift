@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bundle
 import Foundation
+import Presentation
 
 /// `kubectl-evidence keygen`: makes the Ed25519 key pair that signs bundles.
 ///
@@ -33,16 +34,20 @@ struct KeygenCommand: ParsableCommand {
     }
 
     func run() throws {
+        let output = OutputContext.standard
         do {
             let key = SigningKey()
             let publicPath = out + ".pub"
             try Self.write(key.pemRepresentation, to: out, mode: 0o600, force: force, what: "private key")
             try Self.write(key.publicKey.pemRepresentation, to: publicPath, mode: 0o644, force: force, what: "public key")
-            print("Private key: \(out) (mode 0600; keep it secret, use it with collect --sign-key)")
-            print("Public key:  \(publicPath) (give it to verifiers: verify --key \(publicPath))")
-            print("Fingerprint: \(key.publicKey.fingerprint)")
+            output.print("""
+                Private key: \(out) (mode 0600; keep it secret, use it with collect --sign-key)
+                Public key:  \(publicPath) (give it to verifiers: verify --key \(publicPath))
+                Fingerprint: \(key.publicKey.fingerprint)
+
+                """)
         } catch let error as KeyFileError {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            output.printError(message: error.message)
             throw ExitCode(1)
         }
     }

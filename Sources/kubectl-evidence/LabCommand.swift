@@ -1,7 +1,8 @@
 import ArgumentParser
-import Foundation
 import Evidence
+import Foundation
 import KubeLab
+import Presentation
 
 /// `kubectl-evidence lab …`: the local lab cluster that tests, benchmarks and
 /// the demo run against.
@@ -39,11 +40,12 @@ struct LabStartCommand: AsyncParsableCommand {
     var faults: String?
 
     func run() async throws {
-        try await CommandErrors.reporting {
+        let output = OutputContext.standard
+        try await CommandErrors.reporting(to: output) {
             let labTopology = try topology.map { try LabTopology.load(path: $0) } ?? LabTopology.demo()
             if !labTopology.skipped.isEmpty {
                 let list = labTopology.skipped.map { DisplayText.escape(Array($0.utf8)) }.joined(separator: ", ")
-                FileHandle.standardError.write(Data("kubelab: not modelled by the lab, so not created: \(list)\n".utf8))
+                output.printToStandardError("kubelab: not modelled by the lab, so not created: \(list)\n")
             }
             let kubeconfigURL = URL(fileURLWithPath: kubeconfig)
             let state = stateDirectory ?? kubeconfigURL.deletingLastPathComponent().appendingPathComponent("kubelab-state").path

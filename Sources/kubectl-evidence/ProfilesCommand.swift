@@ -1,6 +1,6 @@
 import ArgumentParser
 import Collector
-import Foundation
+import Presentation
 
 /// `kubectl-evidence profiles [show NAME|PATH]`: what each collection profile
 /// gathers and with which privileges, so a responder can pick one that the
@@ -18,13 +18,9 @@ struct ProfilesListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the built-in collection profiles.")
 
     func run() async throws {
-        try await CommandErrors.reporting {
-            var table = TextTable(headers: ["NAME", "SECURITY", "GATHERS", "DESCRIPTION"])
-            for profile in try CollectionProfile.builtIns() {
-                table.append([profile.name, profile.securityProfile.rawValue,
-                              profile.gather.map(\.rawValue).joined(separator: ","), profile.description ?? ""])
-            }
-            FileHandle.standardOutput.write(Data(table.render().utf8))
+        let output = OutputContext.standard
+        try await CommandErrors.reporting(to: output) {
+            output.print(CollectionProfile.renderList(try CollectionProfile.builtIns()))
         }
     }
 }
@@ -36,20 +32,10 @@ struct ProfilesShowCommand: AsyncParsableCommand {
     var profile: String
 
     func run() async throws {
-        try await CommandErrors.reporting {
+        let output = OutputContext.standard
+        try await CommandErrors.reporting(to: output) {
             let resolved = try CollectionProfile.resolve(profile)
-            var out = resolved.yaml
-            if !out.hasSuffix("\n") { out += "\n" }
-            out += "\n# The ephemeral container's securityContext under this profile:\n"
-            if let context = resolved.profile.securityContext {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                out += "# " + String(decoding: try encoder.encode(context), as: UTF8.self)
-                    .replacingOccurrences(of: "\n", with: "\n# ") + "\n"
-            } else {
-                out += "# (none: the container runs with the runtime's defaults)\n"
-            }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            output.print(try CollectionProfile.renderShown(yaml: resolved.yaml, profile: resolved.profile))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Presentation
 
 /// `kubectl-evidence schema`: prints the JSON Schema of a bundle file, for
 /// whoever consumes bundles (SIEM ingestion, scripts, other tools).
@@ -20,12 +21,11 @@ struct SchemaCommand: ParsableCommand {
     }
 
     func run() throws {
+        let output = OutputContext.standard
         guard let name, let document = Schemas.named(name) else {
-            for document in Schemas.all {
-                print("\(document.name.padding(toLength: 11, withPad: " ", startingAt: 0)) \(document.file)")
-            }
+            output.print(Schemas.all.map { "\($0.name.padding(toLength: 11, withPad: " ", startingAt: 0)) \($0.file)\n" }.joined())
             return
         }
-        print(document.text)
+        output.print(document.text + "\n")
     }
 }

@@ -1,5 +1,6 @@
 import Collector
 import Foundation
+import Presentation
 import KubeAPI
 import Testing
 

@@ -1,5 +1,7 @@
+import BundleSamples
 import Evidence
 import Foundation
+import Presentation
 import SnapshotDiff
 import Testing
 

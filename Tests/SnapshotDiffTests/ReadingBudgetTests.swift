@@ -1,4 +1,5 @@
 import Bundle
+import BundleSamples
 import Foundation
 import SnapshotDiff
 import Testing

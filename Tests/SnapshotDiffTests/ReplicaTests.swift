@@ -1,4 +1,6 @@
+import BundleSamples
 import Foundation
+import Presentation
 import SnapshotDiff
 import Testing
 

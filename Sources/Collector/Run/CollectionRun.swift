@@ -12,7 +12,7 @@ import KubeAPI
 public final class CollectionRun: @unchecked Sendable {
     let client: KubeClient
     let request: CollectionRequest
-    let progress: RunProgress
+    let progress: any RunObserver
     private let lock = NSLock()
     private var interrupted = false
     private var hardStopped = false
@@ -20,7 +20,7 @@ public final class CollectionRun: @unchecked Sendable {
     /// The task running the fan-out's group, cancelled by a hard stop.
     private var fanOutTask: Task<Void, Never>?
 
-    public init(client: KubeClient, request: CollectionRequest, progress: RunProgress) {
+    public init(client: KubeClient, request: CollectionRequest, progress: any RunObserver) {
         self.client = client
         self.request = request
         self.progress = progress

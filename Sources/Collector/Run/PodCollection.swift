@@ -12,7 +12,7 @@ struct PodCollection: Sendable {
     let request: CollectionRequest
     let board: PodStateBoard
     let sink: BundleSink
-    let progress: RunProgress
+    let progress: any RunObserver
     let target: PlannedTarget
     /// True once the run has been interrupted for good: stop waiting.
     let hardStopped: @Sendable () -> Bool

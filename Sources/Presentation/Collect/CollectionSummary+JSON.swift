@@ -5,7 +5,7 @@ import Foundation
 /// `collect --json`: the run's summary as one JSON document on stdout, for
 /// scripts and tickets, instead of the table.
 extension CollectionSummary {
-    struct Document: Encodable {
+    public struct Document: Encodable {
         struct BundleFile: Encodable {
             var path: String
             var sizeBytes: UInt64?
@@ -34,7 +34,7 @@ extension CollectionSummary {
         var pods: [PodRow]
     }
 
-    func document(bundlePath: String, sizeBytes: UInt64?) -> Document {
+    public func document(bundlePath: String, sizeBytes: UInt64?) -> Document {
         let manifest = result.manifest
         return Document(
             runID: manifest.run.id, exitStatus: exitStatus, durationSeconds: durationSeconds,
@@ -48,7 +48,7 @@ extension CollectionSummary {
             })
     }
 
-    func renderJSON(bundlePath: String, sizeBytes: UInt64?) throws -> String {
+    public func renderJSON(bundlePath: String, sizeBytes: UInt64?) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document(bundlePath: bundlePath, sizeBytes: sizeBytes)), as: UTF8.self) + "\n"

@@ -5,18 +5,32 @@ import SnapshotDiff
 
 /// A pod for a bundle written by a test: its manifest entry's facts, the
 /// facts of its pod.json, and its evidence (nil for a pod that failed).
-struct TestPod {
-    var namespace = "shop"
-    var name: String
-    var uid: String
-    var ownerKind = "ReplicaSet"
-    var ownerName: String? = "checkout-6c58576cd9"
-    var restarts = 0
-    var imageID = "docker.io/library/busybox@sha256:3d9f2889d6782537624a4e1a10e68a2ddd53e0ee8bac02676f27308f42ec6bf6"
-    var evidence: Snapshot.ContainerEvidence? = RealEvidence.decoded()
+public struct TestPod {
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    public var ownerKind: String
+    public var ownerName: String?
+    public var restarts: Int
+    public var imageID: String
+    public var evidence: Snapshot.ContainerEvidence?
+
+    public init(namespace: String = "shop", name: String, uid: String, ownerKind: String = "ReplicaSet",
+                ownerName: String? = "checkout-6c58576cd9", restarts: Int = 0,
+                imageID: String = "docker.io/library/busybox@sha256:3d9f2889d6782537624a4e1a10e68a2ddd53e0ee8bac02676f27308f42ec6bf6",
+                evidence: Snapshot.ContainerEvidence? = RealEvidence.decoded()) {
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.ownerKind = ownerKind
+        self.ownerName = ownerName
+        self.restarts = restarts
+        self.imageID = imageID
+        self.evidence = evidence
+    }
 
     /// The pod JSON, shaped as the API server sends it (the fields diff reads, and a few others).
-    var podJSON: Data {
+    public var podJSON: Data {
         var metadata: [String: Any] = ["name": name, "namespace": namespace, "uid": uid, "labels": ["app": "checkout"]]
         if let ownerName {
             metadata["ownerReferences"] = [["apiVersion": "apps/v1", "kind": ownerKind, "name": ownerName, "uid": "owner-uid",
@@ -30,15 +44,16 @@ struct TestPod {
     }
 }
 
-/// Writes real bundles with ``BundleWriter``, as `collect` does.
-enum TestBundle {
-    static let directory: String = {
+/// Writes real bundles with ``BundleWriter``, as `collect` does, for the tests
+/// of what reads them (SnapshotDiff, Presentation).
+public enum TestBundle {
+    public static let directory: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("snapshot-diff-\(UUID().uuidString)").path
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()
 
-    static func write(_ pods: [TestPod], server: String = "https://127.0.0.1:6443", runID: String = "run1",
+    public static func write(_ pods: [TestPod], server: String = "https://127.0.0.1:6443", runID: String = "run1",
                       startedAt: Date = Date(timeIntervalSince1970: 1_795_920_000)) throws -> String {
         let path = "\(directory)/\(runID)-\(UUID().uuidString.prefix(8)).tar.gz"
         let writer = try BundleWriter(path: path)
@@ -72,13 +87,13 @@ enum TestBundle {
         return path
     }
 
-    static func snapshot(_ pods: [TestPod], server: String = "https://127.0.0.1:6443", runID: String = "run1") throws -> Snapshot {
+    public static func snapshot(_ pods: [TestPod], server: String = "https://127.0.0.1:6443", runID: String = "run1") throws -> Snapshot {
         try Snapshot.read(path: write(pods, server: server, runID: runID))
     }
 }
 
 extension RealEvidence {
-    static func decoded() -> Snapshot.ContainerEvidence {
+    public static func decoded() -> Snapshot.ContainerEvidence {
         let decoder = JSONDecoder()
         return try! Snapshot.ContainerEvidence(
             processes: decoder.decode(ProcessTable.self, from: Data(processes.utf8)),
@@ -90,7 +105,7 @@ extension RealEvidence {
 /// One change at a time to real evidence: a process, a listener, a connection, a namespace.
 extension Snapshot.ContainerEvidence {
     /// A copy of the container's first process with another pid and argv.
-    func adding(process argv: [String], pid: Int, ppid: Int = 1) -> Self {
+    public func adding(process argv: [String], pid: Int, ppid: Int = 1) -> Self {
         var copy = self
         var process = processes.processes[0]
         process.pid = pid
@@ -105,7 +120,7 @@ extension Snapshot.ContainerEvidence {
     }
 
     /// A copy of the first listener on another port, held by `pid`.
-    func adding(listener port: Int, pid: Int, comm: String) -> Self {
+    public func adding(listener port: Int, pid: Int, comm: String) -> Self {
         var copy = self
         var socket = sockets.listeners[0]
         socket.localPort = port
@@ -116,7 +131,7 @@ extension Snapshot.ContainerEvidence {
     }
 
     /// An outbound connection from `localPort` to `remote:remotePort`, held by `pid`.
-    func adding(connectionTo remote: String, port remotePort: Int, localPort: Int, pid: Int) -> Self {
+    public func adding(connectionTo remote: String, port remotePort: Int, localPort: Int, pid: Int) -> Self {
         var copy = self
         var socket = sockets.connections[0]
         socket.localAddress = "10.0.0.7"
@@ -131,7 +146,7 @@ extension Snapshot.ContainerEvidence {
     }
 
     /// Every socket's local port changed the same way (a client that reconnected from new ephemeral ports).
-    func withEphemeralPortsShifted(by offset: Int) -> Self {
+    public func withEphemeralPortsShifted(by offset: Int) -> Self {
         var copy = self
         let listening = Set(sockets.listeners.map(\.localPort))
         copy.sockets.connections = sockets.connections.map { socket in
@@ -143,7 +158,7 @@ extension Snapshot.ContainerEvidence {
     }
 
     /// The container's namespace ids as after a restart: new pid and mnt namespaces.
-    func restarted() -> Self {
+    public func restarted() -> Self {
         var copy = self
         for type in ["pid", "mnt"] {
             copy.namespaces.container?.namespaces[type]? += 100
@@ -152,7 +167,7 @@ extension Snapshot.ContainerEvidence {
     }
 
     /// The same processes under other pids (pid 1 stays).
-    func withPidsShifted(by offset: Int) -> Self {
+    public func withPidsShifted(by offset: Int) -> Self {
         var copy = self
         copy.processes.processes = processes.processes.map { process in
             var process = process

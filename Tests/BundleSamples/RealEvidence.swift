@@ -1,7 +1,7 @@
 /// One checkout pod's evidence as `collect` wrote it from the lab (demo topology,
 /// 2026-11-29), verbatim: the base the tests change one thing at a time.
-enum RealEvidence {
-    static let processes = #"""
+public enum RealEvidence {
+    public static let processes = #"""
 {
   "bootTime" : 1795911543,
   "bootTimeUTC" : "2026-11-29T00:19:03.00Z",
@@ -292,7 +292,7 @@ enum RealEvidence {
 }
 """#
 
-    static let sockets = #"""
+    public static let sockets = #"""
 {
   "connections" : [
     {
@@ -426,7 +426,7 @@ enum RealEvidence {
 }
 """#
 
-    static let namespaces = #"""
+    public static let namespaces = #"""
 {
   "anomalies" : [
 

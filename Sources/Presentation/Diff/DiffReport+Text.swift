@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotDiff
 
 extension DiffReport {
     /// The report as grouped text for a person; with `colour`, additions in

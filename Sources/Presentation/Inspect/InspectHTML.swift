@@ -10,8 +10,8 @@ import SnapshotDiff
 /// connections with their processes, and namespace sharing.
 ///
 /// Every string from the bundle goes through ``DisplayEscaping/html(_:)``.
-enum InspectHTML {
-    static func render(_ bundle: InspectedBundle, verification: BundleVerification?) -> String {
+public enum InspectHTML {
+    public static func render(_ bundle: InspectedBundle, verification: BundleVerification?) -> String {
         let h = DisplayEscaping.html
         let manifest = bundle.manifest
         let run = manifest.run

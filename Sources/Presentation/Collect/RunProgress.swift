@@ -1,17 +1,9 @@
+import Collector
 import Evidence
 import Foundation
 
-/// Counts of pods by where they stand, for the progress line.
-public struct ProgressCounts: Sendable, Equatable {
-    public var selected = 0
-    public var injected = 0
-    public var running = 0
-    public var collected = 0
-    public var failed = 0
-    public var interrupted = 0
-
-    public init() {}
-
+extension ProgressCounts {
+    /// `selected 5 · injected 5 · running 0 · collected 0 · failed 0`.
     public var line: String {
         var text = "selected \(selected) · injected \(injected) · running \(running) · collected \(collected) · failed \(failed)"
         if interrupted > 0 { text += " · interrupted \(interrupted)" }
@@ -31,7 +23,7 @@ public struct ProgressCounts: Sendable, Equatable {
 /// nothing but errors.
 ///
 /// `@unchecked Sendable`: the mutable state is guarded by `lock`.
-public final class RunProgress: @unchecked Sendable {
+public final class RunProgress: RunObserver, @unchecked Sendable {
     public enum Mode: Sendable { case live, plain, quiet }
 
     public let mode: Mode
@@ -49,20 +41,15 @@ public final class RunProgress: @unchecked Sendable {
     /// How often the plain mode says what pods are waiting for, while some are.
     public static let plainStatusInterval = 10
 
+    /// `write` receives every piece of text as drawn (an ``OutputContext``'s standard error).
     public init(
-        mode: Mode, write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
+        mode: Mode, write: @escaping @Sendable (String) -> Void,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.mode = mode
         self.write = write
         self.clock = clock
         self.startedAt = clock()
-    }
-
-    /// The mode a terminal user expects: live when stderr is a terminal.
-    public static func automaticMode(quiet: Bool) -> Mode {
-        if quiet { return .quiet }
-        return isatty(STDERR_FILENO) == 1 ? .live : .plain
     }
 
     /// Starts the clock, and the once-a-second redraw (live) or status (plain).
@@ -96,7 +83,7 @@ public final class RunProgress: @unchecked Sendable {
         }
     }
 
-    public func update(_ change: (inout ProgressCounts) -> Void, event: String? = nil) {
+    public func update(_ change: (inout ProgressCounts) -> Void, event: String?) {
         lock.lock()
         change(&counts)
         let now = clock()

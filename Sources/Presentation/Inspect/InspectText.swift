@@ -12,8 +12,8 @@ import SnapshotDiff
 /// it is printed: the decoded files hold text already escaped by the
 /// Evidence parsers, but a hand-made or altered bundle may hold anything,
 /// and a raw ESC in a process name must never reach the terminal.
-enum InspectText {
-    static func render(_ bundle: InspectedBundle) -> String {
+public enum InspectText {
+    public static func render(_ bundle: InspectedBundle) -> String {
         var out = renderRun(bundle) + "\n" + overview(bundle)
         for pod in bundle.pods {
             out += "\n" + renderPod(pod)

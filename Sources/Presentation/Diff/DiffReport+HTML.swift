@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotDiff
 
 extension DiffReport {
     /// The report as one self-contained HTML page (inline style and script,

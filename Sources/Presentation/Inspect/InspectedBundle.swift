@@ -9,24 +9,24 @@ import SnapshotDiff
 /// uses too; this only selects what inspect renders. Everything in it came
 /// from a pod or from a file someone handed over: renderers escape every
 /// string (see ``InspectText``).
-struct InspectedBundle: Sendable {
-    typealias ContainerEvidence = Snapshot.ContainerEvidence
+public struct InspectedBundle: Sendable {
+    public typealias ContainerEvidence = Snapshot.ContainerEvidence
 
-    var path: String
-    var manifest: Manifest
-    var manifestSHA256: String
-    var signature: SignatureStatus
-    var pods: [Pod]
+    public var path: String
+    public var manifest: Manifest
+    public var manifestSHA256: String
+    public var signature: SignatureStatus
+    public var pods: [Pod]
 
-    struct Pod: Sendable {
-        var entry: Manifest.Pod
+    public struct Pod: Sendable {
+        public var entry: Manifest.Pod
         /// nil when the bundle holds no evidence for the pod (failed, skipped).
-        var evidence: ContainerEvidence?
+        public var evidence: ContainerEvidence?
     }
 
     /// Reads the bundle at `path`; with `pod` (`namespace/name`), only that
     /// pod's entries are read, the rest skipped.
-    static func read(path: String, pod filter: (namespace: String, name: String)?, budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
+    public static func read(path: String, pod filter: (namespace: String, name: String)?, budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
         let snapshot = try Snapshot.read(path: path, pod: filter, podObjects: false, budget: budget)
         var pods = snapshot.pods
         if let filter {
@@ -41,7 +41,7 @@ struct InspectedBundle: Sendable {
     }
 }
 
-struct InspectError: Error, LocalizedError {
-    var message: String
-    var errorDescription: String? { message }
+public struct InspectError: Error, LocalizedError {
+    public var message: String
+    public var errorDescription: String? { message }
 }

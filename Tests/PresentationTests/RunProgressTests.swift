@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import Collector
+import Collector
+import Presentation
 
 /// The progress line explains a wait: the time since the start, the counts,
 /// and the most common waiting reasons with their pods.

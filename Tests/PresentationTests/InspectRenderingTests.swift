@@ -1,0 +1,65 @@
+import Bundle
+import BundleSamples
+import Foundation
+import Presentation
+import Testing
+
+/// inspect's three renderings of one real bundle, in process: what a person
+/// reads (text, HTML) and what a script reads (JSON), from the one reader.
+@Suite("inspect renderings")
+struct InspectRenderingTests {
+    static let hostile = "evil\u{1B}]0;owned\u{07}</td><script>alert(1)</script>"
+
+    static func bundle() throws -> String {
+        let base = RealEvidence.decoded()
+        return try TestBundle.write([
+            TestPod(name: "checkout-a", uid: "uid-a", evidence: base.adding(process: [hostile, "--serve"], pid: 66)),
+            TestPod(name: "checkout-b", uid: "uid-b", evidence: nil),
+        ])
+    }
+
+    @Test("the text names every pod with its outcome and shows a hostile command line escaped")
+    func text() throws {
+        let inspected = try InspectedBundle.read(path: Self.bundle(), pod: nil)
+        let text = InspectText.render(inspected)
+        #expect(text.contains("== Pod shop/checkout-a =="))
+        #expect(text.contains("== Pod shop/checkout-b =="))
+        #expect(text.contains("Evidence:   none in the bundle for this pod."))
+        #expect(text.contains(#"evil\u{1B}]0;owned\u{07}"#), "\(text)")
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    }
+
+    @Test("--pod keeps one pod; a pod the bundle lacks is named with the pods it has")
+    func onePod() throws {
+        let path = try Self.bundle()
+        let one = try InspectedBundle.read(path: path, pod: ("shop", "checkout-b"))
+        #expect(one.pods.map(\.entry.name) == ["checkout-b"])
+        let error = try #require(throws: InspectError.self) { try InspectedBundle.read(path: path, pod: ("shop", "nope")) }
+        #expect(error.message.contains(#"has no pod "shop/nope"; its pods are: "shop/checkout-a", "shop/checkout-b"."#), "\(error.message)")
+    }
+
+    @Test("the JSON holds the outcomes and each pod's decoded evidence, the hostile string intact for jq")
+    func json() throws {
+        let inspected = try InspectedBundle.read(path: Self.bundle(), pod: nil)
+        let data = try JSONOutput.encode(InspectJSON(inspected))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let outcomes = try #require(object["outcomes"] as? [String: Int])
+        #expect(outcomes["collected"] == 1 && outcomes["failed"] == 1)
+        let pods = try #require(object["pods"] as? [[String: Any]])
+        #expect(pods.count == 2)
+        let processes = try #require((pods[0]["processes"] as? [String: Any])?["processes"] as? [[String: Any]])
+        #expect(processes.contains { ($0["argv"] as? [String])?.first == Self.hostile })
+        #expect(pods[1]["processes"] == nil)
+    }
+
+    @Test("the HTML page escapes the hostile string and says whether the bundle verified")
+    func html() throws {
+        let path = try Self.bundle()
+        let inspected = try InspectedBundle.read(path: path, pod: nil)
+        let page = InspectHTML.render(inspected, verification: try BundleReader(path: path).verify())
+        #expect(!page.contains("<script>alert"))
+        #expect(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!page.unicodeScalars.contains { $0.value == 0x1B })
+        #expect(page.contains("checkout-b"))
+    }
+}
