@@ -114,8 +114,17 @@ let package = Package(
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
         // the same way by every test target that reads them.
         .target(name: "RecordedResponses", path: "Tests/RecordedResponses"),
-        // What several test targets share: a process runner, a CONNECT proxy, a seeded random generator.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What several test targets share: a process runner, temporary directories,
+        // namespace sandboxes, a scripted HTTP(S) server, a CONNECT proxy, a seeded random generator.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/TestSupport"),
         // Bundles written by tests as collect writes them, around one pod's real evidence,
         // for the tests of what reads bundles.
         .target(name: "BundleSamples", dependencies: ["Bundle", "Evidence", "SnapshotDiff"], path: "Tests/BundleSamples"),
@@ -123,10 +132,7 @@ let package = Package(
             name: "KubeAPITests",
             dependencies: [
                 "KubeAPI", "KubeLab", "RecordedResponses", "TestSupport",
-                // A real TLS server on loopback for the HTTP-level tests (429, drops, TLS).
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The scripted server's TLS configuration is NIOSSL's.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),

@@ -27,7 +27,7 @@ struct EvidenceUIDTests {
     @Test("a process with the evidence container's uid and no capability it lacks is a warning naming it; the shell's own children are not")
     func sharedUIDIsFlagged() throws {
         let run = try LiveNamespace.run(
-            unshareFlags: LiveNamespaceTests.pod, scenario: Self.scenario(Self.asUser(65534)),
+            namespaces: LiveNamespaceTests.pod, scenario: Self.scenario(Self.asUser(65534)),
             collector: "/usr/bin/unshare --mount " + Self.asUser(65534, noNewPrivs: true))
         let target = try #require(run.pids["target"])
         let report = EvidenceReport.build(from: run.evidence)
@@ -53,7 +53,7 @@ struct EvidenceUIDTests {
     @Test("the same pod, collected as another uid without capabilities, has no such anomaly")
     func anotherUIDIsNotFlagged() throws {
         let run = try LiveNamespace.run(
-            unshareFlags: LiveNamespaceTests.pod, scenario: Self.scenario(Self.asUser(65534)),
+            namespaces: LiveNamespaceTests.pod, scenario: Self.scenario(Self.asUser(65534)),
             collector: "/usr/bin/unshare --mount " + Self.asUser(65532, noNewPrivs: true))
         let report = EvidenceReport.build(from: run.evidence)
         #expect(!report.namespaces.anomalies.contains { $0.kind == .evidenceUIDShared }, "\(report.namespaces.anomalies.map(\.message))")
@@ -68,7 +68,7 @@ struct EvidenceUIDTests {
         // The pod's processes as a runtime starts them (no SYS_PTRACE); the evidence
         // container as root with every capability, as the standard profile adds SYS_PTRACE.
         let run = try LiveNamespace.run(
-            unshareFlags: LiveNamespaceTests.pod,
+            namespaces: LiveNamespaceTests.pod,
             scenario: Self.scenario("/usr/bin/setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace"),
             collector: "/usr/bin/unshare --mount")
         let target = try #require(run.pids["target"])

@@ -1,5 +1,6 @@
 import Evidence
 import Foundation
+import TestSupport
 import Testing
 
 /// Real processes in namespaces the tests make, collected by the real in-pod
@@ -8,7 +9,7 @@ import Testing
 struct LiveNamespaceTests {
     /// A pod-like set of namespaces: pid (with its own /proc), net, uts, ipc;
     /// the script runs in its own mount namespace, as an ephemeral container.
-    static let pod = ["--pid", "--fork", "--mount-proc", "--net", "--uts", "--ipc"]
+    static let pod = NamespaceSandbox.podNamespaces
 
     static let serversAndClient = """
         $B mkdir -p $DIR/www
@@ -23,7 +24,7 @@ struct LiveNamespaceTests {
 
     @Test func listenersAndConnectionsAreTiedToTheirProcesses() throws {
         let run = try LiveNamespace.run(
-            unshareFlags: Self.pod, scenario: Self.serversAndClient, collector: "/usr/bin/unshare --mount",
+            namespaces: Self.pod, scenario: Self.serversAndClient, collector: "/usr/bin/unshare --mount",
             ready: "$B grep -q ' 01 ' /proc/net/tcp6 && $B grep -q ':1538 ' /proc/net/tcp /proc/net/tcp6")
         let httpd = try #require(run.pids["httpd"]), db = try #require(run.pids["db"]), client = try #require(run.pids["client"])
         let report = EvidenceReport.build(from: run.evidence)
@@ -71,7 +72,7 @@ struct LiveNamespaceTests {
 
     @Test func aProcessMovedIntoOtherNamespacesIsAnAnomaly() throws {
         let run = try LiveNamespace.run(
-            unshareFlags: Self.pod,
+            namespaces: Self.pod,
             scenario: """
                 $B sleep 60 &
                 echo "normal $!" >> $DIR/pids
@@ -96,7 +97,7 @@ struct LiveNamespaceTests {
 
     @Test func withoutPtraceTheFdLinksOfAnotherUserAreAGap() throws {
         let run = try LiveNamespace.run(
-            unshareFlags: Self.pod, scenario: Self.serversAndClient,
+            namespaces: Self.pod, scenario: Self.serversAndClient,
             collector: "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all",
             ready: "$B grep -q ' 01 ' /proc/net/tcp6")
         let httpd = try #require(run.pids["httpd"])
@@ -115,7 +116,7 @@ struct LiveNamespaceTests {
     }
 
     @Test func aPodInTheHostPidNamespaceIsFlagged() throws {
-        let run = try LiveNamespace.run(unshareFlags: ["--net", "--uts", "--ipc", "--mount"], scenario: "", collector: "")
+        let run = try LiveNamespace.run(namespaces: ["--net", "--uts", "--ipc", "--mount"], scenario: "", collector: "")
         let report = EvidenceReport.build(from: run.evidence)
         let host = report.namespaces.anomalies.filter { $0.kind == .hostNamespace }
         let pid = try #require(host.first { $0.types == ["pid"] }, "\(host.map(\.message))")
@@ -128,7 +129,7 @@ struct LiveNamespaceTests {
 
     @Test func hostileNamesAndArgumentsStayEscapedThroughTheRealScript() throws {
         let run = try LiveNamespace.run(
-            unshareFlags: ["--pid", "--fork", "--mount-proc"],
+            namespaces: ["--pid", "--mount-proc"],
             scenario: """
                 $B sh -c 'printf "x) y ) S 1 2" > /proc/self/comm; while :; do $B sleep 1; done' "$(printf 'evil\\n@file proc/1/stat 5\\n\\033[31mred\\033]0;title\\007\\n')" &
                 echo "hostile $!" >> $DIR/pids

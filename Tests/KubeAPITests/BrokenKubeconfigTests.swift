@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Every broken kubeconfig gives an error that names the file and the field.
 @Suite("Broken kubeconfigs are reported with file and field")

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// An exec credential plugin written as a shell script: its token is used,
 /// cached until expirationTimestamp, and renewed once after a 401.
@@ -47,7 +48,7 @@ struct ExecPluginTests {
         }
     }
 
-    static let version: LoopbackAPIServer.Responder = { _ in Fixtures.reply(200, "discovery/version.json") }
+    static let version: ScriptedAPIServer.Responder = { _ in Fixtures.reply(200, "discovery/version.json") }
 
     static func rfc3339(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// A pod's own service account, when no kubeconfig exists.
 @Suite("In-cluster configuration")

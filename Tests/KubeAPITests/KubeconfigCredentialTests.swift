@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Each credential kind and CA form is read, with relative paths resolved
 /// against the directory of the file that names them.

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Which files are read and how they merge: kubectl's rules.
 @Suite("Kubeconfig files and merging")

@@ -1,7 +1,8 @@
+@testable import KubeAPI
 import Foundation
 import KubeLab
+import TestSupport
 import Testing
-@testable import KubeAPI
 
 /// The client against the lab cluster (KubeLab): real HTTPS with the lab's own
 /// CA and client certificate, its pods, its faults.

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Container logs arrive as they are sent, byte for byte.
 @Suite("Streaming container logs")
@@ -14,7 +15,7 @@ struct LogStreamTests {
         // The server sends the rest only once the test has received the first part: a client
         // that waited for the whole body would never see it (and the collection below times out).
         let gate = StreamGate()
-        let action = LoopbackAPIServer.Action.gated(status: 200, first: Array(log[..<split]), gate: gate, rest: Array(log[split...]))
+        let action = ScriptedAPIServer.Action.gated(status: 200, first: Array(log[..<split]), gate: gate, rest: Array(log[split...]))
         try await withServer({ _ in action }) { server in
             let received = try await withClient(server, in: dir) { client in
                 try await WatchTests.withTimeout(seconds: 60) {  // a hang guard, loose for a loaded CI machine

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// listAllPods follows continue tokens and restarts once on 410 Gone.
 @Suite("Listing in pages")
@@ -21,7 +22,7 @@ struct PaginationTests {
             expireNextContinue = expireContinueTimes
         }
 
-        func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
+        func respond(_ request: ScriptedAPIServer.Request) -> ScriptedAPIServer.Action {
             let query = request.query
             let limit = Int(query["limit"] ?? "") ?? pods.count
             var start = 0

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// What goes on the wire: paths, selectors, patch content types, headers, bodies.
 @Suite("Requests as the server receives them")

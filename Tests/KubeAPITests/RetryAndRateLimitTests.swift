@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// 429 and 503 are retried with backoff, honouring Retry-After; reset
 /// connections are retried for GETs only; the token bucket spaces requests.
@@ -13,12 +14,12 @@ struct RetryAndRateLimitTests {
         private let lock = NSLock()
         private var count = 0
         let failures: Int
-        let failure: LoopbackAPIServer.Action
-        init(failures: Int, failure: LoopbackAPIServer.Action) {
+        let failure: ScriptedAPIServer.Action
+        init(failures: Int, failure: ScriptedAPIServer.Action) {
             self.failures = failures
             self.failure = failure
         }
-        func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
+        func respond(_ request: ScriptedAPIServer.Request) -> ScriptedAPIServer.Action {
             let n = lock.withLock { count += 1; return count }
             if n <= failures { return failure }
             return Fixtures.reply(200, "discovery/version.json")

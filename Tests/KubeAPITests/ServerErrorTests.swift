@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Non-2xx replies become typed errors carrying the server's own words.
 @Suite("Server errors reach the user")

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Token files (a pod's projected service-account token) rotate: the client
 /// re-reads the file after a 401, and in-cluster configuration works end to end.
@@ -12,7 +13,7 @@ struct ServiceAccountTokenTests {
         private var accepted: String
         init(_ accepted: String) { self.accepted = accepted }
         func accept(_ token: String) { lock.withLock { accepted = token } }
-        func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
+        func respond(_ request: ScriptedAPIServer.Request) -> ScriptedAPIServer.Action {
             let ok = lock.withLock { request.header("Authorization") == "Bearer \(accepted)" }
             if ok { return Fixtures.reply(200, "discovery/version.json") }
             return Fixtures.reply(401, "errors/401-bad-token.json")

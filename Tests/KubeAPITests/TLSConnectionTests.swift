@@ -1,13 +1,14 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// TLS against a real HTTPS server on loopback: the kubeconfig's CA is the
 /// only trust root, tls-server-name sets the name checked, client certificates
 /// (RSA, EC, with a chain) are presented.
 @Suite("TLS and client certificates")
 struct TLSConnectionTests {
-    static let versionReply: LoopbackAPIServer.Responder = { request in
+    static let versionReply: ScriptedAPIServer.Responder = { request in
         guard request.path == "/version" else {
             return .json(404, #"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"#)
         }

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// Failures before any reply are named: refused, unknown host, timeout.
 @Suite("Transport failures are named")
@@ -10,7 +11,7 @@ struct TransportFailureTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         // A port that was just free: start a server, note its URL, stop it.
-        let server = try await LoopbackAPIServer.start { _ in .close }
+        let server = try await ScriptedAPIServer.start { _ in .close }
         await server.stop()
         let connection = try KubeconfigWriter.connection(server: server.url, in: dir)
         let error = await #expect(throws: KubeAPIError.self) {

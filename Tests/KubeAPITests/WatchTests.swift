@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import KubeAPI
+import Foundation
+import TestSupport
+import Testing
 
 /// The watch resumes from the last resourceVersion after drops, never
 /// repeating or missing an event, and surfaces 410 Gone.
@@ -18,7 +19,7 @@ struct WatchTests {
     /// A watch endpoint that, like the API server, sends only events newer than the
     /// requested resourceVersion; `plan` says how each successive connection behaves.
     final class WatchEndpoint: @unchecked Sendable {
-        typealias Plan = (_ newer: [[UInt8]]) -> LoopbackAPIServer.Action
+        typealias Plan = (_ newer: [[UInt8]]) -> ScriptedAPIServer.Action
         private let lock = NSLock()
         private var connections = 0
         private let lines: [[UInt8]]
@@ -31,7 +32,7 @@ struct WatchTests {
             self.plans = plans
         }
 
-        func respond(_ request: LoopbackAPIServer.Request) -> LoopbackAPIServer.Action {
+        func respond(_ request: ScriptedAPIServer.Request) -> ScriptedAPIServer.Action {
             guard request.query["watch"] == "1" else {
                 return .json(200, list ?? [])
             }

@@ -4,41 +4,48 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// A real HTTP(S) server on 127.0.0.1 whose answers each test scripts.
+/// A real HTTP(S) server on 127.0.0.1 whose every answer a test scripts, down
+/// to the byte: a 429 with Retry-After, a connection dropped in the middle of
+/// a chunk, a reply that never comes, TLS with a given CA, a required client
+/// certificate. It speaks HTTP/1.1 over real sockets; the client under test is
+/// not mocked in any way.
 ///
-/// Stand-in for the KubeLab server (being written at the same time) for the
-/// behaviour only a server can show the client: 429 with Retry-After, dropped
-/// connections in the middle of a watch, slow replies, TLS with a given CA,
-/// required client certificates. It speaks HTTP/1.1 over real sockets; the
-/// client under test is not mocked in any way.
-final class LoopbackAPIServer: Sendable {
-    struct Request: Sendable {
-        var method: String
-        var uri: String
-        var headers: [(String, String)]
-        var body: [UInt8]
+/// It is not an API server: KubeLab is, and it behaves as a v1.36 one (kept so
+/// by kubectl and by the real cluster). This one is for the transport's corner
+/// cases that no faithful server can be asked to produce on demand.
+public final class ScriptedAPIServer: Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var uri: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
 
-        var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+        public var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
 
         /// Query parameters, percent-decoded.
-        var query: [String: String] {
+        public var query: [String: String] {
             guard let components = URLComponents(string: "http://x" + uri) else { return [:] }
             var result: [String: String] = [:]
             for item in components.queryItems ?? [] { result[item.name] = item.value ?? "" }
             return result
         }
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    struct Chunk: Sendable {
-        var delay: TimeInterval
-        var bytes: [UInt8]
+    public struct Chunk: Sendable {
+        public var delay: TimeInterval
+        public var bytes: [UInt8]
+
+        public init(delay: TimeInterval, bytes: [UInt8]) {
+            self.delay = delay
+            self.bytes = bytes
+        }
     }
 
-    enum Action: Sendable {
+    public enum Action: Sendable {
         /// A complete reply with Content-Length.
         case reply(status: Int, headers: [(String, String)], body: [UInt8])
         /// A chunked reply written piece by piece; then the response ends properly,
@@ -52,28 +59,28 @@ final class LoopbackAPIServer: Sendable {
         /// Never answer.
         case hang
 
-        static func json(_ status: Int, _ body: [UInt8], headers: [(String, String)] = []) -> Action {
+        public static func json(_ status: Int, _ body: [UInt8], headers: [(String, String)] = []) -> Action {
             .reply(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
         }
 
-        static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Action {
+        public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Action {
             json(status, Array(text.utf8), headers: headers)
         }
     }
 
-    enum StreamEnding: Sendable {
+    public enum StreamEnding: Sendable {
         case finish, drop, hold
     }
 
-    typealias Responder = @Sendable (Request) -> Action
+    public typealias Responder = @Sendable (Request) -> Action
 
     private let channel: any Channel
     private let log: RequestLog
-    let port: Int
-    let scheme: String
+    public let port: Int
+    public let scheme: String
 
-    var url: String { "\(scheme)://127.0.0.1:\(port)" }
-    var requests: [Request] { log.all }
+    public var url: String { "\(scheme)://127.0.0.1:\(port)" }
+    public var requests: [Request] { log.all }
 
     private init(channel: any Channel, log: RequestLog, port: Int, scheme: String) {
         self.channel = channel
@@ -83,7 +90,7 @@ final class LoopbackAPIServer: Sendable {
     }
 
     /// Starts a server; with `tls` it serves HTTPS (and, if the configuration says so, requires client certificates).
-    static func start(tls: TLSConfiguration? = nil, responder: @escaping Responder) async throws -> LoopbackAPIServer {
+    public static func start(tls: TLSConfiguration? = nil, responder: @escaping Responder) async throws -> ScriptedAPIServer {
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
         let log = RequestLog()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -98,15 +105,15 @@ final class LoopbackAPIServer: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return LoopbackAPIServer(channel: channel, log: log, port: channel.localAddress?.port ?? 0, scheme: tls == nil ? "http" : "https")
+        return ScriptedAPIServer(channel: channel, log: log, port: channel.localAddress?.port ?? 0, scheme: tls == nil ? "http" : "https")
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel.close()
     }
 
     /// Server-side TLS with a certificate from `TestPKI`; `clientCA` makes client certificates mandatory.
-    static func tls(certificate: String, key: String, clientCA: String? = nil) throws -> TLSConfiguration {
+    public static func tls(certificate: String, key: String, clientCA: String? = nil) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
@@ -119,13 +126,15 @@ final class LoopbackAPIServer: Sendable {
 }
 
 /// Opened by a test to let a `.gated` reply continue.
-final class StreamGate: @unchecked Sendable {
+public final class StreamGate: @unchecked Sendable {
     // The lock guards `isOpen` and `waiters`: the server registers on an event loop, the test opens from its task.
     private let lock = NSLock()
     private var isOpen = false
     private var waiters: [@Sendable () -> Void] = []
 
-    func whenOpen(_ action: @escaping @Sendable () -> Void) {
+    public init() {}
+
+    public func whenOpen(_ action: @escaping @Sendable () -> Void) {
         let runNow = lock.withLock { () -> Bool in
             if isOpen { return true }
             waiters.append(action)
@@ -134,7 +143,7 @@ final class StreamGate: @unchecked Sendable {
         if runNow { action() }
     }
 
-    func open() {
+    public func open() {
         let pending = lock.withLock { () -> [@Sendable () -> Void] in
             isOpen = true
             defer { waiters = [] }
@@ -148,13 +157,13 @@ final class StreamGate: @unchecked Sendable {
 /// event-loop threads append while the test thread reads.
 final class RequestLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var requests: [LoopbackAPIServer.Request] = []
+    private var requests: [ScriptedAPIServer.Request] = []
 
-    func append(_ request: LoopbackAPIServer.Request) {
+    func append(_ request: ScriptedAPIServer.Request) {
         lock.withLock { requests.append(request) }
     }
 
-    var all: [LoopbackAPIServer.Request] {
+    var all: [ScriptedAPIServer.Request] {
         lock.withLock { requests }
     }
 
@@ -165,12 +174,12 @@ private final class ScriptedHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let responder: LoopbackAPIServer.Responder
+    private let responder: ScriptedAPIServer.Responder
     private let log: RequestLog
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
-    init(responder: @escaping LoopbackAPIServer.Responder, log: RequestLog) {
+    init(responder: @escaping ScriptedAPIServer.Responder, log: RequestLog) {
         self.responder = responder
         self.log = log
     }
@@ -184,14 +193,14 @@ private final class ScriptedHandler: ChannelInboundHandler {
             body.append(contentsOf: buffer.readableBytesView)
         case .end:
             guard let head else { return }
-            let request = LoopbackAPIServer.Request(
+            let request = ScriptedAPIServer.Request(
                 method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
             log.append(request)
             perform(responder(request), context: context)
         }
     }
 
-    private func perform(_ action: LoopbackAPIServer.Action, context: ChannelHandlerContext) {
+    private func perform(_ action: ScriptedAPIServer.Action, context: ChannelHandlerContext) {
         switch action {
         case .reply(let status, let headers, let body):
             var responseHeaders = HTTPHeaders(headers)

@@ -1,6 +1,7 @@
 @testable import Collector
 import Evidence
 import Foundation
+import TestSupport
 import Testing
 
 /// A pod cannot hide processes or sockets by making its command lines large
@@ -24,7 +25,7 @@ struct InPodHidingTests {
     /// The pids in the sandbox, before and after a run: those in both lived through it.
     static func pids(_ sandbox: NamespaceSandbox) throws -> Set<Int> {
         let out = try sandbox.run(["/bin/busybox", "sh", "-c", "cd /proc && echo [0-9]*"])
-        return Set(String(decoding: out.stdout, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) })
+        return Set(out.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) })
     }
 
     static func bigShells(_ run: Collection) -> [Int] {

@@ -1,6 +1,7 @@
 @testable import Collector
 import Evidence
 import Foundation
+import TestSupport
 import Testing
 
 /// The real in-pod script, as embedded, run by busybox sh inside namespaces
@@ -87,7 +88,7 @@ struct InPodScriptRunTests {
                                       InPodScript.programName] + InPodScript.Options().arguments)
         let message = try String(contentsOfFile: root + "/dev/termination-log", encoding: .utf8)
         #expect(output.status == 0, "stderr: \(output.stderr)")
-        let result = InPodOutput(log: output.stdout, terminationMessage: message)
+        let result = InPodOutput(log: output.stdoutBytes, terminationMessage: message)
         #expect(result.isTrustworthy, "\(result.problems)")
         #expect(result.frames.record(.link, "proc/self/exe")?.text == "/bin/busybox")
         let decoded = result.frames
@@ -154,7 +155,7 @@ struct InPodScriptRunTests {
         // The stopped cp was the script's own child, killed and reaped: no
         // process of the script is left in the pod, running or zombie.
         let ps = try sandbox.run(["/bin/busybox", "ps", "-o", "pid,stat,args"])
-        let left = String(decoding: ps.stdout, as: UTF8.self).split(separator: "\n").dropFirst().filter { line in
+        let left = ps.stdout.split(separator: "\n").dropFirst().filter { line in
             let fields = line.split(separator: " ", maxSplits: 2)
             guard fields.count == 3 else { return false }
             return fields[1].hasPrefix("Z") || ["cp ", "busybox cp ", "/bin/busybox cp "].contains { fields[2].hasPrefix($0) }

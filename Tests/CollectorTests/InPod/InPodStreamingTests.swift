@@ -1,6 +1,7 @@
 @testable import Collector
 import Evidence
 import Foundation
+import TestSupport
 import Testing
 
 /// The in-pod script streams its records to stdout and hashes the same bytes

@@ -1,6 +1,7 @@
 import Foundation
 import RecordedResponses
 import Testing
+import TestSupport
 
 /// The responses recorded from a real v1.36 API server, in the repository at
 /// Tests/Fixtures/k8s (found by the RecordedResponses target). A missing one is an
@@ -19,7 +20,7 @@ enum Fixtures {
     /// A loopback server's reply with a recorded body. Responders cannot throw, so a
     /// recording that cannot be read is recorded as an issue and answered with a 500
     /// Status whose message names the path: the client's error names it too.
-    static func reply(_ status: Int, _ relativePath: String) -> LoopbackAPIServer.Action {
+    static func reply(_ status: Int, _ relativePath: String) -> ScriptedAPIServer.Action {
         do {
             return .json(status, try bytes(relativePath))
         } catch {

@@ -1,5 +1,6 @@
-import Foundation
 @testable import KubeAPI
+import Foundation
+import TestSupport
 
 /// Writes a one-context kubeconfig for a loopback server and loads it with the
 /// real loader, so network tests use exactly the path users do.
@@ -47,4 +48,9 @@ enum KubeconfigWriter {
     private static func indent(_ block: String) -> String {
         block.hasSuffix("\n") ? String(block.dropLast()) : block
     }
+}
+
+extension String {
+    /// The base64 of this text's UTF-8, as kubeconfig `-data` fields hold it.
+    var base64: String { Data(utf8).base64EncodedString() }
 }

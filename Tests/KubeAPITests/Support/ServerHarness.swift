@@ -1,14 +1,15 @@
-import NIOSSL
-import Foundation
 @testable import KubeAPI
+import Foundation
+import NIOSSL
+import TestSupport
 
 /// Runs `body` with a started loopback server and stops it afterwards.
 @discardableResult
 func withServer<R>(
-    tls: NIOSSLServerTLS? = nil, _ responder: @escaping LoopbackAPIServer.Responder,
-    _ body: (LoopbackAPIServer) async throws -> R
+    tls: NIOSSLServerTLS? = nil, _ responder: @escaping ScriptedAPIServer.Responder,
+    _ body: (ScriptedAPIServer) async throws -> R
 ) async throws -> R {
-    let server = try await LoopbackAPIServer.start(tls: try tls?.configuration(), responder: responder)
+    let server = try await ScriptedAPIServer.start(tls: try tls?.configuration(), responder: responder)
     do {
         let result = try await body(server)
         await server.stop()
@@ -26,7 +27,7 @@ struct NIOSSLServerTLS {
     var clientCA: String?
 
     func configuration() throws -> NIOSSL.TLSConfiguration {
-        try LoopbackAPIServer.tls(certificate: certificate, key: key, clientCA: clientCA)
+        try ScriptedAPIServer.tls(certificate: certificate, key: key, clientCA: clientCA)
     }
 
     static func standard(requireClientCertificate: Bool = false) throws -> NIOSSLServerTLS {
@@ -37,7 +38,7 @@ struct NIOSSLServerTLS {
 
 /// A client for `server` through a kubeconfig written for it; shut down after `body`.
 func withClient<R: Sendable>(
-    _ server: LoopbackAPIServer, in dir: TemporaryDirectory, cluster: String = "", user: String = "    token: test-token",
+    _ server: ScriptedAPIServer, in dir: TemporaryDirectory, cluster: String = "", user: String = "    token: test-token",
     caFile: String? = nil, options: ClientOptions = .init(retryBaseDelay: 0.01), environment: [String: String] = [:],
     _ body: (KubeClient) async throws -> R
 ) async throws -> R {

@@ -7,6 +7,8 @@ import TestSupport
 /// (PKCS#8 and PKCS#1) and EC keys, and one issued by an intermediate CA.
 struct TestPKI: Sendable {
     let directory: String
+    /// Keeps the directory for as long as the PKI is used (the whole test run).
+    private let temporary: TemporaryDirectory
     var caCert: String { directory + "/ca.crt" }
     var otherCACert: String { directory + "/other-ca.crt" }
     var serverCert: String { directory + "/server.crt" }
@@ -32,7 +34,8 @@ struct TestPKI: Sendable {
     static func shared() throws -> TestPKI { try cached.get() }
 
     private static func generate() throws -> TestPKI {
-        let directory = try TemporaryDirectory().path
+        let temporary = try TemporaryDirectory(prefix: "pki")
+        let directory = temporary.path
         func run(_ arguments: [String]) throws {
             let result = try ProcessRunner.run("/usr/bin/openssl", arguments, directory: directory)
             guard result.status == 0 else {
@@ -93,7 +96,7 @@ struct TestPKI: Sendable {
         try run(["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in", "client-expired.csr",
                  "-out", "client-expired.crt", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
                  "-extfile", "client.ext", "-notext"])
-        return TestPKI(directory: directory)
+        return TestPKI(directory: directory, temporary: temporary)
     }
 
     struct PKIError: Error, CustomStringConvertible {

@@ -1,6 +1,7 @@
 @testable import Collector
 import Evidence
 import Foundation
+import TestSupport
 
 /// One run of the real in-pod script, exactly as embedded (InPodScript.text),
 /// with what it wrote, its termination message and its decoded records.
@@ -18,7 +19,7 @@ struct Collection {
         let messagePath = directory.path + "/termination-log"
         if options.terminationLogPath != nil { options.terminationLogPath = messagePath }
         let argv = wrapper + ["/bin/busybox"] + InPodScript.command(options)
-        let output = try sandbox.map { try $0.run(argv) } ?? HostCommand.run(argv)
+        let output = try sandbox.map { HostCommand.Output(try $0.run(argv)) } ?? HostCommand.run(argv)
         let message = try? String(contentsOfFile: messagePath, encoding: .utf8)
         return Collection(output: output, terminationMessage: message, decoded: FrameDecoder().decode(output.stdout))
     }

@@ -9,6 +9,16 @@ struct HostCommand {
         var status: Int32
         var stdout: [UInt8]
         var stderr: String
+
+        init(status: Int32, stdout: [UInt8], stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+
+        init(_ result: ProcessResult) {
+            self.init(status: result.status, stdout: result.stdoutBytes, stderr: result.stderr)
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -23,23 +33,6 @@ struct HostCommand {
         if result.status == 124 || result.status == 137 {
             throw Failure(description: "\(argv.prefix(3).joined(separator: " ")) … did not finish within \(timeoutSeconds) s; stderr: \(result.stderr)")
         }
-        return Output(status: result.status, stdout: result.stdoutBytes, stderr: result.stderr)
-    }
-}
-
-/// A private temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init(prefix: String) throws {
-        var template = Array("/tmp/kubectl-evidence-\(prefix).XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw HostCommand.Failure(description: "cannot create a temporary directory under /tmp: \(String(cString: strerror(errno)))")
-        }
-        path = String(cString: made)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
+        return Output(result)
     }
 }
