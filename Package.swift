@@ -94,7 +94,8 @@ let package = Package(
         ),
         .target(
             name: "Bundle",
-            dependencies: ["CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            // Evidence: the manifest records the evidence shell's credentials in Evidence's model.
+            dependencies: ["CArchive", "CZlib", "Evidence", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "kubectl-evidence",

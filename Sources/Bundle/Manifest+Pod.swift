@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 
 extension Manifest {
@@ -135,37 +136,9 @@ extension Manifest {
         }
     }
 
-    /// The uids, gids and capabilities a process had, as /proc/<pid>/status
-    /// shows them: what the kernel granted, not what was asked for.
-    public struct Credentials: Codable, Sendable, Equatable {
-        /// The shell's pid in the target's pid namespace.
-        public var pid: Int?
-        /// Real, effective, saved set and filesystem uid (status `Uid:`).
-        public var uids: [UInt64]?
-        /// Real, effective, saved set and filesystem gid (status `Gid:`).
-        public var gids: [UInt64]?
-        /// Effective and permitted capability masks, 16 hex digits (`CapEff:`, `CapPrm:`).
-        public var capEff: String?
-        public var capPrm: String?
-        /// The effective set's names (`CAP_SYS_PTRACE`, …).
-        public var effectiveCapabilities: [String]?
-        /// `NoNewPrivs: 1`: execve could grant no privilege.
-        public var noNewPrivs: Bool?
-
-        public init(pid: Int? = nil, uids: [UInt64]? = nil, gids: [UInt64]? = nil, capEff: String? = nil, capPrm: String? = nil,
-                    effectiveCapabilities: [String]? = nil, noNewPrivs: Bool? = nil) {
-            self.pid = pid
-            self.uids = uids
-            self.gids = gids
-            self.capEff = capEff
-            self.capPrm = capPrm
-            self.effectiveCapabilities = effectiveCapabilities
-            self.noNewPrivs = noNewPrivs
-        }
-
-        /// The effective uid, the one file access and /proc checks use.
-        public var uid: UInt64? { uids.flatMap { $0.count > 1 ? $0[1] : $0.first } }
-    }
+    /// The uids, gids and capabilities the evidence shell had, as its
+    /// /proc/self/status showed them: Evidence's one model of them.
+    public typealias Credentials = EvidenceShellCredentials
 
     /// How a pod ended. Stable strings: scripts and `diff` read them.
     public enum Outcome: String, Codable, Sendable, Equatable, CaseIterable {

@@ -3,7 +3,7 @@
 /// kernel gave it, whatever its securityContext asked for (the image's user,
 /// a pod-level `runAsUser` or the runtime's defaults can make them differ).
 ///
-/// The manifest records it beside the evidence container, and the analysis
+/// The manifest records it beside the evidence container (as `Manifest.Credentials`), and the analysis
 /// compares the pod's processes with it: a process sharing its uid, with no
 /// capability it lacks, could have reached the evidence before it was hashed.
 public struct EvidenceShellCredentials: Sendable, Equatable, Codable {
@@ -22,8 +22,20 @@ public struct EvidenceShellCredentials: Sendable, Equatable, Codable {
     /// which allowPrivilegeEscalation: false sets).
     public var noNewPrivs: Bool?
 
+    public init(pid: Int? = nil, uids: [UInt64]? = nil, gids: [UInt64]? = nil, capEff: String? = nil, capPrm: String? = nil,
+                effectiveCapabilities: [String]? = nil, noNewPrivs: Bool? = nil) {
+        self.pid = pid
+        self.uids = uids
+        self.gids = gids
+        self.capEff = capEff
+        self.capPrm = capPrm
+        self.effectiveCapabilities = effectiveCapabilities
+        self.noNewPrivs = noNewPrivs
+    }
+
     /// The effective uid: the one file access and `/proc/<pid>` checks use.
-    public var uid: UInt64? { uids.map { $0[1] } }
+    /// A manifest is hostile input: a list of any length is read without a trap.
+    public var uid: UInt64? { uids.flatMap { $0.count > 1 ? $0[1] : $0.first } }
 
     /// The permitted set as a mask, for comparing with another process's.
     var permittedMask: UInt64? { capPrm.flatMap { UInt64($0, radix: 16) } }

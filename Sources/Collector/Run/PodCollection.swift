@@ -197,7 +197,7 @@ struct PodCollection: Sendable {
             items.append(BundleSink.Item(path: containerFile(file), bytes: value))
         }
         record.summary = Self.counts(report.summary)
-        record.evidenceContainer?.credentials = report.evidenceShell.map(Self.credentials)
+        record.evidenceContainer?.credentials = report.evidenceShell
         if !frames.errors.isEmpty {
             let text = frames.errors.prefix(200).map { "\($0)" }.joined(separator: "\n") + "\n"
             items.append(BundleSink.Item(path: containerFile("decode-errors.txt"), bytes: Array(text.utf8)))
@@ -378,11 +378,6 @@ struct PodCollection: Sendable {
             processes: summary.processes, listeners: summary.listeners, connections: summary.connections,
             anomalies: summary.anomalies, anomalyMessages: summary.anomalyMessages, gaps: summary.gaps,
             namespacesShared: summary.namespacesShared, namespacesNotShared: summary.namespacesNotShared)
-    }
-
-    static func credentials(_ shell: EvidenceShellCredentials) -> Manifest.Credentials {
-        Manifest.Credentials(pid: shell.pid, uids: shell.uids, gids: shell.gids, capEff: shell.capEff, capPrm: shell.capPrm,
-                             effectiveCapabilities: shell.effectiveCapabilities, noNewPrivs: shell.noNewPrivs)
     }
 
     static func imageIDs(_ pod: Pod?) -> [String: String] {
