@@ -56,7 +56,8 @@ public struct BundleReader: Sendable {
         /// SHA-256 of `manifest.json`'s bytes, lower-case hex.
         public let sha256: String
         public let size: UInt64
-        /// `manifest.json`'s exact bytes (what a signature covers).
+        /// `manifest.json`'s exact bytes (what a signature covers), when the
+        /// bundle is signed; empty otherwise.
         public let bytes: [UInt8]
         /// The bytes of `manifest.json.sig`, when the bundle is signed.
         public let signatureBytes: [UInt8]?
@@ -127,9 +128,16 @@ public struct BundleReader: Sendable {
         guard let manifestBytes else {
             throw BundleError(.manifest, "The bundle \(path) has no manifest.json: the run that wrote it was aborted before it finished, or the file is not an evidence bundle.")
         }
-        let manifest = try Manifest.decode(from: Data(manifestBytes), source: "manifest.json of \(path)")
+        // Decoded in place: a manifest of 5,000 pods is 20 MB, and a copy of it
+        // would be held beside the decoder's own structures at the peak.
+        var manifest = try manifestBytes.withUnsafeBytes { raw in
+            try Manifest.decode(from: raw.baseAddress.map { Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none) } ?? Data(),
+                                source: "manifest.json of \(path)")
+        }
+        manifest.shareRepeatedText()
+        // The bytes are kept only for a signature to check.
         return ManifestEntry(manifest: manifest, sha256: SHA256.hash(data: manifestBytes).hexString,
-                             size: UInt64(manifestBytes.count), bytes: manifestBytes, signatureBytes: signatureBytes)
+                             size: UInt64(manifestBytes.count), bytes: signatureBytes == nil ? [] : manifestBytes, signatureBytes: signatureBytes)
     }
 
     /// The bundle's manifest (the last entry), decoded.
