@@ -20,9 +20,8 @@ public enum ReplicaComparer {
 
     static func group(_ pods: [Snapshot.Pod], options: DiffOptions) -> ReplicaGroup {
         let first = pods[0]
-        let withEvidence = pods.filter { $0.evidence != nil }
-        let features = withEvidence.map { pod in
-            (pod, Dictionary(ContainerFeatures(pod.evidence!, options: options).items.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }))
+        let features = pods.compactMap { pod in
+            pod.features(options: options).map { (pod, Dictionary($0.items.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })) }
         }
         var counts: [String: Int] = [:]
         var sample: [String: DiffItem] = [:]
@@ -51,6 +50,6 @@ public enum ReplicaComparer {
             common: commonKeys.compactMap { sample[$0] }.map { var item = $0; item.pids = []; return item }.sorted(),
             odd: odd.sorted { ($0.score, $1.pod.name) > ($1.score, $0.pod.name) },
             alike: alike.sorted { $0.name < $1.name },
-            withoutEvidence: pods.filter { $0.evidence == nil }.map(SnapshotComparer.podRef).sorted { $0.name < $1.name })
+            withoutEvidence: pods.filter { !$0.hasEvidence }.map(SnapshotComparer.podRef).sorted { $0.name < $1.name })
     }
 }

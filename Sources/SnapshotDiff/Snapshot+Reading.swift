@@ -12,8 +12,9 @@ extension Snapshot {
     /// namespaces.json; for a bundle without them (written before they
     /// existed) it is rebuilt from evidence.raw with the decoder `collect`
     /// uses. Either way everything in it is hostile: renderers escape it.
+    /// `keep` says what is kept of each container's evidence (``EvidenceKept``).
     public static func read(path: String, pod filter: (namespace: String, name: String)? = nil, podObjects: Bool = true,
-                            budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
+                            keep: EvidenceKept = .whole, budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
         let reader = BundleReader(path: path)
         var budget = budget
         let wanted = filter.map { BundlePath.pod(namespace: $0.namespace, pod: $0.name, file: "x").string.dropLast() }
@@ -25,6 +26,7 @@ extension Snapshot {
             guard let (directory, raw) = held.release(at: path) else { return }
             if containers[directory]?.hasDecodedFiles != true {
                 containers[directory, default: Partial()].rebuilt = EvidenceReport.build(fromLog: raw)
+                containers[directory]?.reduce(keep)
             }
         }
         let manifestEntry = try reader.forEachFile { entry in
@@ -50,15 +52,23 @@ extension Snapshot {
             case "evidence.raw": held.hold(try budget.read(entry, as: .rawOutput, bundle: path) { $0 }, directory: directory)
             default: return
             }
+            partial.reduce(keep)
             containers[directory] = partial
         }
         settle(at: nil)
-        let manifest = manifestEntry.manifest
+        var manifest = manifestEntry.manifest
+        if case .features = keep {
+            // diff compares pods, never file lists: a bundle of 5,000 pods lists 25,000 files twice.
+            manifest.files = []
+            for index in manifest.pods.indices { manifest.pods[index].files = [] }
+        }
         let pods = manifest.pods.map { entry -> Pod in
             let container = BundlePath.container(namespace: entry.namespace, pod: entry.name, container: entry.targetContainer, file: "x")
                 .string.dropLast(2)
             let pod = BundlePath.pod(namespace: entry.namespace, pod: entry.name, file: "x").string.dropLast(2)
-            return Pod(entry: entry, info: podFiles[String(pod)], evidence: containers[String(container)]?.evidence)
+            let partial = containers[String(container)]
+            return Pod(entry: entry, info: podFiles[String(pod)], evidence: partial?.evidence, features: partial?.features,
+                       reduced: partial?.reduced)
         }
         var snapshot = Snapshot(path: path, manifest: manifest, pods: pods)
         snapshot.manifestSHA256 = manifestEntry.sha256
@@ -73,8 +83,26 @@ extension Snapshot {
         var sockets: SocketTable?
         var namespaces: NamespaceReport?
         var rebuilt: EvidenceReport?
+        /// Set, and the tables dropped, when only the features are kept.
+        var features: ContainerFeatures?
+        /// Set, and the tables dropped, when only a reduction is kept.
+        var reduced: (any Sendable)?
 
-        var hasDecodedFiles: Bool { processes != nil && sockets != nil && namespaces != nil }
+        var hasDecodedFiles: Bool { features != nil || reduced != nil || (processes != nil && sockets != nil && namespaces != nil) }
+
+        /// Once the evidence is complete, keeps only what `keep` asks for.
+        mutating func reduce(_ keep: EvidenceKept) {
+            guard features == nil, reduced == nil, let evidence else { return }
+            switch keep {
+            case .whole: return
+            case .features(let options): features = ContainerFeatures(evidence, options: options)
+            case .reduced(let reduce): reduced = reduce(evidence)
+            }
+            processes = nil
+            sockets = nil
+            namespaces = nil
+            rebuilt = nil
+        }
 
         /// The decoded files when all three are there, else the rebuilt report.
         var evidence: ContainerEvidence? {

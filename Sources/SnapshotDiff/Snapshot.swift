@@ -22,17 +22,46 @@ public struct Snapshot: Sendable {
         public var entry: Manifest.Pod
         /// nil when the bundle has no (readable) pod.json for the pod.
         public var info: PodInfo?
-        /// nil when the bundle holds no evidence for the pod (failed, skipped).
+        /// nil when the bundle holds no evidence for the pod (failed, skipped),
+        /// and when it was read for its features only (``EvidenceKept/features(_:)``).
         public var evidence: ContainerEvidence?
+        /// What `diff` compares of the evidence, when the bundle was read for it.
+        public var features: ContainerFeatures?
+        /// What ``EvidenceKept/reduced(_:)``'s function made of the evidence.
+        public var reduced: (any Sendable)?
 
-        public init(entry: Manifest.Pod, info: PodInfo?, evidence: ContainerEvidence?) {
+        public init(entry: Manifest.Pod, info: PodInfo?, evidence: ContainerEvidence?, features: ContainerFeatures? = nil,
+                    reduced: (any Sendable)? = nil) {
             self.entry = entry
             self.info = info
             self.evidence = evidence
+            self.features = features
+            self.reduced = reduced
+        }
+
+        /// Whether the bundle holds evidence for the pod, kept in any form.
+        public var hasEvidence: Bool { evidence != nil || features != nil || reduced != nil }
+
+        /// The container's features for `options`: those read, or computed from the evidence.
+        public func features(options: DiffOptions) -> ContainerFeatures? {
+            features ?? evidence.map { ContainerFeatures($0, options: options) }
         }
 
         /// `namespace/name`, raw (escape before printing).
         public var key: String { "\(entry.namespace)/\(entry.name)" }
+    }
+
+    /// What a reading keeps of each container's evidence. `inspect` renders it
+    /// whole; `diff` compares only its features, so a bundle of thousands of
+    /// pods is read keeping those (a fraction of the decoded tables), each
+    /// computed as soon as the container's files have been read.
+    public enum EvidenceKept: Sendable {
+        case whole
+        case features(DiffOptions)
+        /// Each container's evidence is given to the function as soon as it is
+        /// complete, and only what it returns is kept (``Pod/reduced``): a
+        /// renderer keeps its text, not the tables.
+        case reduced(@Sendable (ContainerEvidence) -> any Sendable)
     }
 
     /// One container's decoded evidence, and where it came from.

@@ -104,9 +104,7 @@ public enum SnapshotComparer {
         if a.entry.targetContainer != b.entry.targetContainer {
             change.notes.append("The evidence comes from different containers: \(a.entry.targetContainer) before, \(b.entry.targetContainer) after.")
         }
-        if let oldEvidence = a.evidence, let newEvidence = b.evidence, a.entry.targetContainer == b.entry.targetContainer {
-            let x = ContainerFeatures(oldEvidence, options: options)
-            let y = ContainerFeatures(newEvidence, options: options)
+        if let x = a.features(options: options), let y = b.features(options: options), a.entry.targetContainer == b.entry.targetContainer {
             change.processes = reconcilingUnknownExecutables(.between(x.processes, y.processes))
             change.listeners = .between(x.listeners, y.listeners)
             change.connections = .between(x.connections, y.connections)
@@ -116,7 +114,7 @@ public enum SnapshotComparer {
                 change.namespaces.append(DiffReport.NamespaceChange(type: type, old: x.namespaceIDs[type], new: y.namespaceIDs[type]))
             }
         } else {
-            for (side, pod) in [("old", a), ("new", b)] where pod.evidence == nil {
+            for (side, pod) in [("old", a), ("new", b)] where !pod.hasEvidence {
                 change.notes.append("The \(side) bundle has no evidence for this pod (outcome \(pod.entry.outcome.rawValue), \(pod.entry.reason)), so its processes and sockets are not compared.")
             }
         }

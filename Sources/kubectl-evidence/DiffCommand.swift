@@ -81,7 +81,8 @@ struct DiffCommand: ParsableCommand {
         let report: DiffReport
         let options = DiffOptions(ignoreProcesses: ignoreProcess)
         do {
-            let snapshots = try bundles.map { try Snapshot.read(path: $0) }
+            // diff compares features only: each container is reduced to them as it is read.
+            let snapshots = try bundles.map { try Snapshot.read(path: $0, keep: .features(options)) }
             report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options))
                 : SnapshotComparer.report(snapshots, options: options)
             if let html {
