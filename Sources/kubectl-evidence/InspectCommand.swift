@@ -58,7 +58,8 @@ struct InspectCommand: ParsableCommand {
     func run(output: OutputContext) throws {
         let inspected: InspectedBundle
         do {
-            inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod))
+            // The text alone needs no tables: each pod is kept as its text while the bundle is read.
+            inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod), keep: json || html != nil ? .evidence : .text)
         } catch {
             CommandErrors.print(error, to: output)
             throw ExitCode(1)
@@ -76,7 +77,7 @@ struct InspectCommand: ParsableCommand {
         if json {
             output.writeOutput(try JSONOutput.encode(InspectJSON(inspected)) + Data("\n".utf8))
         } else {
-            output.print(InspectText.render(inspected))
+            InspectText.render(inspected) { output.print($0) }
         }
     }
 }

@@ -14,11 +14,18 @@ import SnapshotDiff
 /// and a raw ESC in a process name must never reach the terminal.
 public enum InspectText {
     public static func render(_ bundle: InspectedBundle) -> String {
-        var out = renderRun(bundle) + "\n" + overview(bundle)
-        for pod in bundle.pods {
-            out += "\n" + renderPod(pod)
-        }
+        var out = ""
+        render(bundle) { out += $0 }
         return out
+    }
+
+    /// The report piece by piece (the run, the overview, then each pod), so that
+    /// the text of thousands of pods is written as it is made, never held whole.
+    public static func render(_ bundle: InspectedBundle, to write: (String) -> Void) {
+        write(renderRun(bundle) + "\n" + overview(bundle))
+        for pod in bundle.pods {
+            write("\n" + renderPod(pod))
+        }
     }
 
     /// Text from a bundle made safe for one table cell or line: C0 and C1
@@ -81,14 +88,11 @@ public enum InspectText {
     static func overview(_ bundle: InspectedBundle) -> String {
         var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "PROCESSES", "LISTENERS", "CONNECTIONS", "ANOMALIES", "GAPS"])
         for pod in bundle.pods {
-            let evidence = pod.evidence
+            let counts = pod.rendered?.counts ?? pod.evidence.map(RenderedEvidence.Counts.init)
             func count(_ value: Int?) -> String { value.map(String.init) ?? "-" }
-            let anomalies = evidence.map { EvidenceSummary.anomalies(namespaces: $0.namespaces, sockets: $0.sockets).filter(\.counts).count }
-            let gaps = evidence.map { $0.processes.gaps.count + $0.sockets.gaps.count + $0.namespaces.gaps.count }
             table.append([cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253), pod.entry.outcome.rawValue,
-                          cell(pod.entry.reason, limit: 40), count(evidence?.processes.processes.count),
-                          count(evidence?.sockets.listeners.count), count(evidence?.sockets.connections.count),
-                          count(anomalies), count(gaps)])
+                          cell(pod.entry.reason, limit: 40), count(counts?.processes), count(counts?.listeners),
+                          count(counts?.connections), count(counts?.anomalies), count(counts?.gaps)])
         }
         return table.render()
     }
@@ -104,10 +108,17 @@ public enum InspectText {
             placement += ", evidence container \(cell(evidence.name))"
         }
         out += "Where:      \(placement)\n"
-        guard let evidence = pod.evidence else {
+        guard let body = pod.rendered?.body ?? pod.evidence.map(evidenceText) else {
             out += "Evidence:   none in the bundle for this pod.\n"
             return out
         }
+        return out + body
+    }
+
+    /// A pod's evidence as its section shows it, below the pod's header: what
+    /// ``InspectedBundle`` keeps of each pod when it reads for the text (``rendered(_:)``).
+    static func evidenceText(_ evidence: InspectedBundle.ContainerEvidence) -> String {
+        var out = ""
         if evidence.source == .rawOutput {
             out += "Evidence:   rebuilt from evidence.raw (this bundle has no processes.json, sockets.json, namespaces.json)\n"
         }
@@ -118,6 +129,11 @@ public enum InspectText {
         out += anomalySection(evidence)
         out += "\n" + gapSection(evidence)
         return out
+    }
+
+    /// What the text needs of a container's evidence: its counts and its section.
+    static func rendered(_ evidence: InspectedBundle.ContainerEvidence) -> RenderedEvidence {
+        RenderedEvidence(counts: RenderedEvidence.Counts(evidence), body: evidenceText(evidence))
     }
 
     static func owners(_ owners: [SocketOwner]) -> String {

@@ -20,14 +20,27 @@ public struct InspectedBundle: Sendable {
 
     public struct Pod: Sendable {
         public var entry: Manifest.Pod
-        /// nil when the bundle holds no evidence for the pod (failed, skipped).
+        /// nil when the bundle holds no evidence for the pod (failed, skipped),
+        /// or when the bundle was read for the text only.
         public var evidence: ContainerEvidence?
+        /// What the text shows of the evidence, when the bundle was read for the text only.
+        public var rendered: RenderedEvidence?
+    }
+
+    /// What a reading keeps of each pod's evidence: the decoded tables (for
+    /// JSON and HTML), or only its text and counts (``InspectText``), which a
+    /// bundle of thousands of pods is read for without holding their tables.
+    public enum Keep: Sendable {
+        case evidence
+        case text
     }
 
     /// Reads the bundle at `path`; with `pod` (`namespace/name`), only that
     /// pod's entries are read, the rest skipped.
-    public static func read(path: String, pod filter: (namespace: String, name: String)?, budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
-        let snapshot = try Snapshot.read(path: path, pod: filter, podObjects: false, budget: budget)
+    public static func read(path: String, pod filter: (namespace: String, name: String)?, keep: Keep = .evidence,
+                            budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
+        let kept: Snapshot.EvidenceKept = keep == .text ? .reduced { InspectText.rendered($0) } : .whole
+        let snapshot = try Snapshot.read(path: path, pod: filter, podObjects: false, keep: kept, budget: budget)
         var pods = snapshot.pods
         if let filter {
             pods = pods.filter { $0.entry.namespace == filter.namespace && $0.entry.name == filter.name }
@@ -37,11 +50,31 @@ public struct InspectedBundle: Sendable {
             }
         }
         return InspectedBundle(path: path, manifest: snapshot.manifest, manifestSHA256: snapshot.manifestSHA256 ?? "",
-                               signature: snapshot.signature, pods: pods.map { Pod(entry: $0.entry, evidence: $0.evidence) })
+                               signature: snapshot.signature, pods: pods.map { Pod(entry: $0.entry, evidence: $0.evidence, rendered: $0.reduced as? RenderedEvidence) })
     }
 }
 
 public struct InspectError: Error, LocalizedError {
     public var message: String
     public var errorDescription: String? { message }
+}
+
+/// A pod's evidence as inspect's text shows it: the overview's counts and the
+/// pod's section, made while the bundle is read.
+public struct RenderedEvidence: Sendable {
+    public struct Counts: Sendable {
+        public var processes, listeners, connections, anomalies, gaps: Int
+
+        init(_ evidence: InspectedBundle.ContainerEvidence) {
+            processes = evidence.processes.processes.count
+            listeners = evidence.sockets.listeners.count
+            connections = evidence.sockets.connections.count
+            anomalies = EvidenceSummary.anomalies(namespaces: evidence.namespaces, sockets: evidence.sockets).filter(\.counts).count
+            gaps = evidence.processes.gaps.count + evidence.sockets.gaps.count + evidence.namespaces.gaps.count
+        }
+    }
+
+    public var counts: Counts
+    /// The pod's section below its header, escaped.
+    public var body: String
 }
