@@ -110,6 +110,13 @@ struct BundleScaleTests {
         #expect(entries == Self.pods * recorded.usual.files.count + 1)
         #expect(entries > 10_000, "more entries than the reader once refused at 500 pods")
 
+        // The schemas hold at this size: the manifest of 5,000 pods, and the first pods' documents.
+        start = Date()
+        let checked = try SchemaCheck.validate(bundle: path, podDocuments: 150)
+        #expect(checked.first == "manifest.json" || checked.contains("manifest.json"), "\(checked.prefix(3))")
+        #expect(checked.count == 151, "\(checked.count) documents checked")
+        print("figure: manifest and 150 pod documents validated against the schemas in \(Self.seconds(since: start))")
+
         // The library's reader, as every command uses it.
         start = Date()
         let verification = try BundleReader(path: path).verify(manifestSHA256: finished.manifestSHA256)
