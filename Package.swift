@@ -5,7 +5,8 @@ import PackageDescription
 /// One module per concern, as docs/DESIGN.md maps them.
 let package = Package(
     name: "kubectl-evidence",
-    platforms: [.macOS(.v13)],
+    // macOS 14: withDiscardingTaskGroup (the tool itself needs Linux to collect).
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kubectl-evidence", targets: ["kubectl-evidence"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),

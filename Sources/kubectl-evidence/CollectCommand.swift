@@ -154,8 +154,9 @@ struct CollectCommand: AsyncParsableCommand {
             let client = try KubeClient(connection: clusterConnection, options: options)
             do {
                 let selection = try await pods.resolveSelection(client: client, namespace: connection.listNamespace(in: clusterConnection))
-                let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
-                let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container)
+                // The listed pods (each with its bytes, for thousands of pods tens of MB) are
+                // dropped once planned: the run reads each pod again as it collects it.
+                let plan = try await Self.plan(selection, client: client, container: pods.container)
                 if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     console.print(text)
@@ -172,6 +173,12 @@ struct CollectCommand: AsyncParsableCommand {
                 throw error
             }
         }
+    }
+
+    /// Lists the selection and plans it; only the plan outlives this call.
+    private static func plan(_ selection: PodSelection, client: KubeClient, container: String?) async throws -> CollectionPlan {
+        let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
+        return CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: container)
     }
 
     /// What a run of `plan` would be: the profile resolved, the signing key read.

@@ -106,10 +106,12 @@ struct PodChoiceOptions: ParsableArguments {
     }
 
     /// The selected pods: listed by the server with the selectors, or read one by one by name.
+    /// They are read to plan, so a list keeps no pod's bytes (the run reads each pod again).
     static func selectedPods(_ selection: PodSelection, client: KubeClient) async throws -> PodList {
         guard let names = selection.podNames else {
             return try await client.listAllPods(
-                namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.serverFieldSelector)
+                namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.serverFieldSelector,
+                keepingBytes: false)
         }
         let namespace = selection.namespace ?? "default"
         var list = PodList()

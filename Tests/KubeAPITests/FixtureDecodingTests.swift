@@ -57,7 +57,9 @@ struct FixtureDecodingTests {
         let container = try #require(terminated.spec.ephemeralContainers.first { $0.name == "evidence-1" })
         #expect(container.targetContainerName == "app")
         #expect(container.securityContext?.capabilities?.add == ["SYS_PTRACE"])
-        #expect(container.command.first == "sh")
+        // Never read back, and tens of KB per earlier run: not kept (the pod's bytes keep them).
+        #expect(container.command.isEmpty && container.args.isEmpty)
+        #expect(String(decoding: terminated.rawJSON, as: UTF8.self).contains(#""command""#))
 
         let backoff = try Pod.decode(json: Fixtures.bytes("ephemeral/pod-missing-image-after-39s-imagepullbackoff.json"))
         #expect(backoff.status.ephemeralContainerStatuses.first { $0.name == "evidence-missing" }?.state.waiting?.reason == "ImagePullBackOff")
@@ -82,6 +84,18 @@ struct FixtureDecodingTests {
             #expect(again.metadata == item.metadata)
             #expect(again.status == item.status)
         }
+    }
+
+    @Test("a list read only to plan keeps no item's bytes, and decodes the same pods", arguments: listFixtures)
+    func planningListKeepsNoBytes(fixture: String) throws {
+        let bytes = try Fixtures.bytes(fixture)
+        let kept = try PodList.decode(json: bytes)
+        let planned = try PodList.decode(json: bytes, keepingBytes: false)
+        #expect(!planned.items.isEmpty)
+        #expect(planned.items.allSatisfy { $0.rawJSON.isEmpty })
+        #expect(planned.items.map(\.metadata) == kept.items.map(\.metadata))
+        #expect(planned.items.map(\.spec) == kept.items.map(\.spec))
+        #expect(planned.metadata.resourceVersion == kept.metadata.resourceVersion)
     }
 
     @Test("the first page carries a continue token and no remainingItemCount; the last page none")

@@ -20,10 +20,12 @@ extension KubeClient {
     }
 
     /// One page of pods; `namespace` nil lists all namespaces (`-A`).
-    /// Each item's `rawJSON` holds that pod's bytes exactly as the server sent them.
+    /// Each item's `rawJSON` holds that pod's bytes exactly as the server sent them,
+    /// unless `keepingBytes` is false (a list read only to plan: pods that earlier
+    /// runs gave evidence containers carry tens of KB of script each).
     public func listPods(
         namespace: String?, labelSelector: String?, fieldSelector: String? = nil,
-        limit: Int? = nil, continueToken: String? = nil
+        limit: Int? = nil, continueToken: String? = nil, keepingBytes: Bool = true
     ) async throws -> PodList {
         var query = Self.selectorQuery(labelSelector: labelSelector, fieldSelector: fieldSelector)
         if let limit, limit > 0 { query.append(("limit", String(limit))) }
@@ -31,7 +33,7 @@ extension KubeClient {
         let request = APIRequest(method: .GET, path: Self.podsPath(namespace: namespace), query: query)
         let reply = try await send(request)
         do {
-            return try PodList.decode(json: reply.body)
+            return try PodList.decode(json: reply.body, keepingBytes: keepingBytes)
         } catch {
             throw KubeAPIError.invalidResponse(method: "GET", path: request.pathAndQuery, detail: "\(error)")
         }
@@ -44,26 +46,28 @@ extension KubeClient {
     /// past the list's resourceVersion), the list restarts from the first page
     /// once, as client-go's pager does; a second 410 is thrown.
     public func listAllPods(
-        namespace: String?, labelSelector: String?, fieldSelector: String? = nil, pageSize: Int = 500
+        namespace: String?, labelSelector: String?, fieldSelector: String? = nil, pageSize: Int = 500, keepingBytes: Bool = true
     ) async throws -> PodList {
         var restarted = false
         while true {
             do {
-                return try await listAllPages(namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, pageSize: pageSize)
+                return try await listAllPages(namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
+                                              pageSize: pageSize, keepingBytes: keepingBytes)
             } catch let error as KubeAPIError where error.isGone && !restarted {
                 restarted = true
             }
         }
     }
 
-    private func listAllPages(namespace: String?, labelSelector: String?, fieldSelector: String?, pageSize: Int) async throws -> PodList {
+    private func listAllPages(namespace: String?, labelSelector: String?, fieldSelector: String?, pageSize: Int,
+                              keepingBytes: Bool) async throws -> PodList {
         var result = PodList()
         var token: String?
         var first = true
         repeat {
             let page = try await listPods(
                 namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
-                limit: pageSize, continueToken: token)
+                limit: pageSize, continueToken: token, keepingBytes: keepingBytes)
             if first {
                 result.metadata.resourceVersion = page.metadata.resourceVersion
                 first = false

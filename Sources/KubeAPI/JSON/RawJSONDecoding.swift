@@ -14,9 +14,11 @@ extension Pod {
 }
 
 extension PodList {
-    /// Decodes a PodList page; each item's `rawJSON` is exactly that element of `items`.
-    public static func decode(json bytes: [UInt8]) throws -> PodList {
+    /// Decodes a PodList page; each item's `rawJSON` is exactly that element of
+    /// `items`, or empty with `keepingBytes: false` (a list read only to plan).
+    public static func decode(json bytes: [UInt8], keepingBytes: Bool = true) throws -> PodList {
         var list = try JSONDecoderFactory.shared.decode(PodList.self, from: bytes)
+        guard keepingBytes else { return list }
         // JSONDecoder has validated the document; the scanner only needs to find the items.
         let ranges: [Range<Int>] = try JSONByteScanner.with(bytes) { scanner in
             let start = scanner.skipWhitespace(0)

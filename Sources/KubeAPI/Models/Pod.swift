@@ -185,6 +185,13 @@ public struct ContainerRunAs: Codable, Sendable, Equatable {
 
 /// `spec.ephemeralContainers[]`: also the shape the collector sends in its patch,
 /// so encoding omits what is unset.
+///
+/// Decoded from a server, `command` and `args` are left empty: nothing reads
+/// them back, and every earlier run left its evidence script (tens of KB) in
+/// every pod's spec, so a pod collected three times carried 75 KB of strings
+/// into each list item and watch event (a list of 2,000 such pods: 190 MB).
+/// The pod's bytes as the server sent them, with every command, still go
+/// into the bundle as pod.json.
 public struct EphemeralContainer: Codable, Sendable, Equatable {
     public var name: String
     public var image: String?
@@ -218,8 +225,8 @@ public struct EphemeralContainer: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
         image = try c.decodeIfPresent(String.self, forKey: .image)
-        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
-        args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
+        command = []
+        args = []
         targetContainerName = try c.decodeIfPresent(String.self, forKey: .targetContainerName)
         securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
         terminationMessagePolicy = try c.decodeIfPresent(String.self, forKey: .terminationMessagePolicy)
