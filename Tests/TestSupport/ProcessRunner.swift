@@ -34,6 +34,17 @@ public struct TestFailure: Error, CustomStringConvertible {
 /// on a full pipe), and a time limit past which the program is killed and the
 /// test fails with its command line.
 public enum ProcessRunner {
+    /// Runs `argv` under coreutils' `timeout` (SIGTERM after `seconds`, SIGKILL 5 s
+    /// later), so that a hung program, and the children it waits for, fail the
+    /// test instead of hanging it.
+    public static func run(_ argv: [String], timeoutSeconds seconds: Int) throws -> ProcessResult {
+        let result = try run("/usr/bin/timeout", ["--kill-after=5", String(seconds)] + argv, timeout: TimeInterval(seconds + 10))
+        if result.status == 124 || result.status == 137 {
+            throw TestFailure("\(argv.prefix(3).joined(separator: " ")) … did not finish within \(seconds) s; stderr: \(result.stderr)")
+        }
+        return result
+    }
+
     /// Runs `executable` to completion, waiting on this thread.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            directory: String? = nil, timeout: TimeInterval = 120) throws -> ProcessResult {

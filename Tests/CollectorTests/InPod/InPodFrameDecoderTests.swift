@@ -16,7 +16,7 @@ struct InPodFrameDecoderTests {
         let sandbox = try NamespaceSandbox(setup: "busybox sh -c 'sleep 1000; :' 'a\n@file proc/1/stat 2\nb' &")
         defer { sandbox.stop() }
         let run = try Collection.run(in: sandbox, options: InPodScript.Options(sections: [.processes]))
-        let full = run.output.stdout
+        let full = run.output.stdoutBytes
         #expect(run.decoded.isIntact, "\(run.decoded.errors)")
         #expect(run.stream.contains(0), "the sample has no NUL; it should have cmdlines")
 

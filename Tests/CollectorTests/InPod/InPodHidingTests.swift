@@ -44,8 +44,8 @@ struct InPodHidingTests {
 
         #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
         #expect(run.decoded.isIntact && run.decoded.cut == nil, "\(run.decoded.errors)")
-        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
-        #expect(run.output.stdout.count < InPodScript.Options.defaultOutputCap / 4, "\(run.output.stdout.count) bytes")
+        #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified)
+        #expect(run.output.stdoutBytes.count < InPodScript.Options.defaultOutputCap / 4, "\(run.output.stdoutBytes.count) bytes")
         #expect(run.record(.meta, "script/left-out") == nil && run.record(.meta, "script/content-left-out") == nil)
 
         // The run leaves no process of its own behind in the pod: only the

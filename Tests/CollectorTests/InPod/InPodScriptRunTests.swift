@@ -27,7 +27,7 @@ struct InPodScriptRunTests {
         #expect(run.decoded.errors.isEmpty, "\(run.decoded.errors)")
         #expect(run.decoded.isIntact)
         #expect(run.decoded.cut == nil)
-        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified,
+        #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified,
                 "termination message: \(run.terminationMessage ?? "none")")
 
         let httpd = run.pids(withArgument: "httpd")
@@ -181,7 +181,7 @@ struct InPodScriptRunTests {
         #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
         #expect(run.decoded.errors.isEmpty, "\(run.decoded.errors)")
         #expect(run.decoded.records.allSatisfy { !$0.afterResync })
-        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
+        #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified)
 
         let shell = run.processes.keys.sorted().first { run.argv($0)?.last == Array(argument.utf8) }
         let pid = try #require(shell, "no process has the hostile argument as its last argv entry")
@@ -258,14 +258,14 @@ struct InPodScriptRunTests {
         for cap in [4096, 8192, 20_000] {
             let run = try Collection.run(in: sandbox, options: InPodScript.Options(outputCapBytes: cap))
             #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
-            #expect(run.output.stdout.count <= cap)
+            #expect(run.output.stdoutBytes.count <= cap)
             #expect(run.decoded.isIntact, "cap \(cap): \(run.decoded.errors)")
             let cut = try #require(run.decoded.cut, "cap \(cap): no cut record")
             #expect(cut.text.hasPrefix("output cap of \(cap) bytes reached"), "\(cut.text)")
             #expect(!run.decoded.records.contains { $0.key == cut.key && $0.kind != .cut }, "the record left out, \(cut.key), is there")
             #expect(run.decoded.records.last?.key == "clock/end")
-            #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
-            let output = InPodOutput(log: run.output.stdout, terminationMessage: run.terminationMessage)
+            #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified)
+            let output = InPodOutput(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage)
             #expect(output.isTrustworthy)
             #expect(output.problems == ["The in-pod script stopped at its output cap: \(cut.text)."])
         }
@@ -276,11 +276,11 @@ struct InPodScriptRunTests {
         let sandbox = try NamespaceSandbox(setup: Self.webSetup)
         defer { sandbox.stop() }
         let run = try Collection.run(in: sandbox)
-        let whole = InPodOutput(log: run.output.stdout, terminationMessage: run.terminationMessage)
+        let whole = InPodOutput(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage)
         #expect(whole.isTrustworthy)
         #expect(whole.problems.isEmpty, "\(whole.problems)")
 
-        let half = Array(run.output.stdout.prefix(run.output.stdout.count / 2))
+        let half = Array(run.output.stdoutBytes.prefix(run.output.stdoutBytes.count / 2))
         let short = InPodOutput(log: half, terminationMessage: run.terminationMessage)
         #expect(!short.isTrustworthy)
         #expect(short.frames.isTruncated)
@@ -288,14 +288,14 @@ struct InPodScriptRunTests {
             Issue.record("verdict \(short.verdict)")
             return
         }
-        #expect(short.problems.first?.hasPrefix("The log is shorter than what the script wrote: \(half.count) of \(run.output.stdout.count) bytes.") == true)
+        #expect(short.problems.first?.hasPrefix("The log is shorter than what the script wrote: \(half.count) of \(run.output.stdoutBytes.count) bytes.") == true)
 
         // One byte inside a payload: the framing cannot see it, the digest does.
         let cmdline = try #require(run.decoded.records.first { $0.key.hasSuffix("/cmdline") && !$0.payload.isEmpty })
         var stream = run.stream
         stream[cmdline.offset + "@file \(cmdline.key) \(cmdline.payload.count)\n".utf8.count] ^= 0x01
         let altered = LogTransport.wrap(stream)
-        #expect(altered.count == run.output.stdout.count)
+        #expect(altered.count == run.output.stdoutBytes.count)
         let changed = InPodOutput(log: altered, terminationMessage: run.terminationMessage)
         #expect(changed.frames.isIntact)
         #expect(!changed.isTrustworthy)
@@ -326,11 +326,11 @@ struct InPodScriptRunTests {
     func badArgument() throws {
         let run = try Collection.run(in: nil, options: InPodScript.Options(outputCapBytes: 12))
         #expect(run.output.status == 2)
-        #expect(run.output.stdout.isEmpty)
+        #expect(run.output.stdoutBytes.isEmpty)
         #expect(run.output.stderr.contains("--cap must be between 4096"))
         let message = try #require(run.terminationMessage)
         #expect(TerminationMessage.parse(message) == .scriptError("--cap must be between 4096 and 999999999999 bytes, got 12"))
-        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: message)
+        #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: message)
             == .scriptFailed("--cap must be between 4096 and 999999999999 bytes, got 12"))
     }
 

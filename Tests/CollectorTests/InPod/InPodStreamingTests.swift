@@ -39,11 +39,11 @@ struct InPodStreamingTests {
         let seen = watcher.stop()
 
         #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
-        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
-        #expect(run.output.stdout.count > 256 * 1024, "the output is only \(run.output.stdout.count) bytes")
+        #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified)
+        #expect(run.output.stdoutBytes.count > 256 * 1024, "the output is only \(run.output.stdoutBytes.count) bytes")
         #expect(seen.samplesWithFiles >= 5, "the watcher saw the temporary directory with files only \(seen.samplesWithFiles) times")
         #expect(seen.filesWithHeader.isEmpty, "files holding the framed stream: \(seen.filesWithHeader.sorted())")
-        #expect(seen.largest.size < 64 * 1024, "\(seen.largest.path) reached \(seen.largest.size) bytes of an output of \(run.output.stdout.count)")
+        #expect(seen.largest.size < 64 * 1024, "\(seen.largest.path) reached \(seen.largest.size) bytes of an output of \(run.output.stdoutBytes.count)")
         #expect(!seen.names.contains("out"), "an output file: \(seen.names.sorted())")
     }
 
@@ -55,8 +55,8 @@ struct InPodStreamingTests {
             let run = try Collection.run(in: sandbox, options: InPodScript.Options(outputCapBytes: cap))
             #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
             let message = try #require(run.terminationMessage)
-            #expect(TerminationMessage.parse(message) == .digest(OutputIntegrity.digest(of: run.output.stdout)), "cap \(cap): \(message)")
-            #expect(message == OutputIntegrity.digest(of: run.output.stdout).description)
+            #expect(TerminationMessage.parse(message) == .digest(OutputIntegrity.digest(of: run.output.stdoutBytes)), "cap \(cap): \(message)")
+            #expect(message == OutputIntegrity.digest(of: run.output.stdoutBytes).description)
             #expect(run.decoded.isIntact, "\(run.decoded.errors)")
             #expect(run.decoded.trailer?.records == run.decoded.records.count)
         }
@@ -105,7 +105,7 @@ struct InPodStreamingTests {
 
         #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
         #expect(rounds >= 2, "the attacker ran \(rounds) rounds")
-        let verdict = OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage)
+        let verdict = OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage)
         let forged = contains(run.stream, Self.marker)
         #expect(!(forged && verdict.isVerified), "forged bytes in an output that verifies")
         #expect(verdict.isVerified && !forged, "\(verdict.summary)")
@@ -129,7 +129,7 @@ struct InPodStreamingTests {
         #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
         #expect(rounds >= 2, "the attacker ran \(rounds) rounds")
         #expect(hits(in: sandbox).isEmpty, "the attacker overwrote \(hits(in: sandbox))")
-        #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
+        #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified)
         #expect(!contains(run.stream, Self.marker))
     }
 
@@ -143,12 +143,12 @@ struct InPodStreamingTests {
             let run = try Collection.run(in: sandbox, options: InPodScript.Options(outputCapBytes: cap))
             #expect(run.output.status == 0, "stderr: \(run.output.stderr)")
             #expect(run.decoded.isIntact, "cap \(cap): \(run.decoded.errors)")
-            #expect(OutputIntegrity.verify(log: run.output.stdout, terminationMessage: run.terminationMessage).isVerified)
-            let lines = run.output.stdout.count { $0 == UInt8(ascii: "\n") }
-            #expect(run.output.stdout.count + 36 * lines <= cap, "cap \(cap): \(run.output.stdout.count) bytes in \(lines) lines")
+            #expect(OutputIntegrity.verify(log: run.output.stdoutBytes, terminationMessage: run.terminationMessage).isVerified)
+            let lines = run.output.stdoutBytes.count { $0 == UInt8(ascii: "\n") }
+            #expect(run.output.stdoutBytes.count + 36 * lines <= cap, "cap \(cap): \(run.output.stdoutBytes.count) bytes in \(lines) lines")
             #expect(lines == 1, "the log is one line of base64")
             for piece in [16384, 1024] {
-                let logged = Self.criLogSize(run.output.stdout, piece: piece)
+                let logged = Self.criLogSize(run.output.stdoutBytes, piece: piece)
                 #expect(logged <= cap, "cap \(cap): the kubelet's log would hold \(logged) bytes in pieces of \(piece)")
             }
             if cap == 200_000 {
@@ -182,7 +182,7 @@ struct InPodStreamingTests {
     /// Runs the script with a POSIX shell (dash: busybox sh runs its own
     /// applets whatever PATH says) and a `busybox` first in PATH that fails
     /// `applet` as `fault` says, passing every other applet to /bin/busybox.
-    static func runWithFault(applet: String, fault: String) throws -> (output: HostCommand.Output, message: String?) {
+    static func runWithFault(applet: String, fault: String) throws -> (output: ProcessResult, message: String?) {
         let directory = try TemporaryDirectory(prefix: "fault")
         let fake = directory.path + "/busybox"
         let text = "#!/bin/sh\n[ \"$1\" = \(applet) ] && { shift; \(fault); }\nexec /bin/busybox \"$@\"\n"
@@ -217,7 +217,7 @@ struct InPodStreamingTests {
     func noFaultWithDash() throws {
         let (output, message) = try Self.runWithFault(applet: "none", fault: "exit 1")
         #expect(output.status == 0, "stderr: \(output.stderr)")
-        #expect(OutputIntegrity.verify(log: output.stdout, terminationMessage: message).isVerified)
+        #expect(OutputIntegrity.verify(log: output.stdoutBytes, terminationMessage: message).isVerified)
     }
 
     // MARK: - helpers

@@ -18,7 +18,7 @@ struct LogTransportTests {
             let path = directory.path + "/in"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let busybox = try HostCommand.run(["/bin/busybox", "base64", "-w", "0", path])
-            #expect(LogTransport.wrap(bytes) == busybox.stdout + [UInt8(ascii: "\n")], "length \(length)")
+            #expect(LogTransport.wrap(bytes) == busybox.stdoutBytes + [UInt8(ascii: "\n")], "length \(length)")
             let unwrapped = LogTransport.unwrap(LogTransport.wrap(bytes))
             #expect(unwrapped.stream == bytes && unwrapped.problem == nil, "length \(length)")
         }

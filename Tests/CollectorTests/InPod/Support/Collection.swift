@@ -6,7 +6,7 @@ import TestSupport
 /// One run of the real in-pod script, exactly as embedded (InPodScript.text),
 /// with what it wrote, its termination message and its decoded records.
 struct Collection {
-    var output: HostCommand.Output
+    var output: ProcessResult
     var terminationMessage: String?
     var decoded: DecodedFrames
 
@@ -19,13 +19,13 @@ struct Collection {
         let messagePath = directory.path + "/termination-log"
         if options.terminationLogPath != nil { options.terminationLogPath = messagePath }
         let argv = wrapper + ["/bin/busybox"] + InPodScript.command(options)
-        let output = try sandbox.map { HostCommand.Output(try $0.run(argv)) } ?? HostCommand.run(argv)
+        let output = try sandbox.map { try $0.run(argv) } ?? HostCommand.run(argv)
         let message = try? String(contentsOfFile: messagePath, encoding: .utf8)
-        return Collection(output: output, terminationMessage: message, decoded: FrameDecoder().decode(output.stdout))
+        return Collection(output: output, terminationMessage: message, decoded: FrameDecoder().decode(output.stdoutBytes))
     }
 
     /// The framed stream the log carries (the log is its base64, see LogTransport).
-    var stream: [UInt8] { LogTransport.unwrap(output.stdout).stream }
+    var stream: [UInt8] { LogTransport.unwrap(output.stdoutBytes).stream }
 
     /// pid → the keys' records of each process (the script's own shell is proc/self).
     var processes: [Int: [FrameRecord]] {
