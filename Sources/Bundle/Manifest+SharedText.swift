@@ -44,8 +44,6 @@ private struct SharedText {
     mutating func share(_ text: String) -> String {
         // Short strings live inside the String value itself: nothing to share.
         guard text.utf8.count > 15 else { return text }
-        if let stored = strings.firstIndex(of: text) { return strings[stored] }
-        strings.insert(text)
-        return text
+        return strings.insert(text).memberAfterInsert
     }
 }

@@ -57,6 +57,12 @@ public struct OutputContext: Sendable {
         writeOutput(Data(text.utf8))
     }
 
+    /// A document for scripts on standard output, as the tool prints JSON
+    /// (``JSONOutput``: pretty, keys sorted), with its final newline.
+    public func printJSON<T: Encodable>(_ value: T) throws {
+        writeOutput(try JSONOutput.encode(value) + Data("\n".utf8))
+    }
+
     /// Text for standard error, as given (the caller has escaped what came from outside).
     public func printToStandardError(_ text: String) {
         writeError(text)

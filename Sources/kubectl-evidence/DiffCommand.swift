@@ -93,7 +93,7 @@ struct DiffCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if json {
-            output.writeOutput(try JSONOutput.encode(report) + Data("\n".utf8))
+            try output.printJSON(report)
         } else {
             output.print(report.renderText(colour: output.colour(disabledByFlag: noColor)))
         }

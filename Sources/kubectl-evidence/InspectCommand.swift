@@ -75,7 +75,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         if json {
-            output.writeOutput(try JSONOutput.encode(InspectJSON(inspected)) + Data("\n".utf8))
+            try output.printJSON(InspectJSON(inspected))
         } else {
             InspectText.render(inspected) { output.print($0) }
         }

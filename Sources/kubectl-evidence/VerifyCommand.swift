@@ -56,14 +56,14 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             if json {
                 let failure = VerifyReport.Unreadable(bundle: bundle, intact: false, error: CommandErrors.describe(error))
-                output.writeOutput(try JSONOutput.encode(failure) + Data("\n".utf8))
+                try output.printJSON(failure)
             } else {
                 CommandErrors.print(error, to: output)
             }
             throw ExitCode(1)
         }
         if json {
-            output.writeOutput(try JSONOutput.encode(report) + Data("\n".utf8))
+            try output.printJSON(report)
         } else {
             output.print(report.renderText())
         }

@@ -39,9 +39,6 @@ extension CollectionPlan {
     /// The plan as JSON, for scripts (`--json`). Keys are sorted so two plans
     /// of the same selection compare equal byte for byte.
     public func renderJSON() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(self)
-        return String(decoding: data, as: UTF8.self) + "\n"
+        String(decoding: try JSONOutput.encode(self), as: UTF8.self) + "\n"
     }
 }

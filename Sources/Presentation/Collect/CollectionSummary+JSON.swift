@@ -49,8 +49,6 @@ extension CollectionSummary {
     }
 
     public func renderJSON(bundlePath: String, sizeBytes: UInt64?) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document(bundlePath: bundlePath, sizeBytes: sizeBytes)), as: UTF8.self) + "\n"
+        String(decoding: try JSONOutput.encode(document(bundlePath: bundlePath, sizeBytes: sizeBytes)), as: UTF8.self) + "\n"
     }
 }
