@@ -1,6 +1,7 @@
 import Foundation
 import KubeLab
 import Testing
+import TestSupport
 
 /// The real kubectl's `debug` against the lab with real processes: what it sends (a strategic
 /// merge patch built from the pod it read) is accepted, the debugger runs in the target's pid
@@ -66,8 +67,8 @@ struct KubectlDebugConformanceTests {
             let deleted = try await kubectl.kubectl(lab, ["delete", "pod", pod, "-n", "shop", "--wait=false"])
             #expect(deleted.status == 0, "\(deleted.stderr)")
             let deadline2 = Date().addingTimeInterval(5)
-            while pids.contains(where: { kill($0, 0) == 0 }), Date() < deadline2 { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(pids.allSatisfy { kill($0, 0) != 0 }, "processes of the deleted pod are still alive")
+            while pids.contains(where: { HostProcess.isRunning($0) }), Date() < deadline2 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(pids.allSatisfy { !HostProcess.isRunning($0) }, "processes of the deleted pod are still alive")
         }
     }
 }

@@ -61,11 +61,11 @@ public final class NamespaceSandbox: @unchecked Sendable {
                 child = pid
             }
             if child != nil, FileManager.default.fileExists(atPath: ready) { break }
-            if !Self.isAlive(unsharePid) { break }
+            if !HostProcess.isRunning(unsharePid) { break }
             usleep(20_000)
         }
         guard let child, FileManager.default.fileExists(atPath: ready) else {
-            let running = Self.isAlive(unsharePid)
+            let running = HostProcess.isRunning(unsharePid)
             Self.killAndReap(unsharePid)
             let stderr = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
             throw TestFailure("The namespace sandbox (unshare \(namespaces.joined(separator: " "))) did not get ready within \(Int(seconds)) s (unshare running: \(running)); its setup wrote: \(stderr)")
@@ -108,12 +108,6 @@ public final class NamespaceSandbox: @unchecked Sendable {
         while waitpid(unsharePid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    /// Whether unshare is still there (a zombie counts as gone).
-    private static func isAlive(_ unsharePid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(unsharePid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
-    }
 
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 

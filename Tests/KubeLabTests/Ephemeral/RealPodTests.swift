@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import KubeLab
 
@@ -230,8 +231,8 @@ extension RealPodTests {
             #expect(try await Ephemeral.waitForLog(curl, pod: "adhoc", container: "main") { $0 == "hello\n" } == "hello\n")
             #expect(try await curl.request("DELETE", "/api/v1/namespaces/shop/pods/adhoc").status == 200)
             let deadline = Date().addingTimeInterval(5)
-            while pids.contains(where: { kill($0, 0) == 0 }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(pids.allSatisfy { kill($0, 0) != 0 }, "the deleted pod's processes are gone")
+            while pids.contains(where: { HostProcess.isRunning($0) }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(pids.allSatisfy { !HostProcess.isRunning($0) }, "the deleted pod's processes are gone")
 
             // A pod that runs to its end with restartPolicy Never: Succeeded, or Failed on a non-zero exit.
             for (name, code, phase) in [("once-ok", 0, LabPodPhase.Succeeded), ("once-bad", 2, LabPodPhase.Failed)] {
