@@ -23,6 +23,13 @@ public struct ClientOptions: Sendable {
     /// Where `-v 6` and above send one line per API request (kubectl's
     /// `GET https://… 200 OK in 12 milliseconds`); nil sends nothing.
     public var requestLog: (@Sendable (String) -> Void)?
+    /// How long a watch may stay silent (no event, no bookmark, not even its
+    /// reply's head) before it is taken for dead and reconnected from its last
+    /// resourceVersion. A cut network can keep a dead connection open for as
+    /// long as TCP lets it; a healthy but quiet watch pays one reconnect.
+    public var watchIdleTimeout: TimeInterval = 90
+    /// What backoffs and relist delays wait on: the machine's clock, or a test's.
+    public var time: any TimeSource = SystemTime()
 
     public init(
         qps: Double = 50, burst: Int = 100, requestTimeout: TimeInterval = 30, maxRetries: Int = 5,

@@ -21,6 +21,10 @@ struct APIRequest: Sendable {
     /// otherwise fail a pod whose evidence container was in fact added.
     var isDeclarative = false
 
+    /// False for a request whose caller retries it itself and must hear of each
+    /// failure at once: a watch, whose consumer stops relying on it while it is down.
+    var resendsAfterTransportFailure = true
+
     /// May the request be repeated after a connection reset?
     var isIdempotent: Bool { method == .GET || method == .HEAD || isDeclarative }
 
@@ -109,9 +113,9 @@ extension KubeClient {
                 }
             } catch {
                 logRequest(request, failure: error, since: started)
-                if retries < options.maxRetries, request.isIdempotent, Self.isRetryableTransportFailure(error) {
+                if retries < options.maxRetries, request.isIdempotent, request.resendsAfterTransportFailure, Self.isRetryableTransportFailure(error) {
                     retries += 1
-                    try await Task.sleep(for: backoff(attempt: retries, retryAfter: nil))
+                    try await options.time.sleep(seconds: backoff(attempt: retries, retryAfter: nil))
                     continue
                 }
                 throw classify(error, request: request)
@@ -125,7 +129,7 @@ extension KubeClient {
             if reply.code == 429 || reply.code == 503, retries < options.maxRetries {
                 retries += 1
                 let retryAfter = reply.headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                try await Task.sleep(for: backoff(attempt: retries, retryAfter: retryAfter))
+                try await options.time.sleep(seconds: backoff(attempt: retries, retryAfter: retryAfter))
                 continue
             }
             throw errorFor(reply, request: request)
@@ -158,13 +162,12 @@ extension KubeClient {
     }
 
     /// Exponential backoff with full jitter, or the server's Retry-After (capped).
-    func backoff(attempt: Int, retryAfter: Double?) -> Duration {
+    func backoff(attempt: Int, retryAfter: Double?) -> TimeInterval {
         if let retryAfter, retryAfter >= 0 {
-            return .milliseconds(Int64(min(retryAfter, options.maxRetryDelay) * 1000))
+            return min(retryAfter, options.maxRetryDelay)
         }
-        let ceiling = min(options.maxRetryDelay, options.retryBaseDelay * pow(2, Double(attempt - 1)))
-        let delay = ceiling / 2 + Double.random(in: 0...(ceiling / 2))
-        return .milliseconds(Int64(delay * 1000))
+        let ceiling = min(options.maxRetryDelay, options.retryBaseDelay * pow(2, Double(min(attempt, 30) - 1)))
+        return ceiling / 2 + Double.random(in: 0...(ceiling / 2))
     }
 
     // MARK: - Building requests

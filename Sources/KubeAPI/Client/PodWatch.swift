@@ -47,13 +47,26 @@ public struct PodWatch: AsyncSequence, Sendable {
         return AsyncIterator(base: stream.makeAsyncIterator())
     }
 
+    /// How the connection stands, for a consumer that must know at once
+    /// when the watch stops reporting (see `PodWatchRelisting`).
+    enum Connection: Sendable {
+        /// A request failed; the next is sent after `retryIn` seconds.
+        case interrupted(reason: String, retryIn: TimeInterval)
+        /// A request was answered after an interruption: events continue from
+        /// the last resourceVersion, those missed meanwhile first.
+        case resumed
+    }
+
     /// The reconnecting loop; returns only when cancelled.
-    func run(_ yield: @Sendable (WatchEvent) -> Void) async throws {
-        var resourceVersion = self.resourceVersion
+    func run(
+        _ yield: @escaping @Sendable (WatchEvent) -> Void, connection: @escaping @Sendable (Connection) -> Void = { _ in }
+    ) async throws {
+        let cursor = WatchCursor(resourceVersion: resourceVersion, time: client.options.time)
         var failures = 0
         let path = KubeClient.podsPath(namespace: namespace)
         while true {
             try Task.checkCancellation()
+            let resourceVersion = cursor.resourceVersion
             var query = KubeClient.selectorQuery(labelSelector: labelSelector, fieldSelector: fieldSelector)
             query.append(("watch", "1"))
             query.append(("resourceVersion", resourceVersion))
@@ -66,41 +79,55 @@ public struct PodWatch: AsyncSequence, Sendable {
             if !resourceVersion.isEmpty && resourceVersion != "0" {
                 query.append(("allowWatchBookmarks", "true"))
             }
-            let request = APIRequest(method: .GET, path: path, query: query)
+            var request = APIRequest(method: .GET, path: path, query: query)
+            // Retried here, where each failure is reported, not silently inside the transport.
+            request.resendsAfterTransportFailure = false
+            cursor.beginRequest()
             do {
-                let response = try await client.open(request)
-                var splitter = LineSplitter()
-                var received = 0
-                for try await chunk in response.body {
-                    for line in try splitter.append(chunk.readableBytesView) {
-                        try handle(line, resourceVersion: &resourceVersion, path: request.pathAndQuery, yield: yield)
-                        failures = 0
-                        received += 1
+                try await cursor.whileActive(idleLimit: client.options.watchIdleTimeout) { [client, request] in
+                    let response = try await client.open(request)
+                    if cursor.markAnswered() { connection(.resumed) }
+                    var splitter = LineSplitter()
+                    for try await chunk in response.body {
+                        cursor.touch()
+                        for line in try splitter.append(chunk.readableBytesView) {
+                            try handle(line, cursor: cursor, path: request.pathAndQuery, yield: yield)
+                        }
                     }
+                    // A last line without its newline was cut off: drop it; the reconnect
+                    // below asks again from the last complete event.
+                    _ = splitter.finish()
                 }
-                // A last line without its newline was cut off: drop it; the reconnect
-                // below asks again from the last complete event.
-                _ = splitter.finish()
+                if cursor.receivedSinceRequest > 0 { failures = 0 }
                 // The server ended the response (its watch timeout): reconnect from where we are,
                 // pausing briefly if it ended without any event so a misbehaving server is not hammered.
-                if received == 0 {
-                    try await Task.sleep(for: client.backoff(attempt: 1, retryAfter: nil))
+                if cursor.receivedSinceRequest == 0 {
+                    try await client.options.time.sleep(seconds: client.backoff(attempt: 1, retryAfter: nil))
                 }
             } catch let terminal as EndOfWatch {
                 throw terminal.error
             } catch let error as KubeAPIError where error.isGone {
-                throw KubeAPIError.gone(resourceVersion: resourceVersion, message: goneMessage(error), path: request.pathAndQuery)
+                throw KubeAPIError.gone(resourceVersion: cursor.resourceVersion, message: goneMessage(error), path: request.pathAndQuery)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
-                let classified = client.classify(error, request: request)
+                if cursor.receivedSinceRequest > 0 { failures = 0 }
+                // A watch that went silent for the idle limit (a cut network keeps a dead
+                // connection open for as long as TCP lets it) is reconnected like a dropped one.
+                let classified = (error as? WatchCursor.Idle).map {
+                    KubeAPIError.timedOut(method: "GET", path: request.pathAndQuery, server: client.connection.server,
+                                          after: $0.seconds, phase: "waiting for the next watch event")
+                } ?? client.classify(error, request: request)
                 guard (classified as? KubeAPIError)?.isTransient == true, failures < client.options.maxRetries else { throw classified }
                 failures += 1
-                try await Task.sleep(for: client.backoff(attempt: failures, retryAfter: nil))
+                let delay = client.backoff(attempt: failures, retryAfter: nil)
+                cursor.markDown()
+                connection(.interrupted(reason: "\(classified)", retryIn: delay))
+                try await client.options.time.sleep(seconds: delay)
             }
         }
     }
 
-    private func handle(_ line: [UInt8], resourceVersion: inout String, path: String, yield: @Sendable (WatchEvent) -> Void) throws {
+    private func handle(_ line: [UInt8], cursor: WatchCursor, path: String, yield: @Sendable (WatchEvent) -> Void) throws {
         let event: WatchEvent
         do {
             event = try WatchEvent.decode(line: line)
@@ -111,11 +138,11 @@ public struct PodWatch: AsyncSequence, Sendable {
         if case .status(let status) = event.object {
             // The server ends the watch after an ERROR event; reconnecting would only repeat it.
             if status.code == 410 {
-                throw EndOfWatch(error: .gone(resourceVersion: resourceVersion, message: status.message ?? "Expired", path: path))
+                throw EndOfWatch(error: .gone(resourceVersion: cursor.resourceVersion, message: status.message ?? "Expired", path: path))
             }
             throw EndOfWatch(error: .status(status, method: "GET", path: path))
         }
-        if let version = event.resourceVersion, !version.isEmpty { resourceVersion = version }
+        cursor.received(resourceVersion: event.resourceVersion)
         yield(event)
     }
 
@@ -139,9 +166,13 @@ public enum PodWatchUpdate: Sendable {
     case event(WatchEvent)
     /// The list or the watch failed (the API server is unreachable, restarting,
     /// or ended the watch with an ERROR event other than 410): nothing is
-    /// known of the pods until the next `.relisted`, which is tried again
-    /// after `retryIn` seconds, and again for as long as the sequence is read.
+    /// known of the pods until the next `.relisted` or `.resumed`; the next
+    /// attempt is made after `retryIn` seconds, and again for as long as the
+    /// sequence is read.
     case interrupted(reason: String, retryIn: TimeInterval)
+    /// The watch reconnected after `.interrupted` without a relist: the events
+    /// missed meanwhile follow, and the pods are reported again.
+    case resumed
 }
 
 /// A list-then-watch loop like a client-go reflector: it relists on 410 Gone
@@ -204,15 +235,20 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
                     namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
                     resourceVersion: list.metadata.resourceVersion ?? "")
                 progress.reset()
-                try await watch.run { event in
+                try await watch.run({ event in
                     progress.set()
                     yield(.event(event))
-                }
+                }, connection: { state in
+                    switch state {
+                    case .interrupted(let reason, let retryIn): yield(.interrupted(reason: reason, retryIn: retryIn))
+                    case .resumed: yield(.resumed)
+                    }
+                })
             } catch let error as KubeAPIError where error.isGone {
                 // Expected now and then: relist, after a delay that grows while it keeps happening.
                 if progress.takeAndReset() { failures = 0 }
                 failures += 1
-                try await Task.sleep(for: .seconds(Self.retryDelay(afterFailures: failures)))
+                try await client.options.time.sleep(seconds: Self.retryDelay(afterFailures: failures))
                 continue
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
@@ -222,7 +258,7 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
                 failures += 1
                 let delay = Self.retryDelay(afterFailures: failures)
                 yield(.interrupted(reason: "\(error)", retryIn: delay))
-                try await Task.sleep(for: .seconds(delay))
+                try await client.options.time.sleep(seconds: delay)
             }
         }
     }
