@@ -12,13 +12,13 @@ enum AskAgain {
     /// `body`'s result; a transient failure is tried again after `interval`
     /// for as long as `shouldRetry()` holds, and thrown once it does not.
     static func whileTransient<T>(
-        while shouldRetry: () -> Bool = { true }, _ body: () async throws -> T
+        time: any TimeSource, while shouldRetry: () -> Bool = { true }, _ body: () async throws -> T
     ) async throws -> T {
         while true {
             do {
                 return try await body()
             } catch let error as KubeAPIError where error.isTransient && shouldRetry() {
-                try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                try await time.sleep(seconds: interval)
             }
         }
     }

@@ -16,7 +16,9 @@ public final class CollectionRun: @unchecked Sendable {
     private let lock = NSLock()
     private var interrupted = false
     private var hardStopped = false
-    private let board = PodStateBoard()
+    private let board: PodStateBoard
+    /// The client's time: a test's clock reaches the run's deadlines through it.
+    private var time: any TimeSource { client.options.time }
     /// The task running the fan-out's group, cancelled by a hard stop.
     private var fanOutTask: Task<Void, Never>?
 
@@ -24,6 +26,7 @@ public final class CollectionRun: @unchecked Sendable {
         self.client = client
         self.request = request
         self.progress = progress
+        self.board = PodStateBoard(time: client.options.time)
     }
 
     /// The outcome of a run, for the summary and the exit status.
@@ -49,7 +52,11 @@ public final class CollectionRun: @unchecked Sendable {
             return
         }
         progress.notice("Interrupted: no more pods will be injected; waiting up to \(Int(request.interruptGrace)) s for the pods in flight (interrupt again to stop now).")
-        DispatchQueue.global().asyncAfter(deadline: .now() + request.interruptGrace) { [weak self] in self?.stopHard() }
+        let (time, grace) = (time, request.interruptGrace)
+        Task { [weak self] in
+            try? await time.sleep(seconds: grace)
+            self?.stopHard()
+        }
     }
 
     /// Remembers the fan-out's task for a hard stop; true when the run was
@@ -145,7 +152,7 @@ public final class CollectionRun: @unchecked Sendable {
                     case .interrupted(let reason, _) where !interrupted:
                         interrupted = true
                         progress.notice("warning: the watch of the selection was interrupted (\(reason)); it is tried again until it is back. No pod is injected meanwhile, and pods in flight are read by name after \(Int(PodStateBoard.fallbackAfter)) s.")
-                    case .relisted where interrupted:
+                    case .relisted where interrupted, .resumed where interrupted:
                         interrupted = false
                         progress.notice("The watch of the selection is back.")
                     default:
@@ -229,7 +236,7 @@ public final class CollectionRun: @unchecked Sendable {
     /// down for the pod's whole timeout); nil to go on.
     private func admit(_ target: PlannedTarget) async -> Manifest.Pod? {
         let limit = request.profile.timeouts.podSeconds
-        let deadline = Date().addingTimeInterval(limit)
+        let deadline = time.now.addingTimeInterval(limit)
         while !board.isWatching {
             let entry = { (outcome: Manifest.Outcome, reason: String, message: String) -> Manifest.Pod in
                 Manifest.Pod(
@@ -246,12 +253,13 @@ public final class CollectionRun: @unchecked Sendable {
                 return entry(.failed, PodFailure.Reason.watchFailed.rawValue,
                              "The watch of the selection failed (\(why)), so \(target.namespace)/\(target.pod) was not injected; it has no evidence container.")
             }
-            if Date() >= deadline {
+            if time.now >= deadline {
                 progress.update({ $0.failed += 1 })
                 return entry(.failed, PodFailure.Reason.watchFailed.rawValue,
                              "The watch of the selection was down for \(Int(limit)) s, so \(target.namespace)/\(target.pod) was not injected; it has no evidence container.")
             }
-            try? await Task.sleep(nanoseconds: 100_000_000)
+            // Woken by the watch's next list; at least once a second, to see an interrupt.
+            _ = await board.waitUntilWatching(timeout: min(1, max(0.01, time.seconds(until: deadline))))
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// Runs async work under a deadline that cancels it, so the cancellation
 /// reaches the HTTP request inside (AsyncHTTPClient ends a request whose task
@@ -12,11 +13,12 @@ enum Deadline {
 
     /// `body`'s result, or `Passed` once `seconds` have gone by (the body is
     /// cancelled then). A cancellation of the caller cancels the body too.
-    static func run<T: Sendable>(seconds: TimeInterval, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        seconds: TimeInterval, time: any TimeSource, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+                try await time.sleep(seconds: seconds)
                 throw Passed(seconds: seconds)
             }
             defer { group.cancelAll() }

@@ -21,14 +21,14 @@ extension PodCollection {
     func waitUntilSettled(
         container name: String, timeout: TimeInterval, runningCounts: Bool, record: inout Record
     ) async -> Result<PodStateBoard.Observation, PodStateBoard.WaitEnd> {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = time.now.addingTimeInterval(timeout)
         let uid = target.uid
         while true {
             // The watch may have lost the pod before it was even injected (relabelled after
             // the plan): then no event will come, and waiting on the watch would only time out.
             var reason = FollowReason.leftSelection
             if !board.isGoneFromWatch(key) {
-                let remaining = max(0, deadline.timeIntervalSinceNow)
+                let remaining = max(0, time.seconds(until: deadline))
                 let (progress, pod) = (progress, key.description)
                 let result = await board.wait(for: key, timeout: min(remaining, Self.recheckInterval)) { observation in
                     if case .present(let current) = observation {
@@ -112,7 +112,7 @@ extension PodCollection {
         while true {
             if !first {
                 do {
-                    try await Task.sleep(nanoseconds: UInt64(Self.followInterval * 1_000_000_000))
+                    try await time.sleep(seconds: Self.followInterval)
                 } catch {
                     return .failure(.cancelled)
                 }
@@ -122,7 +122,7 @@ extension PodCollection {
             if hardStopped() { return .failure(.cancelled) }
             if reason == .watchDown && board.isWatching { return nil }
             if let settled = await recheck(container: name, runningCounts: runningCounts) { return settled }
-            if Date() >= deadline { return .failure(.timedOut) }
+            if time.now >= deadline { return .failure(.timedOut) }
         }
     }
 }

@@ -18,6 +18,8 @@ struct PodCollection: Sendable {
     let hardStopped: @Sendable () -> Bool
 
     var key: PodKey { PodKey(namespace: target.namespace, name: target.pod) }
+    /// The client's time, on which every deadline of the pod is measured.
+    var time: any TimeSource { client.options.time }
 
     /// Mutable record of the pod's run, turned into the manifest entry.
     struct Record: Sendable {
@@ -66,8 +68,8 @@ struct PodCollection: Sendable {
         do {
             let patch = try container.strategicMergePatch()
             // Sent again while the API server is unreachable, for up to the start timeout.
-            let retryUntil = Date().addingTimeInterval(request.profile.timeouts.startSeconds)
-            let pod = try await AskAgain.whileTransient(while: { Date() < retryUntil && !hardStopped() }) {
+            let retryUntil = time.now.addingTimeInterval(request.profile.timeouts.startSeconds)
+            let pod = try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil && !hardStopped() }) {
                 try await client.patchPod(namespace: key.namespace, name: key.name, subresource: "ephemeralcontainers",
                                           patch: patch, type: .strategicMerge)
             }
@@ -84,13 +86,13 @@ struct PodCollection: Sendable {
                 return .interrupted("The run was interrupted while the evidence container was being added to \(key); it may have been added (\(container.name)).")
             }
             var exists: Bool?
-            if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key) }
+            if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key, plannedUID: target.uid) }
             return .failed(PodFailure.fromInjection(error, pod: key, podExists: exists))
         }
         progress.waiting(key.description, reason: "NotReported")
         progress.update({ $0.injected += 1 }, event: "injected   \(key) (\(container.name) → \(target.targetContainer))")
         // --timeout runs from here to the log being read.
-        let deadline = Date().addingTimeInterval(request.profile.timeouts.podSeconds)
+        let deadline = time.now.addingTimeInterval(request.profile.timeouts.podSeconds)
 
         // Wait until it runs (or cannot), then until it has finished.
         record.begin(.wait)
@@ -147,12 +149,12 @@ struct PodCollection: Sendable {
         let log: [UInt8]
         // What is left of the pod's time, and never less than a few seconds: a log
         // the kubelet has is read in well under a second.
-        let logSeconds = max(Self.minimumLogSeconds, deadline.timeIntervalSinceNow)
+        let logSeconds = max(Self.minimumLogSeconds, time.seconds(until: deadline))
         do {
-            let (client, key, limit) = (client, key, request.profile.outputCapBytes + 1024 * 1024)
+            let (client, key, limit, time) = (client, key, request.profile.outputCapBytes + 1024 * 1024, time)
             // Asked again while the API server is unreachable, until the deadline.
-            log = try await Deadline.run(seconds: logSeconds) {
-                try await AskAgain.whileTransient {
+            log = try await Deadline.run(seconds: logSeconds, time: time) {
+                try await AskAgain.whileTransient(time: time) {
                     try await client.readLog(namespace: key.namespace, pod: key.name, container: name, limit: limit)
                 }
             }

@@ -43,6 +43,8 @@ public final class PodStateBoard: @unchecked Sendable {
     /// Pods the watch last reported as gone (see `isGoneFromWatch`).
     private var goneFromWatch = Set<PodKey>()
     private var waiters: [PodKey: [Waiter]] = [:]
+    /// Admissions waiting for the watch to report the selection (see `waitUntilWatching`).
+    private var watchWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
     private var nextID: UInt64 = 0
     /// Set once every wait is over for good (the watch failed, or the run was stopped).
     private var ending: WaitEnd?
@@ -64,8 +66,12 @@ public final class PodStateBoard: @unchecked Sendable {
     /// keeps only what a target's wait needs, and forgets a pod once it is done.
     private var tracked: Set<PodKey>?
 
-    public init(fallbackAfter: TimeInterval = PodStateBoard.fallbackAfter) {
+    /// What timeouts and the fallback delay are measured on.
+    private let time: any TimeSource
+
+    public init(fallbackAfter: TimeInterval = PodStateBoard.fallbackAfter, time: any TimeSource = SystemTime()) {
         self.fallbackAfter = fallbackAfter
+        self.time = time
     }
 
     /// Keeps only these pods' state from now on.
@@ -83,6 +89,8 @@ public final class PodStateBoard: @unchecked Sendable {
         switch update {
         case .interrupted:
             watchInterrupted()
+        case .resumed:
+            watchResumed()
         case .relisted(let list):
             lock.lock()
             let keys = tracked ?? []
@@ -133,11 +141,23 @@ public final class PodStateBoard: @unchecked Sendable {
         let current = interruptions
         lock.unlock()
         guard wasWatching else { return }
-        let delay = fallbackAfter
+        let (delay, time) = (fallbackAfter, time)
         Task { [weak self] in
-            try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            try? await time.sleep(seconds: delay)
             self?.fallBackIfStillInterrupted(current)
         }
+    }
+
+    /// The watch reconnected after an interruption without a relist: the
+    /// events it missed follow, so the pods are reported again.
+    public func watchResumed() {
+        lock.lock()
+        watching = true
+        fallingBack = false
+        let admissions = Array(watchWaiters.values)
+        watchWaiters.removeAll()
+        lock.unlock()
+        for admission in admissions { admission.resume(returning: true) }
     }
 
     private func fallBackIfStillInterrupted(_ interruption: UInt64) {
@@ -190,7 +210,10 @@ public final class PodStateBoard: @unchecked Sendable {
         lock.lock()
         watching = true
         fallingBack = false
+        let admissions = Array(watchWaiters.values)
+        watchWaiters.removeAll()
         lock.unlock()
+        defer { for admission in admissions { admission.resume(returning: true) } }
         var seen = Set<PodKey>()
         for pod in pods {
             observe(pod)
@@ -219,8 +242,56 @@ public final class PodStateBoard: @unchecked Sendable {
         let reason = ending ?? end
         let all = waiters.values.flatMap { $0 }
         waiters.removeAll()
+        let admissions = Array(watchWaiters.values)
+        watchWaiters.removeAll()
         lock.unlock()
         for waiter in all { waiter.continuation.resume(returning: .failure(reason)) }
+        for admission in admissions { admission.resume(returning: false) }
+    }
+
+    /// Returns true once the watch reports the selection (at once if it does),
+    /// false when `timeout` passes first, the waits end for good, or the task is
+    /// cancelled. Admission waits here: a container added while nothing can see
+    /// it settle would stay in the pod for nothing.
+    public func waitUntilWatching(timeout: TimeInterval) async -> Bool {
+        let id: UInt64 = lock.withLock {
+            nextID += 1
+            return nextID
+        }
+        let time = self.time
+        let timer = Task { [weak self] in
+            try? await time.sleep(seconds: timeout)
+            if Task.isCancelled { return }
+            self?.endWatchWait(id)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                lock.lock()
+                if watching || ending != nil || endedEarly.removeValue(forKey: id) != nil || Task.isCancelled {
+                    let result = watching
+                    lock.unlock()
+                    continuation.resume(returning: result)
+                    return
+                }
+                watchWaiters[id] = continuation
+                lock.unlock()
+            }
+        } onCancel: { [weak self] in
+            self?.endWatchWait(id)
+        }
+    }
+
+    private func endWatchWait(_ id: UInt64) {
+        lock.lock()
+        guard let continuation = watchWaiters.removeValue(forKey: id) else {
+            // Not registered yet: the registration sees this and returns at once.
+            endedEarly[id] = .timedOut
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        continuation.resume(returning: false)
     }
 
     /// Why every wait is over for good (the watch failed, or the run was stopped); nil while waits go on.
@@ -247,8 +318,9 @@ public final class PodStateBoard: @unchecked Sendable {
             nextID += 1
             return nextID
         }()
+        let time = self.time
         let timer = Task { [weak self] in
-            try? await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1_000_000_000))
+            try? await time.sleep(seconds: timeout)
             if Task.isCancelled { return }
             self?.end(key: key, id: id, with: .timedOut)
         }

@@ -104,10 +104,13 @@ public struct Preflight: Sendable {
 extension KubeClient {
     /// Whether the pod exists now: a 404 on a pod that was just listed means
     /// either that it was deleted or that the subresource is not served, and
-    /// only a GET tells which. nil when the GET itself failed.
-    func podExists(_ pod: PodKey) async -> Bool? {
+    /// only a GET tells which. nil when the GET itself failed. With `plannedUID`,
+    /// a pod of that name with another UID counts as gone: it was deleted and
+    /// recreated between the list and the PATCH (the 404 was the old pod's).
+    func podExists(_ pod: PodKey, plannedUID: String? = nil) async -> Bool? {
         do {
-            _ = try await getPod(namespace: pod.namespace, name: pod.name)
+            let found = try await getPod(namespace: pod.namespace, name: pod.name)
+            if let plannedUID, let uid = found.metadata.uid, uid != plannedUID { return false }
             return true
         } catch let error as KubeAPIError where error.isNotFound {
             return false
