@@ -117,10 +117,13 @@ let package = Package(
         // the same way by every test target that reads them.
         .target(name: "RecordedResponses", path: "Tests/RecordedResponses"),
         // What several test targets share: a process runner, temporary directories,
-        // namespace sandboxes, a scripted HTTP(S) server, a CONNECT proxy, a seeded random generator.
+        // namespace sandboxes, a scripted HTTP(S) server, a CONNECT proxy, a seeded random generator,
+        // a clock the test advances.
         .target(
             name: "TestSupport",
             dependencies: [
+                // ManualClock is a KubeAPI.TimeSource.
+                "KubeAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

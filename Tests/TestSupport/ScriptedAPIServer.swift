@@ -54,6 +54,9 @@ public final class ScriptedAPIServer: Sendable {
         /// A chunked reply whose first part is sent at once and the rest only when
         /// the test opens `gate`: proves a client yields bytes as they arrive.
         case gated(status: Int, first: [UInt8], gate: StreamGate, rest: [UInt8], ending: StreamEnding = .finish)
+        /// A chunked reply that stays open: the test writes to `feed` as the run
+        /// goes (watch events one by one), then ends it or drops the connection.
+        case feed(status: Int, LiveFeed)
         /// Close the connection without answering.
         case close
         /// Never answer.
@@ -153,6 +156,61 @@ public final class StreamGate: @unchecked Sendable {
     }
 }
 
+/// An open chunked reply a test writes to: the watch stream of a scripted API
+/// server. What is sent before the reply is open is kept and written first.
+public final class LiveFeed: @unchecked Sendable {
+    public enum Piece: Sendable {
+        case bytes([UInt8])
+        case finish
+        case drop
+    }
+
+    // The lock guards `pending`, `writer` and `ended`: the test sends from its task, the server attaches on an event loop.
+    private let lock = NSLock()
+    private var pending: [Piece] = []
+    private var writer: (@Sendable (Piece) -> Void)?
+    private var ended = false
+
+    public init() {}
+
+    /// Sends bytes as one chunk.
+    public func send(_ bytes: [UInt8]) { deliver(.bytes(bytes)) }
+
+    /// Sends one line (a watch event) with its newline.
+    public func sendLine(_ line: String) { deliver(.bytes(Array((line + "\n").utf8))) }
+
+    /// Ends the reply properly (the server's watch timeout).
+    public func finish() { deliver(.finish) }
+
+    /// Drops the connection without ending the reply (an API server killed, a network cut).
+    public func drop() { deliver(.drop) }
+
+    /// True once the reply was ended or dropped.
+    public var isEnded: Bool { lock.withLock { ended } }
+
+    /// True once the server has opened the reply for this feed.
+    public var isOpen: Bool { lock.withLock { writer != nil } }
+
+    private func deliver(_ piece: Piece) {
+        let write = lock.withLock { () -> (@Sendable (Piece) -> Void)? in
+            if ended { return nil }
+            if case .bytes = piece {} else { ended = true }
+            if writer == nil { pending.append(piece) }
+            return writer
+        }
+        write?(piece)
+    }
+
+    func attach(_ write: @escaping @Sendable (Piece) -> Void) {
+        let queued = lock.withLock { () -> [Piece] in
+            writer = write
+            defer { pending = [] }
+            return pending
+        }
+        queued.forEach(write)
+    }
+}
+
 /// The requests a server received, in order; a lock guards it because NIO
 /// event-loop threads append while the test thread reads.
 final class RequestLog: @unchecked Sendable {
@@ -244,6 +302,25 @@ private final class ScriptedHandler: ChannelInboundHandler {
                     case .finish: context.writeAndFlush(handler.value.wrapOutboundOut(.end(nil)), promise: nil)
                     case .drop: context.close(promise: nil)
                     case .hold: break
+                    }
+                }
+            }
+        case .feed(let status, let feed):
+            let headers = HTTPHeaders([("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")])
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers))), promise: nil)
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            feed.attach { piece in
+                eventLoop.execute {
+                    let context = bound.value
+                    switch piece {
+                    case .bytes(let bytes):
+                        context.writeAndFlush(handler.value.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
+                    case .finish:
+                        context.writeAndFlush(handler.value.wrapOutboundOut(.end(nil)), promise: nil)
+                    case .drop:
+                        context.close(promise: nil)
                     }
                 }
             }
