@@ -186,6 +186,27 @@ struct CollectEndToEndTests {
         #expect(perPod == [1, 1, 1], "ephemeral containers per pod: \(names.stdout) \(names.stderr)")
     }
 
+    /// The lab cuts every watch after two events (no terminating chunk, as a
+    /// load balancer's idle cut or a restarting API server): the run resumes
+    /// the watch from its last resourceVersion each time and loses nothing.
+    @Test("a watch cut after every second event is resumed each time; every pod is collected and the bundle is whole")
+    func droppedWatches() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"dropWatchAfterEvents": 2, "containerStartDelayMilliseconds": 500}"#)
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "-v", "6"], output: output)
+        #expect(result.status == 0, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 3 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.reason) \($0.message)" })")
+        #expect(try BundleReader(path: output).verify().isIntact)
+        // The cuts happened and were mended by resuming: several watch requests, one list of the selection.
+        let requests = result.stderr.split(separator: "\n").filter { $0.contains("/namespaces/shop/pods?") }
+        let watches = requests.filter { $0.contains("watch=1") }
+        #expect(watches.count >= 2, "\(requests.joined(separator: "\n"))")
+        #expect(watches.dropFirst().allSatisfy { $0.contains("resourceVersion=") && !$0.contains("resourceVersion=&") && !$0.contains("resourceVersion=0&") })
+    }
+
     /// The API server has no timeout for pods/log: a node cut off mid-read held
     /// the pod, and the run, until SIGKILL.
     @Test("a log read that stalls ends at the rest of --timeout as that pod's timeout; the others are collected and the bundle is whole")
