@@ -28,9 +28,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
+        // Finds where JSON values start and end in raw bytes without building them:
+        // each pod's bytes as the server sent them, a manifest's pods one at a time.
+        .target(name: "JSONBytes"),
         .target(
             name: "KubeAPI",
             dependencies: [
+                "JSONBytes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,7 +100,8 @@ let package = Package(
         .target(
             name: "Bundle",
             // Evidence: the manifest records the evidence shell's credentials in Evidence's model.
-            dependencies: ["CArchive", "CZlib", "Evidence", .product(name: "Crypto", package: "swift-crypto")]
+            // JSONBytes: a manifest's pods are decoded one at a time.
+            dependencies: ["CArchive", "CZlib", "Evidence", "JSONBytes", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "kubectl-evidence",

@@ -1,3 +1,4 @@
+import JSONBytes
 /// Decoding that keeps the server's bytes next to the partial model.
 ///
 /// Each function decodes with `JSONDecoder` (which also validates the JSON)

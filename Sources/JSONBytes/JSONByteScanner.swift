@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, strict-enough JSON scanner over raw bytes that finds where values
 /// start and end without building them.
 ///
@@ -7,18 +9,28 @@
 /// allocates per value, so it adds little to the decode of a 20 MB list.
 /// It validates structure (brackets, strings, escapes) but not number grammar:
 /// `JSONDecoder` has already validated the document.
-struct JSONByteScanner {
-    struct Failure: Error, CustomStringConvertible {
-        var offset: Int
-        var problem: String
-        var description: String { "malformed JSON at byte \(offset): \(problem)" }
+public struct JSONByteScanner {
+    public struct Failure: Error, CustomStringConvertible {
+        public var offset: Int
+        public var problem: String
+
+        public init(offset: Int, problem: String) {
+            self.offset = offset
+            self.problem = problem
+        }
+
+        public var description: String { "malformed JSON at byte \(offset): \(problem)" }
     }
 
-    let bytes: UnsafeBufferPointer<UInt8>
+    public let bytes: UnsafeBufferPointer<UInt8>
+
+    public init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
 
     /// Index of the first non-whitespace byte at or after `i`.
     @inline(__always)
-    func skipWhitespace(_ i: Int) -> Int {
+    public func skipWhitespace(_ i: Int) -> Int {
         var i = i
         while i < bytes.count {
             switch bytes[i] {
@@ -30,7 +42,7 @@ struct JSONByteScanner {
     }
 
     /// End (exclusive) of the string whose opening quote is at `i`.
-    func skipString(_ i: Int) throws -> Int {
+    public func skipString(_ i: Int) throws -> Int {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
             throw Failure(offset: i, problem: "expected a string")
         }
@@ -46,7 +58,7 @@ struct JSONByteScanner {
     }
 
     /// End (exclusive) of the value starting at `i` (which must not be whitespace).
-    func skipValue(_ i: Int) throws -> Int {
+    public func skipValue(_ i: Int) throws -> Int {
         guard i < bytes.count else { throw Failure(offset: i, problem: "expected a value, found the end") }
         switch bytes[i] {
         case UInt8(ascii: "\""):
@@ -89,7 +101,7 @@ struct JSONByteScanner {
 
     /// The byte range of the member `key` of the object whose `{` is at `start`, if present.
     /// Keys are compared after decoding their escapes, as `JSONDecoder` does.
-    func memberValue(named key: String, inObjectAt start: Int) throws -> Range<Int>? {
+    public func memberValue(named key: String, inObjectAt start: Int) throws -> Range<Int>? {
         guard start < bytes.count, bytes[start] == UInt8(ascii: "{") else {
             throw Failure(offset: start, problem: "expected an object")
         }
@@ -113,8 +125,37 @@ struct JSONByteScanner {
         throw Failure(offset: start, problem: "unterminated object")
     }
 
+    /// The byte ranges of every member `key` of the object whose `{` is at
+    /// `start`, in order, after checking the whole object's structure. A hostile
+    /// document can name a key twice (once with escapes); a reader that takes one
+    /// value apart must know whether there is another.
+    public func memberValues(named key: String, inObjectAt start: Int) throws -> [Range<Int>] {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") else {
+            throw Failure(offset: start, problem: "expected an object")
+        }
+        let wanted = Array(key.utf8)
+        var found: [Range<Int>] = []
+        var i = skipWhitespace(start + 1)
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return found }
+        while i < bytes.count {
+            let keyEnd = try skipString(i)
+            let matches = keyMatches(keyStart: i + 1, keyEnd: keyEnd - 1, wanted: wanted)
+            i = skipWhitespace(keyEnd)
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Failure(offset: i, problem: "expected ':'") }
+            let valueStart = skipWhitespace(i + 1)
+            let valueEnd = try skipValue(valueStart)
+            if matches { found.append(valueStart..<valueEnd) }
+            i = skipWhitespace(valueEnd)
+            guard i < bytes.count else { break }
+            if bytes[i] == UInt8(ascii: "}") { return found }
+            guard bytes[i] == UInt8(ascii: ",") else { throw Failure(offset: i, problem: "expected ',' or '}'") }
+            i = skipWhitespace(i + 1)
+        }
+        throw Failure(offset: start, problem: "unterminated object")
+    }
+
     /// The byte ranges of the elements of the array whose `[` is at `start`.
-    func elements(ofArrayAt start: Int) throws -> [Range<Int>] {
+    public func elements(ofArrayAt start: Int) throws -> [Range<Int>] {
         guard start < bytes.count, bytes[start] == UInt8(ascii: "[") else {
             throw Failure(offset: start, problem: "expected an array")
         }
@@ -140,19 +181,24 @@ struct JSONByteScanner {
         }
         // Rare: an escaped key such as "\u0069tems". Let Foundation undo the escapes.
         let quoted = Array(bytes[(keyStart - 1)...keyEnd])
-        guard let decoded = try? JSONDecoderFactory.shared.decode(String.self, from: quoted) else { return false }
+        guard let decoded = try? JSONDecoder().decode(String.self, from: Data(quoted)) else { return false }
         return Array(decoded.utf8) == wanted
     }
 }
 
 extension JSONByteScanner {
+    /// Runs `body` with a scanner over raw bytes.
+    public static func with<R>(_ bytes: UnsafeRawBufferPointer, _ body: (JSONByteScanner) throws -> R) rethrows -> R {
+        try body(JSONByteScanner(bytes: bytes.assumingMemoryBound(to: UInt8.self)))
+    }
+
     /// Runs `body` with a scanner over `bytes`.
-    static func with<R>(_ bytes: [UInt8], _ body: (JSONByteScanner) throws -> R) rethrows -> R {
+    public static func with<R>(_ bytes: [UInt8], _ body: (JSONByteScanner) throws -> R) rethrows -> R {
         try bytes.withUnsafeBufferPointer { try body(JSONByteScanner(bytes: $0)) }
     }
 
     /// The range of the single top-level value in `bytes`, without surrounding whitespace.
-    func topLevelValue() throws -> Range<Int> {
+    public func topLevelValue() throws -> Range<Int> {
         let start = skipWhitespace(0)
         let end = try skipValue(start)
         guard skipWhitespace(end) == bytes.count else {
