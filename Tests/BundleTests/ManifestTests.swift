@@ -68,4 +68,52 @@ import Testing
         let fieldError = expectBundleError(.manifest) { _ = try Manifest.decode(from: Data(noServer.utf8)) }
         #expect(fieldError?.message.contains("\"server\" is missing at cluster") == true, "\(fieldError?.message ?? "")")
     }
+
+    /// The reader decodes a manifest's pods one at a time from its bytes.
+    static func decodedFromBytes(_ text: String, source: String = "manifest.json") throws -> Manifest {
+        try Array(text.utf8).withUnsafeBytes { try Manifest.decode(from: $0, source: source) }
+    }
+
+    @Test func podByPodDecodingGivesWhatTheWholeDocumentGives() throws {
+        let manifest = sampleManifest(pods: ["checkout-0", "checkout-1", "checkout-2"])
+        let text = String(decoding: try manifest.jsonData(), as: UTF8.self)
+        #expect(try Self.decodedFromBytes(text) == manifest)
+        #expect(try Self.decodedFromBytes(text) == (try Manifest.decode(from: Data(text.utf8))))
+        // Compact, with the pods first or last: the place of the key does not matter.
+        let compact = String(decoding: try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(text.utf8))), as: UTF8.self)
+        #expect(try Self.decodedFromBytes(compact) == manifest)
+        let empty = sampleManifest(pods: [])
+        #expect(try Self.decodedFromBytes(String(decoding: try empty.jsonData(), as: UTF8.self)) == empty)
+    }
+
+    @Test func aBadPodIsNamedByItsIndexAndTheSchemaIsCheckedFirst() throws {
+        let manifest = sampleManifest(pods: ["a", "b", "c"])
+        let text = String(decoding: try manifest.jsonData(), as: UTF8.self)
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var pods = try #require(object["pods"] as? [[String: Any]])
+        pods[2]["outcome"] = "lost"
+        object["pods"] = pods
+        let broken = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        let error = expectBundleError(.manifest) { _ = try Self.decodedFromBytes(broken, source: "m.json") }
+        #expect(error?.message.contains("m.json") == true)
+        #expect(error?.message.contains("pods[2].outcome") == true, "\(error?.message ?? "")")
+
+        let newer = text.replacingOccurrences(of: "\"schemaVersion\" : 1", with: "\"schemaVersion\" : 2")
+        let versionError = expectBundleError(.manifest) { _ = try Self.decodedFromBytes(newer) }
+        #expect(versionError?.message.contains("schemaVersion 2") == true)
+    }
+
+    @Test func oddDocumentsAreDecodedWholeAndRefusedAsBefore() throws {
+        let text = String(decoding: try sampleManifest(pods: ["a"]).jsonData(), as: UTF8.self)
+        // Trailing bytes, a truncated document, pods that are not an array: JSONDecoder's own words.
+        for odd in [text + "{}", String(text.dropLast(40)), text.replacingOccurrences(of: "\"pods\" : [", with: "\"pods\" : 7, \"x\" : [")] {
+            let error = expectBundleError(.manifest) { _ = try Self.decodedFromBytes(odd) }
+            #expect(error?.message.contains("is not valid") == true, "\(error?.message ?? "")")
+        }
+        // The key named twice (once with an escape): decoded whole, as JSONDecoder reads it, never half and half.
+        let twice = text.replacingOccurrences(of: "\"pods\" : [", with: "\"p\\u006fds\" : [], \"pods\" : [")
+        let whole = try? Manifest.decode(from: Data(twice.utf8))
+        let split = try? Self.decodedFromBytes(twice)
+        #expect(whole == split)
+    }
 }
