@@ -27,7 +27,7 @@ struct ParseBenchmark: ParsableCommand {
     func run() throws {
         let result = EvidenceBenchmark.run(processes: processes, rounds: rounds)
         let name = "parse a \(result.processes)-process table".padding(toLength: 44, withPad: " ", startingAt: 0)
-        OutputContext.standard.print("  " + name + String(format: " %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)",
+        OutputContext.standard.print("  " + name + String(format: " %7.3f s %9.0f processes/s  (%d parsed, %d listeners, %.1f MB of /proc text)\n",
                                    result.seconds, result.processesPerSecond, result.parsedProcesses, result.listeners,
                                    Double(result.inputBytes) / 1_000_000))
     }

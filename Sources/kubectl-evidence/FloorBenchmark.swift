@@ -70,6 +70,6 @@ struct FloorBenchmark: AsyncParsableCommand {
             return await group.reduce(0, +)
         }
         let seconds = Date().timeIntervalSince(started)
-        OutputContext.standard.print(String(format: "floor %.3f %d %d", seconds, read, plan.targets.count))
+        OutputContext.standard.print(String(format: "floor %.3f %d %d\n", seconds, read, plan.targets.count))
     }
 }
