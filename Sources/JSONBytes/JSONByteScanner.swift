@@ -99,30 +99,11 @@ public struct JSONByteScanner {
         }
     }
 
-    /// The byte range of the member `key` of the object whose `{` is at `start`, if present.
-    /// Keys are compared after decoding their escapes, as `JSONDecoder` does.
+    /// The byte range of the member `key` of the object whose `{` is at `start`, if present
+    /// (the first, if the key is named twice). Keys are compared after decoding their
+    /// escapes, as `JSONDecoder` does.
     public func memberValue(named key: String, inObjectAt start: Int) throws -> Range<Int>? {
-        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") else {
-            throw Failure(offset: start, problem: "expected an object")
-        }
-        let wanted = Array(key.utf8)
-        var i = skipWhitespace(start + 1)
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return nil }
-        while i < bytes.count {
-            let keyEnd = try skipString(i)
-            let matches = keyMatches(keyStart: i + 1, keyEnd: keyEnd - 1, wanted: wanted)
-            i = skipWhitespace(keyEnd)
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Failure(offset: i, problem: "expected ':'") }
-            let valueStart = skipWhitespace(i + 1)
-            let valueEnd = try skipValue(valueStart)
-            if matches { return valueStart..<valueEnd }
-            i = skipWhitespace(valueEnd)
-            guard i < bytes.count else { break }
-            if bytes[i] == UInt8(ascii: "}") { return nil }
-            guard bytes[i] == UInt8(ascii: ",") else { throw Failure(offset: i, problem: "expected ',' or '}'") }
-            i = skipWhitespace(i + 1)
-        }
-        throw Failure(offset: start, problem: "unterminated object")
+        try memberValues(named: key, inObjectAt: start).first
     }
 
     /// The byte ranges of every member `key` of the object whose `{` is at

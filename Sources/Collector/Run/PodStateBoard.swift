@@ -249,21 +249,31 @@ public final class PodStateBoard: @unchecked Sendable {
         for admission in admissions { admission.resume(returning: false) }
     }
 
+    private func newWaitID() -> UInt64 {
+        lock.withLock {
+            nextID += 1
+            return nextID
+        }
+    }
+
+    /// A timer on the board's clock: `fire` runs after `seconds` unless the
+    /// returned task is cancelled first (the wait ended some other way).
+    private func after(_ seconds: TimeInterval, _ fire: @escaping @Sendable (PodStateBoard) -> Void) -> Task<Void, Never> {
+        let time = self.time
+        return Task { [weak self] in
+            try? await time.sleep(seconds: seconds)
+            if Task.isCancelled { return }
+            if let self { fire(self) }
+        }
+    }
+
     /// Returns true once the watch reports the selection (at once if it does),
     /// false when `timeout` passes first, the waits end for good, or the task is
     /// cancelled. Admission waits here: a container added while nothing can see
     /// it settle would stay in the pod for nothing.
     public func waitUntilWatching(timeout: TimeInterval) async -> Bool {
-        let id: UInt64 = lock.withLock {
-            nextID += 1
-            return nextID
-        }
-        let time = self.time
-        let timer = Task { [weak self] in
-            try? await time.sleep(seconds: timeout)
-            if Task.isCancelled { return }
-            self?.endWatchWait(id)
-        }
+        let id = newWaitID()
+        let timer = after(timeout) { $0.endWatchWait(id) }
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
@@ -312,18 +322,8 @@ public final class PodStateBoard: @unchecked Sendable {
     public func wait(
         for key: PodKey, timeout: TimeInterval, until condition: @escaping @Sendable (Observation) -> Bool
     ) async -> Result<Observation, WaitEnd> {
-        let id: UInt64 = {
-            lock.lock()
-            defer { lock.unlock() }
-            nextID += 1
-            return nextID
-        }()
-        let time = self.time
-        let timer = Task { [weak self] in
-            try? await time.sleep(seconds: timeout)
-            if Task.isCancelled { return }
-            self?.end(key: key, id: id, with: .timedOut)
-        }
+        let id = newWaitID()
+        let timer = after(timeout) { $0.end(key: key, id: id, with: .timedOut) }
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
