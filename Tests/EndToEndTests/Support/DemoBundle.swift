@@ -64,7 +64,9 @@ enum TarRewrite {
     static func rewrite(_ source: String, to destination: String, _ action: Action, _ target: String, text: String = "") throws {
         let script = #"""
         import io, json, sys, tarfile
-        source, destination, action, target, text = sys.argv[1:6]
+        source, destination, action, target, text_file = sys.argv[1:6]
+        with open(text_file, encoding="utf-8") as f:
+            text = f.read()
         found = False
         def add(out, name, data, template=None):
             info = template if template is not None else tarfile.TarInfo(name)
@@ -101,7 +103,12 @@ enum TarRewrite {
         if not found:
             sys.exit("no member " + target)
         """#
-        let result = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, source, destination, action.rawValue, target, text])
+        // The text goes through a file: one argument may not exceed 128 KiB (MAX_ARG_STRLEN), and a
+        // sockets.json of a busy machine's /proc/net/unix is larger.
+        let textFile = destination + ".text"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: textFile))
+        defer { try? FileManager.default.removeItem(atPath: textFile) }
+        let result = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, source, destination, action.rawValue, target, textFile])
         guard result.status == 0 else { throw TestFailure("python3 could not rewrite \(source): \(result.stderr)") }
     }
 }
