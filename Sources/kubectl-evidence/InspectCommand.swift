@@ -57,9 +57,13 @@ struct InspectCommand: ParsableCommand {
 
     func run(output: OutputContext) throws {
         let inspected: InspectedBundle
+        let spill: EvidenceSpill?
         do {
             // The text alone needs no tables: each pod is kept as its text while the bundle is read.
-            inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod), keep: json || html != nil ? .evidence : .text)
+            // --json puts each pod's encoded evidence in a scratch file until the manifest (the last entry) is read.
+            spill = json && html == nil ? try EvidenceSpill() : nil
+            let keep: InspectedBundle.Keep = spill.map { .json($0) } ?? (json || html != nil ? .evidence : .text)
+            inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod), keep: keep)
         } catch {
             CommandErrors.print(error, to: output)
             throw ExitCode(1)
@@ -75,7 +79,12 @@ struct InspectCommand: ParsableCommand {
             }
         }
         if json {
-            try output.printJSON(InspectJSON(inspected))
+            do {
+                try InspectJSON.render(inspected, spill: spill) { output.print(String(decoding: $0, as: UTF8.self)) }
+            } catch {
+                CommandErrors.print(error, to: output)
+                throw ExitCode(1)
+            }
         } else {
             InspectText.render(inspected) { output.print($0) }
         }

@@ -41,7 +41,8 @@ struct InspectRenderingTests {
     @Test("the JSON holds the outcomes and each pod's decoded evidence, the hostile string intact for jq")
     func json() throws {
         let inspected = try InspectedBundle.read(path: Self.bundle(), pod: nil)
-        let data = try JSONOutput.encode(InspectJSON(inspected))
+        var data = Data()
+        try InspectJSON.render(inspected, spill: nil) { data.append($0) }
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let outcomes = try #require(object["outcomes"] as? [String: Int])
         #expect(outcomes["collected"] == 1 && outcomes["failed"] == 1)
@@ -50,6 +51,29 @@ struct InspectRenderingTests {
         let processes = try #require((pods[0]["processes"] as? [String: Any])?["processes"] as? [[String: Any]])
         #expect(processes.contains { ($0["argv"] as? [String])?.first == Self.hostile })
         #expect(pods[1]["processes"] == nil)
+    }
+
+    @Test("--json streams each pod's evidence through a scratch file: the same document as from the tables in memory, pretty and valid")
+    func jsonThroughTheSpill() throws {
+        let path = try Self.bundle()
+        func rendered(_ keep: InspectedBundle.Keep, spill: EvidenceSpill?) throws -> Data {
+            let inspected = try InspectedBundle.read(path: path, pod: nil, keep: keep)
+            var data = Data()
+            try InspectJSON.render(inspected, spill: spill) { data.append($0) }
+            return data
+        }
+        let spill = try EvidenceSpill()
+        let streamed = try rendered(.json(spill), spill: spill)
+        let inMemory = try rendered(.evidence, spill: nil)
+        #expect(streamed == inMemory)
+        let object = try #require(try JSONSerialization.jsonObject(with: streamed) as? NSDictionary)
+        #expect((object["pods"] as? [Any])?.count == 2)
+        // Laid out as JSONOutput lays out every document: two spaces a level, " : ", keys sorted.
+        let text = String(decoding: streamed, as: UTF8.self)
+        #expect(text.hasPrefix("{\n  \"bundle\" : "), "\(text.prefix(80))")
+        #expect(text.hasSuffix("}\n"))
+        let topKeys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
+        #expect(topKeys == ["bundle", "cluster", "manifestSHA256", "outcomes", "pods", "run", "selection", "signature", "tool"])
     }
 
     @Test("the HTML page escapes the hostile string and says whether the bundle verified")

@@ -25,6 +25,8 @@ public struct InspectedBundle: Sendable {
         public var evidence: ContainerEvidence?
         /// What the text shows of the evidence, when the bundle was read for the text only.
         public var rendered: RenderedEvidence?
+        /// The evidence encoded for `inspect --json` and put aside, when the bundle was read for it.
+        public var encoded: InspectJSON.EncodedEvidence?
     }
 
     /// What a reading keeps of each pod's evidence: the decoded tables (for
@@ -33,13 +35,21 @@ public struct InspectedBundle: Sendable {
     public enum Keep: Sendable {
         case evidence
         case text
+        /// The JSON of each container's evidence, written to the spill as it is read.
+        case json(EvidenceSpill)
     }
 
     /// Reads the bundle at `path`; with `pod` (`namespace/name`), only that
     /// pod's entries are read, the rest skipped.
     public static func read(path: String, pod filter: (namespace: String, name: String)?, keep: Keep = .evidence,
                             budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
-        let kept: Snapshot.EvidenceKept = keep == .text ? .reduced { InspectText.rendered($0) } : .whole
+        let kept: Snapshot.EvidenceKept
+        switch keep {
+        case .evidence: kept = .whole
+        case .text: kept = .reduced { InspectText.rendered($0) }
+        // A scratch file that cannot be written (a full disk) fails the command below, not silently a pod.
+        case .json(let spill): kept = .reduced { evidence in Result { try InspectJSON.encode(evidence, into: spill) } }
+        }
         let snapshot = try Snapshot.read(path: path, pod: filter, podObjects: false, keep: kept, budget: budget)
         var pods = snapshot.pods
         if let filter {
@@ -50,7 +60,10 @@ public struct InspectedBundle: Sendable {
             }
         }
         return InspectedBundle(path: path, manifest: snapshot.manifest, manifestSHA256: snapshot.manifestSHA256 ?? "",
-                               signature: snapshot.signature, pods: pods.map { Pod(entry: $0.entry, evidence: $0.evidence, rendered: $0.reduced as? RenderedEvidence) })
+                               signature: snapshot.signature, pods: try pods.map { pod in
+                                   Pod(entry: pod.entry, evidence: pod.evidence, rendered: pod.reduced as? RenderedEvidence,
+                                       encoded: try (pod.reduced as? Result<InspectJSON.EncodedEvidence, any Error>)?.get())
+                               })
     }
 }
 
