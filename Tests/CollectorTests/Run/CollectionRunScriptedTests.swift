@@ -61,10 +61,7 @@ struct CollectionRunScriptedTests {
         let run = try RunUnderTest(cluster: cluster)
         #expect(await cluster.eventually { cluster.settled(injected: 3) })
         cluster.replace("web-2")
-        for name in ["web-0", "web-1"] {
-            cluster.startContainer(name)
-            cluster.finishContainer(name)
-        }
+        cluster.runContainers(["web-0", "web-1"])
         let manifest = try await run.finished()
         #expect(Self.outcomes(manifest) == ["web-0": .collected, "web-1": .collected, "web-2": .failed])
         let replaced = try #require(RunUnderTest.entry("web-2", in: manifest))
@@ -79,10 +76,7 @@ struct CollectionRunScriptedTests {
         #expect(await cluster.eventually { cluster.settled(injected: 4) })
         cluster.dropWatches()
         // While no watch is open, every container runs and ends.
-        for name in ["web-0", "web-1", "web-2", "web-3"] {
-            cluster.startContainer(name)
-            cluster.finishContainer(name)
-        }
+        cluster.runContainers(["web-0", "web-1", "web-2", "web-3"])
         let manifest = try await run.finished(advancing: 0.2)
         #expect(Set(Self.outcomes(manifest).values) == [.collected])
         let watches = cluster.server.requests.filter { Kind($0) == .watch }
@@ -101,10 +95,7 @@ struct CollectionRunScriptedTests {
         #expect(await cluster.eventually { cluster.settled(injected: 3) })
         cluster.nextWatches(.errorEvent(code: 410))
         cluster.dropWatches()
-        for name in ["web-0", "web-1", "web-2"] {
-            cluster.startContainer(name)
-            cluster.finishContainer(name)
-        }
+        cluster.runContainers(["web-0", "web-1", "web-2"])
         let manifest = try await run.finished(advancing: 0.2)
         #expect(Set(Self.outcomes(manifest).values) == [.collected])
         #expect(cluster.count(.list) == 2, "one list at the start, one after 410")
@@ -118,10 +109,7 @@ struct CollectionRunScriptedTests {
         #expect(await cluster.eventually { cluster.settled(injected: 3) })
         cluster.sendErrorEvent(code: 500)
         #expect(await cluster.eventually { run.observer.reported.contains { $0.contains("watch of the selection was interrupted") } })
-        for name in ["web-0", "web-1", "web-2"] {
-            cluster.startContainer(name)
-            cluster.finishContainer(name)
-        }
+        cluster.runContainers(["web-0", "web-1", "web-2"])
         let manifest = try await run.finished(advancing: 0.2)
         #expect(Set(Self.outcomes(manifest).values) == [.collected])
         #expect(cluster.count(.list) >= 2)
@@ -140,10 +128,7 @@ struct CollectionRunScriptedTests {
         await run.clock.advance(by: 10, inStepsOf: 0.05)
         let relists = cluster.count(.list) - listsBefore
         #expect(relists >= 3 && relists <= 10, "\(relists) LISTs in 10 s")
-        for name in ["web-0", "web-1"] {
-            cluster.startContainer(name)
-            cluster.finishContainer(name)
-        }
+        cluster.runContainers(["web-0", "web-1"])
         _ = try await run.finished()
     }
 
@@ -203,10 +188,7 @@ struct CollectionRunScriptedTests {
         #expect(cluster.count(.watch) == 1)
         await run.clock.advance(by: 95, inStepsOf: 1)
         #expect(await cluster.eventually { cluster.count(.watch) == 2 }, "the silent watch was not replaced after 95 s")
-        for name in ["web-0", "web-1"] {
-            cluster.startContainer(name)
-            cluster.finishContainer(name)
-        }
+        cluster.runContainers(["web-0", "web-1"])
         let manifest = try await run.finished()
         #expect(Set(Self.outcomes(manifest).values) == [.collected])
     }

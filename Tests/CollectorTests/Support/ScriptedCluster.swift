@@ -172,6 +172,17 @@ final class ScriptedCluster: @unchecked Sendable {
     /// The evidence container of `name` ends, its log and termination message written.
     func finishContainer(_ name: String) { change(name) { $0.evidence = .terminated } }
 
+    /// The evidence containers of these pods start and end, in turn.
+    func runContainers(_ names: [String]) {
+        for name in names {
+            startContainer(name)
+            finishContainer(name)
+        }
+    }
+
+    /// The names of the first `count` pods: web-0, web-1, …
+    static func names(_ count: Int) -> [String] { (0..<count).map { "web-\($0)" } }
+
     /// Sets the pod's `app` label: another value takes it out of the selection.
     func relabel(_ name: String, app: String) { change(name) { $0.labels["app"] = app } }
 
