@@ -34,13 +34,6 @@ public struct CollectionSummary {
         return stat(path, &info) == 0 ? UInt64(info.st_size) : nil
     }
 
-    /// "74.2 MiB", "812 KiB", "930 B".
-    public static func byteCount(_ bytes: UInt64) -> String {
-        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)) }
-        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
-        return "\(bytes) B"
-    }
-
     /// The table and the closing lines; `bundleName` is the path, or "standard output".
     public func render(bundleName: String? = nil, sizeBytes: UInt64? = nil) -> String {
         var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "FILES"])
@@ -56,7 +49,7 @@ public struct CollectionSummary {
         let manifest = result.manifest
         out += "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned pods"
         out += " (\(result.count(.failed)) failed, \(result.count(.skipped)) skipped, \(result.count(.interrupted)) interrupted).\n"
-        let size = (sizeBytes ?? Self.size(of: result.bundle.path)).map { "\(Self.byteCount($0)), " } ?? ""
+        let size = (sizeBytes ?? Self.size(of: result.bundle.path)).map { "\(ByteSize.text(Int(clamping: $0))), " } ?? ""
         let took = durationSeconds.map { String(format: " in %.1f s", $0) } ?? ""
         out += "Bundle: \(bundleName ?? result.bundle.path) (\(size)\(manifest.files.count) files; manifest SHA-256 \(result.bundle.manifestSHA256)), written\(took).\n"
         return out
