@@ -10,6 +10,7 @@ extension Pod {
         var pod = try JSONDecoderFactory.shared.decode(Pod.self, from: bytes)
         let range = try JSONByteScanner.with(bytes) { try $0.topLevelValue() }
         pod.rawJSON = Array(bytes[range])
+        pod.objectSize = range.count
         return pod
     }
 }
@@ -19,8 +20,8 @@ extension PodList {
     /// `items`, or empty with `keepingBytes: false` (a list read only to plan).
     public static func decode(json bytes: [UInt8], keepingBytes: Bool = true) throws -> PodList {
         var list = try JSONDecoderFactory.shared.decode(PodList.self, from: bytes)
-        guard keepingBytes else { return list }
-        // JSONDecoder has validated the document; the scanner only needs to find the items.
+        // JSONDecoder has validated the document; the scanner only needs to find the items
+        // (without allocating: the sizes are kept even when the bytes are not).
         let ranges: [Range<Int>] = try JSONByteScanner.with(bytes) { scanner in
             let start = scanner.skipWhitespace(0)
             guard let items = try scanner.memberValue(named: "items", inObjectAt: start) else { return [] }
@@ -33,7 +34,8 @@ extension PodList {
                 problem: "found \(ranges.count) items by scanning but \(list.items.count) by decoding")
         }
         for index in list.items.indices {
-            list.items[index].rawJSON = Array(bytes[ranges[index]])
+            list.items[index].objectSize = ranges[index].count
+            if keepingBytes { list.items[index].rawJSON = Array(bytes[ranges[index]]) }
         }
         return list
     }
@@ -47,7 +49,10 @@ extension WatchEvent {
             let range = try JSONByteScanner.with(bytes) { scanner -> Range<Int>? in
                 try scanner.memberValue(named: "object", inObjectAt: scanner.skipWhitespace(0))
             }
-            if let range { pod.rawJSON = Array(bytes[range]) }
+            if let range {
+                pod.rawJSON = Array(bytes[range])
+                pod.objectSize = range.count
+            }
             event.object = .pod(pod)
         }
         return event

@@ -10,6 +10,10 @@ public struct Pod: Codable, Sendable, Equatable {
     public var status: PodStatus
     /// The pod's JSON as the server sent it, byte for byte (no surrounding whitespace).
     public var rawJSON: [UInt8]
+    /// How many bytes the server sent for this pod, also when `rawJSON` was not
+    /// kept (a list read only to plan); 0 when unknown. What every client that
+    /// lists or watches the pod carries, and what etcd refuses past 1.5 MiB.
+    public var objectSize: Int = 0
 
     public init(metadata: ObjectMeta = .init(), spec: PodSpec = .init(), status: PodStatus = .init(), rawJSON: [UInt8] = []) {
         self.metadata = metadata
@@ -26,6 +30,7 @@ public struct Pod: Codable, Sendable, Equatable {
         spec = try c.decodeIfPresent(PodSpec.self, forKey: .spec) ?? .init()
         status = try c.decodeIfPresent(PodStatus.self, forKey: .status) ?? .init()
         rawJSON = []
+        objectSize = 0
     }
 
     public func encode(to encoder: any Encoder) throws {
