@@ -41,6 +41,9 @@ extension Manifest {
         /// Every value masked in this pod's files before they were written;
         /// `nil` when none was.
         public var redactions: [Redaction]?
+        /// The pod's object before and after this run added its container:
+        /// ephemeral containers cannot be removed, and these bytes stay.
+        public var footprint: Footprint?
 
         public init(namespace: String, name: String, uid: String, node: String? = nil, phase: String? = nil,
                     podImageIDs: [String: String] = [:], targetContainer: String,
@@ -60,6 +63,26 @@ extension Manifest {
             self.message = message
             self.steps = steps
             self.files = files
+        }
+    }
+
+    /// What the pod carried before the run and what it carries after it.
+    public struct Footprint: Codable, Sendable, Equatable {
+        /// Ephemeral containers in the pod's spec when it was selected.
+        public var ephemeralContainersBefore: Int
+        /// Those an earlier run of this tool added.
+        public var evidenceContainersBefore: Int
+        /// The pod's JSON as the server sent it when it was selected, in bytes.
+        public var objectBytesBefore: Int
+        /// The pod's JSON as last read in this run (with this run's container), in bytes;
+        /// nil when the pod was not read again.
+        public var objectBytesAfter: Int?
+
+        public init(ephemeralContainersBefore: Int, evidenceContainersBefore: Int, objectBytesBefore: Int, objectBytesAfter: Int? = nil) {
+            self.ephemeralContainersBefore = ephemeralContainersBefore
+            self.evidenceContainersBefore = evidenceContainersBefore
+            self.objectBytesBefore = objectBytesBefore
+            self.objectBytesAfter = objectBytesAfter
         }
     }
 

@@ -1,3 +1,4 @@
+import Evidence
 import KubeAPI
 
 /// The plan of a collection run: which pods get an evidence container, in
@@ -19,6 +20,17 @@ public struct CollectionPlan: Sendable, Codable {
 
     /// Every pod the selection matched, planned or skipped.
     public var selectedCount: Int { targets.count + skipped.count }
+
+    /// A warning when some targets already carry many evidence containers from
+    /// earlier runs (``PodFootprint/manyEvidenceContainers``); nil otherwise.
+    public var crowdedWarning: String? {
+        let crowded = targets.filter { ($0.footprint?.evidenceContainers ?? 0) >= PodFootprint.manyEvidenceContainers }
+        guard let most = crowded.max(by: { ($0.footprint?.evidenceContainers ?? 0) < ($1.footprint?.evidenceContainers ?? 0) }),
+            let footprint = most.footprint
+        else { return nil }
+        let pods = crowded.count == 1 ? "1 pod already carries" : "\(crowded.count) pods already carry"
+        return "warning: \(pods) \(PodFootprint.manyEvidenceContainers) or more evidence containers from earlier runs (the most: \(most.namespace)/\(most.pod) with \(footprint.evidenceContainers), its object \(ByteSize.text(footprint.objectBytes))); this run adds one more to each, and none can be removed until the pod is deleted."
+    }
 }
 
 /// A pod that will get an evidence container targeting one of its containers.
@@ -42,6 +54,9 @@ public struct PlannedTarget: Sendable, Codable, Equatable {
     /// the pod's processes, which could then reach its files through
     /// `/proc/<pid>/root` before they are hashed. Left out of the JSON when empty.
     public var specRunAsUsers: [Int64]?
+    /// What the pod carries before this run adds its container (nil when the
+    /// plan was made from pods without their size).
+    public var footprint: PodFootprint?
 }
 
 public enum TargetChoice: String, Sendable, Codable {
@@ -68,4 +83,6 @@ public enum SkipReason: String, Sendable, Codable {
     case windowsNode = "WindowsNode"
     case noSuchContainer = "NoSuchContainer"
     case targetNotRunning = "TargetContainerNotRunning"
+    /// One more container would take the pod's object past the safe size (`--force` overrides).
+    case objectTooLarge = "ObjectTooLarge"
 }

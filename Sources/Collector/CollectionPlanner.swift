@@ -1,3 +1,4 @@
+import Evidence
 import KubeAPI
 
 /// Turns the pods the API server selected into a `CollectionPlan`.
@@ -10,12 +11,14 @@ public enum CollectionPlanner {
     /// The annotation kubectl reads to pick a pod's container when none is given.
     public static let defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
-    public static func plan(pods: [Pod], selection: PodSelection, requestedContainer: String?) -> CollectionPlan {
+    /// `limit` skips the pods that one more evidence container would take past a safe size.
+    public static func plan(pods: [Pod], selection: PodSelection, requestedContainer: String?,
+                            limit: FootprintLimit = .none) -> CollectionPlan {
         var targets: [PlannedTarget] = []
         var skipped: [SkippedPod] = []
         let ordered = pods.sorted { ($0.metadata.namespace ?? "", $0.metadata.name) < ($1.metadata.namespace ?? "", $1.metadata.name) }
         for pod in ordered {
-            switch decide(pod: pod, requestedContainer: requestedContainer) {
+            switch decide(pod: pod, requestedContainer: requestedContainer, limit: limit) {
             case .target(let target): targets.append(target)
             case .skip(let skip): skipped.append(skip)
             }
@@ -28,7 +31,7 @@ public enum CollectionPlanner {
         case skip(SkippedPod)
     }
 
-    static func decide(pod: Pod, requestedContainer: String?) -> Decision {
+    static func decide(pod: Pod, requestedContainer: String?, limit: FootprintLimit = .none) -> Decision {
         let namespace = pod.metadata.namespace ?? ""
         let name = pod.metadata.name
         let phase = pod.status.phase
@@ -82,10 +85,14 @@ public enum CollectionPlanner {
             return skip(.targetNotRunning, "The target container \"\(target)\" is \(state), so there is no process namespace to join.")
         }
 
+        let footprint = pod.objectSize > 0 ? PodFootprint(pod) : nil
+        if let footprint, let most = limit.maxObjectBytes, footprint.objectBytes + limit.addedBytes > most {
+            return skip(.objectTooLarge, "The pod's object is \(ByteSize.text(footprint.objectBytes)) with \(footprint.ephemeralContainers) ephemeral container\(footprint.ephemeralContainers == 1 ? "" : "s"); one more evidence container (about \(ByteSize.text(limit.addedBytes))) would take it past the limit of \(ByteSize.text(most)) (--max-pod-size; the default 1 MiB stays clear of etcd's 1.5 MiB, past which not even the kubelet's status updates are written). Ephemeral containers cannot be removed; --force adds one anyway.")
+        }
         return .target(PlannedTarget(
             namespace: namespace, pod: name, uid: pod.metadata.uid, node: node, phase: phase,
             targetContainer: target, targetChosenBy: choice, note: note,
-            specRunAsUsers: pod.spec.runAsUsers.isEmpty ? nil : pod.spec.runAsUsers))
+            specRunAsUsers: pod.spec.runAsUsers.isEmpty ? nil : pod.spec.runAsUsers, footprint: footprint))
     }
 
     /// A pod is on Windows when its spec says so: `spec.os.name` (the field

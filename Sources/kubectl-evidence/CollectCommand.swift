@@ -84,6 +84,12 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-redact"), help: "Keep secrets in the bundle: env values, the last-applied-configuration annotation and secret-looking argument values (--password=…, --token …, user:password@ in URLs) are masked by default, and the manifest lists each mask.")
     var noRedact = false
 
+    @Option(name: .customLong("max-pod-size"), help: "Skip a pod whose object one more evidence container would take past this size, e.g. 1Mi or 512Ki (the kubelet's status updates fail near etcd's 1.5 MiB limit, and ephemeral containers cannot be removed).")
+    var maxPodSize: String = "1Mi"
+
+    @Flag(name: .customLong("force"), help: "Add the evidence container even to pods past --max-pod-size.")
+    var force = false
+
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
@@ -125,6 +131,9 @@ struct CollectCommand: AsyncParsableCommand {
         if let timeout, DurationParser.isTooLong(timeout) {
             throw ValidationError("--timeout \"\(timeout)\" is longer than a week, the most this tool waits for one pod; use e.g. 10m or 2h.")
         }
+        if ByteQuantity.bytes(maxPodSize) == nil {
+            throw ValidationError("--max-pod-size \"\(maxPodSize)\" is not a size; use e.g. 1Mi, 512Ki or 800000 (bytes).")
+        }
         if let timeout, (DurationParser.seconds(timeout) ?? 0) <= 0 {
             throw ValidationError("--timeout \"\(timeout)\" is not a positive duration; use e.g. 90s or 2m.")
         }
@@ -156,7 +165,8 @@ struct CollectCommand: AsyncParsableCommand {
                 let selection = try await pods.resolveSelection(client: client, namespace: connection.listNamespace(in: clusterConnection))
                 // The listed pods (each with its bytes, for thousands of pods tens of MB) are
                 // dropped once planned: the run reads each pod again as it collects it.
-                let plan = try await Self.plan(selection, client: client, container: pods.container)
+                let limit = FootprintLimit(profile: try resolvedProfile().profile, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
+                let plan = try await Self.plan(selection, client: client, container: pods.container, limit: limit)
                 if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     console.print(text)
@@ -176,9 +186,9 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     /// Lists the selection and plans it; only the plan outlives this call.
-    private static func plan(_ selection: PodSelection, client: KubeClient, container: String?) async throws -> CollectionPlan {
+    private static func plan(_ selection: PodSelection, client: KubeClient, container: String?, limit: FootprintLimit) async throws -> CollectionPlan {
         let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
-        return CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: container)
+        return CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: container, limit: limit)
     }
 
     /// What a run of `plan` would be: the profile resolved, the signing key read.

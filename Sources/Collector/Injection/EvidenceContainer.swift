@@ -58,6 +58,9 @@ public struct RunID: Sendable, Equatable, CustomStringConvertible {
     public init(value: String) { self.value = value }
 
     /// The ephemeral container's name in every pod of this run.
-    public var containerName: String { "evidence-\(value)" }
+    public var containerName: String { Self.containerNamePrefix + value }
+
+    /// What every evidence container's name starts with, this run's and earlier ones'.
+    public static let containerNamePrefix = "evidence-"
     public var description: String { value }
 }

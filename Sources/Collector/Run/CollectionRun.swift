@@ -135,6 +135,7 @@ public final class CollectionRun: @unchecked Sendable {
         progress.start()
         progress.notice("Each collected pod gets an ephemeral container named \(request.runID.containerName). Kubernetes cannot remove ephemeral containers: it stays in the pod's spec, terminated, until the pod is deleted.")
         progress.update({ $0.selected = request.plan.selectedCount })
+        if let warning = request.plan.crowdedWarning { progress.notice(warning) }
 
         // One watch for the whole selection feeds every pod's wait.
         let tracked = Set(request.plan.targets.map { PodKey(namespace: $0.namespace, name: $0.pod) })

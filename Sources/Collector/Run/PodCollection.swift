@@ -345,6 +345,12 @@ struct PodCollection: Sendable {
             steps: record.steps, files: record.files)
         entry.summary = record.summary
         entry.redactions = record.redactions.isEmpty ? nil : record.redactions
+        if let before = target.footprint {
+            let after = record.pod.map(\.objectSize) ?? 0
+            entry.footprint = Manifest.Footprint(
+                ephemeralContainersBefore: before.ephemeralContainers, evidenceContainersBefore: before.evidenceContainers,
+                objectBytesBefore: before.objectBytes, objectBytesAfter: after > 0 ? after : nil)
+        }
         switch outcome {
         case .collected(let message):
             entry.message = message

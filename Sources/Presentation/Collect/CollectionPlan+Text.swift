@@ -13,15 +13,19 @@ extension CollectionPlan {
             return out
         }
         if !targets.isEmpty {
-            var table = TextTable(headers: ["NAMESPACE", "POD", "NODE", "PHASE", "TARGET", "CHOSEN BY"])
+            // What each pod already carries: every run's container stays in it.
+            var table = TextTable(headers: ["NAMESPACE", "POD", "NODE", "PHASE", "TARGET", "CHOSEN BY", "EPHEMERAL", "OBJECT"])
             for target in targets {
+                let carried = target.footprint.map { "\($0.ephemeralContainers)" + ($0.evidenceContainers > 0 ? " (\($0.evidenceContainers) evidence)" : "") }
                 table.append([target.namespace, target.pod, target.node ?? "<none>", target.phase ?? "<unknown>",
-                              target.targetContainer, target.targetChosenBy.rawValue])
+                              target.targetContainer, target.targetChosenBy.rawValue, carried ?? "?",
+                              target.footprint.map { ByteSize.text($0.objectBytes) } ?? "?"])
             }
             out += "\n" + table.render()
             for target in targets {
                 if let note = target.note { out += DisplayText.line("note: \(target.namespace)/\(target.pod): \(note)") + "\n" }
             }
+            if let warning = crowdedWarning { out += DisplayText.line(warning) + "\n" }
         }
         if !skipped.isEmpty {
             var table = TextTable(headers: ["SKIPPED", "NODE", "PHASE", "REASON"])
