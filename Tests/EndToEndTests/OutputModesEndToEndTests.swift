@@ -57,7 +57,7 @@ struct OutputModesEndToEndTests {
 
         let text = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-n", "shop", "-l", "app=checkout", "-o", lab.bundlePath()],
                                       timeout: 180)
-        #expect(text.stdout.range(of: #"Bundle: \S+ \(\d+ KiB, 15 files; manifest SHA-256 [0-9a-f]{64}\), written in \d+\.\d s\."#,
+        #expect(text.stdout.range(of: #"Bundle: \S+ \(\d+(\.\d)? KiB, 15 files; manifest SHA-256 [0-9a-f]{64}\), written in \d+\.\d s\."#,
                                   options: .regularExpression) != nil, "\(text.stdout)")
     }
 }
