@@ -63,6 +63,8 @@ let package = Package(
             name: "Collector",
             dependencies: [
                 "KubeAPI", "Bundle", "Evidence",
+                // zlib: the in-pod script travels gzipped in the container's command.
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],

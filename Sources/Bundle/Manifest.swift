@@ -74,6 +74,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// pod's `redactions` says what and where), false with `--no-redact`;
         /// `nil` in bundles from before redaction existed.
         public var redacted: Bool?
+        /// SHA-256 (lower-case hex) of the in-pod script the evidence containers
+        /// ran: each container's bootstrap checked it before running the script;
+        /// `nil` in bundles from before it was recorded.
+        public var scriptSHA256: String?
 
         public init(id: String, commandLine: [String], profile: Profile, startedAt: Date,
                     finishedAt: Date? = nil, interrupted: Bool = false) {

@@ -2,11 +2,13 @@
 /// the binary, and the command that runs it in an ephemeral container.
 ///
 /// An ephemeral container cannot rely on a file in its image, so the script's
-/// text travels in the container's command: `["sh", "-c", <script>,
-/// "evidence-collect", <arguments>...]`. Linux refuses any single argument
-/// longer than `MAX_ARG_STRLEN` (32 pages, 131072 bytes) at `execve`, so the
-/// embedded text must stay below ``argumentLimit``; comment lines, blank lines
-/// and indentation are dropped to keep it well under (about 19 KB today).
+/// text travels in the container's command, packed (``InPodBootstrap``):
+/// `["sh", "-c", <bootstrap>, "evidence-boot", <gzip+base64 script>, <SHA-256>,
+/// <arguments>...]`. Linux refuses any single argument longer than
+/// `MAX_ARG_STRLEN` (32 pages, 131072 bytes) at `execve`, so the script must
+/// stay below ``argumentLimit`` when the bootstrap hands it to `sh -c`;
+/// comment lines, blank lines and indentation are dropped (about 21 KB today,
+/// 10 KB packed).
 public enum InPodScript {
     /// The script exactly as it is in the repository.
     public static var source: [UInt8] { PackageResources.evidence_collect_sh }
@@ -24,9 +26,11 @@ public enum InPodScript {
     /// script's own messages.
     public static let programName = "evidence-collect"
 
-    /// The container command running the script with `options`.
+    /// The container command running the script with `options`: the bootstrap
+    /// that unpacks it (``InPodBootstrap``), the packed script, its digest, and
+    /// the script's arguments.
     public static func command(_ options: Options = Options()) -> [String] {
-        ["sh", "-c", text, programName] + options.arguments
+        InPodBootstrap.command(options)
     }
 
     static func compact(_ script: String) -> String {

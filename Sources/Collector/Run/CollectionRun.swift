@@ -226,6 +226,7 @@ public final class CollectionRun: @unchecked Sendable {
             selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector,
                              podNames: selection.podNames, workload: selection.workload, node: selection.node))
         manifest.run.redacted = request.redact
+        manifest.run.scriptSHA256 = InPodBootstrap.scriptSHA256
         manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }

@@ -1,6 +1,7 @@
 @testable import Collector
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("in-pod script text and command")
 struct InPodScriptTextTests {
@@ -28,15 +29,46 @@ struct InPodScriptTextTests {
         #expect(output.status == 0, "\(output.stderr)")
     }
 
-    @Test("the command: sh -c, the text, the program name, then the arguments")
-    func command() {
+    @Test("the command: sh -c, the bootstrap, its name, the packed script and its SHA-256, then the arguments")
+    func command() throws {
         let options = InPodScript.Options(outputCapBytes: 65536, sections: [.sockets, .processes], terminationLogPath: nil,
                                           temporaryDirectory: "/var/tmp", batchSize: 8)
-        #expect(InPodScript.command(options) == [
-            "sh", "-c", InPodScript.text, "evidence-collect",
-            "--cap=65536", "--sections=processes,sockets", "--termination-log=-", "--tmpdir=/var/tmp", "--batch=8",
-        ])
+        let command = InPodScript.command(options)
+        #expect(command.count == 11)
+        #expect(Array(command.prefix(2)) == ["sh", "-c"] && command[3] == "evidence-boot")
+        #expect(Array(command.suffix(5)) == ["--cap=65536", "--sections=processes,sockets", "--termination-log=-", "--tmpdir=/var/tmp", "--batch=8"])
+        // The packed script is the script: gunzip of base64 gives back the text byte for byte.
+        let unpacked = try HostCommand.run(["/bin/sh", "-c", "printf %s \"$1\" | base64 -d | gzip -dc", "unpack", command[4]])
+        #expect(unpacked.stdout == InPodScript.text)
+        #expect(command[5] == InPodBootstrap.scriptSHA256 && command[5].count == 64)
+        // No `$` outside the bootstrap: the kubelet's $(VAR) expansion finds nothing in the script's argument.
+        #expect(!command[4].contains("$"))
+        // What the pod's spec carries: the bootstrap and the packed script, less than half the script itself.
+        #expect(command[2].utf8.count < 700, "bootstrap: \(command[2].utf8.count) bytes")
+        #expect(command[4].utf8.count * 2 < InPodScript.text.utf8.count + 2000, "packed \(command[4].utf8.count) of \(InPodScript.text.utf8.count)")
         #expect(InPodScript.Options().arguments == ["--cap=8388608", "--sections=processes,fds,namespaces,sockets", "--termination-log=/dev/termination-log"])
+    }
+
+    @Test("the bootstrap runs only the script whose SHA-256 it was given, and says why it did not in the termination message")
+    func bootstrapRefusesAnotherScript() throws {
+        let directory = try TemporaryDirectory(prefix: "boot")
+        let log = directory.path + "/termination-log"
+        let good = InPodScript.command(InPodScript.Options(sections: [.sockets], terminationLogPath: log))
+        // Another script, packed the same way, under the real script's digest: what a swapped argument would be.
+        var swapped = good
+        swapped[4] = InPodBootstrap.gzip(Array("echo pwned\n".utf8)).base64EncodedString()
+        let refused = try HostCommand.run(["/bin/busybox"] + swapped)
+        #expect(refused.status == 2, "\(refused.stdout) \(refused.stderr)")
+        #expect(!refused.stdout.contains("pwned"))
+        #expect(refused.stderr.contains("evidence-collect: the unpacked script does not match its SHA-256"), "\(refused.stderr)")
+        let message = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(TerminationMessage.parse(message) == .scriptError("the unpacked script does not match its SHA-256 \(InPodBootstrap.scriptSHA256)"), "\(message)")
+
+        var garbled = good
+        garbled[4] = "not base64 at all!"
+        let unpackable = try HostCommand.run(["/bin/busybox"] + garbled)
+        #expect(unpackable.status == 2)
+        #expect(unpackable.stderr.contains("cannot unpack the script"), "\(unpackable.stderr)")
     }
 
     @Test("the built-in profiles' gather lists and caps become the script's sections and cap")
