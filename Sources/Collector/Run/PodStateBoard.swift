@@ -148,8 +148,8 @@ public final class PodStateBoard: @unchecked Sendable {
         }
     }
 
-    /// The watch reconnected after an interruption without a relist: the
-    /// events it missed follow, so the pods are reported again.
+    /// The watch reports the selection again: reconnected after an interruption
+    /// without a relist (the events it missed follow), or after a list.
     public func watchResumed() {
         lock.lock()
         watching = true
@@ -207,13 +207,9 @@ public final class PodStateBoard: @unchecked Sendable {
     /// Gone) or was interrupted. The watch reports the selection again, and
     /// pods we track that are not in the list have left it meanwhile.
     public func relisted(_ pods: [Pod], tracked: Set<PodKey>) {
-        lock.lock()
-        watching = true
-        fallingBack = false
-        let admissions = Array(watchWaiters.values)
-        watchWaiters.removeAll()
-        lock.unlock()
-        defer { for admission in admissions { admission.resume(returning: true) } }
+        // The list is on the board before admission goes on: a pod admitted next
+        // already sees whether it is still in the selection.
+        defer { watchResumed() }
         var seen = Set<PodKey>()
         for pod in pods {
             observe(pod)
