@@ -231,7 +231,7 @@ struct WatchTests {
         }
     }
 
-    @Test("watchPodsRelisting lists, watches, and after a 410 lists again and continues")
+    @Test("watchPodsRelisting lists, watches, and after a 410 says it is interrupted until it has listed again, and continues")
     func relistsAfterGone() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -244,14 +244,16 @@ struct WatchTests {
         ])
         try await withServer(endpoint.respond) { server in
             let updates = try await withClient(server, in: dir) { client in
-                try await Self.collect(3, from: client.watchPodsRelisting(namespace: "fixtures", labelSelector: "app=checkout"))
+                try await Self.collect(4, from: client.watchPodsRelisting(namespace: "fixtures", labelSelector: "app=checkout"))
             }
-            guard updates.count == 3, case .relisted(let first) = updates[0], case .relisted(let second) = updates[1],
-                case .event(let event) = updates[2]
+            // Between the 410 and the new list nothing is reported: the consumer must not rely on the watch.
+            guard updates.count == 4, case .relisted(let first) = updates[0], case .interrupted(let reason, _) = updates[1],
+                case .relisted(let second) = updates[2], case .event(let event) = updates[3]
             else {
-                Issue.record("expected relisted, relisted, event; got \(updates)")
+                Issue.record("expected relisted, interrupted, relisted, event; got \(updates)")
                 return
             }
+            #expect(reason.contains("410") || reason.lowercased().contains("too old"), "\(reason)")
             #expect(first.items.count == 3)
             #expect(second.metadata.resourceVersion == "2055")
             #expect(event.resourceVersion == "2056")

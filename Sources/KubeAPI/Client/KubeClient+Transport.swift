@@ -21,9 +21,11 @@ struct APIRequest: Sendable {
     /// otherwise fail a pod whose evidence container was in fact added.
     var isDeclarative = false
 
-    /// False for a request whose caller retries it itself and must hear of each
-    /// failure at once: a watch, whose consumer stops relying on it while it is down.
-    var resendsAfterTransportFailure = true
+    /// True for a request whose caller retries it itself and must hear of each
+    /// failure at once: a watch, whose consumer stops relying on it while it is
+    /// down. The transport then neither resends it after a reset nor waits out
+    /// a 429 or 503 (whose Retry-After could outlast the watch's idle limit).
+    var retriedByCaller = false
 
     /// May the request be repeated after a connection reset?
     var isIdempotent: Bool { method == .GET || method == .HEAD || isDeclarative }
@@ -113,7 +115,7 @@ extension KubeClient {
                 }
             } catch {
                 logRequest(request, failure: error, since: started)
-                if retries < options.maxRetries, request.isIdempotent, request.resendsAfterTransportFailure, Self.isRetryableTransportFailure(error) {
+                if retries < options.maxRetries, request.isIdempotent, !request.retriedByCaller, Self.isRetryableTransportFailure(error) {
                     retries += 1
                     try await options.time.sleep(seconds: backoff(attempt: retries, retryAfter: nil))
                     continue
@@ -126,7 +128,7 @@ extension KubeClient {
                 await credentials.invalidate(generation: credential.generation)
                 continue
             }
-            if reply.code == 429 || reply.code == 503, retries < options.maxRetries {
+            if reply.code == 429 || reply.code == 503, retries < options.maxRetries, !request.retriedByCaller {
                 retries += 1
                 let retryAfter = reply.headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
                 try await options.time.sleep(seconds: backoff(attempt: retries, retryAfter: retryAfter))

@@ -81,7 +81,7 @@ public struct PodWatch: AsyncSequence, Sendable {
             }
             var request = APIRequest(method: .GET, path: path, query: query)
             // Retried here, where each failure is reported, not silently inside the transport.
-            request.resendsAfterTransportFailure = false
+            request.retriedByCaller = true
             cursor.beginRequest()
             do {
                 try await cursor.whileActive(idleLimit: client.options.watchIdleTimeout) { [client, request] in
@@ -108,6 +108,12 @@ public struct PodWatch: AsyncSequence, Sendable {
                 throw terminal.error
             } catch let error as KubeAPIError where error.isGone {
                 throw KubeAPIError.gone(resourceVersion: cursor.resourceVersion, message: goneMessage(error), path: request.pathAndQuery)
+            } catch is WatchCursor.Idle where cursor.wasAnswered {
+                // The server answered and then sent nothing for the idle limit: a quiet
+                // selection without bookmarks, or a cut network that TCP has not noticed.
+                // Reconnect from where we are at once; only a reconnect that fails counts.
+                failures = 0
+                continue
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
                 if cursor.receivedSinceRequest > 0 { failures = 0 }
@@ -246,9 +252,13 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
                 })
             } catch let error as KubeAPIError where error.isGone {
                 // Expected now and then: relist, after a delay that grows while it keeps happening.
+                // Until the relist, nothing is reported: the consumer must not rely on the watch
+                // (a reconnect that was announced as resumed can be answered with 410).
                 if progress.takeAndReset() { failures = 0 }
                 failures += 1
-                try await client.options.time.sleep(seconds: Self.retryDelay(afterFailures: failures))
+                let delay = Self.retryDelay(afterFailures: failures)
+                yield(.interrupted(reason: "\(error)", retryIn: delay))
+                try await client.options.time.sleep(seconds: delay)
                 continue
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }

@@ -19,6 +19,8 @@ final class WatchCursor: @unchecked Sendable {
     private var eventsSinceRequest = 0
     /// Set when a request failed, cleared when a later one is answered.
     private var down = false
+    /// Whether the current request's reply has begun.
+    private var answered = false
 
     init(resourceVersion: String, time: any TimeSource) {
         self.version = resourceVersion
@@ -34,6 +36,7 @@ final class WatchCursor: @unchecked Sendable {
         let now = time.now
         lock.withLock {
             eventsSinceRequest = 0
+            answered = false
             lastHeard = now
         }
     }
@@ -48,10 +51,15 @@ final class WatchCursor: @unchecked Sendable {
         let now = time.now
         return lock.withLock {
             lastHeard = now
+            answered = true
             defer { down = false }
             return down
         }
     }
+
+    /// Whether the current request's reply has begun (a silent watch then is
+    /// quiet, not broken: it is reconnected without counting a failure).
+    var wasAnswered: Bool { lock.withLock { answered } }
 
     /// Bytes arrived.
     func touch() {
