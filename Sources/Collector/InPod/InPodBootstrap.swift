@@ -24,9 +24,10 @@ public enum InPodBootstrap {
         shift 2
         t=/dev/termination-log
         for a; do case $a in --termination-log=*) t=${a#*=};; esac; done
-        fail() { echo "evidence-collect: $1" >&2; [ "$t" = - ] || printf 'error: %s' "$1" > "$t" 2>/dev/null; exit 2; }
+        fail() { echo "evidence-collect: $1" >&2; [ -z "$t" ] || [ "$t" = - ] || printf 'error: %s' "$1" 2>/dev/null > "$t"; exit 2; }
         s=$(printf %s "$p" | base64 -d | gzip -dc) || fail "cannot unpack the script (the image needs busybox base64 and gzip)"
-        [ "$(printf '%s\\n' "$s" | sha256sum | cut -d' ' -f1)" = "$d" ] || fail "the unpacked script does not match its SHA-256 $d"
+        h=$(printf '%s\\n' "$s" | sha256sum) || fail "cannot compute the script's SHA-256 (the image needs busybox sha256sum)"
+        [ "${h%% *}" = "$d" ] || fail "the unpacked script does not match its SHA-256 $d"
         exec sh -c "$s" evidence-collect "$@"
         """)
 

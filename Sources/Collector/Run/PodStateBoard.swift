@@ -207,8 +207,10 @@ public final class PodStateBoard: @unchecked Sendable {
     /// Gone) or was interrupted. The watch reports the selection again, and
     /// pods we track that are not in the list have left it meanwhile.
     public func relisted(_ pods: [Pod], tracked: Set<PodKey>) {
-        // The list is on the board before admission goes on: a pod admitted next
-        // already sees whether it is still in the selection.
+        // New waits rely on the watch again from now (the list is the truth); admission
+        // goes on once the list is on the board, so that a pod admitted next already
+        // sees whether it is still in the selection.
+        lock.withLock { fallingBack = false }
         defer { watchResumed() }
         var seen = Set<PodKey>()
         for pod in pods {
@@ -245,6 +247,12 @@ public final class PodStateBoard: @unchecked Sendable {
         for admission in admissions { admission.resume(returning: false) }
     }
 
+    /// Drops the note of a timeout or cancellation that came for a wait already
+    /// over (a timer that fired just as the wait was resumed): it would never be read.
+    private func forgetEarlyEnd(_ id: UInt64) {
+        lock.withLock { _ = endedEarly.removeValue(forKey: id) }
+    }
+
     private func newWaitID() -> UInt64 {
         lock.withLock {
             nextID += 1
@@ -270,7 +278,10 @@ public final class PodStateBoard: @unchecked Sendable {
     public func waitUntilWatching(timeout: TimeInterval) async -> Bool {
         let id = newWaitID()
         let timer = after(timeout) { $0.endWatchWait(id) }
-        defer { timer.cancel() }
+        defer {
+            timer.cancel()
+            forgetEarlyEnd(id)
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 lock.lock()
@@ -320,7 +331,10 @@ public final class PodStateBoard: @unchecked Sendable {
     ) async -> Result<Observation, WaitEnd> {
         let id = newWaitID()
         let timer = after(timeout) { $0.end(key: key, id: id, with: .timedOut) }
-        defer { timer.cancel() }
+        defer {
+            timer.cancel()
+            forgetEarlyEnd(id)
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 lock.lock()

@@ -45,7 +45,12 @@ public final class EvidenceSpill: @unchecked Sendable {
     public func read(_ span: Span) throws -> Data {
         try lock.withLock {
             try handle.seek(toOffset: span.offset)
-            return try handle.read(upToCount: span.count) ?? Data()
+            let data = try handle.read(upToCount: span.count) ?? Data()
+            // A short read would put a hole in the JSON: say so instead.
+            guard data.count == span.count else {
+                throw InspectError(message: "The scratch file of inspect --json gave back \(data.count) of \(span.count) bytes at offset \(span.offset); the output would be incomplete, so it stops here.")
+            }
+            return data
         }
     }
 }

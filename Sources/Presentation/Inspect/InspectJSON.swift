@@ -50,7 +50,8 @@ public enum InspectJSON {
             try write(Data((index == 0 ? "\n" : ",\n").utf8))
             try writePod(pod, spill: spill, to: write)
         }
-        try write(Data((bundle.pods.isEmpty ? "],\n" : "\n  ],\n").utf8))
+        // An empty array as JSONEncoder prints one at this depth.
+        try write(Data((bundle.pods.isEmpty ? "\n\n  ],\n" : "\n  ],\n").utf8))
         for (index, (key, value)) in after.enumerated() {
             try write(try member(key, value, depth: 1, last: index == after.count - 1))
         }
@@ -101,7 +102,8 @@ public enum InspectJSON {
             var start = 0
             while let newline = raw[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 out += raw[start...newline]
-                out += indent
+                // The blank line of an empty array or object stays blank.
+                if newline + 1 < raw.count, raw[newline + 1] != UInt8(ascii: "\n") { out += indent }
                 start = newline + 1
             }
             out += raw[start...]
