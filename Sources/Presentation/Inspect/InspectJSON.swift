@@ -31,7 +31,12 @@ public enum InspectJSON {
     }
 
     /// Writes the document in pieces, in order; `spill` holds the pods' encoded evidence.
-    public static func render(_ bundle: InspectedBundle, spill: EvidenceSpill?, to write: (Data) throws -> Void) throws {
+    public static func render(_ bundle: InspectedBundle, spill: EvidenceSpill?, to output: (Data) throws -> Void) throws {
+        // Each piece is whole JSON text (no UTF-8 sequence is split), escaped as JSONOutput escapes.
+        try renderEscaped(bundle, spill: spill) { try output(JSONOutput.escapingControls($0)) }
+    }
+
+    private static func renderEscaped(_ bundle: InspectedBundle, spill: EvidenceSpill?, to write: (Data) throws -> Void) throws {
         var outcomes: [String: Int] = [:]
         for outcome in Manifest.Outcome.allCases { outcomes[outcome.rawValue] = 0 }
         for pod in bundle.manifest.pods { outcomes[pod.outcome.rawValue, default: 0] += 1 }
