@@ -56,10 +56,7 @@ public struct FootprintLimit: Sendable, Equatable {
     /// The limit for a run of `profile`: what its evidence container adds is
     /// its spec as the PATCH sends it, and the status the kubelet writes.
     public init(profile: CollectionProfile, maxObjectBytes: Int?) {
-        let sample = EvidenceContainer(
-            name: RunID.containerNamePrefix + "00000000", image: profile.image, imagePullPolicy: profile.imagePullPolicy.rawValue,
-            command: InPodScript.command(InPodScript.Options(profile: profile)), targetContainerName: "app",
-            securityContext: profile.securityContext(avoiding: []))
+        let sample = EvidenceContainer(profile: profile, name: RunID.containerNamePrefix + "00000000", targetContainer: "app", avoidingUIDs: [])
         let spec = (try? sample.strategicMergePatch().count) ?? 0
         self.init(maxObjectBytes: maxObjectBytes, addedBytes: spec + Self.statusBytes)
     }

@@ -4,11 +4,11 @@ import Foundation
 /// start and end without building them.
 ///
 /// Why: the bundle must keep each pod exactly as the server sent it, while
-/// `JSONDecoder` builds the partial model. The scanner locates the byte range
-/// of each `items[]` element (or of a watch event's `object`); it never
-/// allocates per value, so it adds little to the decode of a 20 MB list.
-/// It validates structure (brackets, strings, escapes) but not number grammar:
-/// `JSONDecoder` has already validated the document.
+/// `JSONDecoder` builds the partial model, and a 20 MB manifest is decoded one
+/// pod at a time. The scanner locates the byte range of each `items[]` or
+/// `pods[]` element (or of a watch event's `object`); it never allocates per
+/// value. It validates structure (brackets, strings, escapes) but not number
+/// grammar: `JSONDecoder` validates the document, or each piece cut out of it.
 public struct JSONByteScanner {
     public struct Failure: Error, CustomStringConvertible {
         public var offset: Int

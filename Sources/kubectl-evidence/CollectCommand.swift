@@ -165,14 +165,15 @@ struct CollectCommand: AsyncParsableCommand {
                 let selection = try await pods.resolveSelection(client: client, namespace: connection.listNamespace(in: clusterConnection))
                 // The listed pods (each with its bytes, for thousands of pods tens of MB) are
                 // dropped once planned: the run reads each pod again as it collects it.
-                let limit = FootprintLimit(profile: try resolvedProfile().profile, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
+                let profile = try resolvedProfile()
+                let limit = FootprintLimit(profile: profile.profile, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
                 let plan = try await Self.plan(selection, client: client, container: pods.container, limit: limit)
                 if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     console.print(text)
-                    try await sayWhere(plan: plan, client: client, serverSide: serverDryRun, console: console)
+                    try await sayWhere(plan: plan, profile: profile, client: client, serverSide: serverDryRun, console: console)
                 } else {
-                    let status = try await collect(plan: plan, client: client, console: console)
+                    let status = try await collect(plan: plan, profile: profile, client: client, console: console)
                     try await client.shutdown()
                     if status != 0 { throw ExitCode(status) }
                     return
@@ -192,8 +193,8 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     /// What a run of `plan` would be: the profile resolved, the signing key read.
-    private func request(for plan: CollectionPlan) throws -> CollectionRequest {
-        let (profile, yaml) = try resolvedProfile()
+    private func request(for plan: CollectionPlan, profile resolved: (profile: CollectionProfile, yaml: String)) throws -> CollectionRequest {
+        let (profile, yaml) = resolved
         // Read the key before any pod is touched: a run that cannot sign must not start.
         let signingKey = try signKey.map { try SigningKey(contentsOf: $0) }
         let runID = RunID.generate()
@@ -209,9 +210,10 @@ struct CollectCommand: AsyncParsableCommand {
     /// After a dry run's plan: where a real run would go and as whom (on stderr,
     /// so `--json` stays clean). `--dry-run=server` also runs the preflight: RBAC
     /// reviews and the injection PATCH with dryRun=All, which stores nothing.
-    private func sayWhere(plan: CollectionPlan, client: KubeClient, serverSide: Bool, console: OutputContext) async throws {
+    private func sayWhere(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), client: KubeClient, serverSide: Bool,
+                          console: OutputContext) async throws {
         guard !plan.targets.isEmpty else { return }
-        let run = CollectionRun(client: client, request: try request(for: plan), progress: console.runProgress(quiet: true))
+        let run = CollectionRun(client: client, request: try request(for: plan, profile: profile), progress: console.runProgress(quiet: true))
         if serverSide { try await run.preflight() }
         let consent = InjectionConsent(
             contextName: client.connection.contextName, server: client.connection.server,
@@ -230,8 +232,9 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
-    private func collect(plan: CollectionPlan, client: KubeClient, console: OutputContext) async throws -> Int32 {
-        let request = try request(for: plan)
+    private func collect(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), client: KubeClient,
+                         console: OutputContext) async throws -> Int32 {
+        let request = try request(for: plan, profile: profile)
         let signingKey = request.signingKey
         let progress = console.runProgress(quiet: quiet)
         if plan.targets.isEmpty {

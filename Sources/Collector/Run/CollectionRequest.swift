@@ -59,12 +59,21 @@ public struct CollectionRequest: Sendable {
     /// ``CollectionProfile/runAsUser(avoiding:)``), so that it shares no uid the
     /// pod's spec names; the preflight's dry run sends the same container.
     public func evidenceContainer(for target: PlannedTarget) -> EvidenceContainer {
-        EvidenceContainer(
-            name: runID.containerName,
+        EvidenceContainer(profile: profile, name: runID.containerName, targetContainer: target.targetContainer,
+                          avoidingUIDs: target.specRunAsUsers ?? [])
+    }
+}
+
+extension EvidenceContainer {
+    /// The evidence container `profile` describes, named `name`, joining
+    /// `targetContainer`'s namespaces and running as none of `avoidingUIDs`.
+    init(profile: CollectionProfile, name: String, targetContainer: String, avoidingUIDs: [Int64]) {
+        self.init(
+            name: name,
             image: profile.image,
             imagePullPolicy: profile.imagePullPolicy.rawValue,
             command: InPodScript.command(InPodScript.Options(profile: profile)),
-            targetContainerName: target.targetContainer,
-            securityContext: profile.securityContext(avoiding: target.specRunAsUsers ?? []))
+            targetContainerName: targetContainer,
+            securityContext: profile.securityContext(avoiding: avoidingUIDs))
     }
 }

@@ -141,11 +141,7 @@ public final class PodStateBoard: @unchecked Sendable {
         let current = interruptions
         lock.unlock()
         guard wasWatching else { return }
-        let (delay, time) = (fallbackAfter, time)
-        Task { [weak self] in
-            try? await time.sleep(seconds: delay)
-            self?.fallBackIfStillInterrupted(current)
-        }
+        _ = after(fallbackAfter) { $0.fallBackIfStillInterrupted(current) }
     }
 
     /// The watch reports the selection again: reconnected after an interruption

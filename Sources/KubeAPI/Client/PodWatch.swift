@@ -47,19 +47,12 @@ public struct PodWatch: AsyncSequence, Sendable {
         return AsyncIterator(base: stream.makeAsyncIterator())
     }
 
-    /// How the connection stands, for a consumer that must know at once
-    /// when the watch stops reporting (see `PodWatchRelisting`).
-    enum Connection: Sendable {
-        /// A request failed; the next is sent after `retryIn` seconds.
-        case interrupted(reason: String, retryIn: TimeInterval)
-        /// A request was answered after an interruption: events continue from
-        /// the last resourceVersion, those missed meanwhile first.
-        case resumed
-    }
-
-    /// The reconnecting loop; returns only when cancelled.
+    /// The reconnecting loop; returns only when cancelled. `connection` hears at
+    /// once how the connection stands (`.interrupted` when a request failed,
+    /// `.resumed` when a later one was answered), for a consumer that must stop
+    /// relying on the watch while it is down (see `PodWatchRelisting`).
     func run(
-        _ yield: @escaping @Sendable (WatchEvent) -> Void, connection: @escaping @Sendable (Connection) -> Void = { _ in }
+        _ yield: @escaping @Sendable (WatchEvent) -> Void, connection: @escaping @Sendable (PodWatchUpdate) -> Void = { _ in }
     ) async throws {
         let cursor = WatchCursor(resourceVersion: resourceVersion, time: client.options.time)
         var failures = 0
@@ -244,26 +237,14 @@ public struct PodWatchRelisting: AsyncSequence, Sendable {
                 try await watch.run({ event in
                     progress.set()
                     yield(.event(event))
-                }, connection: { state in
-                    switch state {
-                    case .interrupted(let reason, let retryIn): yield(.interrupted(reason: reason, retryIn: retryIn))
-                    case .resumed: yield(.resumed)
-                    }
-                })
-            } catch let error as KubeAPIError where error.isGone {
-                // Expected now and then: relist, after a delay that grows while it keeps happening.
-                // Until the relist, nothing is reported: the consumer must not rely on the watch
-                // (a reconnect that was announced as resumed can be answered with 410).
-                if progress.takeAndReset() { failures = 0 }
-                failures += 1
-                let delay = Self.retryDelay(afterFailures: failures)
-                yield(.interrupted(reason: "\(error)", retryIn: delay))
-                try await client.options.time.sleep(seconds: delay)
-                continue
+                }, connection: yield)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw CancellationError() }
-                // Not a refusal (401, 403, 404) or nonsense: those no retry mends.
-                guard (error as? KubeAPIError)?.isTransient == true else { throw error }
+                // 410 Gone is expected now and then, and is met by a relist; any other failure
+                // only when another attempt may mend it (not a refusal, 401, 403, 404, or nonsense).
+                // Until the relist the watch says it is interrupted: a reconnect announced as
+                // resumed can still be answered with 410.
+                guard let failure = error as? KubeAPIError, failure.isGone || failure.isTransient else { throw error }
                 if progress.takeAndReset() { failures = 0 }
                 failures += 1
                 let delay = Self.retryDelay(afterFailures: failures)
