@@ -149,6 +149,11 @@ extension Manifest {
         /// Who it really ran as, from its own shell's /proc/<pid>/status as
         /// gathered; `nil` when that was not gathered.
         public var credentials: Credentials?
+        /// Where its output was read: `attach` (the stream the script was
+        /// delivered on) or `log` (the container's log: with the packed
+        /// command, or when the attach stream broke); `nil` when none was read
+        /// or in bundles from before attach delivery.
+        public var outputSource: String?
 
         public init(name: String, image: String, imageID: String? = nil, runAsUser: Int? = nil, credentials: Credentials? = nil) {
             self.name = name
@@ -183,6 +188,9 @@ extension Manifest {
         case inject
         /// Waiting, on the shared watch, for the container to terminate.
         case wait
+        /// Delivering the script on the container's stdin and reading its
+        /// output through pods/attach.
+        case attach
         /// Reading the container's log.
         case log
         /// Checking the output's hash and decoding its frames.

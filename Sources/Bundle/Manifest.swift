@@ -78,6 +78,10 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// ran: each container's bootstrap checked it before running the script;
         /// `nil` in bundles from before it was recorded.
         public var scriptSHA256: String?
+        /// How the script reached the containers: `attach` (on stdin through
+        /// pods/attach) or `command` (packed into the container's command);
+        /// `nil` in bundles from before attach delivery.
+        public var scriptDelivery: String?
 
         public init(id: String, commandLine: [String], profile: Profile, startedAt: Date,
                     finishedAt: Date? = nil, interrupted: Bool = false) {

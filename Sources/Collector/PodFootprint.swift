@@ -53,10 +53,12 @@ public struct FootprintLimit: Sendable, Equatable {
     /// and the termination message with the output's digest).
     static let statusBytes = 700
 
-    /// The limit for a run of `profile`: what its evidence container adds is
-    /// its spec as the PATCH sends it, and the status the kubelet writes.
-    public init(profile: CollectionProfile, maxObjectBytes: Int?) {
-        let sample = EvidenceContainer(profile: profile, name: RunID.containerNamePrefix + "00000000", targetContainer: "app", avoidingUIDs: [])
+    /// The limit for a run of `profile` whose script travels as `delivery`: what
+    /// its evidence container adds is its spec as the PATCH sends it, and the
+    /// status the kubelet writes.
+    public init(profile: CollectionProfile, delivery: ScriptDelivery, maxObjectBytes: Int?) {
+        let sample = EvidenceContainer(profile: profile, name: RunID.containerNamePrefix + "00000000", targetContainer: "app",
+                                       avoidingUIDs: [], delivery: delivery)
         let spec = (try? sample.strategicMergePatch().count) ?? 0
         self.init(maxObjectBytes: maxObjectBytes, addedBytes: spec + Self.statusBytes)
     }

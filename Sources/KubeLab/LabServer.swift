@@ -150,7 +150,9 @@ public final class LabServer: Sendable {
                         guard let api = apiBox.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
                         try channel.pipeline.syncOperations.addHandler(LabConnectionHandler(listener: listener))
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withServerUpgrade: (upgraders: [LabAttachUpgrade.upgrader(api: api)], completionHandler: { _ in }),
+                            withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(LabHTTPHandler(api: api))
                     }
                 }

@@ -90,6 +90,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("force"), help: "Add the evidence container even to pods past --max-pod-size.")
     var force = false
 
+    @Option(name: .customLong("script-delivery"), help: "How the in-pod script reaches each evidence container: attach (on its stdin through pods/attach: the container's command is a few hundred bytes), command (packed into the command, about 10 KB that stay in the pod's spec), or auto: attach where RBAC allows create on pods/attach in every selected namespace, command otherwise.")
+    var scriptDelivery: String = ScriptDeliveryChoice.Requested.auto.rawValue
+
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
@@ -131,6 +134,9 @@ struct CollectCommand: AsyncParsableCommand {
         if let timeout, DurationParser.isTooLong(timeout) {
             throw ValidationError("--timeout \"\(timeout)\" is longer than a week, the most this tool waits for one pod; use e.g. 10m or 2h.")
         }
+        if ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) == nil {
+            throw ValidationError("--script-delivery must be auto, attach or command (got \"\(scriptDelivery)\").")
+        }
         if ByteQuantity.bytes(maxPodSize) == nil {
             throw ValidationError("--max-pod-size \"\(maxPodSize)\" is not a size; use e.g. 1Mi, 512Ki or 800000 (bytes).")
         }
@@ -166,14 +172,14 @@ struct CollectCommand: AsyncParsableCommand {
                 // The listed pods (each with its bytes, for thousands of pods tens of MB) are
                 // dropped once planned: the run reads each pod again as it collects it.
                 let profile = try resolvedProfile()
-                let limit = FootprintLimit(profile: profile.profile, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
-                let plan = try await Self.plan(selection, client: client, container: pods.container, limit: limit)
+                let (plan, delivery) = try await plan(selection, profile: profile.profile, client: client)
+                if let notice = delivery.notice { console.printNotice("note: " + notice) }
                 if dryRun || serverDryRun {
                     let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     console.print(text)
-                    try await sayWhere(plan: plan, profile: profile, client: client, serverSide: serverDryRun, console: console)
+                    try await sayWhere(plan: plan, profile: profile, delivery: delivery.delivery, client: client, serverSide: serverDryRun, console: console)
                 } else {
-                    let status = try await collect(plan: plan, profile: profile, client: client, console: console)
+                    let status = try await collect(plan: plan, profile: profile, delivery: delivery.delivery, client: client, console: console)
                     try await client.shutdown()
                     if status != 0 { throw ExitCode(status) }
                     return
@@ -186,14 +192,22 @@ struct CollectCommand: AsyncParsableCommand {
         }
     }
 
-    /// Lists the selection and plans it; only the plan outlives this call.
-    private static func plan(_ selection: PodSelection, client: KubeClient, container: String?, limit: FootprintLimit) async throws -> CollectionPlan {
+    /// Lists the selection, chooses how the script is delivered (which decides
+    /// what each pod gets, so the footprint limit) and plans it; only the plan
+    /// outlives this call.
+    private func plan(_ selection: PodSelection, profile: CollectionProfile, client: KubeClient) async throws
+        -> (CollectionPlan, ScriptDeliveryChoice) {
         let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
-        return CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: container, limit: limit)
+        let delivery = try await ScriptDeliveryChoice.choose(
+            ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto,
+            namespaces: Array(Set(selected.items.map { $0.metadata.namespace ?? "" })), client: client)
+        let limit = FootprintLimit(profile: profile, delivery: delivery.delivery, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
+        let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: limit)
+        return (plan, delivery)
     }
 
     /// What a run of `plan` would be: the profile resolved, the signing key read.
-    private func request(for plan: CollectionPlan, profile resolved: (profile: CollectionProfile, yaml: String)) throws -> CollectionRequest {
+    private func request(for plan: CollectionPlan, profile resolved: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery) throws -> CollectionRequest {
         let (profile, yaml) = resolved
         // Read the key before any pod is touched: a run that cannot sign must not start.
         let signingKey = try signKey.map { try SigningKey(contentsOf: $0) }
@@ -204,16 +218,16 @@ struct CollectCommand: AsyncParsableCommand {
             outputPath: output == StandardOutputBundle.marker ? StandardOutputBundle.temporaryPath(runID: runID) : (output ?? "evidence-\(runID.value).tar.gz"),
             overwrite: overwrite,
             commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode,
-            redact: !noRedact)
+            redact: !noRedact, scriptDelivery: delivery)
     }
 
     /// After a dry run's plan: where a real run would go and as whom (on stderr,
     /// so `--json` stays clean). `--dry-run=server` also runs the preflight: RBAC
     /// reviews and the injection PATCH with dryRun=All, which stores nothing.
-    private func sayWhere(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), client: KubeClient, serverSide: Bool,
+    private func sayWhere(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery, client: KubeClient, serverSide: Bool,
                           console: OutputContext) async throws {
         guard !plan.targets.isEmpty else { return }
-        let run = CollectionRun(client: client, request: try request(for: plan, profile: profile), progress: console.runProgress(quiet: true))
+        let run = CollectionRun(client: client, request: try request(for: plan, profile: profile, delivery: delivery), progress: console.runProgress(quiet: true))
         if serverSide { try await run.preflight() }
         let consent = InjectionConsent(
             contextName: client.connection.contextName, server: client.connection.server,
@@ -232,9 +246,9 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     /// The real run: preflight, fan-out, bundle, summary. Returns the exit status.
-    private func collect(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), client: KubeClient,
+    private func collect(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery, client: KubeClient,
                          console: OutputContext) async throws -> Int32 {
-        let request = try request(for: plan, profile: profile)
+        let request = try request(for: plan, profile: profile, delivery: delivery)
         let signingKey = request.signingKey
         let progress = console.runProgress(quiet: quiet)
         if plan.targets.isEmpty {

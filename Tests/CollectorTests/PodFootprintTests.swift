@@ -54,12 +54,17 @@ struct PodFootprintTests {
         #expect(CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil, limit: .none).targets.count == 1)
     }
 
-    @Test("a profile's limit counts its evidence container's spec and status: the standard profile adds its script's kilobytes")
-    func profileEstimate() throws {
-        let standard = FootprintLimit(profile: try CollectionProfile.builtIn("standard"), maxObjectBytes: FootprintLimit.defaultMaxObjectBytes)
-        #expect(standard.maxObjectBytes == 1 << 20)
-        let script = InPodScript.command(InPodScript.Options(profile: try CollectionProfile.builtIn("standard"))).joined().utf8.count
-        #expect(standard.addedBytes > script && standard.addedBytes < script + 4000, "\(standard.addedBytes) for a \(script)-byte command")
+    @Test("a profile's limit counts its evidence container's spec and status, as the script is delivered", arguments: ScriptDelivery.allCases)
+    func profileEstimate(delivery: ScriptDelivery) throws {
+        let profile = try CollectionProfile.builtIn("standard")
+        let limit = FootprintLimit(profile: profile, delivery: delivery, maxObjectBytes: FootprintLimit.defaultMaxObjectBytes)
+        #expect(limit.maxObjectBytes == 1 << 20)
+        let command = InPodScript.command(InPodScript.Options(profile: profile), delivery: delivery).joined().utf8.count
+        #expect(limit.addedBytes > command && limit.addedBytes < command + 4000, "\(limit.addedBytes) for a \(command)-byte command")
+        switch delivery {
+        case .command: #expect(command > 8000, "the packed script travels in the command")
+        case .attach: #expect(command < 600, "only the bootstrap and the script's arguments: \(command) bytes")
+        }
     }
 
     @Test("pods already carrying ten evidence containers are named in one warning")

@@ -2,46 +2,91 @@ import CZlib
 import Crypto
 import Foundation
 
-/// The evidence container's command: a few lines of shell that unpack the
-/// in-pod script from one argument (gzip, then base64: an alphabet without `$`,
-/// so the kubelet's `$(VAR)` expansion has nothing to touch), check it against
-/// its SHA-256, and run it.
+/// How the in-pod script reaches the evidence container.
+public enum ScriptDelivery: String, Sendable, Codable, CaseIterable {
+    /// On the container's stdin through `pods/attach` (WebSocket): the command
+    /// holds only the bootstrap, a few hundred bytes, so a run adds about a
+    /// kilobyte to the pod's object, not ten.
+    case attach
+    /// Packed into the container's command (gzip + base64, about 10 KB): where
+    /// `pods/attach` is not allowed or cannot be reached.
+    case command
+}
+
+/// The evidence container's command: a few lines of shell that get the in-pod
+/// script — from the container's stdin (``ScriptDelivery/attach``) or from one
+/// argument (``ScriptDelivery/command``) —, check it against its SHA-256, and
+/// run it.
 ///
 /// Ephemeral containers cannot be removed: the command stays in the pod's spec
 /// for the pod's lifetime, and every run adds another. The script itself is
-/// about 21 KB, and `$$` escaping made it 22; packed, it is about 10 KB.
-/// (Delivering it on the container's stdin through `attach` would leave only
-/// the bootstrap; that is issue 12's next step.)
+/// about 21 KB, and `$$` escaping made it 22; packed into the command it is
+/// about 10 KB; delivered on stdin, the command is the bootstrap alone.
 public enum InPodBootstrap {
     /// `$0` of the bootstrap, until it hands over to the script.
     static let programName = "evidence-boot"
 
-    /// The bootstrap. `$1` is the packed script, `$2` its SHA-256, the rest the
-    /// script's arguments (from which `--termination-log` is read, so that a
-    /// script that cannot be unpacked still says why in the pod's status).
-    static let text = InPodScript.compact("""
+    /// How long the attach bootstrap waits for the script on stdin: the tool
+    /// attaches as soon as it sees the container running, so this bounds only
+    /// how long a container whose collector died lingers.
+    public static let stdinWaitSeconds = 60
+
+    /// The lines both bootstraps start with: `$1` and `$2` are theirs, the rest
+    /// the script's arguments (from which `--termination-log` is read, so that a
+    /// script that cannot be had still says why in the pod's status).
+    private static let prologue = """
         p=$1 d=$2
         shift 2
         t=/dev/termination-log
         for a; do case $a in --termination-log=*) t=${a#*=};; esac; done
         fail() { echo "evidence-collect: $1" >&2; [ -z "$t" ] || [ "$t" = - ] || printf 'error: %s' "$1" 2>/dev/null > "$t"; exit 2; }
-        s=$(printf %s "$p" | base64 -d | gzip -dc) || fail "cannot unpack the script (the image needs busybox base64 and gzip)"
+
+        """
+
+    /// The lines both end with: check the digest `$d`, run the script `$s`.
+    private static let epilogue = """
+
         h=$(printf '%s\\n' "$s" | sha256sum) || fail "cannot compute the script's SHA-256 (the image needs busybox sha256sum)"
         [ "${h%% *}" = "$d" ] || fail "the unpacked script does not match its SHA-256 $d"
         exec sh -c "$s" evidence-collect "$@"
-        """)
+        """
+
+    /// The bootstrap that unpacks `$1`, the packed script (``ScriptDelivery/command``).
+    static let text = InPodScript.compact(prologue + """
+        s=$(printf %s "$p" | base64 -d | gzip -dc) || fail "cannot unpack the script (the image needs busybox base64 and gzip)"
+        """ + epilogue)
+
+    /// The bootstrap that reads `$1` bytes of gzipped script from stdin
+    /// (``ScriptDelivery/attach``), as short as it can be: every byte stays in
+    /// the pod's spec, with each `$` doubled for the kubelet. It reads a length,
+    /// not to the end: over `v4.channel.k8s.io` a client cannot end stdin. A
+    /// script that does not come, does not unpack or does not match ends the
+    /// container with the reason in its termination message (at
+    /// `EVIDENCE_TERMINATION_LOG` when set, as the script itself reads it).
+    static let attachText = """
+        t=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
+        s=$(timeout \(stdinWaitSeconds) head -c $1|gzip -dc)&&[ "$(printf '%s\\n' "$s"|sha256sum)" = "$2  -" ]||{ printf "error: no script of SHA-256 $2 came on stdin through pods/attach within \(stdinWaitSeconds) s">$t;exit 2;}
+        shift 2
+        exec sh -c "$s" evidence-collect "$@"
+        """
 
     /// The script gzipped (maximum compression, no file name, mtime 0: the same
-    /// bytes every time) and base64-encoded.
-    public static let packedScript: String = gzip(Array(InPodScript.text.utf8)).base64EncodedString()
+    /// bytes every time): what the attach delivery writes to stdin.
+    public static let gzippedScript: [UInt8] = Array(gzip(Array(InPodScript.text.utf8)))
+
+    /// The gzipped script base64-encoded: the argument of the packed command.
+    public static let packedScript: String = Data(gzippedScript).base64EncodedString()
 
     /// The SHA-256 of the script as it runs (``InPodScript/text``), in hex: the
     /// bootstrap checks it, and the manifest records it.
     public static let scriptSHA256: String = SHA256.hash(data: Array(InPodScript.text.utf8)).map { String(format: "%02x", $0) }.joined()
 
-    /// The container command for `options`.
-    static func command(_ options: InPodScript.Options) -> [String] {
-        ["sh", "-c", text, programName, packedScript, scriptSHA256] + options.arguments
+    /// The container command for `options`, delivered as `delivery` says.
+    static func command(_ options: InPodScript.Options, delivery: ScriptDelivery) -> [String] {
+        switch delivery {
+        case .command: ["sh", "-c", text, programName, packedScript, scriptSHA256] + options.arguments
+        case .attach: ["sh", "-c", attachText, programName, String(gzippedScript.count), scriptSHA256] + options.arguments
+        }
     }
 
     /// A gzip member of `bytes`, as `gzip -9n` writes one.

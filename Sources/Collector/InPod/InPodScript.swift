@@ -27,10 +27,10 @@ public enum InPodScript {
     public static let programName = "evidence-collect"
 
     /// The container command running the script with `options`: the bootstrap
-    /// that unpacks it (``InPodBootstrap``), the packed script, its digest, and
-    /// the script's arguments.
-    public static func command(_ options: Options = Options()) -> [String] {
-        InPodBootstrap.command(options)
+    /// (``InPodBootstrap``), the packed script or its length on stdin, its
+    /// digest, and the script's arguments.
+    public static func command(_ options: Options = Options(), delivery: ScriptDelivery = .command) -> [String] {
+        InPodBootstrap.command(options, delivery: delivery)
     }
 
     static func compact(_ script: String) -> String {
@@ -108,8 +108,9 @@ extension InPodScript {
             var arguments = [
                 "--cap=\(outputCapBytes)",
                 "--sections=\(sections.sorted().map(\.rawValue).joined(separator: ","))",
-                "--termination-log=\(terminationLogPath ?? "-")",
             ]
+            // The script's default; left out, it is bytes less in every pod's spec.
+            if terminationLogPath != "/dev/termination-log" { arguments.append("--termination-log=\(terminationLogPath ?? "-")") }
             if let temporaryDirectory { arguments.append("--tmpdir=\(temporaryDirectory)") }
             if let batchSize { arguments.append("--batch=\(batchSize)") }
             if let readTimeoutSeconds { arguments.append("--read-timeout=\(readTimeoutSeconds)") }

@@ -33,11 +33,16 @@ public struct CollectionRequest: Sendable {
     /// secret argv values; see ``PodJSONRedaction`` and ``EvidenceLogRedaction``).
     /// `--no-redact` turns it off.
     public var redact: Bool
+    /// How the in-pod script reaches each evidence container: on stdin through
+    /// `pods/attach` (the command is then a few hundred bytes) or packed into
+    /// the command. The command line picks it after the preflight.
+    public var scriptDelivery: ScriptDelivery
 
     public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
                 concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,
                 commandLine: [String], toolVersion: String, interruptGrace: TimeInterval = 5,
-                signingKey: SigningKey? = nil, explode: Bool = false, redact: Bool = true) {
+                signingKey: SigningKey? = nil, explode: Bool = false, redact: Bool = true,
+                scriptDelivery: ScriptDelivery = .command) {
         self.plan = plan
         self.profile = profile
         self.profileYAML = profileYAML
@@ -52,6 +57,7 @@ public struct CollectionRequest: Sendable {
         self.signingKey = signingKey
         self.explode = explode
         self.redact = redact
+        self.scriptDelivery = scriptDelivery
     }
 
     /// The ephemeral container this run adds to the planned pod, targeting its
@@ -60,20 +66,26 @@ public struct CollectionRequest: Sendable {
     /// pod's spec names; the preflight's dry run sends the same container.
     public func evidenceContainer(for target: PlannedTarget) -> EvidenceContainer {
         EvidenceContainer(profile: profile, name: runID.containerName, targetContainer: target.targetContainer,
-                          avoidingUIDs: target.specRunAsUsers ?? [])
+                          avoidingUIDs: target.specRunAsUsers ?? [], delivery: scriptDelivery)
     }
 }
 
 extension EvidenceContainer {
     /// The evidence container `profile` describes, named `name`, joining
-    /// `targetContainer`'s namespaces and running as none of `avoidingUIDs`.
-    init(profile: CollectionProfile, name: String, targetContainer: String, avoidingUIDs: [Int64]) {
+    /// `targetContainer`'s namespaces, running as none of `avoidingUIDs`, and
+    /// getting its script as `delivery` says (on stdin: `stdin` and `stdinOnce`,
+    /// so the runtime ends stdin when the one attach session does).
+    init(profile: CollectionProfile, name: String, targetContainer: String, avoidingUIDs: [Int64], delivery: ScriptDelivery) {
         self.init(
             name: name,
             image: profile.image,
             imagePullPolicy: profile.imagePullPolicy.rawValue,
-            command: InPodScript.command(InPodScript.Options(profile: profile)),
+            command: InPodScript.command(InPodScript.Options(profile: profile), delivery: delivery),
             targetContainerName: targetContainer,
             securityContext: profile.securityContext(avoiding: avoidingUIDs))
+        if delivery == .attach {
+            stdin = true
+            stdinOnce = true
+        }
     }
 }

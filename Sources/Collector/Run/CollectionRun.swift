@@ -227,6 +227,7 @@ public final class CollectionRun: @unchecked Sendable {
                              podNames: selection.podNames, workload: selection.workload, node: selection.node))
         manifest.run.redacted = request.redact
         manifest.run.scriptSHA256 = InPodBootstrap.scriptSHA256
+        manifest.run.scriptDelivery = request.scriptDelivery.rawValue
         manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }

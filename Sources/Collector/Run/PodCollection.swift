@@ -110,6 +110,16 @@ struct PodCollection: Sendable {
         if case .present(let pod) = observed, case .running = EvidenceContainerState(pod: pod, containerName: name) {
             progress.update({ $0.running += 1 }, event: "running    \(key)")
         }
+        // With attach delivery the container is waiting for its script on stdin.
+        var attached: DeliveredOutput?
+        if request.scriptDelivery == .attach, case .present(let pod) = observed,
+           case .running = EvidenceContainerState(pod: pod, containerName: name) {
+            record.begin(.attach)
+            switch await deliverScript(container: name, deadline: deadline) {
+            case .success(let output): attached = output
+            case .failure(let failure): return hardStopped() || Task.isCancelled ? .interrupted(failure.message) : .failed(failure)
+            }
+        }
         let remaining = max(1, request.profile.timeouts.podSeconds - request.profile.timeouts.startSeconds)
         let finished = await waitUntilSettled(container: name, timeout: remaining, runningCounts: false, record: &record)
         switch finished {
@@ -142,6 +152,19 @@ struct PodCollection: Sendable {
         }
 
         // Read what it gathered — also after a failed exit: partial evidence is still evidence.
+        // The attach stream's copy is used when it is whole (the script's own digest
+        // says so); otherwise the log, which holds the same bytes, is read.
+        var attachNote: String?
+        if let attached {
+            if case .matches = OutputIntegrity.verify(log: attached.stdout, terminationMessage: message) {
+                record.evidenceContainer?.outputSource = "attach"
+            } else {
+                attachNote = attached.whyNotUsed(terminationMessage: message)
+            }
+        }
+        if record.evidenceContainer?.outputSource == "attach", let attached {
+            return await finish(log: attached.stdout, exitCode: exitCode, reason: reason, message: message, note: nil, record: &record)
+        }
         if hardStopped() {
             return .interrupted("The run was interrupted before the evidence of \(key) was read; the container \(name) finished and its log stays on the node until the pod goes.")
         }
@@ -167,7 +190,14 @@ struct PodCollection: Sendable {
             }
             return .failed(PodFailure.fromTransport(error, step: .log, pod: key))
         }
+        record.evidenceContainer?.outputSource = "log"
+        return await finish(log: log, exitCode: exitCode, reason: reason, message: message, note: attachNote, record: &record)
+    }
 
+    /// Checks the output against the digest the script reported, unpacks it and
+    /// writes it; `note` says why the log was read although the script came by attach.
+    private func finish(log: [UInt8], exitCode: Int32, reason: String?, message: String?, note: String?,
+                        record: inout Record) async -> Ending {
         // Check it against the digest the script reported, unpack it, write it.
         record.begin(.decode)
         let verdict = OutputIntegrity.verify(log: log, terminationMessage: message)
@@ -249,6 +279,7 @@ struct PodCollection: Sendable {
             if record.readWhileWatchDown {
                 text += " The watch of the selection was down during its wait; it was read by name meanwhile."
             }
+            if let note { text += " " + note }
             return .collected(message: text)
         case .truncated:
             return .failed(PodFailure(step: .log, reason: .truncated, message: verdict.summary))

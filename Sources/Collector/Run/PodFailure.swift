@@ -24,6 +24,9 @@ public struct PodFailure: Error, Sendable, Equatable {
         case unreachable = "Unreachable"
         case watchFailed = "WatchFailed"
         case bundleWrite = "BundleWriteFailed"
+        /// pods/attach refused or failed before the script was on its way:
+        /// the container waits for it and then ends on its own.
+        case scriptNotDelivered = "ScriptNotDelivered"
     }
 
     public var step: Step

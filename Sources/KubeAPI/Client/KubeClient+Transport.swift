@@ -147,18 +147,18 @@ extension KubeClient {
         }
     }
 
-    private func logRequest(_ request: APIRequest, code: Int, since started: ContinuousClock.Instant) {
+    func logRequest(_ request: APIRequest, code: Int, since started: ContinuousClock.Instant) {
         guard let log = options.requestLog else { return }
         let reason = HTTPResponseStatus(statusCode: code).reasonPhrase
         log("\(request.method.rawValue) \(baseURL + request.pathAndQuery) \(code) \(reason) in \(Self.milliseconds(since: started)) milliseconds")
     }
 
-    private func logRequest(_ request: APIRequest, failure: any Error, since started: ContinuousClock.Instant) {
+    func logRequest(_ request: APIRequest, failure: any Error, since started: ContinuousClock.Instant) {
         guard let log = options.requestLog else { return }
         log("\(request.method.rawValue) \(baseURL + request.pathAndQuery) failed after \(Self.milliseconds(since: started)) milliseconds: \(failure)")
     }
 
-    private static func milliseconds(since started: ContinuousClock.Instant) -> Int64 {
+    static func milliseconds(since started: ContinuousClock.Instant) -> Int64 {
         let elapsed = ContinuousClock.now - started
         return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }

@@ -206,11 +206,16 @@ public struct EphemeralContainer: Codable, Sendable, Equatable {
     public var securityContext: SecurityContext?
     public var terminationMessagePolicy: String?
     public var imagePullPolicy: String?
+    /// The container's stdin stays open for `pods/attach` (the evidence script arrives on it).
+    public var stdin: Bool?
+    /// The runtime closes stdin when the first attach session ends.
+    public var stdinOnce: Bool?
 
     public init(
         name: String, image: String? = nil, command: [String] = [], args: [String] = [],
         targetContainerName: String? = nil, securityContext: SecurityContext? = nil,
-        terminationMessagePolicy: String? = nil, imagePullPolicy: String? = nil
+        terminationMessagePolicy: String? = nil, imagePullPolicy: String? = nil,
+        stdin: Bool? = nil, stdinOnce: Bool? = nil
     ) {
         self.name = name
         self.image = image
@@ -220,10 +225,13 @@ public struct EphemeralContainer: Codable, Sendable, Equatable {
         self.securityContext = securityContext
         self.terminationMessagePolicy = terminationMessagePolicy
         self.imagePullPolicy = imagePullPolicy
+        self.stdin = stdin
+        self.stdinOnce = stdinOnce
     }
 
     enum CodingKeys: String, CodingKey {
         case name, image, command, args, targetContainerName, securityContext, terminationMessagePolicy, imagePullPolicy
+        case stdin, stdinOnce
     }
 
     public init(from decoder: any Decoder) throws {
@@ -236,6 +244,8 @@ public struct EphemeralContainer: Codable, Sendable, Equatable {
         securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
         terminationMessagePolicy = try c.decodeIfPresent(String.self, forKey: .terminationMessagePolicy)
         imagePullPolicy = try c.decodeIfPresent(String.self, forKey: .imagePullPolicy)
+        stdin = try c.decodeIfPresent(Bool.self, forKey: .stdin)
+        stdinOnce = try c.decodeIfPresent(Bool.self, forKey: .stdinOnce)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -248,6 +258,8 @@ public struct EphemeralContainer: Codable, Sendable, Equatable {
         try c.encodeIfPresent(securityContext, forKey: .securityContext)
         try c.encodeIfPresent(terminationMessagePolicy, forKey: .terminationMessagePolicy)
         try c.encodeIfPresent(imagePullPolicy, forKey: .imagePullPolicy)
+        try c.encodeIfPresent(stdin, forKey: .stdin)
+        try c.encodeIfPresent(stdinOnce, forKey: .stdinOnce)
     }
 }
 

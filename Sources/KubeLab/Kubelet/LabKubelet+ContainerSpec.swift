@@ -19,7 +19,8 @@ extension LabKubelet {
     /// against the whole environment (`$$` → `$`, undefined references as written).
     static func containerSpec(
         name: String, image: String, command: [String], args: [String], env: [LabEnvVar],
-        securityContext: LabRuntime.SecurityContext, terminationMessagePolicy: String = "File", startDelay: Duration = .zero
+        securityContext: LabRuntime.SecurityContext, terminationMessagePolicy: String = "File", startDelay: Duration = .zero,
+        stdin: Bool = false, stdinOnce: Bool = false
     ) -> LabRuntime.ContainerSpec {
         let environment = KubeletExpansion.environment(env, service: serviceEnvironment)
         var values: [String: String] = [:]
@@ -27,6 +28,7 @@ extension LabKubelet {
         let expand = { (text: String) in KubeletExpansion.expand(text) { values[$0] } }
         return LabRuntime.ContainerSpec(
             name: name, image: image, command: command.map(expand), args: args.map(expand), environment: values,
-            securityContext: securityContext, terminationMessagePolicy: terminationMessagePolicy, startDelay: startDelay)
+            securityContext: securityContext, terminationMessagePolicy: terminationMessagePolicy, startDelay: startDelay,
+            stdin: stdin, stdinOnce: stdinOnce)
     }
 }

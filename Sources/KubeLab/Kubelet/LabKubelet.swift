@@ -192,7 +192,8 @@ final class LabKubelet: Sendable {
         let spec = LabKubelet.containerSpec(
             name: container.name, image: container.image, command: container.command, args: container.args, env: container.env,
             securityContext: LabSecurityContext.runtimeContext(container: container.securityContext, pod: pod.securityContext),
-            terminationMessagePolicy: container.terminationMessagePolicy, startDelay: .milliseconds(delay))
+            terminationMessagePolicy: container.terminationMessagePolicy, startDelay: .milliseconds(delay),
+            stdin: container.stdin == true, stdinOnce: container.stdinOnce == true)
         let running = entries.withLock { s -> RunningPod? in
             guard var entry = s[pod.key], entry.uid == pod.uid else { return nil }
             if let running = entry.running { return running }

@@ -18,6 +18,7 @@ extension LabEphemeralContainer {
             imagePullPolicy: json["imagePullPolicy"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             terminationMessagePolicy: json["terminationMessagePolicy"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "File",
             securityContext: LabSecurityContext.normalized(json["securityContext"]), stdin: json["stdin"]?.boolValue,
+            stdinOnce: json["stdinOnce"]?.boolValue,
             tty: json["tty"]?.boolValue, targetContainerName: json["targetContainerName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
         let forbidden = forbiddenFields.filter { key in
             guard let v = json[key], !v.isNull else { return false }

@@ -84,6 +84,7 @@ extension LabPod {
         o.set("imagePullPolicy", c.imagePullPolicy)
         o.set("securityContext", c.securityContext)
         if c.stdin == true { o.set("stdin", true) }
+        if c.stdinOnce == true { o.set("stdinOnce", true) }
         if c.tty == true { o.set("tty", true) }
         o.setNonEmpty("targetContainerName", c.targetContainerName)
         return o.value

@@ -92,13 +92,15 @@ public struct LabEphemeralContainer: Sendable {
     /// The securityContext as the client sent it (kept as JSON, re-emitted in order).
     public var securityContext: JSONValue?
     public var stdin: Bool?
+    /// The runtime closes stdin when the first attach session ends.
+    public var stdinOnce: Bool?
     public var tty: Bool?
     public var targetContainerName: String?
 
     public init(
         name: String, image: String, command: [String] = [], args: [String] = [], env: [LabEnvVar] = [],
         imagePullPolicy: String? = nil, terminationMessagePolicy: String = "File", securityContext: JSONValue? = nil,
-        stdin: Bool? = nil, tty: Bool? = nil, targetContainerName: String? = nil
+        stdin: Bool? = nil, stdinOnce: Bool? = nil, tty: Bool? = nil, targetContainerName: String? = nil
     ) {
         self.name = name
         self.image = image
@@ -109,6 +111,7 @@ public struct LabEphemeralContainer: Sendable {
         self.terminationMessagePolicy = terminationMessagePolicy
         self.securityContext = securityContext
         self.stdin = stdin
+        self.stdinOnce = stdinOnce
         self.tty = tty
         self.targetContainerName = targetContainerName
     }

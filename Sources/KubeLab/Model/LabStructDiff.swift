@@ -77,7 +77,7 @@ enum LabStructDiff {
         ]
         out += securityContext(c.securityContext)
         out += [
-            " \"Stdin\": \(c.stdin == true),", " \"StdinOnce\": false,", " \"TTY\": \(c.tty == true),",
+            " \"Stdin\": \(c.stdin == true),", " \"StdinOnce\": \(c.stdinOnce == true),", " \"TTY\": \(c.tty == true),",
             " \"TargetContainerName\": \(quoted(c.targetContainerName ?? ""))", "}",
         ]
         return out

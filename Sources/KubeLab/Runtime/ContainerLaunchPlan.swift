@@ -103,7 +103,7 @@ extension RunningPod {
         }
         arguments += [context.tools.busybox, "sh", "-c", ContainerScripts.container, "kubelab-\(name)"] + final
 
-        let environment = [
+        var environment = [
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
             "KL_CGROUP_PROCS": cgroups.map { "\($0)/cgroup.procs" }.joined(separator: " "),
             "KL_ROOTFS": rootMount.path,
@@ -117,6 +117,11 @@ extension RunningPod {
             "KL_LOADER": context.tools.loaderCopy,
             "KL_LIBRARIES": context.tools.libraryDirectory,
         ]
+        if spec.stdin {
+            let stdin = try ContainerStdin(path: run.appendingPathComponent("stdin"), once: spec.stdinOnce)
+            state.withLock { $0.containers[name]?.stdin = stdin }
+            environment["KL_STDIN"] = stdin.path.path
+        }
         return ContainerLaunchPlan(executable: RuntimeTools.nsenter, arguments: arguments, environment: environment, runDirectory: run)
     }
 

@@ -51,7 +51,8 @@ enum ContainerScripts {
     /// A container: joins its cgroups, builds its root in its own mount namespace (the image
     /// root read-only, /proc of its pid namespace, a small /dev, /dev/termination-log, tmpfs /tmp,
     /// the pod's /etc/hostname, /etc/hosts, /etc/resolv.conf), opens setpriv for the final step,
-    /// sends stdout and stderr to the log, reports its host pid and execs into "$@".
+    /// sends stdout and stderr to the log, stdin from its pipe (`KL_STDIN`, for attach) or
+    /// /dev/null, reports its host pid and execs into "$@".
     static let container = #"""
         set -e
         \#(closeInherited)
@@ -79,7 +80,7 @@ enum ContainerScripts {
         mount --bind "$KL_ETC_RESOLV" "$R/etc/resolv.conf"
         read -r pid rest < /proc/self/stat
         exec 7<"$KL_SETPRIV" 8<"$KL_LOADER" 9<"$KL_LIBRARIES"
-        exec 3>&1 >>"$KL_LOG" 2>&1 </dev/null
+        exec 3>&1 >>"$KL_LOG" 2>&1 <"${KL_STDIN:-/dev/null}"
         echo "kubelab-ready $pid" >&3
         exec 3>&-
         exec "$@"

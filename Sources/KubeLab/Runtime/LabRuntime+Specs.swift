@@ -44,11 +44,15 @@ extension LabRuntime {
         public var terminationMessagePolicy: String
         /// Fault injection: the container stays `waiting` (ContainerCreating) this long before it starts.
         public var startDelay: Duration
+        /// stdin is a pipe that `pods/attach` writes to (otherwise /dev/null).
+        public var stdin: Bool
+        /// The pipe is closed when the first attach session ends.
+        public var stdinOnce: Bool
 
         public init(
             name: String, image: String, command: [String] = [], args: [String] = [],
             environment: [String: String] = [:], securityContext: SecurityContext = .init(),
-            terminationMessagePolicy: String = "File", startDelay: Duration = .zero
+            terminationMessagePolicy: String = "File", startDelay: Duration = .zero, stdin: Bool = false, stdinOnce: Bool = false
         ) {
             self.name = name
             self.image = image
@@ -58,6 +62,8 @@ extension LabRuntime {
             self.securityContext = securityContext
             self.terminationMessagePolicy = terminationMessagePolicy
             self.startDelay = startDelay
+            self.stdin = stdin
+            self.stdinOnce = stdinOnce
         }
 
         /// The process to run, as a container runtime combines ENTRYPOINT/CMD with command/args.

@@ -125,6 +125,7 @@ extension RunningPod {
             writeStateFile()
             let exit = await process.waitForExit()
             let finishedAt = Date()
+            state.withLock { $0.containers[name]?.stdin }?.close()
             let code = exit.exitCode
             let message = terminationMessage(spec: spec, runDirectory: plan.runDirectory, exitCode: code)
             update(name) {

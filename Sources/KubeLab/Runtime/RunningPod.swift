@@ -53,6 +53,8 @@ public final class RunningPod: Sendable {
         var hostPIDTicks: UInt64?
         var startedAt: Date?
         var task: Task<Void, Never>?
+        /// The container's stdin pipe, when its spec asks for one.
+        var stdin: ContainerStdin?
     }
 
     struct PodState {
@@ -89,6 +91,14 @@ public final class RunningPod: Sendable {
     /// All containers, regular ones first in spec order, then ephemeral ones in the order they were added.
     public var containers: [Container] {
         state.withLock { s in s.order.compactMap { s.containers[$0]?.info } }
+    }
+
+    /// The stdin of a running container whose spec asks for one (and that was not closed).
+    func stdin(of name: String) -> ContainerStdin? {
+        state.withLock { s in
+            guard let record = s.containers[name], case .running = record.info.state else { return nil }
+            return record.stdin
+        }
     }
 
     /// The log file of a container (it exists once the container has started).

@@ -19,6 +19,8 @@ public final class LabFaults: Sendable {
         var truncatedPods: Set<String> = []
         var lostEphemeralPatchRepliesRemaining = 0
         var stalledEphemeralLogReadsRemaining = 0
+        var cutAttachStreamsRemaining = 0
+        var cutAttachAfterBytes = 0
     }
 
     private let state = LabMutex(State())
@@ -113,6 +115,25 @@ public final class LabFaults: Sendable {
         state.withLock { $0.stalledEphemeralLogReadsRemaining = max(0, count) }
     }
 
+    /// The next `count` attach sessions are cut (the connection closed, no status)
+    /// once `afterBytes` bytes of output went out: a network or an API server that
+    /// drops the stream while the container goes on writing to its log.
+    public func cutAttachStreams(count: Int, afterBytes: Int) {
+        state.withLock {
+            $0.cutAttachStreamsRemaining = max(0, count)
+            $0.cutAttachAfterBytes = max(0, afterBytes)
+        }
+    }
+
+    /// The bytes after which this attach session is to be cut, consuming one; nil for none.
+    func consumeCutAttachStream() -> Int? {
+        state.withLock { s in
+            guard s.cutAttachStreamsRemaining > 0 else { return nil }
+            s.cutAttachStreamsRemaining -= 1
+            return s.cutAttachAfterBytes
+        }
+    }
+
     /// True when this read of an ephemeral container's log is to stall, consuming one.
     func consumeStalledEphemeralLogRead() -> Bool { consume(\.stalledEphemeralLogReadsRemaining) }
 
@@ -173,6 +194,7 @@ public final class LabFaults: Sendable {
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
     ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,"stallEphemeralLogReads":1,
+    ///   "cutAttachStreams":{"count":1,"afterBytes":4096},
     ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]},
     ///   "apiServerOutageMilliseconds":3000}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
@@ -220,6 +242,12 @@ public final class LabFaults: Sendable {
         if let v = json["stallEphemeralLogReads"] {
             guard let count = v.intValue else { throw .badRequest("stallEphemeralLogReads must be an integer number of log reads") }
             stallEphemeralLogReads(count: count)
+        }
+        if let v = json["cutAttachStreams"] {
+            guard let count = v["count"]?.intValue, let bytes = v["afterBytes"]?.intValue ?? 0 as Int? else {
+                throw .badRequest("cutAttachStreams must be {\"count\": <sessions>, \"afterBytes\": <bytes of output>}")
+            }
+            cutAttachStreams(count: count, afterBytes: bytes)
         }
         if let v = json["loseEphemeralPatchReplies"] {
             guard let count = v.intValue else { throw .badRequest("loseEphemeralPatchReplies must be an integer number of PATCH requests") }
@@ -286,6 +314,7 @@ public final class LabFaults: Sendable {
             ("truncateLogsOfPods", .int(s.truncateLogsOfPods)),
             ("loseEphemeralPatchReplies", .int(s.lostEphemeralPatchRepliesRemaining)),
             ("stallEphemeralLogReads", .int(s.stalledEphemeralLogReadsRemaining)),
+            ("cutAttachStreams", .object([("count", .int(s.cutAttachStreamsRemaining)), ("afterBytes", .int(s.cutAttachAfterBytes))])),
             ("denyUsers", .strings(users.deniedUsers)),
             ("apiServerOutageMilliseconds", .int(listener.outageRemainingMilliseconds)),
         ])

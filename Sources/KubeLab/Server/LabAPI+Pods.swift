@@ -112,6 +112,8 @@ extension LabAPI {
             return try patchPodMetadata(request, namespace: namespace, name: name, pretty: pretty)
         case ("log", .GET):
             return try podLog(request, namespace: namespace, name: name)
+        case ("attach", .GET), ("attach", .POST):
+            return try attach(request, namespace: namespace, name: name)
         default:
             throw .methodNotAllowed
         }

@@ -67,11 +67,21 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func identity(context: ChannelHandlerContext, head: HTTPRequestHead) -> (LabIdentity?, badToken: Bool) {
         if certificateIdentity == nil {
-            let peer = (try? context.pipeline.syncOperations.nioSSL_peerCertificate()) ?? nil
-            let der = peer.flatMap { try? $0.toDERBytes() }
-            certificateIdentity = .some(der.flatMap { LabCertificates.identity(fromDER: $0) })
+            certificateIdentity = .some(Self.certificateIdentity(context.pipeline.syncOperations))
         }
-        if let cert = certificateIdentity ?? nil { return (cert, false) }
+        return Self.identity(certificate: certificateIdentity ?? nil, head: head, api: api)
+    }
+
+    /// The identity of the connection's verified client certificate, if it has one.
+    static func certificateIdentity(_ pipeline: ChannelPipeline.SynchronousOperations) -> LabIdentity? {
+        let peer = (try? pipeline.nioSSL_peerCertificate()) ?? nil
+        let der = peer.flatMap { try? $0.toDERBytes() }
+        return der.flatMap { LabCertificates.identity(fromDER: $0) }
+    }
+
+    /// Who sent `head`: the client certificate's identity, else the bearer token's.
+    static func identity(certificate: LabIdentity?, head: HTTPRequestHead, api: LabAPI) -> (LabIdentity?, badToken: Bool) {
+        if let cert = certificate { return (cert, false) }
         if let auth = head.headers.first(name: "authorization") {
             let parts = auth.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -123,6 +133,18 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let session = LabLogSession(context: context, plan: plan, logs: api.logs, keepAlive: head.isKeepAlive, version: head.version)
             log = session
             session.start()
+        case .attach:
+            // Not upgraded (`LabAttachUpgrade` takes every attach it can). A v1.36 server
+            // answers a plain request 400, and a WebSocket offering none of its
+            // subprotocols a bare 403 that closes the connection.
+            if head.headers.first(name: "upgrade")?.lowercased() == "websocket" {
+                var headers = HTTPHeaders()
+                headers.add(name: "Connection", value: "close")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .forbidden, headers: headers))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                write(context: context, head: head, response: .error(.badRequest("Upgrade request required"), pretty: request.wantsPretty))
+            }
         }
     }
 

@@ -76,6 +76,8 @@ enum LabResponse: Sendable {
     case body(status: Int, contentType: String, body: [UInt8], headers: [(String, String)])
     case watch(WatchPlan)
     case log(LogPlan)
+    /// A checked `pods/attach`: upgraded to a WebSocket when the client asked for one.
+    case attach(AttachPlan)
 
     static func json(_ status: Int, _ bytes: [UInt8], pretty: Bool, contentType: String = "application/json") -> LabResponse {
         if pretty {

@@ -1,5 +1,6 @@
 @testable import Collector
 import Foundation
+import KubeAPI
 import Testing
 import TestSupport
 
@@ -46,7 +47,8 @@ struct InPodScriptTextTests {
         // What the pod's spec carries: the bootstrap and the packed script, less than half the script itself.
         #expect(command[2].utf8.count < 700, "bootstrap: \(command[2].utf8.count) bytes")
         #expect(command[4].utf8.count * 2 < InPodScript.text.utf8.count + 2000, "packed \(command[4].utf8.count) of \(InPodScript.text.utf8.count)")
-        #expect(InPodScript.Options().arguments == ["--cap=8388608", "--sections=processes,fds,namespaces,sockets", "--termination-log=/dev/termination-log"])
+        // /dev/termination-log is the script's default: not repeated in every pod's spec.
+        #expect(InPodScript.Options().arguments == ["--cap=8388608", "--sections=processes,fds,namespaces,sockets"])
     }
 
     @Test("the bootstrap runs only the script whose SHA-256 it was given, and says why it did not in the termination message")
@@ -69,6 +71,53 @@ struct InPodScriptTextTests {
         let unpackable = try HostCommand.run(["/bin/busybox"] + garbled)
         #expect(unpackable.status == 2)
         #expect(unpackable.stderr.contains("cannot unpack the script"), "\(unpackable.stderr)")
+    }
+
+    @Test("with attach delivery the command is the bootstrap, the script's length and SHA-256, and the arguments: a few hundred bytes")
+    func attachCommand() throws {
+        let command = InPodScript.command(InPodScript.Options(), delivery: .attach)
+        #expect(Array(command.prefix(2)) == ["sh", "-c"] && command[3] == "evidence-boot")
+        #expect(command[4] == String(InPodBootstrap.gzippedScript.count) && command[5] == InPodBootstrap.scriptSHA256)
+        #expect(Array(command.suffix(2)) == ["--cap=8388608", "--sections=processes,fds,namespaces,sockets"])
+        // As the pod's spec stores it: every `$` doubled for the kubelet.
+        let stored = command.map(KubeletEscaping.escape).joined().utf8.count
+        #expect(stored < 450, "the attach command takes \(stored) bytes of the pod's spec")
+        let packed = InPodScript.command(InPodScript.Options(), delivery: .command).map(KubeletEscaping.escape).joined().utf8.count
+        #expect(stored * 15 < packed, "attach \(stored) bytes against packed \(packed)")
+    }
+
+    @Test("the attach bootstrap runs the script it reads from stdin, and only the one whose SHA-256 it was given")
+    func attachBootstrapReadsStdin() throws {
+        let directory = try TemporaryDirectory(prefix: "boot-attach")
+        let log = directory.path + "/termination-log"
+        let command = InPodScript.command(InPodScript.Options(sections: [.sockets], terminationLogPath: log), delivery: .attach)
+        /// Runs the bootstrap with `stdin` as its standard input, as pods/attach gives it.
+        func run(stdin: [UInt8]) throws -> (ProcessResult, String) {
+            let input = directory.path + "/stdin-\(stdin.count)"
+            try Data(stdin).write(to: URL(fileURLWithPath: input))
+            try? FileManager.default.removeItem(atPath: log)
+            let output = try HostCommand.run(["/usr/bin/env", "EVIDENCE_TERMINATION_LOG=\(log)", "/bin/sh", "-c", "exec \"$@\" < \"$0\"", input,
+                                              "/bin/busybox"] + command)
+            return (output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        }
+        let (good, digest) = try run(stdin: InPodBootstrap.gzippedScript)
+        #expect(good.status == 0, "\(good.stderr)")
+        guard case .digest = TerminationMessage.parse(digest) else {
+            Issue.record("the script did not report its digest: \(digest)")
+            return
+        }
+        #expect(good.stdoutBytes.count > 1000)
+
+        // Another script of the same length under the real script's digest: what a swapped stream would be.
+        var other = Array(InPodBootstrap.gzip(Array("echo pwned\n".utf8)))
+        other += [UInt8](repeating: 0, count: InPodBootstrap.gzippedScript.count - other.count)
+        let expected = "no script of SHA-256 \(InPodBootstrap.scriptSHA256) came on stdin through pods/attach within \(InPodBootstrap.stdinWaitSeconds) s"
+        for input in [other, [], Array(InPodBootstrap.gzippedScript.prefix(100))] {
+            let (refused, message) = try run(stdin: input)
+            #expect(refused.status == 2, "\(input.count) bytes: \(refused.stdout) \(refused.stderr)")
+            #expect(!refused.stdout.contains("pwned"))
+            #expect(TerminationMessage.parse(message) == .scriptError(expected), "\(input.count) bytes: \(message)")
+        }
     }
 
     @Test("the built-in profiles' gather lists and caps become the script's sections and cap")

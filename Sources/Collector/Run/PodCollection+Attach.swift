@@ -1,0 +1,75 @@
+import Foundation
+import KubeAPI
+
+/// What the attach session that delivered the script read back: the script's
+/// stdout, which is the evidence when it matches the script's own digest.
+struct DeliveredOutput: Sendable {
+    var stdout: [UInt8]
+    /// Why the stream ended early, or nil when the server ended it after its status.
+    var cut: String?
+    var subprotocol: String
+
+    init(_ outcome: AttachOutcome) {
+        stdout = outcome.stdout
+        subprotocol = outcome.subprotocol
+        switch outcome.ending {
+        case .completed: cut = nil
+        case .cut(let reason): cut = reason
+        }
+    }
+
+    init(cut: String) {
+        stdout = []
+        self.cut = cut
+        subprotocol = ""
+    }
+
+    /// Why this copy was not kept and the log was read instead, for the pod's message.
+    func whyNotUsed(terminationMessage: String?) -> String {
+        if let cut {
+            return "The attach stream broke (\(cut)) after \(stdout.count) bytes; the evidence was read from the container's log."
+        }
+        let verdict = OutputIntegrity.verify(log: stdout, terminationMessage: terminationMessage)
+        return "The output read through attach did not check out (\(verdict.summary)); the evidence was read from the container's log."
+    }
+}
+
+extension PodCollection {
+    /// How long, at most, a refused or unreachable attach is tried again: the
+    /// bootstrap waits ``InPodBootstrap/stdinWaitSeconds`` for its script.
+    static let attachRetrySeconds: TimeInterval = 30
+
+    /// Writes the script to the evidence container's stdin through pods/attach
+    /// and reads its output until the container's output ends. A failure before
+    /// the script was on its way fails the pod (nothing ran in it; its container
+    /// ends on its own); a stream that breaks later is not a failure: the log
+    /// holds the same output.
+    func deliverScript(container: String, deadline: Date) async -> Result<DeliveredOutput, PodFailure> {
+        let (client, key, time) = (client, key, time)
+        let limit = request.profile.outputCapBytes + 1024 * 1024
+        let seconds = max(Self.minimumLogSeconds, time.seconds(until: deadline))
+        let retryUntil = time.now.addingTimeInterval(Self.attachRetrySeconds)
+        do {
+            let outcome = try await Deadline.run(seconds: seconds, time: time) {
+                try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil }) {
+                    try await client.attach(namespace: key.namespace, pod: key.name, container: container,
+                                            stdin: InPodBootstrap.gzippedScript, outputLimit: limit)
+                }
+            }
+            return .success(DeliveredOutput(outcome))
+        } catch let passed as Deadline.Passed {
+            return .success(DeliveredOutput(cut: "it did not end within \(Int(passed.seconds.rounded(.up))) s, the rest of --timeout"))
+        } catch {
+            if hardStopped() || Task.isCancelled {
+                return .failure(PodFailure(step: .attach, reason: .scriptNotDelivered,
+                                           message: "The run was interrupted while the script was being delivered to \(container) in \(key); the container ends on its own within \(InPodBootstrap.stdinWaitSeconds) s if it got nothing."))
+            }
+            let cause = (error as? KubeAPIError).map { $0.serverStatus?.message ?? $0.description } ?? "\(error)"
+            let forbidden = (error as? KubeAPIError)?.statusCode == 403
+            return .failure(PodFailure(
+                step: .attach, reason: forbidden ? .rbac : .scriptNotDelivered,
+                message: "Could not attach to the evidence container \(container) in \(key) to hand it the script: \(cause). Nothing ran in the pod; the container waits \(InPodBootstrap.stdinWaitSeconds) s for its script and then ends."
+                    + (forbidden ? " Attach delivery needs RBAC create on pods/attach; --script-delivery command packs the script into the container's command instead." : "")))
+        }
+    }
+}

@@ -1,0 +1,293 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import Synchronization
+
+/// What came back over one `pods/{pod}/attach` session.
+///
+/// Whatever was read before the stream ended is kept, however it ended: the
+/// caller decides (by the container's own digest) whether it is the whole
+/// output, and reads the log instead when it is not.
+public struct AttachOutcome: Sendable {
+    public enum Ending: Sendable, Equatable {
+        /// The server sent its `Status` and closed: the container's output ended.
+        case completed
+        /// The stream ended without the server's `Status`: the connection was cut,
+        /// the server closed early, or the client stopped reading (the reason says which).
+        case cut(String)
+    }
+
+    /// The subprotocol the server chose (`v5.channel.k8s.io` or `v4.channel.k8s.io`).
+    public var subprotocol: String
+    public var stdout: [UInt8] = []
+    public var stderr: [UInt8] = []
+    /// True when the output passed the caller's limit and the rest was not kept.
+    public var outputLimitReached = false
+    /// The server's `Status` from the error stream; "Success" when the attach ended normally.
+    public var status: Status?
+    public var ending: Ending
+    /// Whether the end of stdin could be signalled (v5), rather than only sent.
+    public var stdinClosed = false
+}
+
+extension KubeClient {
+    /// Attaches to a running container (`GET pods/{pod}/attach` upgraded to a
+    /// WebSocket, as kubectl 1.31+ does), writes `stdin` to it, ends stdin where
+    /// the protocol can say so (v5), and reads stdout and stderr until the
+    /// server ends the session (the container's output closed) or `outputLimit`
+    /// bytes were read.
+    ///
+    /// Needs RBAC `create` on `pods/attach` (a WebSocket upgrade is a GET, but
+    /// the API server asks for `create` too). Errors before the upgrade throw
+    /// (`KubeAPIError` with the server's `Status`, or the transport's); once
+    /// attached, anything that goes wrong ends the session with what was read
+    /// (``AttachOutcome/Ending/cut(_:)``). Cancelling the task closes the connection.
+    /// A proxy from the kubeconfig is not spoken here: the caller delivers another way.
+    public func attach(
+        namespace: String, pod: String, container: String, stdin input: [UInt8], outputLimit: Int
+    ) async throws -> AttachOutcome {
+        let request = APIRequest(
+            method: .GET, path: "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(pod))/attach",
+            query: [("container", container), ("stdin", "true"), ("stdout", "true"), ("stderr", "true")])
+        try await limiter.acquire()
+        let credential = try await credentials.current()
+        let started = ContinuousClock.now
+        let channelBox = AttachChannelBox()
+        do {
+            let outcome = try await withTaskCancellationHandler {
+                try await attachSession(request: request, credential: credential, input: input, outputLimit: outputLimit,
+                                        channelBox: channelBox)
+            } onCancel: {
+                channelBox.channel.withLock { $0 }?.close(promise: nil)
+            }
+            logRequest(request, code: 101, since: started)
+            return outcome
+        } catch let error as KubeAPIError {
+            logRequest(request, code: error.statusCode ?? 0, since: started)
+            throw error
+        } catch {
+            logRequest(request, failure: error, since: started)
+            if Task.isCancelled { throw CancellationError() }
+            throw classify(error, request: request)
+        }
+    }
+
+    private enum Upgrade: Sendable {
+        case attached(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String)
+        case refused(NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>)
+    }
+
+    private func attachSession(
+        request: APIRequest, credential: CredentialProvider.Current, input: [UInt8], outputLimit: Int,
+        channelBox: AttachChannelBox
+    ) async throws -> AttachOutcome {
+        let endpoint = try attachEndpoint()
+        var tls: TLSConfiguration?
+        if endpoint.https {
+            var configuration = baseTLS
+            if let certificate = credential.pluginCertificate {
+                configuration.certificateChain = certificate.chain.map { .certificate($0) }
+                configuration.privateKey = .privateKey(certificate.key)
+            }
+            tls = configuration
+        }
+        let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
+
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: endpoint.hostHeader)
+        headers.add(name: "User-Agent", value: options.userAgent)
+        headers.add(name: "Sec-WebSocket-Protocol", value: RemoteCommandStream.subprotocols.joined(separator: ", "))
+        if let authorization = credential.authorization { headers.add(name: "Authorization", value: authorization) }
+        for header in connection.impersonation?.headers ?? [] { headers.add(name: header.name, value: header.value) }
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.pathPrefix + request.pathAndQuery, headers: headers)
+
+        let connectSeconds = max(1, min(options.requestTimeout, 10))
+        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: HTTPClient.defaultEventLoopGroup)
+            .connectTimeout(.milliseconds(Int64(connectSeconds * 1000)))
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    channelBox.channel.withLock { $0 = channel }
+                    if let sslContext {
+                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: endpoint.serverName)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, response in
+                        channel.eventLoop.makeCompletedFuture {
+                            // Kubernetes sends its output in whole messages; an aggregator keeps a fragmented one whole.
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
+                                                            maxAccumulatedFrameSize: 1 << 22))
+                            let chosen = response.headers.first(name: "Sec-WebSocket-Protocol") ?? ""
+                            return .attached(try NIOAsyncChannel(wrappingChannelSynchronously: channel), subprotocol: chosen)
+                        }
+                    }
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
+                            }
+                        })
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: .init(upgradeConfiguration: configuration))
+                }
+            }
+        switch try await upgrade.get() {
+        case .refused(let channel):
+            throw try await refusal(channel, request: request)
+        case .attached(let channel, let subprotocol):
+            guard RemoteCommandStream.subprotocols.contains(subprotocol) else {
+                try? await channel.channel.close()
+                throw KubeAPIError.invalidResponse(
+                    method: "GET", path: request.pathAndQuery,
+                    detail: "the server upgraded the attach to a WebSocket without choosing one of the subprotocols offered (\(RemoteCommandStream.subprotocols.joined(separator: ", "))): \"\(subprotocol)\"")
+            }
+            return await exchange(on: channel, subprotocol: subprotocol, input: input, outputLimit: outputLimit)
+        }
+    }
+
+    /// The server answered the upgrade with an HTTP reply: its `Status`, as an error.
+    private func refusal(_ channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>, request: APIRequest) async throws -> any Error {
+        var code = 0
+        var headers = HTTPHeaders()
+        var body: [UInt8] = []
+        try await channel.executeThenClose { inbound, _ in
+            for try await part in inbound {
+                switch part {
+                case .head(let head):
+                    code = Int(head.status.code)
+                    headers = head.headers
+                case .body(var buffer):
+                    if body.count < 1 << 20, let bytes = buffer.readBytes(length: min(buffer.readableBytes, (1 << 20) - body.count)) {
+                        body += bytes
+                    }
+                case .end:
+                    return
+                }
+            }
+        }
+        return errorFor(Reply(code: code, headers: headers, body: body), request: request)
+    }
+
+    /// Sends stdin, ends it (v5), and reads until the server's status and close, a cut, or the limit.
+    private func exchange(
+        on channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String, input: [UInt8], outputLimit: Int
+    ) async -> AttachOutcome {
+        var outcome = AttachOutcome(subprotocol: subprotocol, ending: .cut("the stream ended before the server's status"))
+        var statusSeen = false
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                // One message per 32 KiB, as kubectl writes stdin.
+                var offset = 0
+                while offset < input.count {
+                    let end = min(input.count, offset + 32 * 1024)
+                    try await outbound.write(Self.frame(stream: .stdin, input[offset..<end]))
+                    offset = end
+                }
+                if RemoteCommandStream.canCloseStdin(subprotocol) {
+                    try await outbound.write(Self.frame(stream: .close, [RemoteCommandStream.stdin.rawValue]))
+                    outcome.stdinClosed = true
+                }
+                for try await frame in inbound {
+                    switch frame.opcode {
+                    case .binary, .text:
+                        var data = frame.unmaskedData
+                        guard let first = data.readInteger(as: UInt8.self) else { continue }
+                        let payload = data.readBytes(length: data.readableBytes) ?? []
+                        switch RemoteCommandStream(rawValue: first) {
+                        case .stdout?, .stderr?:
+                            let kept = outcome.stdout.count + outcome.stderr.count
+                            let room = max(0, outputLimit - kept)
+                            if payload.count > room { outcome.outputLimitReached = true }
+                            if first == RemoteCommandStream.stdout.rawValue {
+                                outcome.stdout += payload.prefix(room)
+                            } else {
+                                outcome.stderr += payload.prefix(room)
+                            }
+                            if outcome.outputLimitReached {
+                                outcome.ending = .cut("the output passed the limit of \(outputLimit) bytes; the rest was not read")
+                                return
+                            }
+                        case .error?:
+                            statusSeen = true
+                            outcome.status = try? JSONDecoderFactory.shared.decode(Status.self, from: payload)
+                            if outcome.status == nil {
+                                outcome.status = Status(status: "Failure", message: String(decoding: payload.prefix(2048), as: UTF8.self))
+                            }
+                        default:
+                            continue
+                        }
+                    case .ping:
+                        try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))
+                    case .connectionClose:
+                        outcome.ending = statusSeen ? .completed : .cut("the server closed the stream without a status")
+                        try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: ByteBuffer()))
+                        return
+                    default:
+                        continue
+                    }
+                }
+                outcome.ending = statusSeen ? .completed : .cut("the connection ended without the server's status or close")
+            }
+        } catch {
+            outcome.ending = .cut(Task.isCancelled ? "the read was stopped" : "the connection failed: \(Self.withoutSourcePaths(error))")
+        }
+        return outcome
+    }
+
+    static func frame(stream: RemoteCommandStream, _ bytes: some Collection<UInt8>) -> WebSocketFrame {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(stream.rawValue)
+        buffer.writeBytes(bytes)
+        return WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer)
+    }
+
+    /// Where the API server listens, read from the kubeconfig's server URL (not
+    /// `baseURL`, which carries the tls-server-name as its host).
+    struct AttachEndpoint {
+        var https: Bool
+        var host: String
+        var port: Int
+        /// The TLS server name to send and verify: tls-server-name, else the host (nil for an IP address).
+        var serverName: String?
+        var hostHeader: String
+        var pathPrefix: String
+    }
+
+    func attachEndpoint() throws -> AttachEndpoint {
+        guard let components = URLComponents(string: connection.server), let host = components.host else {
+            throw KubeconfigError(file: connection.sourceFiles.first, field: "server", message: "The server \"\(connection.server)\" is not a URL.")
+        }
+        if connection.proxy != nil {
+            throw KubeAPIError.invalidResponse(method: "GET", path: "attach",
+                                               detail: "attaching through the kubeconfig's proxy is not supported")
+        }
+        let https = components.scheme?.lowercased() != "http"
+        let port = components.port ?? (https ? 443 : 80)
+        let bareHost = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        let isAddress = IPv4Address(bareHost) != nil || bareHost.contains(":")
+        let name = connection.tlsServerName ?? (isAddress ? nil : bareHost)
+        let shownHost = connection.tlsServerName ?? host
+        var prefix = components.path
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        return AttachEndpoint(https: https, host: bareHost, port: port, serverName: name,
+                              hostHeader: components.port.map { "\(shownHost):\($0)" } ?? shownHost, pathPrefix: prefix)
+    }
+}
+
+/// The attach's connection, once made, so that a cancellation can close it.
+final class AttachChannelBox: Sendable {
+    let channel = Mutex<Channel?>(nil)
+}
+
+/// Enough of an IPv4 literal check to tell an address from a DNS name for SNI.
+private struct IPv4Address {
+    init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return nil }
+    }
+}
