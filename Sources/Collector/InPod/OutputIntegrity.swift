@@ -30,7 +30,7 @@ public enum OutputIntegrity {
         public var summary: String {
             switch self {
             case .matches(let digest):
-                return "The log matches the SHA-256 the script reported (\(digest.byteCount) bytes)."
+                return "The output matches the SHA-256 the script reported (\(digest.byteCount) bytes)."
             case .mismatch(let expected, let actual):
                 return "The log does not match what the script wrote: the script reported \(expected.byteCount) bytes with SHA-256 \(expected.sha256), the log has \(actual.byteCount) bytes with SHA-256 \(actual.sha256). The evidence was altered in transit or in the node's log."
             case .truncated(let expected, let actual):

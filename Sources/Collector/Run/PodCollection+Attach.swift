@@ -66,6 +66,13 @@ extension PodCollection {
             }
             let cause = (error as? KubeAPIError).map { $0.serverStatus?.message ?? $0.description } ?? "\(error)"
             let forbidden = (error as? KubeAPIError)?.statusCode == 403
+            // A container that ended before the attach (the kubelet then answers that it
+            // finds no such container): its status and log say what happened.
+            if !forbidden, let pod = try? await client.getPod(namespace: key.namespace, name: key.name),
+               case .terminated = EvidenceContainerState(pod: pod, containerName: container) {
+                board.observe(pod, fromWatch: false)
+                return .success(DeliveredOutput(cut: "the container had ended before it could be attached to: \(cause)"))
+            }
             return .failure(PodFailure(
                 step: .attach, reason: forbidden ? .rbac : .scriptNotDelivered,
                 message: "Could not attach to the evidence container \(container) in \(key) to hand it the script: \(cause). Nothing ran in the pod; the container waits \(InPodBootstrap.stdinWaitSeconds) s for its script and then ends."

@@ -25,6 +25,9 @@ final class BackgroundCollection: @unchecked Sendable {
 
     func interrupt() { kill(process.processIdentifier, SIGINT) }
 
+    /// The collector's process id (to find its connections).
+    var pid: Int32 { process.processIdentifier }
+
     /// Waits for the run to end (killing it after `timeout`) and returns how it ended.
     func finish(timeout: TimeInterval = 240) throws -> ProcessResult {
         let deadline = Date().addingTimeInterval(timeout)

@@ -296,23 +296,63 @@ final class ClusterUnderTest: @unchecked Sendable {
         case .lab:
             return (kubeconfig, ["--context", "kubelab-\(identity.rawValue)"])
         case .real:
-            let account = "evidence-\(identity.rawValue)"
-            let token = try kubectlOK(["create", "token", account, "-n", "shop", "--duration", "1h"])
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            let server = try kubectlOK(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"])
-            let ca = try kubectlOK(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"])
-            let path = directory.appendingPathComponent("\(account).kubeconfig").path
-            let text = """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: e2e, cluster: {server: "\(server)", certificate-authority-data: "\(ca)"}}]
-                users: [{name: \(account), user: {token: "\(token)"}}]
-                contexts: [{name: \(account), context: {cluster: e2e, user: \(account)}}]
-                current-context: \(account)
-                """
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            return (path, [])
+            return (try serviceAccountKubeconfig("evidence-\(identity.rawValue)"), [])
         }
+    }
+
+    /// A user who may do all a collection needs except attach (`create pods/attach`, a
+    /// permission of its own): on the lab the collector with that rule taken away, on a real
+    /// cluster a ServiceAccount of the test's own with examples/rbac.yaml's rules less that one.
+    func kubeconfigWithoutAttach() throws -> (path: String, context: [String]) {
+        let rules = [("get,list,watch", "pods"), ("patch", "pods/ephemeralcontainers"), ("get", "pods/log")]
+        switch kind {
+        case .lab:
+            let json = rules.map { #"{"verbs":[\#($0.0.split(separator: ",").map { "\"\($0)\"" }.joined(separator: ","))],"resources":["\#($0.1)"]}"# }
+            try lab?.setFaults(#"{"userRules":{"collector":[\#(json.joined(separator: ","))]}}"#)
+            return try kubeconfig(for: .collector)
+        case .real:
+            let account = "evidence-noattach"
+            let yaml = """
+                apiVersion: v1
+                kind: ServiceAccount
+                metadata: {name: \(account), namespace: shop}
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRole
+                metadata: {name: kubectl-evidence-e2e-noattach}
+                rules:
+                \(rules.map { "  - {apiGroups: [\"\"], resources: [\($0.1)], verbs: [\($0.0)]}" }.joined(separator: "\n"))
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRoleBinding
+                metadata: {name: kubectl-evidence-e2e-noattach}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kubectl-evidence-e2e-noattach}
+                subjects: [{kind: ServiceAccount, name: \(account), namespace: shop}]
+                """
+            let file = directory.appendingPathComponent("noattach.yaml")
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            try kubectlOK(["apply", "-f", file.path])
+            return (try serviceAccountKubeconfig(account), [])
+        }
+    }
+
+    /// A kubeconfig with a fresh token of ServiceAccount `account` in shop.
+    private func serviceAccountKubeconfig(_ account: String) throws -> String {
+        let token = try kubectlOK(["create", "token", account, "-n", "shop", "--duration", "1h"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try kubectlOK(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"])
+        let ca = try kubectlOK(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"])
+        let path = directory.appendingPathComponent("\(account).kubeconfig").path
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: e2e, cluster: {server: "\(server)", certificate-authority-data: "\(ca)"}}]
+            users: [{name: \(account), user: {token: "\(token)"}}]
+            contexts: [{name: \(account), context: {cluster: e2e, user: \(account)}}]
+            current-context: \(account)
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 }
 
