@@ -149,6 +149,9 @@ let package = Package(
                 "KubeAPI", "KubeLab", "RecordedResponses", "TestSupport",
                 // The scripted server's TLS configuration is NIOSSL's.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // The replayed attach sessions answer each client's WebSocket key (SHA-1).
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses", "TestSupport"]),

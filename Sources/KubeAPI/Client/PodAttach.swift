@@ -132,8 +132,11 @@ extension KubeClient {
                                 .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
                             }
                         })
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: .init(upgradeConfiguration: configuration))
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    // The server's first messages can come in the same read as its 101: they are
+                    // the stream's, not leftovers of the HTTP reply to drop (NIO's default).
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                 }
             }
         switch try await upgrade.get() {
