@@ -56,26 +56,29 @@ public enum InPodBootstrap {
         s=$(printf %s "$p" | base64 -d | gzip -dc) || fail "cannot unpack the script (the image needs busybox base64 and gzip)"
         """ + epilogue)
 
-    /// The bootstrap that reads `$1` bytes of gzipped script from stdin
+    /// The bootstrap that reads the packed script as one line from stdin
     /// (``ScriptDelivery/attach``), as short as it can be: every byte stays in
-    /// the pod's spec, with each `$` doubled for the kubelet. It reads a length,
-    /// not to the end: over `v4.channel.k8s.io` a client cannot end stdin. A
+    /// the pod's spec, with each `$` doubled for the kubelet. It reads a line,
+    /// not to the end (over `v4.channel.k8s.io` a client cannot end stdin), with
+    /// the shell's own `read -t`: busybox `timeout` leaves a watcher process
+    /// behind for up to a second, which the script then found among the pod's
+    /// processes, with the evidence container's uid (seen on a real cluster). A
     /// script that does not come, does not unpack or does not match ends the
     /// container with the reason in its termination message (at
     /// `EVIDENCE_TERMINATION_LOG` when set, as the script itself reads it).
     static let attachText = """
         t=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
-        s=$(timeout \(stdinWaitSeconds) head -c $1|gzip -dc)&&[ "$(printf '%s\\n' "$s"|sha256sum)" = "$2  -" ]||{ printf "error: no script of SHA-256 $2 came on stdin through pods/attach within \(stdinWaitSeconds) s">$t;exit 2;}
-        shift 2
+        read -r -t \(stdinWaitSeconds) p;s=$(printf %s "$p"|base64 -d|gzip -dc)&&[ "$(printf '%s\\n' "$s"|sha256sum)" = "$1  -" ]||{ printf "error: no script of SHA-256 $1 came on stdin through pods/attach within \(stdinWaitSeconds) s">$t;exit 2;}
+        shift
         exec sh -c "$s" evidence-collect "$@"
         """
 
     /// The script gzipped (maximum compression, no file name, mtime 0: the same
-    /// bytes every time): what the attach delivery writes to stdin.
-    public static let gzippedScript: [UInt8] = Array(gzip(Array(InPodScript.text.utf8)))
+    /// bytes every time) and base64-encoded: the argument of the packed command.
+    public static let packedScript: String = gzip(Array(InPodScript.text.utf8)).base64EncodedString()
 
-    /// The gzipped script base64-encoded: the argument of the packed command.
-    public static let packedScript: String = Data(gzippedScript).base64EncodedString()
+    /// What the attach delivery writes to stdin: the packed script as one line.
+    public static let stdinPayload: [UInt8] = Array((packedScript + "\n").utf8)
 
     /// The SHA-256 of the script as it runs (``InPodScript/text``), in hex: the
     /// bootstrap checks it, and the manifest records it.
@@ -85,7 +88,7 @@ public enum InPodBootstrap {
     static func command(_ options: InPodScript.Options, delivery: ScriptDelivery) -> [String] {
         switch delivery {
         case .command: ["sh", "-c", text, programName, packedScript, scriptSHA256] + options.arguments
-        case .attach: ["sh", "-c", attachText, programName, String(gzippedScript.count), scriptSHA256] + options.arguments
+        case .attach: ["sh", "-c", attachText, programName, scriptSHA256] + options.arguments
         }
     }
 

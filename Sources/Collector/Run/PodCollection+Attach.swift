@@ -53,7 +53,7 @@ extension PodCollection {
             let outcome = try await Deadline.run(seconds: seconds, time: time) {
                 try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil }) {
                     try await client.attach(namespace: key.namespace, pod: key.name, container: container,
-                                            stdin: InPodBootstrap.gzippedScript, outputLimit: limit)
+                                            stdin: InPodBootstrap.stdinPayload, outputLimit: limit)
                 }
             }
             return .success(DeliveredOutput(outcome))
@@ -76,7 +76,7 @@ extension PodCollection {
             return .failure(PodFailure(
                 step: .attach, reason: forbidden ? .rbac : .scriptNotDelivered,
                 message: "Could not attach to the evidence container \(container) in \(key) to hand it the script: \(cause). Nothing ran in the pod; the container waits \(InPodBootstrap.stdinWaitSeconds) s for its script and then ends."
-                    + (forbidden ? " Attach delivery needs RBAC create on pods/attach; --script-delivery command packs the script into the container's command instead." : "")))
+                    + (forbidden ? " Attach delivery needs RBAC get and create on pods/attach; --script-delivery command packs the script into the container's command instead." : "")))
         }
     }
 }

@@ -80,7 +80,7 @@ public final class LabUsers: Sendable {
     public static let collectorName = "collector"
     public static let collectorRules = [
         LabRule(verbs: ["get", "list", "watch"], resources: ["pods"]), LabRule(verbs: ["patch"], resources: ["pods/ephemeralcontainers"]),
-        LabRule(verbs: ["get"], resources: ["pods/log"]), LabRule(verbs: ["create"], resources: ["pods/attach"]),
+        LabRule(verbs: ["get"], resources: ["pods/log"]), LabRule(verbs: ["get", "create"], resources: ["pods/attach"]),
         LabRule(verbs: ["get"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets", "jobs"]),
     ]
 

@@ -142,11 +142,14 @@ struct LabAPI: Sendable {
             let namespace = rest[1]
             let name = rest.count >= 4 ? rest[3] : nil
             let subresource = rest.count == 5 ? rest[4] : nil
-            // A WebSocket attach is a GET, and the API server asks for create on it too.
-            let verb = subresource == "attach" ? "create" : LabAPI.verb(request, hasName: name != nil)
+            let verb = LabAPI.verb(request, hasName: name != nil)
             counter.record(verb: verb, resource: subresource.map { "pods/\($0)" } ?? "pods")
             if let subresource, !["log", "status", "ephemeralcontainers", "attach"].contains(subresource) { throw .resourceNotFound }
             try authorize(identity, verb: verb, resource: "pods", subresource: subresource, namespace: namespace, name: name)
+            // A WebSocket attach is a GET, and a v1.36 API server asks for create on it too.
+            if subresource == "attach", verb == "get" {
+                try authorize(identity, verb: "create", resource: "pods", subresource: subresource, namespace: namespace, name: name)
+            }
             return try pods(request, namespace: namespace, name: name, subresource: subresource, pretty: pretty)
         default:
             throw .resourceNotFound

@@ -24,14 +24,14 @@ struct ClusterFootprintTests {
         #expect(rows.count == 2 && rows.allSatisfy { $0.contains(" 0 ") && $0.contains("KiB") }, "\(plan.stdout)")
 
         // A limit below what one container adds: every pod is refused, none is touched.
-        let refused = try cluster.collect(selector + ["--max-pod-size", "8Ki"], output: cluster.bundlePath("refused"))
+        let refused = try cluster.collect(selector + ["--max-pod-size", "2Ki"], output: cluster.bundlePath("refused"))
         #expect(refused.status == 4, "\(refused.stderr)\n\(refused.stdout)")
         let said = refused.stdout + refused.stderr
         #expect(said.contains("ObjectTooLarge") || (said.contains("--max-pod-size") && said.contains("--force")), "\(said)")
         for pod in pods { #expect(try cluster.ephemeralContainerCount(namespace: "shop", pod: pod) == 0) }
 
         // Two runs: the second sees the first's container and records what it added.
-        let first = try cluster.collect(selector + ["--max-pod-size", "8Ki", "--force", "-q"], output: cluster.bundlePath("first"))
+        let first = try cluster.collect(selector + ["--max-pod-size", "2Ki", "--force", "-q"], output: cluster.bundlePath("first"))
         #expect(first.status == 0, "\(first.stderr)")
         let output = cluster.bundlePath("second")
         let second = try cluster.collect(selector + ["-q"], output: output)
