@@ -150,10 +150,11 @@ public final class LabServer: Sendable {
                         guard let api = apiBox.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
                         try channel.pipeline.syncOperations.addHandler(LabConnectionHandler(listener: listener))
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        let answered = LabMutex<LabResponse?>(nil)
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                            withServerUpgrade: (upgraders: [LabAttachUpgrade.upgrader(api: api)], completionHandler: { _ in }),
+                            withServerUpgrade: (upgraders: [LabAttachUpgrade.upgrader(api: api, answered: answered)], completionHandler: { _ in }),
                             withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(LabHTTPHandler(api: api))
+                        try channel.pipeline.syncOperations.addHandler(LabHTTPHandler(api: api, answered: answered))
                     }
                 }
                 .bind(host: host, port: port)

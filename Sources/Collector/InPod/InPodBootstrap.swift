@@ -68,7 +68,7 @@ public enum InPodBootstrap {
     /// `EVIDENCE_TERMINATION_LOG` when set, as the script itself reads it).
     static let attachText = """
         t=${EVIDENCE_TERMINATION_LOG-/dev/termination-log}
-        read -r -t \(stdinWaitSeconds) p;s=$(printf %s "$p"|base64 -d|gzip -dc)&&[ "$(printf '%s\\n' "$s"|sha256sum)" = "$1  -" ]||{ printf "error: no script of SHA-256 $1 came on stdin through pods/attach within \(stdinWaitSeconds) s">$t;exit 2;}
+        read -r -t \(stdinWaitSeconds) p;s=$(printf %s "$p"|base64 -d|gzip -dc)&&[ "$(printf '%s\\n' "$s"|sha256sum)" = "$1  -" ]||{ printf "error: no whole script of SHA-256 $1 came through pods/attach within \(stdinWaitSeconds) s">"$t";exit 2;}
         shift
         exec sh -c "$s" evidence-collect "$@"
         """

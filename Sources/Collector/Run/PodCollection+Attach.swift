@@ -34,6 +34,11 @@ struct DeliveredOutput: Sendable {
     }
 }
 
+/// The kubelet's answer for a container it does not run: not worth asking again.
+struct ContainerNotRunning: Error {
+    var underlying: KubeAPIError
+}
+
 extension PodCollection {
     /// How long, at most, a refused or unreachable attach is tried again: the
     /// bootstrap waits ``InPodBootstrap/stdinWaitSeconds`` for its script.
@@ -49,11 +54,17 @@ extension PodCollection {
         let limit = request.profile.outputCapBytes + 1024 * 1024
         let seconds = max(Self.minimumLogSeconds, time.seconds(until: deadline))
         let retryUntil = time.now.addingTimeInterval(Self.attachRetrySeconds)
+        let hardStopped = hardStopped
         do {
             let outcome = try await Deadline.run(seconds: seconds, time: time) {
-                try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil }) {
-                    try await client.attach(namespace: key.namespace, pod: key.name, container: container,
-                                            stdin: InPodBootstrap.stdinPayload, outputLimit: limit)
+                try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil && !hardStopped() }) {
+                    do {
+                        return try await client.attach(namespace: key.namespace, pod: key.name, container: container,
+                                                       stdin: InPodBootstrap.stdinPayload, outputLimit: limit)
+                    } catch let error as KubeAPIError where error.statusCode == 500 && "\(error)".contains("not found in pod") {
+                        // The kubelet finds no running container of that name: asking again will not change it.
+                        throw ContainerNotRunning(underlying: error)
+                    }
                 }
             }
             return .success(DeliveredOutput(outcome))
@@ -64,8 +75,9 @@ extension PodCollection {
                 return .failure(PodFailure(step: .attach, reason: .scriptNotDelivered,
                                            message: "The run was interrupted while the script was being delivered to \(container) in \(key); the container ends on its own within \(InPodBootstrap.stdinWaitSeconds) s if it got nothing."))
             }
-            let cause = (error as? KubeAPIError).map { $0.serverStatus?.message ?? $0.description } ?? "\(error)"
-            let forbidden = (error as? KubeAPIError)?.statusCode == 403
+            let api = (error as? KubeAPIError) ?? (error as? ContainerNotRunning)?.underlying
+            let cause = api.map { $0.serverStatus?.message ?? $0.description } ?? "\(error)"
+            let forbidden = api?.statusCode == 403
             // A container that ended before the attach (the kubelet then answers that it
             // finds no such container): its status and log say what happened.
             if !forbidden, let pod = try? await client.getPod(namespace: key.namespace, name: key.name),

@@ -120,7 +120,8 @@ struct PodCollection: Sendable {
             case .failure(let failure): return hardStopped() || Task.isCancelled ? .interrupted(failure.message) : .failed(failure)
             }
         }
-        let remaining = max(1, request.profile.timeouts.podSeconds - request.profile.timeouts.startSeconds)
+        // What is left of --timeout: the attach session may have used much of it.
+        let remaining = max(1, min(request.profile.timeouts.podSeconds - request.profile.timeouts.startSeconds, time.seconds(until: deadline)))
         let finished = await waitUntilSettled(container: name, timeout: remaining, runningCounts: false, record: &record)
         switch finished {
         case .success(let observation):

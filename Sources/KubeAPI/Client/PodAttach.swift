@@ -41,10 +41,12 @@ extension KubeClient {
     /// server ends the session (the container's output closed) or `outputLimit`
     /// bytes were read.
     ///
-    /// Needs RBAC `create` on `pods/attach` (a WebSocket upgrade is a GET, but
-    /// the API server asks for `create` too). Errors before the upgrade throw
-    /// (`KubeAPIError` with the server's `Status`, or the transport's); once
-    /// attached, anything that goes wrong ends the session with what was read
+    /// Needs RBAC `get` and `create` on `pods/attach` (a WebSocket upgrade is a
+    /// GET, and the API server asks for `create` too). Errors before the upgrade
+    /// throw (`KubeAPIError` with the server's `Status`, or the transport's; the
+    /// server must answer the upgrade within `requestTimeout`); a 401 renews the
+    /// credential once, as every other request does. Once attached, anything that
+    /// goes wrong ends the session with what was read
     /// (``AttachOutcome/Ending/cut(_:)``). Cancelling the task closes the connection.
     /// A proxy from the kubeconfig is not spoken here: the caller delivers another way.
     public func attach(
@@ -53,26 +55,34 @@ extension KubeClient {
         let request = APIRequest(
             method: .GET, path: "/api/v1/namespaces/\(Self.segment(namespace))/pods/\(Self.segment(pod))/attach",
             query: [("container", container), ("stdin", "true"), ("stdout", "true"), ("stderr", "true")])
-        try await limiter.acquire()
-        let credential = try await credentials.current()
-        let started = ContinuousClock.now
-        let channelBox = AttachChannelBox()
-        do {
-            let outcome = try await withTaskCancellationHandler {
-                try await attachSession(request: request, credential: credential, input: input, outputLimit: outputLimit,
-                                        channelBox: channelBox)
-            } onCancel: {
-                channelBox.channel.withLock { $0 }?.close(promise: nil)
+        var renewed = false
+        while true {
+            try await limiter.acquire()
+            let credential = try await credentials.current()
+            let started = ContinuousClock.now
+            let channelBox = AttachChannelBox()
+            do {
+                let outcome = try await withTaskCancellationHandler {
+                    try await attachSession(request: request, credential: credential, input: input, outputLimit: outputLimit,
+                                            channelBox: channelBox)
+                } onCancel: {
+                    channelBox.cancel()
+                }
+                logRequest(request, code: 101, since: started)
+                return outcome
+            } catch let error as KubeAPIError {
+                logRequest(request, code: error.statusCode ?? 0, since: started)
+                if error.statusCode == 401, !renewed, credentials.canRenew {
+                    renewed = true
+                    await credentials.invalidate(generation: credential.generation)
+                    continue
+                }
+                throw error
+            } catch {
+                logRequest(request, failure: error, since: started)
+                if Task.isCancelled || channelBox.isCancelled { throw CancellationError() }
+                throw classify(error, request: request)
             }
-            logRequest(request, code: 101, since: started)
-            return outcome
-        } catch let error as KubeAPIError {
-            logRequest(request, code: error.statusCode ?? 0, since: started)
-            throw error
-        } catch {
-            logRequest(request, failure: error, since: started)
-            if Task.isCancelled { throw CancellationError() }
-            throw classify(error, request: request)
         }
     }
 
@@ -106,11 +116,10 @@ extension KubeClient {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.pathPrefix + request.pathAndQuery, headers: headers)
 
         let connectSeconds = max(1, min(options.requestTimeout, 10))
-        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: HTTPClient.defaultEventLoopGroup)
+        let (channel, upgrade): (Channel, EventLoopFuture<Upgrade>) = try await ClientBootstrap(group: HTTPClient.defaultEventLoopGroup)
             .connectTimeout(.milliseconds(Int64(connectSeconds * 1000)))
             .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    channelBox.channel.withLock { $0 = channel }
                     if let sslContext {
                         let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: endpoint.serverName)
                         try channel.pipeline.syncOperations.addHandler(handler)
@@ -136,10 +145,27 @@ extension KubeClient {
                     // The server's first messages can come in the same read as its 101: they are
                     // the stream's, not leftovers of the HTTP reply to drop (NIO's default).
                     pipeline.leftOverBytesStrategy = .forwardBytes
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                    return (channel, try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline))
                 }
             }
-        switch try await upgrade.get() {
+        // The connection that won (not one of the attempts NIO made on the way): a cancellation
+        // closes it, also one that came while connecting.
+        try channelBox.hold(channel)
+        // A server that takes the connection and never answers the upgrade does not hold the pod.
+        let answerTimeout = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(max(1, options.requestTimeout) * 1000))) {
+            channel.close(promise: nil)
+        }
+        let answer: Upgrade
+        do {
+            answer = try await upgrade.get()
+            answerTimeout.cancel()
+        } catch {
+            answerTimeout.cancel()
+            try? await channel.close()
+            throw error
+        }
+        try Task.checkCancellation()
+        switch answer {
         case .refused(let channel):
             throw try await refusal(channel, request: request)
         case .attached(let channel, let subprotocol):
@@ -227,19 +253,31 @@ extension KubeClient {
                     case .ping:
                         try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData))
                     case .connectionClose:
-                        outcome.ending = statusSeen ? .completed : .cut("the server closed the stream without a status")
+                        outcome.ending = Self.ending(statusSeen: statusSeen, status: outcome.status,
+                                                     otherwise: "the server closed the stream without a status")
                         try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: ByteBuffer()))
                         return
                     default:
                         continue
                     }
                 }
-                outcome.ending = statusSeen ? .completed : .cut("the connection ended without the server's status or close")
+                outcome.ending = Self.ending(statusSeen: statusSeen, status: outcome.status,
+                                             otherwise: "the connection ended without the server's status or close")
             }
         } catch {
             outcome.ending = .cut(Task.isCancelled ? "the read was stopped" : "the connection failed: \(Self.withoutSourcePaths(error))")
         }
         return outcome
+    }
+
+    /// Complete only with the server's "Success": a Failure status (the kubelet lost the
+    /// container's streams) is a session that did not carry everything.
+    static func ending(statusSeen: Bool, status: Status?, otherwise: String) -> AttachOutcome.Ending {
+        guard statusSeen else { return .cut(otherwise) }
+        if let status, status.status != "Success" {
+            return .cut("the server ended the session with \(status.status ?? "no outcome"): \(status.message ?? "no message")")
+        }
+        return .completed
     }
 
     static func frame(stream: RemoteCommandStream, _ bytes: some Collection<UInt8>) -> WebSocketFrame {
@@ -282,9 +320,32 @@ extension KubeClient {
     }
 }
 
-/// The attach's connection, once made, so that a cancellation can close it.
+/// The attach's connection, once made, so that a cancellation can close it,
+/// whether it comes before, while or after the connection is made.
 final class AttachChannelBox: Sendable {
-    let channel = Mutex<Channel?>(nil)
+    private let state = Mutex<(channel: Channel?, cancelled: Bool)>((nil, false))
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Keeps `channel`; closes it and throws if the attach was cancelled meanwhile.
+    func hold(_ channel: Channel) throws {
+        let cancelled = state.withLock { s -> Bool in
+            s.channel = channel
+            return s.cancelled
+        }
+        if cancelled {
+            channel.close(promise: nil)
+            throw CancellationError()
+        }
+    }
+
+    func cancel() {
+        let channel = state.withLock { s -> Channel? in
+            s.cancelled = true
+            return s.channel
+        }
+        channel?.close(promise: nil)
+    }
 }
 
 /// Enough of an IPv4 literal check to tell an address from a DNS name for SNI.

@@ -16,7 +16,11 @@ final class ContainerStdin: Sendable {
     let path: URL
     let once: Bool
     private let fd: Mutex<Int32?>
-    /// Writes block when the pipe is full and the container does not read: never on an event loop.
+    /// Set at once by `close()`, so that a write waiting for room gives up (what
+    /// fits in the pipe is still written: the close comes after it, in order).
+    private let closing = Mutex(false)
+    /// Writes wait for room when the pipe is full and the container does not read:
+    /// never on an event loop, and in order.
     private let queue = DispatchQueue(label: "kubelab.container.stdin")
 
     init(path: URL, once: Bool) throws {
@@ -26,7 +30,8 @@ final class ContainerStdin: Sendable {
         guard mkfifo(path.path, 0o600) == 0 else {
             throw ContainerLaunchPlan.Failure.create("Could not make the stdin pipe \(path.path): \(String(cString: strerror(errno))).")
         }
-        let opened = open(path.path, O_RDWR | O_CLOEXEC)
+        // Non-blocking: a container that never reads must not hold a thread of the lab's.
+        let opened = open(path.path, O_RDWR | O_CLOEXEC | O_NONBLOCK)
         guard opened >= 0 else {
             throw ContainerLaunchPlan.Failure.create("Could not open the stdin pipe \(path.path): \(String(cString: strerror(errno))).")
         }
@@ -45,6 +50,13 @@ final class ContainerStdin: Sendable {
                 let n = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
                 if n < 0 {
                     if errno == EINTR { continue }
+                    if errno == EAGAIN {
+                        // The pipe is full: the container has not read yet. Wait for room,
+                        // unless stdin is being closed (a container that never reads).
+                        if closing.withLock({ $0 }) { return }
+                        usleep(10_000)
+                        continue
+                    }
                     return
                 }
                 offset += n
@@ -52,8 +64,10 @@ final class ContainerStdin: Sendable {
         }
     }
 
-    /// Ends stdin after what was queued: the container reads end of file.
+    /// Ends stdin after what was queued (what still waits for room is dropped):
+    /// the container reads end of file.
     func close() {
+        closing.withLock { $0 = true }
         queue.async { [self] in
             if let descriptor = fd.withLock({ d -> Int32? in defer { d = nil }; return d }) {
                 Foundation.close(descriptor)

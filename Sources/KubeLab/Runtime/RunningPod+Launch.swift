@@ -31,6 +31,8 @@ extension RunningPod {
         let task = Task { [self] in
             onStateChange(info)
             await self.runContainer(spec.name)
+            // However the container ended (or failed to start), its stdin pipe goes with it.
+            state.withLock { $0.containers[spec.name]?.stdin }?.close()
         }
         state.withLock { $0.containers[spec.name]?.task = task }
     }
@@ -125,7 +127,6 @@ extension RunningPod {
             writeStateFile()
             let exit = await process.waitForExit()
             let finishedAt = Date()
-            state.withLock { $0.containers[name]?.stdin }?.close()
             let code = exit.exitCode
             let message = terminationMessage(spec: spec, runDirectory: plan.runDirectory, exitCode: code)
             update(name) {

@@ -12,7 +12,9 @@ enum LabAttachUpgrade {
     static let subprotocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
 
     /// One connection's upgrader; the plan found when the upgrade was agreed waits in `pending`.
-    static func upgrader(api: LabAPI) -> NIOWebSocketServerUpgrader {
+    /// An attach it does not upgrade leaves its answer in `answered`, for `LabHTTPHandler`:
+    /// asking the API twice would spend a fault twice and count the request twice.
+    static func upgrader(api: LabAPI, answered: LabMutex<LabResponse?>) -> NIOWebSocketServerUpgrader {
         let pending = LabMutex<AttachPlan?>(nil)
         return NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
@@ -23,7 +25,11 @@ enum LabAttachUpgrade {
                     else { return nil }
                     let certificate = LabHTTPHandler.certificateIdentity(channel.pipeline.syncOperations)
                     let (identity, _) = LabHTTPHandler.identity(certificate: certificate, head: head, api: api)
-                    guard case .attach(let plan) = api.handle(LabRequest(head: head, body: [], identity: identity)) else { return nil }
+                    let response = api.handle(LabRequest(head: head, body: [], identity: identity))
+                    guard case .attach(let plan) = response else {
+                        answered.withLock { $0 = response }
+                        return nil
+                    }
                     pending.withLock { $0 = plan }
                     var headers = HTTPHeaders()
                     headers.add(name: "Sec-WebSocket-Protocol", value: chosen)

@@ -21,7 +21,13 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var watch: LabWatchSession?
     private var log: LabLogSession?
 
-    init(api: LabAPI) { self.api = api }
+    /// An answer the attach upgrader already got from the API for this request (it did not upgrade).
+    private let answered: LabMutex<LabResponse?>
+
+    init(api: LabAPI, answered: LabMutex<LabResponse?> = LabMutex(nil)) {
+        self.api = api
+        self.answered = answered
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -112,7 +118,7 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, request: LabRequest) {
-        let response = api.handle(request)
+        let response = answered.withLock { a -> LabResponse? in defer { a = nil }; return a } ?? api.handle(request)
         switch response {
         case .body(let status, _, _, _):
             if status == 200, head.method == .PATCH, request.path.hasSuffix("/ephemeralcontainers"), request.query["dryRun"] == nil,

@@ -34,6 +34,7 @@ public enum InspectHTML {
         facts.append(("Profile", "\(h(run.profile.name)) <small>sha256 \(h(run.profile.sha256))</small>"))
         facts.append(("Selection", h(selectionText(manifest.selection))))
         facts.append(("Tool", h("\(manifest.tool.name) \(manifest.tool.version)")))
+        if let script = ScriptDeliveryText.line(manifest) { facts.append(("Script", h(script))) }
         facts.append(("Manifest", "sha256 \(h(bundle.manifestSHA256)), \(manifest.files.count) files"))
         if let verification {
             facts.append(("Verify", verification.isIntact

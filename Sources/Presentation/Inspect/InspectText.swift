@@ -61,6 +61,7 @@ public enum InspectText {
         if !details.isEmpty { cluster += " (\(details.joined(separator: ", ")))" }
         lines.append(("Cluster", cluster))
         lines.append(("Profile", "\(cell(run.profile.name)) (sha256 \(cell(run.profile.sha256, limit: 64)))"))
+        if let script = ScriptDeliveryText.line(manifest) { lines.append(("Script", cell(script, limit: 400))) }
         var selection = manifest.selection.namespace.map { "namespace \(cell($0))" } ?? "all namespaces"
         if let labels = manifest.selection.labelSelector { selection += ", -l \(cell(labels))" }
         if let fields = manifest.selection.fieldSelector { selection += ", --field-selector \(cell(fields))" }

@@ -112,7 +112,7 @@ struct InPodScriptTextTests {
 
         // Another script, packed the same way, under the real script's digest: what a swapped stream would be.
         let other = Array((InPodBootstrap.gzip(Array("echo pwned\n".utf8)).base64EncodedString() + "\n").utf8)
-        let expected = "no script of SHA-256 \(InPodBootstrap.scriptSHA256) came on stdin through pods/attach within \(InPodBootstrap.stdinWaitSeconds) s"
+        let expected = "no whole script of SHA-256 \(InPodBootstrap.scriptSHA256) came through pods/attach within \(InPodBootstrap.stdinWaitSeconds) s"
         for input in [other, [], Array(InPodBootstrap.stdinPayload.prefix(100))] {
             let (refused, message) = try run(stdin: input)
             #expect(refused.status == 2, "\(input.count) bytes: \(refused.stdout) \(refused.stderr)")

@@ -51,6 +51,10 @@ struct ClusterAttachTests {
             #expect(container["stdin"] as? Bool == true && container["stdinOnce"] as? Bool == true, "\(pod): \(container)")
         }
 
+        let inspected = try ToolBinary.run(["inspect", output])
+        #expect(inspected.stdout.contains("through pods/attach (sha256 \(manifest.run.scriptSHA256 ?? "?"))"), "\(inspected.stdout)")
+        #expect(inspected.stdout.contains("output read from the attach stream for 2 pods, from the log for 0"), "\(inspected.stdout)")
+
         // The same pods once more with the script packed into the command, to compare.
         let packedOutput = cluster.bundlePath("packed")
         let packed = try cluster.collect(selector + ["--script-delivery", "command"], output: packedOutput)
@@ -71,9 +75,9 @@ struct ClusterAttachTests {
         let cluster = try ClusterUnderTest.start()
         defer { cluster.stop() }
         let label = "cut-\(UUID().uuidString.prefix(6).lowercased())"
-        // Three hundred processes: the script reads each one's /proc for seconds, the stream open all along.
+        // Six hundred processes: the script reads each one's /proc for seconds, the stream open all along.
         let pod = try cluster.createPod(namespace: "shop", prefix: label, labels: ["e2e": label],
-                                        command: ["sh", "-c", "for i in $(seq 300); do sleep 3600 & done; wait"])
+                                        command: ["sh", "-c", "for i in $(seq 600); do sleep 3600 & done; wait"])
         defer { _ = try? cluster.kubectl(["delete", "pod", "-n", "shop", pod, "--wait=false"]) }
         let output = cluster.bundlePath("cut")
         let run = try BackgroundCollection(cluster, ["-n", "shop", "-l", "e2e=\(label)"], output: output)
@@ -82,9 +86,14 @@ struct ClusterAttachTests {
                                                  "jsonpath={.status.ephemeralContainerStatuses[*].state.running.startedAt}"])
             return !started.trimmingCharacters(in: .whitespaces).isEmpty
         }
-        Thread.sleep(forTimeInterval: 1)
-        // The network drops every connection of the collector (the attach stream, the watch, the pool).
-        let cut = try NetworkCut.connections(of: run.pid)
+        // The network drops every connection of the collector (the attach stream, the watch, the
+        // pool), twice: the first cut may come before the collector attached, the second finds
+        // the stream in the middle of the script's seconds of output.
+        var cut = 0
+        for pause in [0.4, 0.8] {
+            Thread.sleep(forTimeInterval: pause)
+            cut += try NetworkCut.connections(of: run.pid)
+        }
         #expect(cut > 0, "the collector had no connection to cut")
         let result = try run.finish(timeout: 240)
         #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
@@ -94,8 +103,10 @@ struct ClusterAttachTests {
         #expect(entry.outcome == .collected, "\(entry.reason): \(entry.message)")
         #expect(entry.evidenceContainer?.outputSource == "log", "\(entry.message)")
         #expect(entry.message.contains("attach stream broke") && entry.message.contains("read from the container's log"), "\(entry.message)")
-        #expect(entry.summary.map { $0.processes > 300 } == true, "\(String(describing: entry.summary))")
+        #expect(entry.summary.map { $0.processes > 600 } == true, "\(String(describing: entry.summary))")
         #expect(try reader.verify().isIntact)
+        let inspected = try ToolBinary.run(["inspect", output])
+        #expect(inspected.stdout.contains("from the attach stream for 0 pods, from the log for 1"), "\(inspected.stdout)")
         print("figure: \(cut) connections of the collector cut mid-stream on the \(cluster.kind); the pod was read from the log: \(entry.message.prefix(160))")
     }
 

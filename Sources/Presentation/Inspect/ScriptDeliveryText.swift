@@ -1,0 +1,25 @@
+import Bundle
+
+/// How the in-pod script reached the evidence containers and where their output
+/// was read, in one line for `inspect`: a reader of a bundle handed over in a
+/// ticket sees whether each pod's evidence came back on the attach stream or
+/// had to be read from the log (a broken stream is worth knowing about).
+enum ScriptDeliveryText {
+    static func line(_ manifest: Manifest) -> String? {
+        guard let delivery = manifest.run.scriptDelivery else { return nil }
+        var text: String
+        switch delivery {
+        case "attach": text = "delivered on each evidence container's stdin through pods/attach"
+        case "command": text = "packed into each evidence container's command"
+        default: text = "delivered by \(delivery)"
+        }
+        if let digest = manifest.run.scriptSHA256 { text += " (sha256 \(digest))" }
+        let sources = manifest.pods.compactMap { $0.evidenceContainer?.outputSource }
+        let attach = sources.filter { $0 == "attach" }.count
+        let log = sources.filter { $0 == "log" }.count
+        if attach + log > 0 {
+            text += "; output read from the attach stream for \(attach) \(attach == 1 ? "pod" : "pods"), from the log for \(log)"
+        }
+        return text
+    }
+}
