@@ -31,6 +31,8 @@ let package = Package(
         // Finds where JSON values start and end in raw bytes without building them:
         // each pod's bytes as the server sent them, a manifest's pods one at a time.
         .target(name: "JSONBytes"),
+        // Writes the git commit a build comes from into the command line's module (BuildInfo).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool(), path: "Sources/BuildInfoPlugin"),
         .target(
             name: "KubeAPI",
             dependencies: [
@@ -121,7 +123,9 @@ let package = Package(
                 .embedInCode("Schemas/sockets.schema.json"),
                 .embedInCode("Schemas/namespaces.schema.json"),
                 .embedInCode("Schemas/diff.schema.json"),
-            ]
+            ],
+            // BuildInfo.swift: the git commit and when it was built, for `version` and the manifest.
+            plugins: ["BuildInfoPlugin"]
         ),
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
         // the same way by every test target that reads them.

@@ -46,10 +46,17 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// The tool's version, so that a reader knows which parsers produced
         /// the decoded files.
         public var version: String
+        /// The git commit the binary was built from (`-dirty` when the tree had
+        /// changes, `unknown` outside a checkout); `nil` in older bundles.
+        public var commit: String?
+        /// When that commit was first built on the build machine; `nil` in older bundles.
+        public var buildDate: String?
 
-        public init(name: String, version: String) {
+        public init(name: String, version: String, commit: String? = nil, buildDate: String? = nil) {
             self.name = name
             self.version = version
+            self.commit = commit
+            self.buildDate = buildDate
         }
     }
 

@@ -212,13 +212,16 @@ struct CollectCommand: AsyncParsableCommand {
         // Read the key before any pod is touched: a run that cannot sign must not start.
         let signingKey = try signKey.map { try SigningKey(contentsOf: $0) }
         let runID = RunID.generate()
-        return CollectionRequest(
+        var request = CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
             runID: runID,
             outputPath: output == StandardOutputBundle.marker ? StandardOutputBundle.temporaryPath(runID: runID) : (output ?? "evidence-\(runID.value).tar.gz"),
             overwrite: overwrite,
             commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode,
             redact: !noRedact, scriptDelivery: delivery)
+        request.toolCommit = ToolVersion.commit
+        request.toolBuildDate = ToolVersion.buildDate
+        return request
     }
 
     /// After a dry run's plan: where a real run would go and as whom (on stderr,

@@ -21,12 +21,18 @@ struct EvidenceCommand: AsyncParsableCommand {
 
             The local lab cluster for trying it out: kubectl-evidence lab start
             """,
-        version: ToolVersion.current,
-        subcommands: [CollectCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, KeygenCommand.self, SchemaCommand.self, ProfilesCommand.self, LabCommand.self, BenchmarkCommand.self]
+        version: ToolVersion.summary,
+        subcommands: [CollectCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, KeygenCommand.self, SchemaCommand.self, ProfilesCommand.self, VersionCommand.self, LabCommand.self, BenchmarkCommand.self]
     ) }
 }
 
-/// The tool's version, shown by `--version` and recorded in every manifest.
+/// The tool's version, shown by `--version` and `version` and recorded in every
+/// manifest, with the git commit the binary was built from and when (BuildInfo,
+/// written by the BuildInfo plugin before each build).
 enum ToolVersion {
     static let current = "0.1.0"
+    static var commit: String { BuildInfo.commit }
+    static var buildDate: String { BuildInfo.date }
+    /// One line: `0.1.0 (commit 1a2b3c4d5e6f, built 2026-12-01T02:15:00Z)`.
+    static var summary: String { "\(current) (commit \(commit.prefix(12))\(commit.hasSuffix("-dirty") ? "-dirty" : ""), built \(buildDate))" }
 }

@@ -18,6 +18,9 @@ public struct CollectionRequest: Sendable {
     /// argv as typed, for the manifest.
     public var commandLine: [String]
     public var toolVersion: String
+    /// The git commit and build date of the binary, for the manifest.
+    public var toolCommit: String?
+    public var toolBuildDate: String?
     /// How long in-flight pods may go on after an interrupt before they are
     /// marked interrupted.
     public var interruptGrace: TimeInterval

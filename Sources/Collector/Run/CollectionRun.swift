@@ -217,7 +217,7 @@ public final class CollectionRun: @unchecked Sendable {
 
         let profileDigest = SHA256.hash(data: Array(request.profileYAML.utf8)).map { String(format: "%02x", $0) }.joined()
         var manifest = Manifest(
-            tool: .init(name: "kubectl-evidence", version: request.toolVersion),
+            tool: .init(name: "kubectl-evidence", version: request.toolVersion, commit: request.toolCommit, buildDate: request.toolBuildDate),
             // The responder's own --token must not land in a bundle attached to tickets, --no-redact or not.
             run: .init(id: request.runID.value, commandLine: ArgvRedaction.redact(request.commandLine).arguments,
                        profile: .init(name: request.profileSource, sha256: profileDigest),

@@ -33,6 +33,10 @@ struct ClusterAttachTests {
         let reader = BundleReader(path: output)
         let manifest = try reader.manifest()
         #expect(manifest.run.scriptDelivery == "attach")
+        // The manifest names the code that made it, as `version` does.
+        let version = try ToolBinary.run(["version", "--json"])
+        let tool = try JSONSerialization.jsonObject(with: Data(version.stdout.utf8)) as? [String: String]
+        #expect(manifest.tool.commit != nil && manifest.tool.commit == tool?["commit"] && manifest.tool.buildDate == tool?["buildDate"])
         #expect(try reader.verify().isIntact)
         var attachAdded: [Int] = []
         for pod in manifest.pods {
