@@ -198,9 +198,13 @@ struct CollectCommand: AsyncParsableCommand {
     private func plan(_ selection: PodSelection, profile: CollectionProfile, client: KubeClient) async throws
         -> (CollectionPlan, ScriptDeliveryChoice) {
         let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
+        // One running pod per namespace, for the admission probe of pods/attach.
+        var samples: [String: String] = [:]
+        for pod in selected.items where pod.status.phase == "Running" {
+            if let namespace = pod.metadata.namespace, samples[namespace] == nil { samples[namespace] = pod.metadata.name }
+        }
         let delivery = try await ScriptDeliveryChoice.choose(
-            ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto,
-            namespaces: Array(Set(selected.items.map { $0.metadata.namespace ?? "" })), client: client)
+            ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto, samples: samples, client: client)
         let limit = FootprintLimit(profile: profile, delivery: delivery.delivery, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
         let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: limit)
         return (plan, delivery)

@@ -75,9 +75,10 @@ struct PodAttachTests {
         #expect(reason.contains("limit of 5 bytes"), "\(reason)")
     }
 
-    @Test("the kubelet's 500 for a container that is not running and the API server's 400 become errors in their own words", arguments: [
+    @Test("the kubelet's 500 for a container that is not running, the API server's 400 and an admission policy's 422 become errors in their own words", arguments: [
         ("attach/attach-terminated-500.http", 500, "container rec6 not found in pod web_att"),
         ("attach/attach-unknown-container-400.http", 400, "container nope is not valid for pod web"),
+        ("attach/attach-denied-by-policy-422.http", 422, "denied request: attaching to pods in this namespace is not allowed by policy"),
     ])
     func refusals(file: String, code: Int, message: String) async throws {
         let server = try await ReplayedConnection.start(recorded: try Fixtures.bytes(file))

@@ -3,12 +3,16 @@ import KubeAPI
 /// Which delivery a run uses, decided before the plan (the footprint limit
 /// depends on it) and before any pod is touched.
 ///
-/// `pods/attach` is a permission of its own (RBAC `get` and `create` on the subresource),
-/// often withheld from those who may patch ephemeral containers. `auto` asks
-/// the API server (SelfSubjectAccessReview) in every namespace of the
-/// selection and attaches only where all of them allow it; otherwise the run
-/// packs the script into the command and says so. An explicit `attach` that
-/// is not allowed stops the run before it starts.
+/// `pods/attach` is a permission of its own (RBAC `get` and `create` on the
+/// subresource), often withheld from those who may patch ephemeral containers,
+/// and admission policies commonly refuse it (Kyverno, Gatekeeper, a
+/// ValidatingAdmissionPolicy on CONNECT). `auto` asks in every namespace of
+/// the selection: RBAC by SelfSubjectAccessReview, then admission by an attach
+/// to a container name no pod has, which admission judges before the name is
+/// checked: a 400 "is not valid for pod" means attaching is allowed, and
+/// nothing was attached to. Where either refuses, the run packs the script into
+/// the command and says why. An explicit `attach` that is refused stops the run
+/// before it starts.
 public struct ScriptDeliveryChoice: Sendable, Equatable {
     public enum Requested: String, Sendable, CaseIterable {
         case auto, attach, command
@@ -23,35 +27,58 @@ public struct ScriptDeliveryChoice: Sendable, Equatable {
         self.notice = notice
     }
 
-    public static func choose(_ requested: Requested, namespaces: [String], client: KubeClient) async throws -> ScriptDeliveryChoice {
+    /// The container name of the admission probe: no pod has it (names of real
+    /// containers are DNS labels without this prefix's second dash pair).
+    static let probeContainer = "evidence--probe"
+
+    /// `samples` maps each namespace of the selection to one of its pods.
+    public static func choose(_ requested: Requested, samples: [String: String], client: KubeClient) async throws -> ScriptDeliveryChoice {
         if requested == .command { return ScriptDeliveryChoice(delivery: .command) }
         if client.connection.proxy != nil {
-            let why = "this tool does not attach through the kubeconfig's proxy"
-            if requested == .attach { throw Preflight.Refusal(message: "--script-delivery attach cannot be used: \(why). Use --script-delivery command.") }
-            return ScriptDeliveryChoice(delivery: .command, notice: "The script goes packed into each evidence container's command (about 10 KB a pod), not through pods/attach: \(why).")
+            return try refuse(requested, "this tool does not attach through the kubeconfig's proxy")
         }
-        var denied: [String] = []
-        var deniedVerb = ""
-        for namespace in namespaces.sorted() {
+        for namespace in samples.keys.sorted() {
             // The WebSocket upgrade is a GET, authorized as get and, since Kubernetes 1.31, as create too.
             for verb in ["get", "create"] {
                 let review = try await client.selfSubjectAccessReview(
                     ResourceAttributes(namespace: namespace, verb: verb, resource: "pods", subresource: "attach"))
                 if review.status?.allowed != true {
-                    if denied.isEmpty { deniedVerb = verb }
-                    denied.append(namespace)
-                    break
+                    return try refuse(requested, "RBAC does not allow \(verb) on pods/attach in namespace \(namespace) (`kubectl auth can-i \(verb) pods --subresource=attach -n \(namespace)` says no)")
                 }
             }
         }
-        guard !denied.isEmpty else { return ScriptDeliveryChoice(delivery: .attach) }
-        let which = (denied.count == 1 ? "namespace " : "namespaces ") + denied.joined(separator: ", ")
-        let check = "`kubectl auth can-i \(deniedVerb) pods --subresource=attach -n \(denied[0])` says no"
+        for namespace in samples.keys.sorted() {
+            guard let pod = samples[namespace] else { continue }
+            if let refusal = await admissionRefusal(namespace: namespace, pod: pod, client: client) {
+                return try refuse(requested, refusal)
+            }
+        }
+        return ScriptDeliveryChoice(delivery: .attach)
+    }
+
+    /// Why attaching to `pod` would be refused, or nil when the API server lets it through.
+    static func admissionRefusal(namespace: String, pod: String, client: KubeClient) async -> String? {
+        do {
+            _ = try await client.attach(namespace: namespace, pod: pod, container: probeContainer, stdin: [], outputLimit: 0)
+            // A server that attached to a container no pod has: not what a v1.36 server does; attach would work.
+            return nil
+        } catch let error as KubeAPIError {
+            let message = error.serverStatus?.message ?? error.description
+            if error.statusCode == 400, message.contains("is not valid for pod") { return nil }
+            // The pod went since the list: another pod of the namespace would tell, this one cannot.
+            if error.statusCode == 404 { return nil }
+            return "attaching to \(namespace)/\(pod) was refused (\(error.statusCode.map { "HTTP \($0)" } ?? "no answer")): \(message)"
+        } catch {
+            return "attaching to \(namespace)/\(pod) could not be tried: \(error)"
+        }
+    }
+
+    private static func refuse(_ requested: Requested, _ why: String) throws -> ScriptDeliveryChoice {
         if requested == .attach {
-            throw Preflight.Refusal(message: "--script-delivery attach needs RBAC get and create on pods/attach, which are not allowed in \(which) (\(check)); no pod was touched. Use --script-delivery command, or ask for the permission.")
+            throw Preflight.Refusal(message: "--script-delivery attach cannot be used: \(why). No pod was touched. Use --script-delivery command, or ask for the permission.")
         }
         return ScriptDeliveryChoice(
             delivery: .command,
-            notice: "The script goes packed into each evidence container's command (about 10 KB a pod, for the pod's lifetime), not through pods/attach: attaching is not allowed in \(which) (\(check)).")
+            notice: "The script goes packed into each evidence container's command (about 10 KB a pod, for the pod's lifetime), not through pods/attach: \(why).")
     }
 }

@@ -265,9 +265,18 @@ extension KubeClient {
                                              otherwise: "the connection ended without the server's status or close")
             }
         } catch {
-            outcome.ending = .cut(Task.isCancelled ? "the read was stopped" : "the connection failed: \(Self.withoutSourcePaths(error))")
+            outcome.ending = .cut(Task.isCancelled ? "the read was stopped" : "the connection failed: \(Self.connectionFailure(error))")
         }
         return outcome
+    }
+
+    /// What went wrong with an open connection, in words: NIO's errors name the
+    /// system call (`read(descriptor:pointer:size:): Connection reset by peer (errno: 104)`).
+    static func connectionFailure(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            return "\(String(cString: strerror(io.errnoCode)).lowercased()) (errno \(io.errnoCode))"
+        }
+        return withoutSourcePaths(error)
     }
 
     /// Complete only with the server's "Success": a Failure status (the kubelet lost the

@@ -21,6 +21,9 @@ public final class LabFaults: Sendable {
         var stalledEphemeralLogReadsRemaining = 0
         var cutAttachStreamsRemaining = 0
         var cutAttachAfterBytes = 0
+        /// Attaches to pods whose names start with this are refused by "admission".
+        var denyAttachPodPrefix: String?
+        var denyAttachMessage = "attaching is not allowed by policy"
     }
 
     private let state = LabMutex(State())
@@ -125,6 +128,24 @@ public final class LabFaults: Sendable {
         }
     }
 
+    /// Attaches (CONNECT pods/attach) to pods whose names start with `podPrefix` are
+    /// refused as a ValidatingAdmissionPolicy refuses them: 422, before the container's
+    /// name is looked at (nil turns it off).
+    public func denyAttach(podPrefix: String?, message: String) {
+        state.withLock {
+            $0.denyAttachPodPrefix = podPrefix
+            $0.denyAttachMessage = message
+        }
+    }
+
+    /// The policy's message when an attach to `pod` is to be refused; nil to let it through.
+    func attachDenial(pod: String) -> String? {
+        state.withLock { s in
+            guard let prefix = s.denyAttachPodPrefix, pod.hasPrefix(prefix) else { return nil }
+            return s.denyAttachMessage
+        }
+    }
+
     /// The bytes after which this attach session is to be cut, consuming one; nil for none.
     func consumeCutAttachStream() -> Int? {
         state.withLock { s in
@@ -194,7 +215,7 @@ public final class LabFaults: Sendable {
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
     ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,"stallEphemeralLogReads":1,
-    ///   "cutAttachStreams":{"count":1,"afterBytes":4096},
+    ///   "cutAttachStreams":{"count":1,"afterBytes":4096},"denyAttach":{"podPrefix":"noattach-","message":"…"},
     ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]},
     ///   "apiServerOutageMilliseconds":3000}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
@@ -248,6 +269,17 @@ public final class LabFaults: Sendable {
                 throw .badRequest("cutAttachStreams must be {\"count\": <sessions>, \"afterBytes\": <bytes of output>}")
             }
             cutAttachStreams(count: count, afterBytes: bytes)
+        }
+        if let v = json["denyAttach"] {
+            // {"denyAttach": {"podPrefix": "noattach-", "message": "…"}}; {"denyAttach": null} turns it off.
+            if v.isNull {
+                denyAttach(podPrefix: nil, message: "attaching is not allowed by policy")
+            } else {
+                guard let prefix = v["podPrefix"]?.stringValue else {
+                    throw .badRequest("denyAttach must be {\"podPrefix\": <start of pod names>, \"message\": <the policy's message>} or null")
+                }
+                denyAttach(podPrefix: prefix, message: v["message"]?.stringValue ?? "attaching is not allowed by policy")
+            }
         }
         if let v = json["loseEphemeralPatchReplies"] {
             guard let count = v.intValue else { throw .badRequest("loseEphemeralPatchReplies must be an integer number of PATCH requests") }
@@ -315,6 +347,7 @@ public final class LabFaults: Sendable {
             ("loseEphemeralPatchReplies", .int(s.lostEphemeralPatchRepliesRemaining)),
             ("stallEphemeralLogReads", .int(s.stalledEphemeralLogReadsRemaining)),
             ("cutAttachStreams", .object([("count", .int(s.cutAttachStreamsRemaining)), ("afterBytes", .int(s.cutAttachAfterBytes))])),
+            ("denyAttach", s.denyAttachPodPrefix.map { .object([("podPrefix", .string($0)), ("message", .string(s.denyAttachMessage))]) } ?? .null),
             ("denyUsers", .strings(users.deniedUsers)),
             ("apiServerOutageMilliseconds", .int(listener.outageRemainingMilliseconds)),
         ])

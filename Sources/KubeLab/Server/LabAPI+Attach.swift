@@ -4,6 +4,14 @@
 /// WebSocket (`LabAttachUpgrade`) or refused for want of one.
 extension LabAPI {
     func attach(_ request: LabRequest, namespace: String, name: String) throws(APIError) -> LabResponse {
+        // Admission (CONNECT) comes before the pod's containers are looked at, as a
+        // ValidatingAdmissionPolicy's refusal does on a v1.36 server.
+        if let policy = faults.attachDenial(pod: name) {
+            let why = "ValidatingAdmissionPolicy 'kubelab-deny-attach' with binding 'kubelab-deny-attach' denied request: \(policy)"
+            throw APIError(
+                code: 422, reason: "Invalid", message: "pods \"\(name)\" is forbidden: \(why)",
+                details: .object([("name", .string(name)), ("kind", .string("pods")), ("causes", .array([.object([("message", .string(why))])]))]))
+        }
         guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
         let pod = stored.pod
         let container: String

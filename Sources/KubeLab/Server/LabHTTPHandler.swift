@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import NIOWebSocket
 
 /// One HTTP/1.1 connection: gathers a request, authenticates it (verified client
 /// certificate or bearer token), applies the latency fault, asks `LabAPI`, and writes
@@ -63,6 +64,9 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A WebSocket upgrade the lab declined (not an attach it accepts): NIO says so as an
+        // error, then hands the request on as a plain one, which is answered as the API server does.
+        if error is NIOWebSocketUpgradeError { return }
         // TLS failures (an untrusted client certificate, a client hanging up) end the connection.
         watch?.stop()
         watch = nil
@@ -146,6 +150,7 @@ final class LabHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if head.headers.first(name: "upgrade")?.lowercased() == "websocket" {
                 var headers = HTTPHeaders()
                 headers.add(name: "Connection", value: "close")
+                headers.add(name: "Content-Length", value: "0")
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .forbidden, headers: headers))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             } else {

@@ -126,16 +126,42 @@ struct ClusterAttachTests {
 
         let refused = try cluster.collect(selector + ["--script-delivery", "attach"], output: cluster.bundlePath("refused"), kubeconfig: kubeconfig)
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("pods/attach") && refused.stderr.contains("no pod was touched"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("RBAC does not allow get on pods/attach") && refused.stderr.contains("No pod was touched"), "\(refused.stderr)")
         #expect(try cluster.ephemeralContainerCount(namespace: "shop", pod: pod) == 0)
 
         let output = cluster.bundlePath("packed")
         let run = try cluster.collect(selector + ["-q"], output: output, kubeconfig: kubeconfig)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("packed into each evidence container's command") && run.stderr.contains("attaching is not allowed"), "\(run.stderr)")
+        #expect(run.stderr.contains("packed into each evidence container's command") && run.stderr.contains("RBAC does not allow get on pods/attach"), "\(run.stderr)")
         let manifest = try BundleReader(path: output).manifest()
         #expect(manifest.run.scriptDelivery == "command")
         #expect(manifest.pods.first?.outcome == .collected, "\(manifest.pods.first?.message ?? "")")
+    }
+
+    @Test("an admission policy that refuses attach: the run asks first, attaching to nothing, packs the script and says why; --script-delivery attach refuses")
+    func admissionRefusesAttach() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        try cluster.denyAttach(toPodsStartingWith: "noattach-", message: "no attaching to these pods during the incident")
+        let label = "vap-\(UUID().uuidString.prefix(6).lowercased())"
+        let pod = try cluster.createPod(namespace: "shop", prefix: "noattach", labels: ["e2e": label], command: ["sleep", "3600"])
+        defer { _ = try? cluster.kubectl(["delete", "pod", "-n", "shop", pod, "--wait=false"]) }
+        let selector = ["-n", "shop", "-l", "e2e=\(label)"]
+
+        let refused = try cluster.collect(selector + ["--script-delivery", "attach"], output: cluster.bundlePath("refused"))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("no attaching to these pods during the incident") && refused.stderr.contains("No pod was touched"), "\(refused.stderr)")
+        #expect(try cluster.ephemeralContainerCount(namespace: "shop", pod: pod) == 0)
+
+        let output = cluster.bundlePath("policy")
+        let run = try cluster.collect(selector + ["-q"], output: output)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("packed into each evidence container's command") && run.stderr.contains("HTTP 422")
+                && run.stderr.contains("no attaching to these pods during the incident"), "\(run.stderr)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.run.scriptDelivery == "command")
+        #expect(manifest.pods.first?.outcome == .collected, "\(manifest.pods.first?.message ?? "")")
+        #expect(try cluster.ephemeralContainerCount(namespace: "shop", pod: pod) == 1)
     }
 
     @Test("kubectl debug -i hands a line to a new container's stdin and reads its answer through the cluster")

@@ -336,6 +336,40 @@ final class ClusterUnderTest: @unchecked Sendable {
         }
     }
 
+    /// Admission refuses every attach to a pod whose name starts with `prefix`: on the lab its
+    /// `denyAttach` fault, on a real cluster a ValidatingAdmissionPolicy on CONNECT pods/attach
+    /// (harmless to the other tests: only pods of that name are refused).
+    func denyAttach(toPodsStartingWith prefix: String, message: String) throws {
+        switch kind {
+        case .lab:
+            try lab?.setFaults(#"{"denyAttach":{"podPrefix":"\#(prefix)","message":"\#(message)"}}"#)
+        case .real:
+            let yaml = """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: kubectl-evidence-e2e-deny-attach}
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                      - {apiGroups: [""], apiVersions: [v1], operations: [CONNECT], resources: [pods/attach]}
+                  validations:
+                    - expression: "!request.name.startsWith('\(prefix)')"
+                      message: "\(message)"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: kubectl-evidence-e2e-deny-attach}
+                spec: {policyName: kubectl-evidence-e2e-deny-attach, validationActions: [Deny]}
+                """
+            let file = directory.appendingPathComponent("deny-attach.yaml")
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            try kubectlOK(["apply", "-f", file.path])
+            // A new policy takes a moment to reach the API server's admission.
+            Thread.sleep(forTimeInterval: 2)
+        }
+    }
+
     /// A kubeconfig with a fresh token of ServiceAccount `account` in shop.
     private func serviceAccountKubeconfig(_ account: String) throws -> String {
         let token = try kubectlOK(["create", "token", account, "-n", "shop", "--duration", "1h"])
