@@ -13,20 +13,7 @@ extension LabAPI {
                 details: .object([("name", .string(name)), ("kind", .string("pods")), ("causes", .array([.object([("message", .string(why))])]))]))
         }
         guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
-        let pod = stored.pod
-        let container: String
-        if let c = request.query["container"], !c.isEmpty {
-            container = c
-        } else if pod.containers.count == 1 {
-            container = pod.containers[0].name
-        } else if let d = pod.annotations["kubectl.kubernetes.io/default-container"], pod.containers.contains(where: { $0.name == d }) {
-            container = d
-        } else {
-            throw .badRequest(
-                "a container name must be specified for pod \(name), choose one of: [\(pod.containers.map(\.name).joined(separator: " "))]")
-        }
-        guard pod.containers.contains(where: { $0.name == container }) || pod.ephemeralContainers.contains(where: { $0.name == container })
-        else { throw .badRequest("container \(container) is not valid for pod \(name)") }
+        let container = try LabAPI.container(named: request.query["container"], in: stored.pod)
         guard let running = kubelet.runningPod(namespace: namespace, name: name), case .running? = running.containerState(container) else {
             // The kubelet finds no running container of that name (never started, or exited).
             return .body(status: 500, contentType: "text/plain; charset=utf-8",

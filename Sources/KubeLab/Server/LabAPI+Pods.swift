@@ -119,15 +119,13 @@ extension LabAPI {
         }
     }
 
-    /// `GET pods/{pod}/log`, checked in the order the API server and then the kubelet check it:
-    /// the options (400 for a number that does not parse, 422 for one out of range), the pod
-    /// (404), the container (400), then the container's state (`validateContainerLogStatus`).
-    private func podLog(_ request: LabRequest, namespace: String, name: String) throws(APIError) -> LabResponse {
-        let options = try PodLogOptions.parse(request.query, pod: name)
-        guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
-        let pod = stored.pod
+    /// The container a pods/log or pods/attach request means, as the API server picks it:
+    /// the one named; without a name the pod's only container, else the one its
+    /// `kubectl.kubernetes.io/default-container` annotation names; a name the pod
+    /// does not have is a 400, in the server's words.
+    static func container(named requested: String?, in pod: LabPod) throws(APIError) -> String {
         let container: String
-        if let c = options.container {
+        if let c = requested, !c.isEmpty {
             container = c
         } else if pod.containers.count == 1 {
             container = pod.containers[0].name
@@ -135,12 +133,22 @@ extension LabAPI {
             container = d
         } else {
             throw .badRequest(
-                "a container name must be specified for pod \(name), choose one of: [\(pod.containers.map(\.name).joined(separator: " "))]")
+                "a container name must be specified for pod \(pod.name), choose one of: [\(pod.containers.map(\.name).joined(separator: " "))]")
         }
+        guard pod.containers.contains(where: { $0.name == container }) || pod.ephemeralContainers.contains(where: { $0.name == container })
+        else { throw .badRequest("container \(container) is not valid for pod \(pod.name)") }
+        return container
+    }
+
+    /// `GET pods/{pod}/log`, checked in the order the API server and then the kubelet check it:
+    /// the options (400 for a number that does not parse, 422 for one out of range), the pod
+    /// (404), the container (400), then the container's state (`validateContainerLogStatus`).
+    private func podLog(_ request: LabRequest, namespace: String, name: String) throws(APIError) -> LabResponse {
+        let options = try PodLogOptions.parse(request.query, pod: name)
+        guard let stored = store.pod(namespace: namespace, name: name) else { throw .notFound(resource: "pods", name: name) }
+        let pod = stored.pod
+        let container = try LabAPI.container(named: options.container, in: pod)
         let isEphemeral = pod.ephemeralContainers.contains { $0.name == container }
-        guard pod.containers.contains(where: { $0.name == container }) || isEphemeral else {
-            throw .badRequest("container \(container) is not valid for pod \(name)")
-        }
         if options.previous {
             // The lab restarts no container, so none has a previous instance (lastState is empty):
             // the kubelet's answer comes before it looks at the current state.
