@@ -155,7 +155,8 @@ struct CollectEndToEndTests {
         defer { lab.stop() }
         try lab.setFaults(#"{"truncateEphemeralLogsToBytes": 100, "truncateLogsOfPods": 1}"#)
         let output = lab.bundlePath()
-        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout"], output: output)
+        // The output is read from the log with the packed command (with attach, only after a broken stream).
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--script-delivery", "command"], output: output)
         #expect(result.status == 3, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
         let manifest = try BundleReader(path: output).manifest()
         let failed = manifest.pods.filter { $0.outcome == .failed }
@@ -216,7 +217,8 @@ struct CollectEndToEndTests {
         try lab.setFaults(#"{"stallEphemeralLogReads": 1}"#)
         let output = lab.bundlePath()
         let start = Date()
-        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--timeout", "8s"], output: output)
+        // The output is read from the log with the packed command (with attach, only after a broken stream).
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--timeout", "8s", "--script-delivery", "command"], output: output)
         let elapsed = Date().timeIntervalSince(start)
         #expect(result.status == 3, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
         let manifest = try BundleReader(path: output).manifest()
