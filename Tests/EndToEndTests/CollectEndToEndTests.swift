@@ -231,6 +231,28 @@ struct CollectEndToEndTests {
         #expect(elapsed < 60, "the run took \(elapsed) s")
     }
 
+    /// A network that drops packets without a reset keeps a stream open that will
+    /// never bring anything again: the container's end, on the watch, says to stop.
+    @Test("an attach stream silent after the container ended costs seconds, not --timeout: the pod is read from the log and verifies")
+    func stalledAttachStream() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"stallAttachStreams": 1}"#)
+        let output = lab.bundlePath()
+        let start = Date()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--timeout", "120s"], output: output)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(result.status == 0, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.reason) \($0.message)" })")
+        let fromLog = manifest.pods.filter { $0.evidenceContainer?.outputSource == "log" }
+        #expect(fromLog.count == 1 && fromLog.first?.message.contains("stayed open 3 s after the container had ended") == true,
+                "\(fromLog.map(\.message))")
+        #expect(try BundleReader(path: output).verify().isIntact)
+        // A guard against waiting out --timeout, not a speed target.
+        #expect(elapsed < 60, "the run took \(elapsed) s")
+    }
+
     @Test("a pod deleted during the run ends PodDeleted; the others are collected")
     func podDeleted() throws {
         let lab = try LabProcess.start()

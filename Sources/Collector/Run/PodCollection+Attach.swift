@@ -34,6 +34,9 @@ struct DeliveredOutput: Sendable {
     }
 }
 
+/// The attach stream was still open a while after the container ended.
+struct StreamOutlivedContainer: Error {}
+
 /// The kubelet's answer for a container it does not run: not worth asking again.
 struct ContainerNotRunning: Error {
     var underlying: KubeAPIError
@@ -43,6 +46,11 @@ extension PodCollection {
     /// How long, at most, a refused or unreachable attach is tried again: the
     /// bootstrap waits ``InPodBootstrap/stdinWaitSeconds`` for its script.
     static let attachRetrySeconds: TimeInterval = 30
+
+    /// How often the delivery looks at the board for the container's end, and how
+    /// long after it the stream may still bring the rest of the output.
+    static let endedCheckSeconds: TimeInterval = 0.5
+    static let streamGraceAfterEnd: TimeInterval = 3
 
     /// Writes the script to the evidence container's stdin through pods/attach
     /// and reads its output until the container's output ends. A failure before
@@ -54,20 +62,41 @@ extension PodCollection {
         let limit = request.profile.outputCapBytes + 1024 * 1024
         let seconds = max(Self.minimumLogSeconds, time.seconds(until: deadline))
         let retryUntil = time.now.addingTimeInterval(Self.attachRetrySeconds)
-        let hardStopped = hardStopped
+        let (hardStopped, board) = (hardStopped, board)
         do {
             let outcome = try await Deadline.run(seconds: seconds, time: time) {
-                try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil && !hardStopped() }) {
-                    do {
-                        return try await client.attach(namespace: key.namespace, pod: key.name, container: container,
-                                                       stdin: InPodBootstrap.stdinPayload, outputLimit: limit)
-                    } catch let error as KubeAPIError where error.statusCode == 500 && "\(error)".contains("not found in pod") {
-                        // The kubelet finds no running container of that name: asking again will not change it.
-                        throw ContainerNotRunning(underlying: error)
+                try await withThrowingTaskGroup(of: AttachOutcome?.self) { group in
+                    group.addTask {
+                        try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil && !hardStopped() }) {
+                            do {
+                                return try await client.attach(namespace: key.namespace, pod: key.name, container: container,
+                                                               stdin: InPodBootstrap.stdinPayload, outputLimit: limit)
+                            } catch let error as KubeAPIError where error.statusCode == 500 && "\(error)".contains("not found in pod") {
+                                // The kubelet finds no running container of that name: asking again will not change it.
+                                throw ContainerNotRunning(underlying: error)
+                            }
+                        }
                     }
+                    // A stream that stays open after the container ended (a network that drops
+                    // packets without a reset keeps it so) does not hold the pod: the log has it all.
+                    group.addTask {
+                        while true {
+                            try await time.sleep(seconds: Self.endedCheckSeconds)
+                            if case .present(let pod)? = board.latest(key), case .terminated = EvidenceContainerState(pod: pod, containerName: container) {
+                                try await time.sleep(seconds: Self.streamGraceAfterEnd)
+                                return nil
+                            }
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next() else { throw CancellationError() }
+                    guard let outcome = first else { throw StreamOutlivedContainer() }
+                    return outcome
                 }
             }
             return .success(DeliveredOutput(outcome))
+        } catch is StreamOutlivedContainer {
+            return .success(DeliveredOutput(cut: "it stayed open \(Int(Self.streamGraceAfterEnd)) s after the container had ended"))
         } catch let passed as Deadline.Passed {
             return .success(DeliveredOutput(cut: "it did not end within \(Int(passed.seconds.rounded(.up))) s, the rest of --timeout"))
         } catch {

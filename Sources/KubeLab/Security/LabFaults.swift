@@ -21,6 +21,7 @@ public final class LabFaults: Sendable {
         var stalledEphemeralLogReadsRemaining = 0
         var cutAttachStreamsRemaining = 0
         var cutAttachAfterBytes = 0
+        var stalledAttachStreamsRemaining = 0
         /// Attaches to pods whose names start with this are refused by "admission".
         var denyAttachPodPrefix: String?
         var denyAttachMessage = "attaching is not allowed by policy"
@@ -146,6 +147,16 @@ public final class LabFaults: Sendable {
         }
     }
 
+    /// The next `count` attach sessions take stdin and then send nothing, not even
+    /// when the container ends, for as long as the client stays: a network that
+    /// drops packets without a reset.
+    public func stallAttachStreams(count: Int) {
+        state.withLock { $0.stalledAttachStreamsRemaining = max(0, count) }
+    }
+
+    /// True when this attach session is to stall, consuming one.
+    func consumeStalledAttachStream() -> Bool { consume(\.stalledAttachStreamsRemaining) }
+
     /// The bytes after which this attach session is to be cut, consuming one; nil for none.
     func consumeCutAttachStream() -> Int? {
         state.withLock { s in
@@ -215,7 +226,7 @@ public final class LabFaults: Sendable {
     ///   "serverError":{"count":1,"code":500},"dropWatchAfterEvents":3,"denyUsers":["operator"],
     ///   "containerStartDelayMilliseconds":1000,"ephemeralContainersDisabled":true,
     ///   "truncateEphemeralLogsToBytes":100,"truncateLogsOfPods":1,"loseEphemeralPatchReplies":2,"stallEphemeralLogReads":1,
-    ///   "cutAttachStreams":{"count":1,"afterBytes":4096},"denyAttach":{"podPrefix":"noattach-","message":"…"},
+    ///   "cutAttachStreams":{"count":1,"afterBytes":4096},"denyAttach":{"podPrefix":"noattach-","message":"…"},"stallAttachStreams":1,
     ///   "userRules":{"operator":[{"verbs":["get","list","watch"],"resources":["pods","pods/log"]}]},
     ///   "apiServerOutageMilliseconds":3000}`.
     /// Fields left out are unchanged; `{"reset":true}` clears everything first.
@@ -269,6 +280,10 @@ public final class LabFaults: Sendable {
                 throw .badRequest("cutAttachStreams must be {\"count\": <sessions>, \"afterBytes\": <bytes of output>}")
             }
             cutAttachStreams(count: count, afterBytes: bytes)
+        }
+        if let v = json["stallAttachStreams"] {
+            guard let count = v.intValue else { throw .badRequest("stallAttachStreams must be an integer number of attach sessions") }
+            stallAttachStreams(count: count)
         }
         if let v = json["denyAttach"] {
             // {"denyAttach": {"podPrefix": "noattach-", "message": "…"}}; {"denyAttach": null} turns it off.
@@ -347,6 +362,7 @@ public final class LabFaults: Sendable {
             ("loseEphemeralPatchReplies", .int(s.lostEphemeralPatchRepliesRemaining)),
             ("stallEphemeralLogReads", .int(s.stalledEphemeralLogReadsRemaining)),
             ("cutAttachStreams", .object([("count", .int(s.cutAttachStreamsRemaining)), ("afterBytes", .int(s.cutAttachAfterBytes))])),
+            ("stallAttachStreams", .int(s.stalledAttachStreamsRemaining)),
             ("denyAttach", s.denyAttachPodPrefix.map { .object([("podPrefix", .string($0)), ("message", .string(s.denyAttachMessage))]) } ?? .null),
             ("denyUsers", .strings(users.deniedUsers)),
             ("apiServerOutageMilliseconds", .int(listener.outageRemainingMilliseconds)),

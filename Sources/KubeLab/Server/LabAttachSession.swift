@@ -25,19 +25,23 @@ final class LabAttachSession: ChannelInboundHandler, RemovableChannelHandler {
     private let logs: LabLogStore
     /// The `cutAttachStreams` fault: the session is cut after this many bytes of output.
     private let cutAfterBytes: Int?
+    /// The `stallAttachStreams` fault: stdin is taken, nothing is sent back.
+    private let stalled: Bool
     private var context: ChannelHandlerContext?
     private var followerID: Int?
     private var sentBytes = 0
     private var ended = false
 
-    init(plan: AttachPlan, logs: LabLogStore, cutAfterBytes: Int?) {
+    init(plan: AttachPlan, logs: LabLogStore, cutAfterBytes: Int?, stalled: Bool = false) {
         self.plan = plan
         self.logs = logs
         self.cutAfterBytes = cutAfterBytes
+        self.stalled = stalled
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if stalled { return }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let (_, id) = logs.follow(namespace: plan.namespace, pod: plan.pod, container: plan.container) { chunk in

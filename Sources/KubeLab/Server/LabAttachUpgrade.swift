@@ -46,7 +46,8 @@ enum LabAttachUpgrade {
                         channel.pipeline.syncOperations.removeHandler(http, promise: nil)
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        LabAttachSession(plan: plan, logs: api.logs, cutAfterBytes: api.faults.consumeCutAttachStream()))
+                        LabAttachSession(plan: plan, logs: api.logs, cutAfterBytes: api.faults.consumeCutAttachStream(),
+                                         stalled: api.faults.consumeStalledAttachStream()))
                 }
             })
     }
