@@ -90,7 +90,7 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("force"), help: "Add the evidence container even to pods past --max-pod-size.")
     var force = false
 
-    @Option(name: .customLong("script-delivery"), help: "How the in-pod script reaches each evidence container: attach (on its stdin through pods/attach: the container's command is a few hundred bytes), command (packed into the command, about 10 KB that stay in the pod's spec), or auto: attach where RBAC allows get and create on pods/attach in every selected namespace, command otherwise.")
+    @Option(name: .customLong("script-delivery"), help: "How the in-pod script reaches each evidence container: attach (on its stdin through pods/attach: the container's command is a few hundred bytes), command (packed into the command, about 10 KB that stay in the pod's spec), or auto: attach where RBAC (get and create on pods/attach) and admission allow it in every selected namespace, command otherwise, saying why.")
     var scriptDelivery: String = ScriptDeliveryChoice.Requested.auto.rawValue
 
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
