@@ -7,6 +7,8 @@ struct DeliveredOutput: Sendable {
     var stdout: [UInt8]
     /// Why the stream ended early, or nil when the server ended it after its status.
     var cut: String?
+    /// Why there was no stream at all: the container had ended before the attach.
+    var notAttached: String?
     var subprotocol: String
 
     init(_ outcome: AttachOutcome) {
@@ -24,8 +26,17 @@ struct DeliveredOutput: Sendable {
         subprotocol = ""
     }
 
+    init(notAttached why: String) {
+        stdout = []
+        notAttached = why
+        subprotocol = ""
+    }
+
     /// Why this copy was not kept and the log was read instead, for the pod's message.
     func whyNotUsed(terminationMessage: String?) -> String {
+        if let notAttached {
+            return "The container had ended before it could be attached to (\(notAttached)); the evidence was read from its log."
+        }
         if let cut {
             return "The attach stream broke (\(cut)) after \(stdout.count) bytes; the evidence was read from the container's log."
         }
@@ -105,14 +116,16 @@ extension PodCollection {
                                            message: "The run was interrupted while the script was being delivered to \(container) in \(key); the container ends on its own within \(InPodBootstrap.stdinWaitSeconds) s if it got nothing."))
             }
             let api = (error as? KubeAPIError) ?? (error as? ContainerNotRunning)?.underlying
-            let cause = api.map { $0.serverStatus?.message ?? $0.description } ?? "\(error)"
+            var cause = api.map { $0.serverStatus?.message ?? $0.description } ?? "\(error)"
+            // The kubelet answers in plain text, not a Status: its words are the body.
+            if case .unexpectedResponse(let code, _, _, let body)? = api { cause = "HTTP \(code): \(body)" }
             let forbidden = api?.statusCode == 403
             // A container that ended before the attach (the kubelet then answers that it
             // finds no such container): its status and log say what happened.
             if !forbidden, let pod = try? await client.getPod(namespace: key.namespace, name: key.name),
                case .terminated = EvidenceContainerState(pod: pod, containerName: container) {
                 board.observe(pod, fromWatch: false)
-                return .success(DeliveredOutput(cut: "the container had ended before it could be attached to: \(cause)"))
+                return .success(DeliveredOutput(notAttached: cause))
             }
             return .failure(PodFailure(
                 step: .attach, reason: forbidden ? .rbac : .scriptNotDelivered,

@@ -36,6 +36,24 @@ struct CollectionRunScriptedTests {
         #expect(verification.isIntact, "\(verification.problems)")
     }
 
+    @Test("a container that ends just as the collector attaches is judged by its status and log: collected, the message says why the log was read, no pod asked again for 30 s")
+    func containerEndedBeforeAttach() async throws {
+        let cluster = try await ScriptedCluster.start(pods: 2, runsContainers: false)
+        defer { Task { await cluster.stop() } }
+        let run = try RunUnderTest(cluster: cluster, delivery: .attach)
+        #expect(await cluster.eventually { cluster.settled(injected: 2) })
+        for name in ["web-0", "web-1"] { cluster.startContainer(name) }
+        // The clock stays under the 1 s of asking again: the kubelet's "not found" is not asked again.
+        let manifest = try await run.finished(advancing: 0.1, clockLimit: 0.9)
+        #expect(Set(Self.outcomes(manifest).values) == [.collected], "\(manifest.pods.map { "\($0.name): \($0.message)" })")
+        for pod in manifest.pods {
+            #expect(pod.evidenceContainer?.outputSource == "log")
+            #expect(pod.message.contains("The container had ended before it could be attached to (HTTP 500: container evidence-scr1pt not found in pod \(pod.name)_shop); the evidence was read from its log."), "\(pod.message)")
+        }
+        #expect(cluster.count(.attach) == 2)
+        #expect(cluster.count(.log) == 2)
+    }
+
     @Test("a pod relabelled out of the selection after its injection is followed by name and collected, not recorded as deleted")
     func relabelledPodIsFollowed() async throws {
         let cluster = try await ScriptedCluster.start(pods: 3, runsContainers: false)

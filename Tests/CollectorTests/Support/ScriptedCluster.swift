@@ -154,14 +154,15 @@ final class ScriptedCluster: @unchecked Sendable {
     }
 
     /// A request for the standard profile with the given timeouts.
-    func request(output: String, concurrency: Int = 8, startSeconds: Double = 20, podSeconds: Double = 40) throws -> CollectionRequest {
+    func request(output: String, concurrency: Int = 8, startSeconds: Double = 20, podSeconds: Double = 40,
+                 delivery: ScriptDelivery = .command) throws -> CollectionRequest {
         var (profile, yaml) = try CollectionProfile.resolve("standard")
         profile.timeouts.startSeconds = startSeconds
         profile.timeouts.podSeconds = podSeconds
         return CollectionRequest(
             plan: try plan(), profile: profile, profileYAML: yaml, profileSource: "standard", concurrency: concurrency,
             runID: RunID(value: "scr1pt"), outputPath: output, overwrite: true, commandLine: ["kubectl-evidence", "collect"],
-            toolVersion: "test")
+            toolVersion: "test", scriptDelivery: delivery)
     }
 
     // MARK: - What the test makes happen
@@ -272,12 +273,13 @@ final class ScriptedCluster: @unchecked Sendable {
     }
 
     enum RequestKind: Equatable {
-        case list, watch, patch, get, log, other
+        case list, watch, patch, get, log, attach, other
 
         init(_ request: ScriptedAPIServer.Request) {
             let path = request.path
             if request.method == "PATCH" { self = .patch; return }
             if path.hasSuffix("/log") { self = .log; return }
+            if path.hasSuffix("/attach") { self = .attach; return }
             if path.hasSuffix("/pods") { self = request.query["watch"] == "1" ? .watch : .list; return }
             if path.contains("/pods/") { self = .get; return }
             self = .other
@@ -305,6 +307,14 @@ final class ScriptedCluster: @unchecked Sendable {
                 return .json(404, Self.status(404, reason: "NotFound", message: "pods \"\(name)\" not found"))
             }
             return kind == .get ? .json(200, json) : .reply(status: 200, headers: [("Content-Type", "text/plain")], body: log)
+        case .attach:
+            // The container ends just as the collector attaches: the kubelet no longer finds it
+            // (its plain-text 500, as recorded from a v1.36 node). This server speaks no WebSocket.
+            let name = String(request.path.split(separator: "/")[5])
+            change(name) { $0.evidence = .terminated }
+            let container = request.query["container"] ?? ""
+            return .reply(status: 500, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                          body: Array("container \(container) not found in pod \(name)_\(Self.namespace)".utf8))
         case .other:
             return .json(404, Self.status(404, reason: "NotFound", message: "the server could not find the requested resource"))
         }

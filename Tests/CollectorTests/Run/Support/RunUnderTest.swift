@@ -17,12 +17,13 @@ final class RunUnderTest: Sendable {
     private let client: KubeClient
 
     init(cluster: ScriptedCluster, clock: ManualClock = ManualClock(), concurrency: Int = 8,
-         startSeconds: Double = 20, podSeconds: Double = 40) throws {
+         startSeconds: Double = 20, podSeconds: Double = 40, delivery: ScriptDelivery = .command) throws {
         self.cluster = cluster
         self.clock = clock
         output = cluster.directory.path + "/bundle-\(UUID().uuidString.prefix(8)).tar.gz"
         client = try cluster.client(time: clock)
-        let request = try cluster.request(output: output, concurrency: concurrency, startSeconds: startSeconds, podSeconds: podSeconds)
+        let request = try cluster.request(output: output, concurrency: concurrency, startSeconds: startSeconds, podSeconds: podSeconds,
+                                          delivery: delivery)
         run = CollectionRun(client: client, request: request, progress: observer)
         task = Task { [run] in try await run.run() }
     }
