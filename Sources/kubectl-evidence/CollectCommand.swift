@@ -51,19 +51,22 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the plan (with --dry-run) or the run's summary as JSON on stdout.")
     var json = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: "Path of the evidence bundle to write (default: evidence-<run id>.tar.gz); - writes it to stdout, to pipe to an upload (the summary then goes to stderr).")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Path of the evidence bundle to write (default: evidence-<run id>.tar.gz); - writes it to stdout, to pipe to an upload (the summary then goes to stderr).",
+            completion: .file(extensions: ["gz"]))
     var output: String?
 
     @Flag(name: .customLong("overwrite"), help: "Replace an existing file at the --output path.")
     var overwrite = false
 
-    @Option(name: .customLong("profile"), help: "Collection profile: a built-in name (standard, restricted, network, deep) or a YAML file.")
+    @Option(name: .customLong("profile"), help: "Collection profile: a built-in name (standard, restricted, network, deep) or a YAML file.",
+            completion: .list(CollectionProfile.builtInNames))
     var profile: String = "standard"
 
     @Option(name: .customLong("image"), help: "The evidence container's image (overrides the profile), e.g. a busybox in an air-gapped registry.")
     var image: String?
 
-    @Option(name: .customLong("image-pull-policy"), help: "Always, IfNotPresent or Never (overrides the profile).")
+    @Option(name: .customLong("image-pull-policy"), help: "Always, IfNotPresent or Never (overrides the profile).",
+            completion: .list(CollectionProfile.ImagePullPolicy.allCases.map(\.rawValue)))
     var imagePullPolicy: String?
 
     @Option(name: .customLong("concurrency"), help: "How many pods to work on at once.")
@@ -90,7 +93,8 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(name: .customLong("force"), help: "Add the evidence container even to pods past --max-pod-size.")
     var force = false
 
-    @Option(name: .customLong("script-delivery"), help: "How the in-pod script reaches each evidence container: attach (on its stdin through pods/attach: the container's command is a few hundred bytes), command (packed into the command, about 10 KB that stay in the pod's spec), or auto: attach where RBAC (get and create on pods/attach) and admission allow it in every selected namespace, command otherwise, saying why.")
+    @Option(name: .customLong("script-delivery"), help: "How the in-pod script reaches each evidence container: attach (on its stdin through pods/attach: the container's command is a few hundred bytes), command (packed into the command, about 10 KB that stay in the pod's spec), or auto: attach where RBAC (get and create on pods/attach) and admission allow it in every selected namespace, command otherwise, saying why.",
+            completion: .list(ScriptDeliveryChoice.Requested.allCases.map(\.rawValue)))
     var scriptDelivery: String = ScriptDeliveryChoice.Requested.auto.rawValue
 
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")

@@ -7,13 +7,15 @@ import Presentation
 /// The connection flags every command that talks to a cluster shares, spelled
 /// as kubectl spells them so that muscle memory works.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("kubeconfig"), help: "Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).")
+    @Option(name: .customLong("kubeconfig"), help: "Path to the kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).",
+            completion: .file())
     var kubeconfig: String?
 
-    @Option(name: .customLong("context"), help: "The kubeconfig context to use.")
+    @Option(name: .customLong("context"), help: "The kubeconfig context to use.", completion: .custom(ValueCompletion.contexts))
     var context: String?
 
-    @Option(name: [.customShort("n"), .customLong("namespace")], help: "The namespace to select pods in (default: the context's namespace, else default).")
+    @Option(name: [.customShort("n"), .customLong("namespace")], help: "The namespace to select pods in (default: the context's namespace, else default).",
+            completion: .custom(ValueCompletion.namespaces))
     var namespace: String?
 
     @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "Select pods in every namespace.")

@@ -33,7 +33,7 @@ struct DiffCommand: ParsableCommand {
         )
     }
 
-    @Argument(help: "Two or more bundles, oldest first; with --replicas, exactly one.")
+    @Argument(help: "Two or more bundles, oldest first; with --replicas, exactly one.", completion: .file(extensions: ["gz"]))
     var bundles: [String] = []
 
     @Flag(name: .customLong("replicas"), help: "Compare the replicas inside one bundle instead.")

@@ -8,11 +8,17 @@ enum HelpText {
     /// `…/kubectl-evidence` in argv[0] is (almost always) `kubectl evidence`,
     /// and the help shows the form the user typed.
     static var invocation: String {
-        invocation(argv0: CommandLine.arguments.first ?? "")
+        invocation(argv0: CommandLine.arguments.first ?? "", arguments: Array(CommandLine.arguments.dropFirst()))
     }
 
-    static func invocation(argv0: String) -> String {
-        argv0.hasPrefix("/") && argv0.hasSuffix("/kubectl-evidence") ? "kubectl evidence" : "kubectl-evidence"
+    /// A shell completion script, and the completion calls it makes back, name
+    /// the executable: its functions are named after it (`_kubectl-evidence`),
+    /// and a name with a space in it is a syntax error in bash.
+    static func invocation(argv0: String, arguments: [String] = []) -> String {
+        if arguments.contains(where: { $0 == "---completion" || $0.hasPrefix("--generate-completion-script") }) {
+            return "kubectl-evidence"
+        }
+        return argv0.hasPrefix("/") && argv0.hasSuffix("/kubectl-evidence") ? "kubectl evidence" : "kubectl-evidence"
     }
 
     /// An Examples section (after a blank line): each example a comment line

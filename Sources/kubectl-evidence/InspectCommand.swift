@@ -24,7 +24,7 @@ struct InspectCommand: ParsableCommand {
         )
     }
 
-    @Argument(help: "The bundle (.tar.gz) to inspect.")
+    @Argument(help: "The bundle (.tar.gz) to inspect.", completion: .file(extensions: ["gz"]))
     var bundle: String
 
     @Option(name: .customLong("pod"), help: "Only this pod, as NAMESPACE/NAME.")

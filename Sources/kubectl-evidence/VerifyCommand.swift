@@ -25,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
         )
     }
 
-    @Argument(help: "The bundle (.tar.gz) to verify.")
+    @Argument(help: "The bundle (.tar.gz) to verify.", completion: .file(extensions: ["gz"]))
     var bundle: String
 
     @Option(name: .customLong("key"), help: "Ed25519 public key (KEY.pub from keygen) the manifest must be signed with.")

@@ -20,6 +20,20 @@ public enum KubeconfigLoader {
         try load(selection, environment: environment, inClusterDirectory: defaultInClusterDirectory)
     }
 
+    /// The context names of the kubeconfig files `selection` names (merged by
+    /// kubectl's rules), sorted: what `--context` completes to. Files that do
+    /// not exist or do not parse are left out, quietly: a completion must not fail.
+    public static func contextNames(
+        _ selection: KubeconfigSelection, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [String] {
+        guard let candidates = try? candidateFiles(selection, environment: environment) else { return [] }
+        var merged = MergedKubeconfig()
+        for path in candidates.paths where FileManager.default.fileExists(atPath: path) {
+            if let document = try? parse(path: path) { merged.add(document, from: path) }
+        }
+        return merged.contexts.keys.sorted()
+    }
+
     /// As `load(_:environment:)`, with the service-account directory injectable (for tests).
     public static func load(
         _ selection: KubeconfigSelection,

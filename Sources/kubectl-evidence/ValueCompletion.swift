@@ -1,0 +1,42 @@
+import Foundation
+import KubeAPI
+
+/// What the shell completes option values to, as kubectl completes its own:
+/// `--context` to the kubeconfig's contexts, `-n` to the cluster's namespaces.
+/// The shell's completion script calls the binary back with the words typed so
+/// far; `--kubeconfig` and `--context` among them are honoured. A completion
+/// never fails and never waits long: an unreachable cluster completes to nothing.
+enum ValueCompletion {
+    /// The value after `flag` among the words typed (`--flag value` or `--flag=value`).
+    static func value(of flag: String, in words: [String]) -> String? {
+        for (index, word) in words.enumerated() {
+            if word == flag, index + 1 < words.count { return words[index + 1] }
+            if word.hasPrefix(flag + "=") { return String(word.dropFirst(flag.count + 1)) }
+        }
+        return nil
+    }
+
+    static func selection(from words: [String]) -> KubeconfigSelection {
+        var selection = KubeconfigSelection(explicitPath: value(of: "--kubeconfig", in: words))
+        selection.context = value(of: "--context", in: words)
+        return selection
+    }
+
+    @Sendable static func contexts(_ words: [String], _ index: Int, _ prefix: String) -> [String] {
+        KubeconfigLoader.contextNames(selection(from: words)).filter { $0.hasPrefix(prefix) }
+    }
+
+    /// How long a completion may wait for the API server.
+    static let namespaceTimeout: TimeInterval = 3
+
+    @Sendable static func namespaces(_ words: [String], _ index: Int, _ prefix: String) async -> [String] {
+        guard let connection = try? KubeconfigLoader.load(selection(from: words)) else { return [] }
+        var options = ClientOptions()
+        options.requestTimeout = namespaceTimeout
+        options.maxRetries = 0
+        let names = try? await KubeClient.withClient(connection: connection, options: options) { client in
+            try await client.namespaceNames()
+        }
+        return (names ?? []).filter { $0.hasPrefix(prefix) }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Tab completion knows the cluster, as kubectl's does: the shell script that
+/// `--generate-completion-script bash` prints completes `--context` to the
+/// kubeconfig's contexts and `-n` to the namespaces the API server lists (the
+/// binary is called back with the words typed so far), and fixed choices to
+/// their values. Run in a real bash, against the lab.
+@Suite("tab completion of option values, in bash, against the lab")
+struct CompletionEndToEndTests {
+    /// What bash offers after `words` (the last one being the word under the cursor).
+    static func complete(_ words: [String], script: String) throws -> [String] {
+        let current = words.last ?? ""
+        let previous = words.count >= 2 ? words[words.count - 2] : ""
+        let quoted = words.map { "'\($0.replacingOccurrences(of: "'", with: "'\\''"))'" }.joined(separator: " ")
+        let program = """
+            source '\(script)'
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+            COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+            _kubectl-evidence "${COMP_WORDS[0]}" '\(current)' '\(previous)'
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        let result = try ProcessRunner.run("/bin/bash", ["-c", program], timeout: 30)
+        guard result.status == 0 else { throw TestFailure("bash completion failed: \(result.stderr)") }
+        return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    @Test("--context completes to the kubeconfig's contexts, -n to the cluster's namespaces (filtered by what is typed), --image-pull-policy and --script-delivery to their values")
+    func valuesComplete() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let script = lab.directory.appendingPathComponent("kubectl-evidence.bash").path
+        // Run by an absolute path, as kubectl runs a plugin: the script still names the executable.
+        let generated = try ToolBinary.run(["--generate-completion-script", "bash"])
+        #expect(generated.stdout.contains("_kubectl-evidence()") && !generated.stdout.contains("kubectl evidence_"), "\(generated.stdout.prefix(300))")
+        try generated.stdout.write(toFile: script, atomically: true, encoding: .utf8)
+        let tool = ToolBinary.path
+        let config = ["--kubeconfig", lab.kubeconfig]
+
+        let contexts = try Self.complete([tool, "collect"] + config + ["--context", ""], script: script)
+        #expect(contexts.contains("kubelab") && contexts.contains("kubelab-collector") && contexts.contains("kubelab-viewer"), "\(contexts)")
+
+        let namespaces = try Self.complete([tool, "collect"] + config + ["-n", ""], script: script)
+        #expect(Set(["shop", "payments", "hardened"]).isSubset(of: Set(namespaces)), "\(namespaces)")
+        let typed = try Self.complete([tool, "collect"] + config + ["-n", "pay"], script: script)
+        #expect(typed == ["payments"], "\(typed)")
+        // Under the context of a user who may not list namespaces: nothing, and no error.
+        let denied = try Self.complete([tool, "collect"] + config + ["--context", "kubelab-nobody", "-n", ""], script: script)
+        #expect(denied.isEmpty, "\(denied)")
+
+        #expect(try Self.complete([tool, "collect", "--image-pull-policy", ""], script: script) == ["Always", "IfNotPresent", "Never"])
+        #expect(try Self.complete([tool, "collect", "--script-delivery", ""], script: script) == ["auto", "attach", "command"])
+        #expect(try Self.complete([tool, "collect", "--profile", "re"], script: script) == ["restricted"])
+    }
+}
