@@ -53,4 +53,32 @@ struct CompletionEndToEndTests {
         #expect(try Self.complete([tool, "collect", "--script-delivery", ""], script: script) == ["auto", "attach", "command"])
         #expect(try Self.complete([tool, "collect", "--profile", "re"], script: script) == ["restricted"])
     }
+
+    static let completionExecutable = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/kubectl_complete-evidence").path
+
+    @Test("kubectl evidence <TAB>: kubectl finds the plugin and its kubectl_complete-evidence on PATH, and completes subcommands, flags and the cluster's namespaces")
+    func kubectlCompletesThePlugin() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let bin = lab.directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("kubectl-evidence").path, withDestinationPath: ToolBinary.path)
+        try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("kubectl_complete-evidence").path,
+                                                   withDestinationPath: Self.completionExecutable)
+        let environment = ["PATH": bin.path + ":/usr/local/bin:/usr/bin:/bin", "HOME": lab.directory.path]
+        func kubectl(_ arguments: [String]) throws -> [String] {
+            let result = try ProcessRunner.run("/usr/bin/env", ["kubectl"] + arguments, environment: environment, timeout: 60)
+            #expect(result.status == 0, "kubectl \(arguments): \(result.stderr)")
+            return result.stdout.split(separator: "\n").map(String.init)
+        }
+        #expect(try kubectl(["plugin", "list"]).contains { $0.hasSuffix("/kubectl-evidence") })
+        let subcommands = try kubectl(["__complete", "evidence", "co"])
+        #expect(subcommands == ["collect", ":4"], "\(subcommands)")
+        let flags = try kubectl(["__complete", "evidence", "collect", "--script-d"])
+        #expect(flags == ["--script-delivery", ":4"], "\(flags)")
+        let namespaces = try kubectl(["__complete", "evidence", "collect", "--kubeconfig", lab.kubeconfig, "-n", "sh"])
+        #expect(namespaces == ["shop", ":4"], "\(namespaces)")
+    }
 }
