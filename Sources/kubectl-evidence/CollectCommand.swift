@@ -208,7 +208,8 @@ struct CollectCommand: AsyncParsableCommand {
             if let namespace = pod.metadata.namespace, samples[namespace] == nil { samples[namespace] = pod.metadata.name }
         }
         let delivery = try await ScriptDeliveryChoice.choose(
-            ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto, samples: samples, client: client)
+            ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto, samples: samples, client: client,
+            probeAdmission: !dryRun || serverDryRun)
         let limit = FootprintLimit(profile: profile, delivery: delivery.delivery, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
         let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: limit)
         return (plan, delivery)

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Synchronization
 
 /// What the shell completes option values to, as kubectl completes its own:
 /// `--context` to the kubeconfig's contexts, `-n` to the cluster's namespaces.
@@ -30,6 +31,18 @@ enum ValueCompletion {
     static let namespaceTimeout: TimeInterval = 3
 
     @Sendable static func namespaces(_ words: [String], _ index: Int, _ prefix: String) async -> [String] {
+        // The whole lookup, an exec credential plugin included, gets the time; after it the
+        // shell gets nothing and the lookup is left behind (the process ends after answering).
+        let answer = Answer()
+        Task.detached {
+            try? await Task.sleep(for: .seconds(namespaceTimeout))
+            answer.give([])
+        }
+        Task.detached { answer.give(await lookUpNamespaces(words)) }
+        return await answer.value().filter { $0.hasPrefix(prefix) }
+    }
+
+    private static func lookUpNamespaces(_ words: [String]) async -> [String] {
         guard let connection = try? KubeconfigLoader.load(selection(from: words)) else { return [] }
         var options = ClientOptions()
         options.requestTimeout = namespaceTimeout
@@ -37,6 +50,32 @@ enum ValueCompletion {
         let names = try? await KubeClient.withClient(connection: connection, options: options) { client in
             try await client.namespaceNames()
         }
-        return (names ?? []).filter { $0.hasPrefix(prefix) }
+        return names ?? []
+    }
+
+    /// The first answer given, to whoever waits for it.
+    final class Answer: Sendable {
+        private let state = Mutex<(value: [String]?, waiter: CheckedContinuation<[String], Never>?)>((nil, nil))
+
+        func give(_ value: [String]) {
+            let waiter = state.withLock { s -> CheckedContinuation<[String], Never>? in
+                guard s.value == nil else { return nil }
+                s.value = value
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume(returning: value)
+        }
+
+        func value() async -> [String] {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { s -> [String]? in
+                    if let value = s.value { return value }
+                    s.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
     }
 }

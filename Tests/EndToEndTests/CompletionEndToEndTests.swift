@@ -78,6 +78,9 @@ struct CompletionEndToEndTests {
         #expect(subcommands == ["collect", ":4"], "\(subcommands)")
         let flags = try kubectl(["__complete", "evidence", "collect", "--script-d"])
         #expect(flags == ["--script-delivery", ":4"], "\(flags)")
+        // Flags at the top level (the generated functions read an empty array there).
+        let top = try kubectl(["__complete", "evidence", "--"])
+        #expect(top.contains("--help") && top.last == ":4", "\(top)")
         let namespaces = try kubectl(["__complete", "evidence", "collect", "--kubeconfig", lab.kubeconfig, "-n", "sh"])
         #expect(namespaces == ["shop", ":4"], "\(namespaces)")
     }

@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 
 /// Which delivery a run uses, decided before the plan (the footprint limit
@@ -27,12 +28,19 @@ public struct ScriptDeliveryChoice: Sendable, Equatable {
         self.notice = notice
     }
 
-    /// The container name of the admission probe: no pod has it (names of real
-    /// containers are DNS labels without this prefix's second dash pair).
-    static let probeContainer = "evidence--probe"
+    /// The container name of the admission probe: no container can have it (a
+    /// container's name is a DNS label, and this one has a dot), so the probe can
+    /// never attach to anything.
+    static let probeContainer = "evidence.probe"
 
-    /// `samples` maps each namespace of the selection to one of its pods.
-    public static func choose(_ requested: Requested, samples: [String: String], client: KubeClient) async throws -> ScriptDeliveryChoice {
+    /// How long the probe may take, asking again while the server is unreachable.
+    static let probeSeconds: TimeInterval = 10
+
+    /// `samples` maps each namespace of the selection to one of its pods. Without
+    /// `probeAdmission` (a client-side dry run, which must not send an attach that
+    /// audit logs and "attach to pod" alerts would see), only RBAC is asked.
+    public static func choose(_ requested: Requested, samples: [String: String], client: KubeClient,
+                              probeAdmission: Bool = true) async throws -> ScriptDeliveryChoice {
         if requested == .command { return ScriptDeliveryChoice(delivery: .command) }
         if client.connection.proxy != nil {
             return try refuse(requested, "this tool does not attach through the kubeconfig's proxy")
@@ -47,7 +55,7 @@ public struct ScriptDeliveryChoice: Sendable, Equatable {
                 }
             }
         }
-        for namespace in samples.keys.sorted() {
+        for namespace in samples.keys.sorted() where probeAdmission {
             guard let pod = samples[namespace] else { continue }
             if let refusal = await admissionRefusal(namespace: namespace, pod: pod, client: client) {
                 return try refuse(requested, refusal)
@@ -58,10 +66,18 @@ public struct ScriptDeliveryChoice: Sendable, Equatable {
 
     /// Why attaching to `pod` would be refused, or nil when the API server lets it through.
     static func admissionRefusal(namespace: String, pod: String, client: KubeClient) async -> String? {
+        let time = client.options.time
+        let until = time.now.addingTimeInterval(probeSeconds)
         do {
-            _ = try await client.attach(namespace: namespace, pod: pod, container: probeContainer, stdin: [], outputLimit: 0)
-            // A server that attached to a container no pod has: not what a v1.36 server does; attach would work.
+            _ = try await Deadline.run(seconds: probeSeconds, time: time) {
+                try await AskAgain.whileTransient(time: time, while: { time.now < until }) {
+                    try await client.attach(namespace: namespace, pod: pod, container: probeContainer, stdin: [], outputLimit: 0)
+                }
+            }
+            // A server that attached to a name no container can have: not what a v1.36 server does; attach would work.
             return nil
+        } catch let passed as Deadline.Passed {
+            return "asking whether \(namespace)/\(pod) may be attached to got no answer within \(Int(passed.seconds)) s"
         } catch let error as KubeAPIError {
             let message = error.serverStatus?.message ?? error.description
             if error.statusCode == 400, message.contains("is not valid for pod") { return nil }
