@@ -17,6 +17,12 @@ struct RuntimePodLifecycleTests {
         }
         try pod.startEphemeral(busybox("debugger", "sleep 60"), targetContainerName: "app")
         #expect(await pod.waitForState(of: "debugger") { $0.isRunning }?.isRunning == true)
+        // The state file is written just after a container is reported running: wait for it
+        // to record all three (the sandbox's and the three containers' processes).
+        for _ in 0..<100 {
+            if let recorded = try? recordedProcesses(pod), recorded.filter({ $0.role.hasPrefix("container ") }).count >= 3 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         return pod
     }
 
