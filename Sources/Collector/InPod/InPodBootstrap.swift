@@ -31,30 +31,21 @@ public enum InPodBootstrap {
     /// how long a container whose collector died lingers.
     public static let stdinWaitSeconds = 60
 
-    /// The lines both bootstraps start with: `$1` and `$2` are theirs, the rest
-    /// the script's arguments (from which `--termination-log` is read, so that a
-    /// script that cannot be had still says why in the pod's status).
-    private static let prologue = """
+    /// The bootstrap that unpacks `$1`, the packed script, and checks it against
+    /// `$2`, its SHA-256 (``ScriptDelivery/command``); the rest are the script's
+    /// arguments, from which `--termination-log` is read, so that a script that
+    /// cannot be had still says why in the pod's status.
+    static let text = InPodScript.compact("""
         p=$1 d=$2
         shift 2
         t=/dev/termination-log
         for a; do case $a in --termination-log=*) t=${a#*=};; esac; done
         fail() { echo "evidence-collect: $1" >&2; [ -z "$t" ] || [ "$t" = - ] || printf 'error: %s' "$1" 2>/dev/null > "$t"; exit 2; }
-
-        """
-
-    /// The lines both end with: check the digest `$d`, run the script `$s`.
-    private static let epilogue = """
-
+        s=$(printf %s "$p" | base64 -d | gzip -dc) || fail "cannot unpack the script (the image needs busybox base64 and gzip)"
         h=$(printf '%s\\n' "$s" | sha256sum) || fail "cannot compute the script's SHA-256 (the image needs busybox sha256sum)"
         [ "${h%% *}" = "$d" ] || fail "the unpacked script does not match its SHA-256 $d"
         exec sh -c "$s" evidence-collect "$@"
-        """
-
-    /// The bootstrap that unpacks `$1`, the packed script (``ScriptDelivery/command``).
-    static let text = InPodScript.compact(prologue + """
-        s=$(printf %s "$p" | base64 -d | gzip -dc) || fail "cannot unpack the script (the image needs busybox base64 and gzip)"
-        """ + epilogue)
+        """)
 
     /// The bootstrap that reads the packed script as one line from stdin
     /// (``ScriptDelivery/attach``), as short as it can be: every byte stays in

@@ -9,11 +9,9 @@ struct DeliveredOutput: Sendable {
     var cut: String?
     /// Why there was no stream at all: the container had ended before the attach.
     var notAttached: String?
-    var subprotocol: String
 
     init(_ outcome: AttachOutcome) {
         stdout = outcome.stdout
-        subprotocol = outcome.subprotocol
         switch outcome.ending {
         case .completed: cut = nil
         case .cut(let reason): cut = reason
@@ -23,13 +21,11 @@ struct DeliveredOutput: Sendable {
     init(cut: String) {
         stdout = []
         self.cut = cut
-        subprotocol = ""
     }
 
     init(notAttached why: String) {
         stdout = []
         notAttached = why
-        subprotocol = ""
     }
 
     /// Why this copy was not kept and the log was read instead, for the pod's message.
@@ -51,6 +47,12 @@ struct StreamOutlivedContainer: Error {}
 /// The kubelet's answer for a container it does not run: not worth asking again.
 struct ContainerNotRunning: Error {
     var underlying: KubeAPIError
+
+    /// The kubelet's plain-text 500, `container X not found in pod P_NS` (recorded from v1.36).
+    static func isKubeletAnswer(_ error: KubeAPIError) -> Bool {
+        if case .unexpectedResponse(500, _, _, let body) = error { return body.contains("not found in pod") }
+        return false
+    }
 }
 
 extension PodCollection {
@@ -82,7 +84,7 @@ extension PodCollection {
                             do {
                                 return try await client.attach(namespace: key.namespace, pod: key.name, container: container,
                                                                stdin: InPodBootstrap.stdinPayload, outputLimit: limit)
-                            } catch let error as KubeAPIError where error.statusCode == 500 && "\(error)".contains("not found in pod") {
+                            } catch let error as KubeAPIError where ContainerNotRunning.isKubeletAnswer(error) {
                                 // The kubelet finds no running container of that name: asking again will not change it.
                                 throw ContainerNotRunning(underlying: error)
                             }
