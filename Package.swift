@@ -9,6 +9,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kubectl-evidence", targets: ["kubectl-evidence"]),
+        // The lab cluster the tests, benchmarks and demo run against: its own program,
+        // so that the forensic tool carries none of it.
+        .executable(name: "kubelab", targets: ["kubelab"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
         .library(name: "KubeLab", targets: ["KubeLab"]),
         .library(name: "Collector", targets: ["Collector"]),
@@ -51,6 +54,8 @@ let package = Package(
         .target(
             name: "KubeLab",
             dependencies: [
+                // The recorded OpenAPI document is compiled in gzipped.
+                "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -62,7 +67,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Resources")]
+            // Compiled into the program: a kubelab copied anywhere still has them.
+            resources: [
+                .embedInCode("Resources/openapi-v3-api-v1.json.gz"),
+                .embedInCode("Resources/demo-topology.yaml"),
+            ]
         ),
         .target(
             name: "Collector",
@@ -113,7 +122,8 @@ let package = Package(
         .executableTarget(
             name: "kubectl-evidence",
             dependencies: [
-                "KubeAPI", "KubeLab", "Collector", "Bundle", "Evidence", "SnapshotDiff", "Presentation",
+                // No KubeLab: the forensic tool carries no lab (nor its X509 and ASN.1 libraries).
+                "KubeAPI", "Collector", "Bundle", "Evidence", "SnapshotDiff", "Presentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The JSON Schemas `kubectl-evidence schema` prints: data, compiled into the binary.
@@ -126,6 +136,10 @@ let package = Package(
             ],
             // BuildInfo.swift: the git commit and when it was built, for `version` and the manifest.
             plugins: ["BuildInfoPlugin"]
+        ),
+        .executableTarget(
+            name: "kubelab",
+            dependencies: ["KubeLab", "Evidence", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The API responses recorded from a real server (Tests/Fixtures/k8s), found
         // the same way by every test target that reads them.
@@ -156,6 +170,7 @@ let package = Package(
                 // The replayed attach sessions answer each client's WebSocket key (SHA-1).
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // The request log is a swift-log Logger; the tests collect its lines.
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses", "TestSupport"]),

@@ -1,7 +1,7 @@
 import Foundation
 
 extension LabServer {
-    /// What `kubectl-evidence lab start` does: start the lab, copy its kubeconfig to
+    /// What `kubelab start` does: start the lab, copy its kubeconfig to
     /// `kubeconfigPath` (if given), print exactly one line
     /// `kubelab ready: server https://127.0.0.1:PORT, kubeconfig OUT` to stdout, run
     /// until SIGINT or SIGTERM, then stop cleanly. `configure` runs before the ready

@@ -19,7 +19,7 @@ struct EvidenceCommand: AsyncParsableCommand {
 
               kubectl evidence collect --dry-run -n shop -l app=checkout
 
-            The local lab cluster for trying it out: kubectl-evidence lab start
+            The local lab cluster for trying it out is its own program: kubelab start
             """,
         version: ToolVersion.summary,
         subcommands: [CollectCommand.self, InspectCommand.self, VerifyCommand.self, DiffCommand.self, KeygenCommand.self, SchemaCommand.self, ProfilesCommand.self, VersionCommand.self, LabCommand.self, BenchmarkCommand.self]

@@ -196,14 +196,9 @@ public struct LabTopology: Sendable, Decodable {
         return topology
     }
 
-    /// The demo topology shipped in the bundle (Resources/demo-topology.yaml).
+    /// The demo topology compiled into the lab (Resources/demo-topology.yaml).
     public static func demo() throws -> LabTopology {
-        guard let url = Bundle.module.url(forResource: "demo-topology", withExtension: "yaml", subdirectory: "Resources")
-            ?? Bundle.module.url(forResource: "demo-topology", withExtension: "yaml")
-        else {
-            throw InvalidTopology(message: "The demo topology (demo-topology.yaml) is missing from the KubeLab resource bundle.")
-        }
-        return try load(path: url.path)
+        try parse(yaml: EmbeddedResource.demoTopology, source: "the lab's demo topology")
     }
 
     /// One Deployment `bench` (or the `app` label) with `pods` replicas, for benchmarks and tests.

@@ -334,7 +334,7 @@ public final class LabFaults: Sendable {
     }
 
     /// Applies a faults document given as JSON text (the body `PUT /kubelab/v1/faults`
-    /// takes), e.g. from a `lab start --faults '{"latencyMilliseconds":50}'` flag.
+    /// takes), e.g. from a `kubelab start --faults '{"latencyMilliseconds":50}'` flag.
     public func apply(jsonText: String) throws {
         do {
             try apply(try JSONValue.parse(jsonText))

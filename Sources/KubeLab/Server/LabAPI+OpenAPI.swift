@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// /openapi/v3 with the recorded core/v1 document of a v1.36 server (Resources/
-/// openapi-v3-api-v1.json, byte for byte as the server sent it). kubectl needs it for
+/// openapi-v3-api-v1.json.gz, byte for byte as the server sent it, compiled in). kubectl needs it for
 /// `create`/`apply` (it checks that the server validates fields); /openapi/v2 stays 404.
 extension LabAPI {
     struct OpenAPIDocument: Sendable {
@@ -11,11 +11,7 @@ extension LabAPI {
     }
 
     static let coreOpenAPI: OpenAPIDocument? = {
-        guard let url = Bundle.module.url(forResource: "openapi-v3-api-v1", withExtension: "json", subdirectory: "Resources")
-            ?? Bundle.module.url(forResource: "openapi-v3-api-v1", withExtension: "json"),
-            let data = try? Data(contentsOf: url)
-        else { return nil }
-        let bytes = [UInt8](data)
+        guard let bytes = EmbeddedResource.coreOpenAPIDocument() else { return nil }
         return OpenAPIDocument(bytes: bytes, hash: LabNames.hex(SHA512.hash(data: bytes)).uppercased())
     }()
 

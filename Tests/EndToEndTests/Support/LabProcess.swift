@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 
-/// A lab cluster running as its own process (`kubectl-evidence lab start`),
+/// A lab cluster running as its own process (`kubelab start`),
 /// exactly as a user or the demo starts it. Stopped with SIGTERM, as a user
 /// stops it with Ctrl-C.
 final class LabProcess: @unchecked Sendable {
@@ -19,8 +19,8 @@ final class LabProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ToolBinary.path)
-        var arguments = ["lab", "start", "--kubeconfig", kubeconfig]
+        process.executableURL = URL(fileURLWithPath: ToolBinary.labPath)
+        var arguments = ["start", "--kubeconfig", kubeconfig]
         if let topology { arguments += ["--topology", topology] }
         process.arguments = arguments
         process.standardOutput = handle
