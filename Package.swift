@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        // -v: the request log (AsyncHTTPClient logs through it already); LogEvent is 1.11's.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.11.0"),
     ],
     targets: [
         // Finds where JSON values start and end in raw bytes without building them:
@@ -49,6 +51,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -125,6 +128,7 @@ let package = Package(
                 // No KubeLab: the forensic tool carries no lab (nor its X509 and ASN.1 libraries).
                 "KubeAPI", "Collector", "Bundle", "Evidence", "SnapshotDiff", "Presentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             // The JSON Schemas `kubectl-evidence schema` prints: data, compiled into the binary.
             resources: [
@@ -171,6 +175,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // The request log is a swift-log Logger; the tests collect its lines.
+                .product(name: "Logging", package: "swift-log"),
+                // The proxy tunnel's handler is driven on an EmbeddedChannel.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "KubeLabTests", dependencies: ["KubeLab", "KubeAPI", "RecordedResponses", "TestSupport"]),

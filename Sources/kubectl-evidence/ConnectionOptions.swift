@@ -2,6 +2,7 @@ import ArgumentParser
 import Evidence
 import Foundation
 import KubeAPI
+import Logging
 import Presentation
 
 /// The connection flags every command that talks to a cluster shares, spelled
@@ -60,7 +61,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("as-uid"), help: "UID to impersonate (needs --as unless the kubeconfig user impersonates).")
     var impersonateUID: String?
 
-    @Option(name: [.customShort("v"), .customLong("v")], help: "Log level: 6 or more prints every API request with its status and duration on stderr.")
+    @Option(name: [.customShort("v"), .customLong("v")], help: "Log level, as kubectl's: 6 or more prints every API request with its status and duration on stderr, 8 or more its headers too (credentials masked).")
     var verbosity: Int = 0
 
     @Option(name: .customLong("request-timeout"), help: "How long to wait for one API request, e.g. 30s, 1m (0 = no limit).")
@@ -120,7 +121,7 @@ struct ConnectionOptions: ParsableArguments {
         let timeout = try parsedRequestTimeout()
         options.requestTimeout = timeout == 0 ? 365 * 24 * 3600 : timeout
         options.userAgent = "kubectl-evidence/\(ToolVersion.current)"
-        if verbosity >= Self.requestLogLevel { options.requestLog = { Self.logLine($0, to: output) } }
+        options.logger = Logger(label: "kubectl-evidence.api", factory: { _ in KlogHandler(output: output, verbosity: verbosity) })
         return options
     }
 

@@ -48,6 +48,14 @@ struct BrokenKubeconfigTests {
         #expect(error.message.contains("line 6") || error.message.contains("line 5"), "\(error.message)")
     }
 
+    @Test("a server URL with a user and password in it is refused, and the message keeps only the host")
+    func serverWithUserInfo() throws {
+        let error = try failure(Self.config(cluster: "    server: https://admin:hunter2-secret@10.0.0.5:6443"))
+        #expect(error.field == "server")
+        #expect(error.message.contains("https://10.0.0.5:6443"), "\(error.message)")
+        #expect(!error.message.contains("hunter2-secret") && !error.message.contains("admin:"), "\(error.message)")
+    }
+
     @Test("a field of the wrong type is named by its path")
     func wrongType() throws {
         let error = try failure(Self.config(cluster: "    server: https://x\n    insecure-skip-tls-verify: maybe"))

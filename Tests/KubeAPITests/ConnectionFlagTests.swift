@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TestSupport
 import Testing
 @testable import KubeAPI
@@ -269,7 +270,7 @@ struct ConnectionFlagTests {
         defer { dir.remove() }
         let lines = LineCollector()
         var options = ClientOptions(retryBaseDelay: 0.01)
-        options.requestLog = { lines.add($0) }
+        options.logger = lines.logger(level: .debug)
         try await withServer({ request in
             request.path == "/version" ? .json(200, #"{"major":"1","minor":"36","gitVersion":"v1.36.2"}"#) : .json(404, #"{"kind":"Status","code":404,"message":"no"}"#)
         }) { server in
@@ -283,6 +284,42 @@ struct ConnectionFlagTests {
             #expect(logged.last?.contains("/api/v1/namespaces/shop/pods/x 404 Not Found in") == true)
         }
     }
+
+    @Test("-v 8: the headers of each request and reply, the token masked as kubectl masks it")
+    func requestHeadersLog() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = LineCollector()
+        var options = ClientOptions(retryBaseDelay: 0.01)
+        options.logger = lines.logger(level: .trace)
+        try await withServer({ _ in .json(200, #"{"major":"1","minor":"36","gitVersion":"v1.36.2"}"#) }) { server in
+            try await withClient(server, in: dir, options: options) { client in
+                _ = try await client.serverVersion()
+            }
+            let logged = lines.all
+            #expect(logged.first?.range(of: #"^GET http://127\.0\.0\.1:\d+/version$"#, options: .regularExpression) != nil, "\(logged)")
+            #expect(logged.dropFirst().first == "Request Headers:", "\(logged)")
+            #expect(logged.contains("    Authorization: Bearer <masked>"), "\(logged)")
+            #expect(logged.contains { $0.hasPrefix("    User-Agent: ") })
+            #expect(logged.contains { $0.hasPrefix("GET http://127.0.0.1:") && $0.contains("/version 200 OK in ") })
+            #expect(logged.contains("Response Headers:"))
+            #expect(logged.contains { $0.lowercased().hasPrefix("    content-type: application/json") }, "\(logged)")
+            #expect(!logged.joined().contains("test-token"), "the kubeconfig's token never reaches the log")
+        }
+    }
+
+    @Test("A credential header shows its scheme only; a cookie nothing", arguments: [
+        ("Authorization", "Bearer abc.def", "Bearer <masked>"),
+        ("authorization", "Basic dTpw", "Basic <masked>"),
+        ("Authorization", "tokenwithoutscheme", "<masked>"),
+        ("Proxy-Authorization", "Basic dTpw", "Basic <masked>"),
+        ("Cookie", "session=abc", "<masked>"),
+        ("Set-Cookie", "session=abc; Path=/", "<masked>"),
+        ("Impersonate-User", "jane", "jane"),
+    ])
+    func credentialMasking(name: String, value: String, shown: String) {
+        #expect(RequestLog.displayValue(name: name, value: value) == shown)
+    }
 }
 
 final class LineCollector: @unchecked Sendable {
@@ -290,4 +327,24 @@ final class LineCollector: @unchecked Sendable {
     private var lines: [String] = []
     func add(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
+
+    /// A swift-log logger at `level` whose messages land here.
+    func logger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "test", factory: { _ in CollectingLogHandler(collector: self) })
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// A LogHandler that adds each message to a LineCollector.
+struct CollectingLogHandler: LogHandler {
+    let collector: LineCollector
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) { collector.add(event.message.description) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// How a `KubeClient` treats the API server: rate limit, timeouts, retries.
 public struct ClientOptions: Sendable {
@@ -20,9 +21,10 @@ public struct ClientOptions: Sendable {
     /// Connections kept open to the API server at once (HTTP/1.1: one request each). Watches and
     /// log streams hold theirs for as long as they run, so this must exceed the collector's fan-out.
     public var maxConnections: Int
-    /// Where `-v 6` and above send one line per API request (kubectl's
-    /// `GET https://… 200 OK in 12 milliseconds`); nil sends nothing.
-    public var requestLog: (@Sendable (String) -> Void)?
+    /// Where the API traffic is logged (swift-log): at `debug` (`-v 6`) one line per
+    /// request (kubectl's `GET https://… 200 OK in 12 milliseconds`), at `trace` (`-v 8`)
+    /// its headers too, credentials masked (`RequestLog`). Silent by default.
+    public var logger: Logger = RequestLog.silent
     /// How long a watch may stay silent (no event, no bookmark, not even its
     /// reply's head) before it is taken for dead and reconnected from its last
     /// resourceVersion. A cut network can keep a dead connection open for as

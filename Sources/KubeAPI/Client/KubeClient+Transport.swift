@@ -102,6 +102,7 @@ extension KubeClient {
             try await limiter.acquire()
             let credential = try await credentials.current()
             let httpRequest = try makeHTTPRequest(request, credential: credential)
+            requestLog.sending(request.method.rawValue, baseURL + request.pathAndQuery, headers: httpRequest.headers)
             let reply: Reply
             let started = ContinuousClock.now
             do {
@@ -111,7 +112,7 @@ extension KubeClient {
                     return outcome
                 case .rejected(let rejected):
                     reply = rejected
-                    logRequest(request, code: rejected.code, since: started)
+                    logRequest(request, code: rejected.code, since: started, headers: rejected.headers)
                 }
             } catch {
                 logRequest(request, failure: error, since: started)
@@ -138,24 +139,24 @@ extension KubeClient {
         }
     }
 
-    // MARK: - The request log (-v 6)
+    // MARK: - The request log (-v 6, -v 8)
+
+    var requestLog: RequestLog { RequestLog(logger: options.logger) }
 
     private func logRequest(_ request: APIRequest, outcome: Outcome, since started: ContinuousClock.Instant) {
         switch outcome {
-        case .reply(let reply): logRequest(request, code: reply.code, since: started)
-        case .stream(let response): logRequest(request, code: Int(response.status.code), since: started)
+        case .reply(let reply): logRequest(request, code: reply.code, since: started, headers: reply.headers)
+        case .stream(let response): logRequest(request, code: Int(response.status.code), since: started, headers: response.headers)
         }
     }
 
-    func logRequest(_ request: APIRequest, code: Int, since started: ContinuousClock.Instant) {
-        guard let log = options.requestLog else { return }
-        let reason = HTTPResponseStatus(statusCode: code).reasonPhrase
-        log("\(request.method.rawValue) \(baseURL + request.pathAndQuery) \(code) \(reason) in \(Self.milliseconds(since: started)) milliseconds")
+    func logRequest(_ request: APIRequest, code: Int, since started: ContinuousClock.Instant, headers: HTTPHeaders? = nil) {
+        requestLog.completed(request.method.rawValue, baseURL + request.pathAndQuery, code: code, milliseconds: Self.milliseconds(since: started))
+        if let headers { requestLog.headers("Response Headers", headers) }
     }
 
     func logRequest(_ request: APIRequest, failure: any Error, since started: ContinuousClock.Instant) {
-        guard let log = options.requestLog else { return }
-        log("\(request.method.rawValue) \(baseURL + request.pathAndQuery) failed after \(Self.milliseconds(since: started)) milliseconds: \(failure)")
+        requestLog.failed(request.method.rawValue, baseURL + request.pathAndQuery, error: failure, milliseconds: Self.milliseconds(since: started))
     }
 
     static func milliseconds(since started: ContinuousClock.Instant) -> Int64 {

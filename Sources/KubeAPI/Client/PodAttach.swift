@@ -113,6 +113,7 @@ extension KubeClient {
         headers.add(name: "Sec-WebSocket-Protocol", value: RemoteCommandStream.subprotocols.joined(separator: ", "))
         if let authorization = credential.authorization { headers.add(name: "Authorization", value: authorization) }
         for header in connection.impersonation?.headers ?? [] { headers.add(name: header.name, value: header.value) }
+        requestLog.sending("GET", baseURL + request.pathAndQuery, headers: headers)
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.pathPrefix + request.pathAndQuery, headers: headers)
 
         let connectSeconds = max(1, min(options.requestTimeout, 10))

@@ -86,6 +86,7 @@ extension KubeconfigLoader {
 
         try applyImpersonation(overrides, to: &connection)
 
+        try checkServerUserInfo(connection)
         try checkPlainHTTP(selection, &connection)
 
         if connection.proxy == nil {
@@ -100,6 +101,20 @@ extension KubeconfigLoader {
                     + "and checks the certificate for the name \(name) (tls-server-name); kubectl-evidence cannot do both, "
                     + "because the tunnel would be opened to \(name) instead of the server. Drop one of them.")
         }
+    }
+
+    /// A `server: https://user:password@host` would carry a secret into every
+    /// message, log line (`-v 6`) and manifest that names the server; the user's
+    /// credentials belong in its `user` entry. Refused, naming only the host.
+    static func checkServerUserInfo(_ connection: ClusterConnection) throws {
+        guard var components = URLComponents(string: connection.server), components.user != nil || components.password != nil else { return }
+        components.user = nil
+        components.password = nil
+        throw KubeconfigError(
+            file: connection.sourceFiles.first, field: "server",
+            message: "The server URL \(components.string ?? "")\(connection.clusterName.map { " of cluster \"\($0)\"" } ?? "")\(connection.sourceFiles.first.map { " in \($0)" } ?? "") carries a user name or password before its host; "
+                + "kubectl-evidence does not send credentials from a URL, nor print them. Put them in the kubeconfig's user "
+                + "(token, username and password, or a client certificate) and give the server as https://host:port.")
     }
 
     /// A server reached over `http://` sees no TLS: anyone on the path reads the

@@ -45,6 +45,36 @@ struct ClusterConnectionFlagTests {
         #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
     }
 
+    @Test("-v 8: each request's headers and each reply's, the impersonation shown, no credential")
+    func headersAtVerbosityEight() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let collector = cluster.impersonation(of: .collector)
+        // A bearer token beside the admin's client certificate: the API server (and the lab)
+        // authenticates the certificate first, and the token still goes out in every request.
+        let token = "evidence-e2e-token-\(UUID().uuidString)"
+        let result = try ToolBinary.run(["collect", "--kubeconfig", cluster.kubeconfig, "--image", ClusterUnderTest.image,
+                                         "-n", "shop", "-l", "app=db", "--dry-run", "-v", "8", "--token", token] + collector.flags)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map { String($0.drop { $0 != " " }.dropFirst()) }
+        let messages = lines.map { $0.drop { $0 != " " }.dropFirst() }.map(String.init)
+        #expect(messages.contains("Request Headers:") && messages.contains("Response Headers:"), "\(result.stderr)")
+        #expect(messages.contains("    Impersonate-User: \(collector.username)"), "\(result.stderr)")
+        #expect(messages.contains("    Authorization: Bearer <masked>"), "\(result.stderr)")
+        #expect(!result.stderr.contains(token), "the --token reached the log")
+        #expect(messages.contains { $0.lowercased().hasPrefix("    content-type: application/json") }, "\(result.stderr)")
+        #expect(result.stderr.range(of: #"GET https://\S+/namespaces/shop/pods\?\S+ 200 OK in \d+ milliseconds"#, options: .regularExpression) != nil,
+                "\(result.stderr)")
+        let kubeconfig = try String(contentsOfFile: cluster.kubeconfig, encoding: .utf8)
+        let secrets = kubeconfig.split(separator: "\n").compactMap { line -> String? in
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, ["token", "client-key-data", "password"].contains(parts[0]), parts[1].count >= 8 else { return nil }
+            return parts[1]
+        }
+        #expect(!result.stderr.contains("PRIVATE KEY"))
+        for secret in secrets { #expect(!result.stderr.contains(secret.prefix(16)), "a credential of the kubeconfig reached the log") }
+    }
+
     @Test("--dry-run=server: the API server admits the evidence container in shop and Pod Security refuses it in hardened; nothing is stored")
     func serverDryRun() throws {
         let cluster = try ClusterUnderTest.start()
