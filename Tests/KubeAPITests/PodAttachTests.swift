@@ -34,6 +34,35 @@ struct PodAttachTests {
         #expect(binary.dropFirst().first == [255, 0])
     }
 
+    @Test("through the kubeconfig's HTTP proxy (with its credentials): the same session, in a CONNECT tunnel; a wrong password is the proxy's 407")
+    func throughProxy() async throws {
+        let proxy = try ConnectProxy(requiredAuthorization: "Basic " + Data("egress:s3cret".utf8).base64EncodedString())
+        defer { proxy.stop() }
+        let dir = try TemporaryDirectory(prefix: "attach")
+        defer { dir.remove() }
+        let server = try await ReplayedConnection.start(recorded: try Fixtures.bytes("attach/attach-v5-stdinonce.http"))
+        let proxied = try KubeconfigWriter.connection(
+            server: server.url, in: dir, cluster: "    proxy-url: http://egress:s3cret@127.0.0.1:\(proxy.port)\n")
+        let outcome = try await KubeClient.withClient(connection: proxied, options: .init(retryBaseDelay: 0.01)) { client in
+            try await client.attach(namespace: "att", pod: "web", container: "rec6", stdin: Array("hello\n".utf8), outputLimit: 1 << 20)
+        }
+        await server.stop()
+        #expect(String(decoding: outcome.stdout, as: UTF8.self) == "got:hello\nbye\n")
+        #expect(outcome.ending == .completed)
+        let port = try #require(URLComponents(string: server.url)?.port)
+        #expect(proxy.tunnels == ["127.0.0.1:\(port)"])
+
+        let wrong = try KubeconfigWriter.connection(
+            server: server.url, in: dir, cluster: "    proxy-url: http://egress:wrong@127.0.0.1:\(proxy.port)\n")
+        let refused = await #expect(throws: (any Error).self) {
+            try await KubeClient.withClient(connection: wrong, options: .init(maxRetries: 0)) { client in
+                try await client.attach(namespace: "att", pod: "web", container: "rec6", stdin: [], outputLimit: 1024)
+            }
+        }
+        #expect("\(refused.map { "\($0)" } ?? "")".contains("407 Proxy Authentication Required"), "\(String(describing: refused))")
+        #expect(proxy.authenticationRefusals >= 1)
+    }
+
     @Test("v4: the same messages, and no close signal (v4 has none): the bootstrap reads a length, not to the end")
     func v4Session() async throws {
         let server = try await ReplayedConnection.start(recorded: try Fixtures.bytes("attach/attach-v4-stdinonce.http"))

@@ -117,36 +117,48 @@ extension KubeClient {
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.pathPrefix + request.pathAndQuery, headers: headers)
 
         let connectSeconds = max(1, min(options.requestTimeout, 10))
+        // TLS and the WebSocket upgrade, on a connection to the API server or on a tunnel to it.
+        @Sendable func configure(_ channel: Channel) throws -> EventLoopFuture<Upgrade> {
+            if let sslContext {
+                let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: endpoint.serverName)
+                try channel.pipeline.syncOperations.addHandler(handler)
+            }
+            let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, response in
+                channel.eventLoop.makeCompletedFuture {
+                    // Kubernetes sends its output in whole messages; an aggregator keeps a fragmented one whole.
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
+                                                    maxAccumulatedFrameSize: 1 << 22))
+                    let chosen = response.headers.first(name: "Sec-WebSocket-Protocol") ?? ""
+                    return .attached(try NIOAsyncChannel(wrappingChannelSynchronously: channel), subprotocol: chosen)
+                }
+            }
+            let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
+                upgradeRequestHead: head, upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
+                    }
+                })
+            var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+            // The server's first messages can come in the same read as its 101: they are
+            // the stream's, not leftovers of the HTTP reply to drop (NIO's default).
+            pipeline.leftOverBytesStrategy = .forwardBytes
+            return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+        }
+        // Through the kubeconfig's HTTP proxy: to the proxy, CONNECT, then the same as without.
+        let tunnel = connection.proxy.map { proxy in
+            (host: proxy.host, port: proxy.port, authorization: proxy.basicAuthorization)
+        }
         let (channel, upgrade): (Channel, EventLoopFuture<Upgrade>) = try await ClientBootstrap(group: HTTPClient.defaultEventLoopGroup)
             .connectTimeout(.milliseconds(Int64(connectSeconds * 1000)))
-            .connect(host: endpoint.host, port: endpoint.port) { channel in
+            .connect(host: tunnel?.host ?? endpoint.host, port: tunnel?.port ?? endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let sslContext {
-                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: endpoint.serverName)
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                    }
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, response in
-                        channel.eventLoop.makeCompletedFuture {
-                            // Kubernetes sends its output in whole messages; an aggregator keeps a fragmented one whole.
-                            try channel.pipeline.syncOperations.addHandler(
-                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
-                                                            maxAccumulatedFrameSize: 1 << 22))
-                            let chosen = response.headers.first(name: "Sec-WebSocket-Protocol") ?? ""
-                            return .attached(try NIOAsyncChannel(wrappingChannelSynchronously: channel), subprotocol: chosen)
-                        }
-                    }
-                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
-                        upgradeRequestHead: head, upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                .refused(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
-                            }
-                        })
-                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-                    // The server's first messages can come in the same read as its 101: they are
-                    // the stream's, not leftovers of the HTTP reply to drop (NIO's default).
-                    pipeline.leftOverBytesStrategy = .forwardBytes
-                    return (channel, try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline))
+                    guard let tunnel else { return (channel, try configure(channel)) }
+                    let established = channel.eventLoop.makePromise(of: Void.self)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProxyTunnelHandler(target: endpoint.authority, authorization: tunnel.authorization, established: established))
+                    return (channel, established.futureResult.flatMapThrowing { try configure(channel) }.flatMap { $0 })
                 }
             }
         // The connection that won (not one of the attempts NIO made on the way): a cancellation
@@ -307,15 +319,17 @@ extension KubeClient {
         var serverName: String?
         var hostHeader: String
         var pathPrefix: String
+        /// `host:port` as a CONNECT names it (an IPv6 address in brackets).
+        var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     func attachEndpoint() throws -> AttachEndpoint {
         guard let components = URLComponents(string: connection.server), let host = components.host else {
             throw KubeconfigError(file: connection.sourceFiles.first, field: "server", message: "The server \"\(connection.server)\" is not a URL.")
         }
-        if connection.proxy != nil {
+        if connection.proxy?.kind == .socks5 {
             throw KubeAPIError.invalidResponse(method: "GET", path: "attach",
-                                               detail: "attaching through the kubeconfig's proxy is not supported")
+                                               detail: "attaching through a SOCKS5 proxy is not supported (an HTTP proxy is)")
         }
         let https = components.scheme?.lowercased() != "http"
         let port = components.port ?? (https ? 443 : 80)

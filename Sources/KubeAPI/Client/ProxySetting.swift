@@ -21,6 +21,13 @@ public struct ProxySetting: Sendable, Equatable {
     /// Where it came from: "proxy-url of cluster "lab" in /x/config" or "the HTTPS_PROXY environment variable".
     public var origin: String
 
+    /// `Proxy-Authorization` for a proxy URL with a user (`Basic` over user:password,
+    /// as Go's transport sends it); nil without one.
+    var basicAuthorization: String? {
+        guard let username else { return nil }
+        return "Basic " + Data("\(username):\(password ?? "")".utf8).base64EncodedString()
+    }
+
     /// The proxy URL without its password, for messages and the manifest.
     public var displayURL: String {
         let user = username.map { "\($0)@" } ?? ""

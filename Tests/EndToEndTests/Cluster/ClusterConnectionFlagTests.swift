@@ -40,6 +40,10 @@ struct ClusterConnectionFlagTests {
         #expect(manifest.cluster.user?.username == collector.username)
         #expect(manifest.cluster.impersonation?.user == collector.username)
         #expect(manifest.cluster.proxy == proxy.url)
+        // The script went through the same tunnel, over pods/attach (the proxy is http://).
+        #expect(manifest.run.scriptDelivery == "attach", "\(result.stderr)")
+        #expect(manifest.pods.allSatisfy { $0.evidenceContainer?.outputSource == "attach" },
+                "\(manifest.pods.map { "\($0.name) \($0.evidenceContainer?.outputSource ?? "-")" })")
         let server = try #require(URLComponents(string: manifest.cluster.server))
         #expect(!proxy.tunnels.isEmpty)
         #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
