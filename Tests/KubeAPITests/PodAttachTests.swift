@@ -46,10 +46,10 @@ struct PodAttachTests {
         let outcome = try await KubeClient.withClient(connection: proxied, options: .init(retryBaseDelay: 0.01)) { client in
             try await client.attach(namespace: "att", pod: "web", container: "rec6", stdin: Array("hello\n".utf8), outputLimit: 1 << 20)
         }
+        let port = try #require(URLComponents(string: server.url)?.port)
         await server.stop()
         #expect(String(decoding: outcome.stdout, as: UTF8.self) == "got:hello\nbye\n")
         #expect(outcome.ending == .completed)
-        let port = try #require(URLComponents(string: server.url)?.port)
         #expect(proxy.tunnels == ["127.0.0.1:\(port)"])
 
         let wrong = try KubeconfigWriter.connection(
