@@ -13,9 +13,10 @@ enum HelpText {
 
     /// A shell completion script, and the completion calls it makes back, name
     /// the executable: its functions are named after it (`_kubectl-evidence`),
-    /// and a name with a space in it is a syntax error in bash.
+    /// and a name with a space in it is a syntax error in bash. The manual pages
+    /// (generated from `--experimental-dump-help`) are files named after it too.
     static func invocation(argv0: String, arguments: [String] = []) -> String {
-        if arguments.contains(where: { $0 == "---completion" || $0.hasPrefix("--generate-completion-script") }) {
+        if arguments.contains(where: { $0 == "---completion" || $0.hasPrefix("--generate-completion-script") || $0 == "--experimental-dump-help" }) {
             return "kubectl-evidence"
         }
         return argv0.hasPrefix("/") && argv0.hasSuffix("/kubectl-evidence") ? "kubectl evidence" : "kubectl-evidence"
