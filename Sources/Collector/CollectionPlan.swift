@@ -8,18 +8,43 @@ public struct CollectionPlan: Sendable, Codable {
     public var selection: PodSelection
     /// The container the user asked for with `--container`, if any.
     public var requestedContainer: String?
+    /// `--all-containers`: every running regular container of each pod is a target,
+    /// one evidence container each, all added to the pod in one PATCH.
+    public var allContainers: Bool?
+    /// One per evidence container: with `--all-containers` a pod has one per running
+    /// container, side by side (same namespace and pod); otherwise one per pod.
     public var targets: [PlannedTarget]
     public var skipped: [SkippedPod]
 
-    public init(selection: PodSelection, requestedContainer: String?, targets: [PlannedTarget], skipped: [SkippedPod]) {
+    public init(selection: PodSelection, requestedContainer: String?, targets: [PlannedTarget], skipped: [SkippedPod],
+                allContainers: Bool = false) {
         self.selection = selection
         self.requestedContainer = requestedContainer
+        self.allContainers = allContainers ? true : nil
         self.targets = targets
         self.skipped = skipped
     }
 
+    /// The targets grouped by pod, in plan order: each group gets its evidence
+    /// containers in one PATCH and is followed on one watch.
+    public var targetsByPod: [[PlannedTarget]] {
+        var groups: [[PlannedTarget]] = []
+        var index: [String: Int] = [:]
+        for target in targets {
+            let key = "\(target.namespace)/\(target.pod)"
+            if let at = index[key] { groups[at].append(target) } else {
+                index[key] = groups.count
+                groups.append([target])
+            }
+        }
+        return groups
+    }
+
+    /// Pods with at least one target.
+    public var podCount: Int { Set(targets.map { "\($0.namespace)/\($0.pod)" }).count }
+
     /// Every pod the selection matched, planned or skipped.
-    public var selectedCount: Int { targets.count + skipped.count }
+    public var selectedCount: Int { podCount + skipped.count }
 
     /// A warning when some targets already carry many evidence containers from
     /// earlier runs (``PodFootprint/manyEvidenceContainers``); nil otherwise.
@@ -63,6 +88,7 @@ public enum TargetChoice: String, Sendable, Codable {
     case flag = "--container"
     case annotation = "default-container annotation"
     case firstContainer = "first container"
+    case allContainers = "--all-containers"
 }
 
 /// A pod the selection matched but the collection will not touch.

@@ -11,24 +11,71 @@ public enum CollectionPlanner {
     /// The annotation kubectl reads to pick a pod's container when none is given.
     public static let defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
-    /// `limit` skips the pods that one more evidence container would take past a safe size.
+    /// `limit` skips the pods that their evidence containers would take past a safe size.
+    /// `allContainers` makes every running regular container of a pod a target (`--all-containers`).
     public static func plan(pods: [Pod], selection: PodSelection, requestedContainer: String?,
-                            limit: FootprintLimit = .none) -> CollectionPlan {
+                            limit: FootprintLimit = .none, allContainers: Bool = false) -> CollectionPlan {
         var targets: [PlannedTarget] = []
         var skipped: [SkippedPod] = []
         let ordered = pods.sorted { ($0.metadata.namespace ?? "", $0.metadata.name) < ($1.metadata.namespace ?? "", $1.metadata.name) }
         for pod in ordered {
-            switch decide(pod: pod, requestedContainer: requestedContainer, limit: limit) {
+            switch allContainers ? decideAll(pod: pod, limit: limit) : decide(pod: pod, requestedContainer: requestedContainer, limit: limit) {
             case .target(let target): targets.append(target)
+            case .targets(let all): targets += all
             case .skip(let skip): skipped.append(skip)
             }
         }
-        return CollectionPlan(selection: selection, requestedContainer: requestedContainer, targets: targets, skipped: skipped)
+        return CollectionPlan(selection: selection, requestedContainer: requestedContainer, targets: targets, skipped: skipped,
+                              allContainers: allContainers)
     }
 
     enum Decision {
         case target(PlannedTarget)
+        /// `--all-containers`: one target per running container of the pod.
+        case targets([PlannedTarget])
         case skip(SkippedPod)
+    }
+
+    /// `--all-containers`: every regular container that runs is a target; one that
+    /// does not is named in the others' note (it has no processes to see). The
+    /// footprint limit counts one evidence container per target.
+    static func decideAll(pod: Pod, limit: FootprintLimit = .none) -> Decision {
+        let names = pod.spec.containers.map(\.name)
+        guard let first = names.first else {
+            return decide(pod: pod, requestedContainer: nil, limit: limit)
+        }
+        // The pod-level rules (deleted, not running, Windows) and the first container's, as for one target.
+        var decisions: [(String, Decision)] = []
+        for name in names {
+            var perContainer = limit
+            perContainer.addedBytes = limit.addedBytes * max(1, names.count)
+            decisions.append((name, decide(pod: pod, requestedContainer: name, limit: perContainer)))
+        }
+        var targets: [PlannedTarget] = []
+        var notRunning: [String] = []
+        for (name, decision) in decisions {
+            switch decision {
+            case .target(var target):
+                target.targetChosenBy = .allContainers
+                targets.append(target)
+            case .skip(let skip) where skip.reason == .targetNotRunning:
+                notRunning.append(name)
+            case .skip(let skip):
+                // A rule of the whole pod (deleted, not running, Windows, too large): the same for every container.
+                return .skip(skip)
+            case .targets(let more):
+                targets += more
+            }
+        }
+        guard !targets.isEmpty else {
+            return decide(pod: pod, requestedContainer: first, limit: limit)
+        }
+        // The footprint limit counted every container; only the running ones get one.
+        if !notRunning.isEmpty {
+            let note = "Not collected: \(notRunning.map { "\"\($0)\"" }.joined(separator: ", ")) \(notRunning.count == 1 ? "is" : "are") not running, so there is no process namespace to join."
+            for index in targets.indices { targets[index].note = [targets[index].note, note].compactMap { $0 }.joined(separator: " ") }
+        }
+        return .targets(targets)
     }
 
     static func decide(pod: Pod, requestedContainer: String?, limit: FootprintLimit = .none) -> Decision {

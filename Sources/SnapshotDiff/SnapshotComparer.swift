@@ -35,6 +35,10 @@ public enum SnapshotComparer {
             oldLeft = keptOld
             newLeft = newLeft.enumerated().filter { !usedNew.contains($0.offset) }.map(\.element)
         }
+        // With --all-containers a pod has one entry per container: like is paired with like.
+        if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : "\($0.entry.uid)\u{0}\($0.entry.targetContainer)" } }
+        match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)\u{0}\($0.entry.targetContainer)" }
+        // A pod whose evidence came from another container on the other side is still the same pod.
         if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : $0.entry.uid } }
         match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)" }
         match("workload", Self.workloadKey, uniqueOnly: true)

@@ -211,7 +211,8 @@ struct CollectCommand: AsyncParsableCommand {
             ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto, samples: samples, client: client,
             probeAdmission: !dryRun || serverDryRun)
         let limit = FootprintLimit(profile: profile, delivery: delivery.delivery, maxObjectBytes: force ? nil : ByteQuantity.bytes(maxPodSize))
-        let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: limit)
+        let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: limit,
+                                          allContainers: pods.allContainers)
         return (plan, delivery)
     }
 
@@ -245,7 +246,8 @@ struct CollectCommand: AsyncParsableCommand {
             contextName: client.connection.contextName, server: client.connection.server,
             user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
             impersonation: client.connection.impersonation?.origin,
-            pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
+            pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
+            containers: plan.allContainers == true ? plan.targets.count : nil)
         var lines = [consent.dryRunStatement]
         if serverSide {
             // Refused namespaces were already named by the preflight's warnings.
@@ -281,7 +283,8 @@ struct CollectCommand: AsyncParsableCommand {
             contextName: client.connection.contextName, server: client.connection.server,
             user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
             impersonation: client.connection.impersonation?.origin,
-            pods: plan.targets.count, namespaces: Set(plan.targets.map(\.namespace)).count)
+            pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
+            containers: plan.allContainers == true ? plan.targets.count : nil)
         guard consent.confirm(assumeYes: yes, quiet: quiet, output: console) else {
             console.printToStandardError("Nothing was touched.\n")
             return 1

@@ -22,17 +22,25 @@ struct InjectionConsent {
     var impersonation: String? = nil
     var pods: Int
     var namespaces: Int
+    /// With `--all-containers`, how many evidence containers in all (one per target container); nil: one per pod.
+    var containers: Int? = nil
 
     var needsQuestion: Bool { pods > Self.podThreshold || namespaces > 1 }
 
     /// The line printed before injection.
     var statement: String {
-        "About to collect from \(whereAndWho): \(howMany) will each get an ephemeral container that Kubernetes cannot remove."
+        "About to collect from \(whereAndWho): \(howMany) will each get \(what) that Kubernetes cannot remove."
     }
 
     /// The same facts after a dry run, in the conditional.
     var dryRunStatement: String {
-        "A real run would collect from \(whereAndWho): \(howMany) would each get an ephemeral container that Kubernetes cannot remove."
+        "A real run would collect from \(whereAndWho): \(howMany) would each get \(what) that Kubernetes cannot remove."
+    }
+
+    /// What each pod gets: one evidence container, or one per container (`--all-containers`).
+    private var what: String {
+        guard let containers, containers != pods else { return "an ephemeral container" }
+        return "one ephemeral container per running container (\(containers) in all)"
     }
 
     /// `context NAME (SERVER) as USER (impersonated, --as)`, escaped: the names come from the kubeconfig and the server.

@@ -21,6 +21,9 @@ struct PodChoiceOptions: ParsableArguments {
     @Option(name: [.customShort("c"), .customLong("container")], help: "The container whose processes to examine (default: the pod's default-container annotation, else its first container).")
     var container: String?
 
+    @Flag(name: .customLong("all-containers"), help: "Examine every running container of each pod (as kubectl logs --all-containers): one evidence container per target container, all added in one request per pod. Without it, a sidecar's processes are not seen unless the pod shares its process namespace.")
+    var allContainers = false
+
     func validate() throws {
         // An empty selector selects every pod; `-l "$APP"` with APP unset is how that
         // happens at 3 a.m., and every pod would keep a container it cannot lose.
@@ -44,6 +47,9 @@ struct PodChoiceOptions: ParsableArguments {
         }
         if let container, container.isEmpty {
             throw ValidationError("--container needs a container name.")
+        }
+        if container != nil && allContainers {
+            throw ValidationError("--container picks one container and --all-containers every one: give one of them.")
         }
     }
 

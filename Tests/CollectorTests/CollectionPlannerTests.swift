@@ -24,6 +24,70 @@ struct CollectionPlannerTests {
         #expect(target.uid == pod.metadata.uid)
     }
 
+    @Test("--all-containers: app and sidecar are both targets of the one pod, chosen by the flag, listed in the plan")
+    func allContainers() throws {
+        let pod = try Fixtures.pod("pods/pod-running.json")
+        let plan = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil, allContainers: true)
+        #expect(plan.skipped.isEmpty)
+        #expect(plan.targets.map(\.targetContainer) == ["app", "sidecar"])
+        #expect(plan.targets.allSatisfy { $0.targetChosenBy == .allContainers && $0.pod == "checkout-78b65f974c-7mtxn" })
+        #expect(plan.podCount == 1 && plan.selectedCount == 1)
+        #expect(plan.targetsByPod.map { $0.map(\.targetContainer) } == [["app", "sidecar"]])
+        let text = plan.renderText(dryRun: true)
+        #expect(text.contains("1 pod selected, 1 to collect, 0 skipped."), "\(text)")
+        #expect(text.contains("--all-containers: 2 containers in those pods, one evidence container each."), "\(text)")
+        #expect(text.contains("(2 in 1 pod)"), "\(text)")
+        // Without the flag, one target: the annotation's.
+        #expect(CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil).targets.map(\.targetContainer) == ["app"])
+    }
+
+    @Test("--all-containers: a container that is not running is left out and named in the note; none running skips the pod")
+    func allContainersNotRunning() throws {
+        let waitingSidecar = try Fixtures.pod("pods/pod-running.json") { object in
+            var status = object["status"] as! [String: Any]
+            var containers = status["containerStatuses"] as! [[String: Any]]
+            containers[1]["state"] = ["waiting": ["reason": "CrashLoopBackOff"]]
+            status["containerStatuses"] = containers
+            object["status"] = status
+        }
+        let plan = CollectionPlanner.plan(pods: [waitingSidecar], selection: selection, requestedContainer: nil, allContainers: true)
+        #expect(plan.targets.map(\.targetContainer) == ["app"])
+        #expect(plan.targets.first?.note?.contains("\"sidecar\" is not running") == true, "\(String(describing: plan.targets.first?.note))")
+        let noneRunning = try Fixtures.pod("pods/pod-running.json") { object in
+            var status = object["status"] as! [String: Any]
+            var containers = status["containerStatuses"] as! [[String: Any]]
+            for index in containers.indices { containers[index]["state"] = ["waiting": ["reason": "CrashLoopBackOff"]] }
+            status["containerStatuses"] = containers
+            object["status"] = status
+        }
+        let skipped = CollectionPlanner.plan(pods: [noneRunning], selection: selection, requestedContainer: nil, allContainers: true)
+        #expect(skipped.targets.isEmpty)
+        #expect(skipped.skipped.first?.reason == .targetNotRunning)
+    }
+
+    @Test("--all-containers: the size limit counts one evidence container per container")
+    func allContainersFootprint() throws {
+        let pod = try Fixtures.pod("pods/pod-running.json")
+        let size = pod.objectSize
+        #expect(size > 0)
+        // Room for one more container, not for two.
+        let limit = FootprintLimit(maxObjectBytes: size + 1_500, addedBytes: 1_000)
+        let one = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil, limit: limit)
+        #expect(one.targets.count == 1)
+        let all = CollectionPlanner.plan(pods: [pod], selection: selection, requestedContainer: nil, limit: limit, allContainers: true)
+        #expect(all.targets.isEmpty)
+        #expect(all.skipped.first?.reason == .objectTooLarge)
+    }
+
+    @Test("each target's evidence container is named for it, and stays a DNS label")
+    func perTargetNames() {
+        let run = RunID(value: "bcdfghjk")
+        #expect(run.containerName(targeting: "sidecar") == "evidence-bcdfghjk-sidecar")
+        let long = String(repeating: "x", count: 60)
+        let name = run.containerName(targeting: long)
+        #expect(name.count <= 63 && name.hasPrefix("evidence-bcdfghjk-") && name != run.containerName(targeting: long + "y"))
+    }
+
     @Test("a hostile server's node and container names are printed escaped in the plan, never raw")
     func hostileNamesEscaped() throws {
         let pod = try Fixtures.pod("pods/pod-running.json") { object in

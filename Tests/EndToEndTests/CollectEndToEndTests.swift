@@ -187,6 +187,36 @@ struct CollectEndToEndTests {
         #expect(perPod == [1, 1, 1], "ephemeral containers per pod: \(names.stdout) \(names.stderr)")
     }
 
+    /// The lab counts the requests it serves: --all-containers adds a pod's evidence
+    /// containers in one PATCH, so a pod costs one request however many containers it has.
+    @Test("--all-containers: one PATCH per pod for its app and sidecar; both collected, the replicas compared container by container")
+    func allContainersOnePatchPerPod() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        _ = try lab.kubectl(["delete", "--raw", "/kubelab/v1/stats"])
+        let output = lab.bundlePath()
+        let result = try collect(lab, ["-n", "shop", "-l", "app=checkout", "--all-containers", "--quiet"], output: output)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let manifest = try BundleReader(path: output).manifest()
+        let pods = Set(manifest.pods.map(\.name))
+        #expect(pods.count == 3)
+        #expect(manifest.pods.count == 2 * pods.count && manifest.pods.allSatisfy { $0.outcome == .collected },
+                "\(manifest.pods.map { "\($0.name)/\($0.targetContainer) \($0.outcome) \($0.message)" })")
+        let stats = try lab.kubectl(["get", "--raw", "/kubelab/v1/stats"]).stdout
+        let counts = try #require(try JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any])["requests"] as? [String: Int]
+        let patches = (counts ?? [:]).filter { $0.key.contains("ephemeralcontainers") && $0.key.hasPrefix("patch") }.values.reduce(0, +)
+        // One per pod, and the preflight's dryRun=All PATCH in the one namespace (stores nothing).
+        #expect(patches == pods.count + 1, "\(stats)")
+        // Every container is attached to once, and one probe per namespace asks admission first.
+        #expect(counts?["get pods/attach"] == manifest.pods.count + 1, "\(stats)")
+        // Replicas: the apps with the apps, the sidecars with the sidecars.
+        let replicas = try ToolBinary.run(["diff", "--replicas", output, "--json"])
+        #expect(replicas.status == 0 || replicas.status == 1, "\(replicas.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(replicas.stdout.utf8)) as? [String: Any])
+        let groups = (report["groups"] as? [[String: Any]]) ?? (report["replicas"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
+        #expect(Set(groups.compactMap { $0["container"] as? String }) == ["app", "sidecar"], "\(replicas.stdout.prefix(2000))")
+    }
+
     /// The lab cuts every watch after two events (no terminating chunk, as a
     /// load balancer's idle cut or a restarting API server): the run resumes
     /// the watch from its last resourceVersion each time and loses nothing.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KubeAPI
 
@@ -24,13 +25,19 @@ extension EphemeralContainer {
     /// by name, so no GET is needed first, and re-sending the same body is a
     /// no-op on the server (a retried request cannot add a second container).
     public func strategicMergePatch() throws -> Data {
+        try Self.strategicMergePatch([self])
+    }
+
+    /// One PATCH adding several evidence containers to a pod at once (`--all-containers`):
+    /// one request, one resourceVersion, and either all are added or none.
+    public static func strategicMergePatch(_ containers: [EphemeralContainer]) throws -> Data {
         struct Patch: Encodable {
             struct Spec: Encodable { var ephemeralContainers: [EphemeralContainer] }
             var spec: Spec
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Patch(spec: .init(ephemeralContainers: [asSent])))
+        return try encoder.encode(Patch(spec: .init(ephemeralContainers: containers.map(\.asSent))))
     }
 
     /// The container as the API server must store it: `command` escaped for the
@@ -59,6 +66,17 @@ public struct RunID: Sendable, Equatable, CustomStringConvertible {
 
     /// The ephemeral container's name in every pod of this run.
     public var containerName: String { Self.containerNamePrefix + value }
+
+    /// With `--all-containers` a pod gets one evidence container per target, each
+    /// named for its target (`evidence-<id>-sidecar`) so that `kubectl get pod`
+    /// says which is which. A target whose name would take that past a DNS
+    /// label's 63 characters is named by a digest of its name instead.
+    public func containerName(targeting target: String) -> String {
+        let named = "\(containerName)-\(target)"
+        if named.count <= 63 { return named }
+        let digest = SHA256.hash(data: Array(target.utf8)).prefix(5).map { String(format: "%02x", $0) }.joined()
+        return "\(containerName)-\(digest)"
+    }
 
     /// What every evidence container's name starts with, this run's and earlier ones'.
     public static let containerNamePrefix = "evidence-"

@@ -68,8 +68,13 @@ public struct CollectionRequest: Sendable {
     /// ``CollectionProfile/runAsUser(avoiding:)``), so that it shares no uid the
     /// pod's spec names; the preflight's dry run sends the same container.
     public func evidenceContainer(for target: PlannedTarget) -> EvidenceContainer {
-        EvidenceContainer(profile: profile, name: runID.containerName, targetContainer: target.targetContainer,
+        EvidenceContainer(profile: profile, name: evidenceContainerName(for: target), targetContainer: target.targetContainer,
                           avoidingUIDs: target.specRunAsUsers ?? [], delivery: scriptDelivery)
+    }
+
+    /// `evidence-<run id>`, or with `--all-containers` one name per target in the pod.
+    public func evidenceContainerName(for target: PlannedTarget) -> String {
+        target.targetChosenBy == .allContainers ? runID.containerName(targeting: target.targetContainer) : runID.containerName
     }
 }
 

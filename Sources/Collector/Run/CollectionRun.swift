@@ -133,7 +133,11 @@ public final class CollectionRun: @unchecked Sendable {
         let cluster = await clusterRecord()
 
         progress.start()
-        progress.notice("Each collected pod gets an ephemeral container named \(request.runID.containerName). Kubernetes cannot remove ephemeral containers: it stays in the pod's spec, terminated, until the pod is deleted.")
+        if request.plan.allContainers == true {
+            progress.notice("Each collected pod gets one ephemeral container per running container (--all-containers), named \(request.runID.containerName)-<container>. Kubernetes cannot remove ephemeral containers: they stay in the pod's spec, terminated, until the pod is deleted.")
+        } else {
+            progress.notice("Each collected pod gets an ephemeral container named \(request.runID.containerName). Kubernetes cannot remove ephemeral containers: it stays in the pod's spec, terminated, until the pod is deleted.")
+        }
         progress.update({ $0.selected = request.plan.selectedCount })
         if let warning = request.plan.crowdedWarning { progress.notice(warning) }
 
@@ -170,34 +174,46 @@ public final class CollectionRun: @unchecked Sendable {
         let entries = PodEntries()
         let fanOut = DispatchFanOut(limit: request.concurrency)
         let group = Task { [self] in
+            // One item per pod: with --all-containers a pod has several targets, added in one PATCH.
             await fanOut.run(
-            request.plan.targets,
+            request.plan.targetsByPod,
             shouldAdmit: { [weak self] in !(self?.isInterrupted ?? true) },
-            notStarted: { [progress] target in
-                entries.append(Manifest.Pod(
-                    namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
-                    targetContainer: target.targetContainer, outcome: .interrupted, reason: "Interrupted",
-                    message: "The run was interrupted before this pod was touched; it has no evidence container."))
-                progress.update({ $0.interrupted += 1 })
+            notStarted: { [progress] targets in
+                for target in targets {
+                    entries.append(Manifest.Pod(
+                        namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
+                        targetContainer: target.targetContainer, outcome: .interrupted, reason: "Interrupted",
+                        message: "The run was interrupted before this pod was touched; it has no evidence container."))
+                    progress.update({ $0.interrupted += 1 })
+                }
             },
-            work: { [self, sink] target in
+            work: { [self, sink] targets in
+                guard let target = targets.first else { return }
                 if let notInjected = await admit(target) {
-                    entries.append(notInjected)
+                    for other in targets {
+                        var entry = notInjected
+                        entry.targetContainer = other.targetContainer
+                        entries.append(entry)
+                    }
                     return
                 }
                 if let failure = refusal(for: target.namespace) {
-                    entries.append(Manifest.Pod(
-                        namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
-                        targetContainer: target.targetContainer, outcome: .failed, reason: failure.reason.rawValue,
-                        failedStep: .preflight, message: failure.message))
-                    progress.update({ $0.failed += 1 }, event: "failed     \(target.namespace)/\(target.pod): \(failure.message)")
+                    for other in targets {
+                        entries.append(Manifest.Pod(
+                            namespace: other.namespace, name: other.pod, uid: other.uid ?? "", node: other.node, phase: other.phase,
+                            targetContainer: other.targetContainer, outcome: .failed, reason: failure.reason.rawValue,
+                            failedStep: .preflight, message: failure.message))
+                        progress.update({ $0.failed += 1 }, event: "failed     \(other.namespace)/\(other.pod): \(failure.message)")
+                    }
                     return
                 }
-                let collection = PodCollection(
-                    client: client, request: request, board: board, sink: sink, progress: progress, target: target,
-                    hardStopped: { [weak self] in self?.isHardStopped ?? true })
-                entries.append(await collection.run())
-                board.forget(collection.key)
+                let collections = targets.map { target in
+                    PodCollection(
+                        client: client, request: request, board: board, sink: sink, progress: progress, target: target,
+                        hardStopped: { [weak self] in self?.isHardStopped ?? true })
+                }
+                for entry in await PodGroupCollection(collections: collections).run() { entries.append(entry) }
+                board.forget(collections[0].key)
             })
         }
         if registerFanOut(group) { group.cancel() }
@@ -228,7 +244,7 @@ public final class CollectionRun: @unchecked Sendable {
         manifest.run.redacted = request.redact
         manifest.run.scriptSHA256 = InPodBootstrap.scriptSHA256
         manifest.run.scriptDelivery = request.scriptDelivery.rawValue
-        manifest.pods = entries.all.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        manifest.pods = entries.all.sorted { ($0.namespace, $0.name, $0.targetContainer) < ($1.namespace, $1.name, $1.targetContainer) }
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }
 

@@ -16,6 +16,22 @@ struct PodCollection: Sendable {
     let target: PlannedTarget
     /// True once the run has been interrupted for good: stop waiting.
     let hardStopped: @Sendable () -> Bool
+    /// With `--all-containers`, the PATCH that added this pod's evidence containers
+    /// together (`PodGroupCollection`); nil: this collection adds its own.
+    var sharedInjection: SharedInjection? = nil
+    /// Whether this collection writes the pod's `pod.json`: one per pod, by its first target.
+    var writesPodObject = true
+
+    /// One PATCH's result, shared by the collections of a pod's evidence containers.
+    struct SharedInjection: Sendable {
+        var at: Date
+        var result: InjectionResult
+    }
+
+    enum InjectionResult: Sendable {
+        case added(Pod)
+        case failed(Ending)
+    }
 
     var key: PodKey { PodKey(namespace: target.namespace, name: target.pod) }
     /// The client's time, on which every deadline of the pod is measured.
@@ -47,7 +63,7 @@ struct PodCollection: Sendable {
         var outcome = await collect(container: container, record: &record)
         // A pod that failed after the injection still leaves its pod JSON
         // (with the evidence container's last status) in the bundle.
-        if case .collected = outcome {} else if record.pod != nil, !record.files.contains(where: { $0.hasSuffix("/pod.json") }) {
+        if case .collected = outcome {} else if writesPodObject, record.pod != nil, !record.files.contains(where: { $0.hasSuffix("/pod.json") }) {
             if let failure = await write([], record: &record), case .collected = outcome { outcome = .failed(failure) }
         }
         return entry(record: record, outcome: outcome)
@@ -62,11 +78,12 @@ struct PodCollection: Sendable {
         case interrupted(String)
     }
 
-    private func collect(container: EvidenceContainer, record: inout Record) async -> Ending {
-        // Inject.
-        record.begin(.inject)
+    /// Adds `containers` to the pod in one PATCH (sent again while the API server
+    /// is unreachable, for up to the start timeout).
+    func inject(_ containers: [EvidenceContainer]) async -> InjectionResult {
+        let names = containers.map(\.name).joined(separator: ", ")
         do {
-            let patch = try container.strategicMergePatch()
+            let patch = try EphemeralContainer.strategicMergePatch(containers)
             // Sent again while the API server is unreachable, for up to the start timeout.
             let retryUntil = time.now.addingTimeInterval(request.profile.timeouts.startSeconds)
             let pod = try await AskAgain.whileTransient(time: time, while: { time.now < retryUntil && !hardStopped() }) {
@@ -74,20 +91,38 @@ struct PodCollection: Sendable {
                                           patch: patch, type: .strategicMerge)
             }
             if let uid = target.uid, let now = pod.metadata.uid, uid != now {
-                return .failed(PodFailure(step: .inject, reason: .podReplaced,
-                                          message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected."))
+                return .failed(.failed(PodFailure(step: .inject, reason: .podReplaced,
+                                                  message: "The pod \(key) was replaced by a new pod with the same name (UID \(now), planned \(uid)); the new pod got the evidence container and is not the pod that was selected.")))
             }
-            record.pod = pod
-            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image ?? "",
-                                                                  runAsUser: container.securityContext?.runAsUser.map { Int($0) })
             board.observe(pod, fromWatch: false)
+            return .added(pod)
         } catch {
             if hardStopped() || Task.isCancelled {
-                return .interrupted("The run was interrupted while the evidence container was being added to \(key); it may have been added (\(container.name)).")
+                return .failed(.interrupted("The run was interrupted while the evidence container was being added to \(key); it may have been added (\(names))."))
             }
             var exists: Bool?
             if (error as? KubeAPIError)?.statusCode == 404 { exists = await client.podExists(key, plannedUID: target.uid) }
-            return .failed(PodFailure.fromInjection(error, pod: key, podExists: exists))
+            return .failed(.failed(PodFailure.fromInjection(error, pod: key, podExists: exists)))
+        }
+    }
+
+    private func collect(container: EvidenceContainer, record: inout Record) async -> Ending {
+        // Inject (or take this pod's shared PATCH).
+        let injection: InjectionResult
+        if let sharedInjection {
+            record.steps.append(Manifest.StepTime(step: .inject, at: sharedInjection.at))
+            injection = sharedInjection.result
+        } else {
+            record.begin(.inject)
+            injection = await inject([container])
+        }
+        switch injection {
+        case .failed(let ending):
+            return ending
+        case .added(let pod):
+            record.pod = pod
+            record.evidenceContainer = Manifest.EvidenceContainer(name: container.name, image: container.image ?? "",
+                                                                  runAsUser: container.securityContext?.runAsUser.map { Int($0) })
         }
         progress.waiting(key.description, reason: "NotReported")
         progress.update({ $0.injected += 1 }, event: "injected   \(key) (\(container.name) → \(target.targetContainer))")
@@ -294,7 +329,7 @@ struct PodCollection: Sendable {
     /// Writes the pod's files; also called for failures, to keep what was read.
     private func write(_ items: [BundleSink.Item], record: inout Record) async -> PodFailure? {
         var all = items
-        if let pod = record.pod {
+        if writesPodObject, let pod = record.pod {
             let path = BundlePath.pod(namespace: key.namespace, pod: key.name, file: "pod.json")
             var json = pod.rawJSON
             if request.redact {
@@ -327,7 +362,7 @@ struct PodCollection: Sendable {
         case .timedOut:
             var detail = ""
             if case .present(let pod)? = board.latest(key) {
-                switch EvidenceContainerState(pod: pod, containerName: request.runID.containerName) {
+                switch EvidenceContainerState(pod: pod, containerName: request.evidenceContainerName(for: target)) {
                 case .waiting(let reason, let message):
                     if reason == "ErrImagePull" || reason == "ImagePullBackOff" {
                         return .failed(Self.waitingFailure(key: key, image: request.profile.image, reason: reason, message: message))

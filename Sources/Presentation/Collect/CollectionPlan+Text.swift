@@ -7,7 +7,10 @@ extension CollectionPlan {
     /// what will not and why, and a reminder that ephemeral containers stay.
     public func renderText(dryRun: Bool) -> String {
         var out = "Selection \(DisplayText.line(selection.description)): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
-        out += "\(targets.count) to collect, \(skipped.count) skipped.\n"
+        out += "\(podCount) to collect, \(skipped.count) skipped.\n"
+        if allContainers == true, !targets.isEmpty {
+            out += "--all-containers: \(targets.count) container\(targets.count == 1 ? "" : "s") in those pods, one evidence container each.\n"
+        }
         if selectedCount == 0 {
             out += "\nNo pods matched. Check the namespace and the selector with `kubectl get pods \(selection.kubectlGetArguments)`.\n"
             return out
@@ -22,8 +25,11 @@ extension CollectionPlan {
                               target.footprint.map { ByteSize.text($0.objectBytes) } ?? "?"])
             }
             out += "\n" + table.render()
+            // A pod's note once, though --all-containers gives it to each of its targets.
+            var noted: Set<String> = []
             for target in targets {
-                if let note = target.note { out += DisplayText.line("note: \(target.namespace)/\(target.pod): \(note)") + "\n" }
+                guard let note = target.note, noted.insert("\(target.namespace)/\(target.pod)\u{0}\(note)").inserted else { continue }
+                out += DisplayText.line("note: \(target.namespace)/\(target.pod): \(note)") + "\n"
             }
             if let warning = crowdedWarning { out += DisplayText.line(warning) + "\n" }
         }
@@ -35,7 +41,11 @@ extension CollectionPlan {
             out += "\n" + table.render()
         }
         if dryRun {
-            out += "\nDry run: nothing was injected. A real run adds one ephemeral container to each of the \(targets.count) pod\(targets.count == 1 ? "" : "s") above; it cannot be removed from the pod spec afterwards.\n"
+            if allContainers == true {
+                out += "\nDry run: nothing was injected. A real run adds one ephemeral container per container listed above (\(targets.count) in \(podCount) pod\(podCount == 1 ? "" : "s")); they cannot be removed from the pod spec afterwards.\n"
+            } else {
+                out += "\nDry run: nothing was injected. A real run adds one ephemeral container to each of the \(targets.count) pod\(targets.count == 1 ? "" : "s") above; it cannot be removed from the pod spec afterwards.\n"
+            }
         }
         return out
     }

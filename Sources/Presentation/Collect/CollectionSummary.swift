@@ -36,18 +36,27 @@ public struct CollectionSummary {
 
     /// The table and the closing lines; `bundleName` is the path, or "standard output".
     public func render(bundleName: String? = nil, sizeBytes: UInt64? = nil) -> String {
-        var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "FILES"])
+        // With --all-containers a pod has a row per container, and the table says which.
+        let perContainer = plan.allContainers == true
+        var table = TextTable(headers: perContainer ? ["NAMESPACE", "POD", "CONTAINER", "OUTCOME", "REASON", "FILES"]
+                                                     : ["NAMESPACE", "POD", "OUTCOME", "REASON", "FILES"])
         for pod in result.manifest.pods {
-            table.append([pod.namespace, pod.name, pod.outcome.rawValue, pod.reason, String(pod.files.count)])
+            table.append([pod.namespace, pod.name] + (perContainer ? [pod.targetContainer.isEmpty ? "-" : pod.targetContainer] : [])
+                         + [pod.outcome.rawValue, pod.reason, String(pod.files.count)])
         }
         var out = "\n" + table.render()
         let problems = result.manifest.pods.filter { $0.outcome == .failed || $0.outcome == .interrupted }
         if !problems.isEmpty {
             out += "\n"
-            for pod in problems { out += DisplayText.line("\(pod.namespace)/\(pod.name): \(pod.message)") + "\n" }
+            for pod in problems {
+                let container = perContainer && !pod.targetContainer.isEmpty ? " (\(pod.targetContainer))" : ""
+                out += DisplayText.line("\(pod.namespace)/\(pod.name)\(container): \(pod.message)") + "\n"
+            }
         }
         let manifest = result.manifest
-        out += "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned pods"
+        out += perContainer
+            ? "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned containers in \(plan.podCount) pods"
+            : "\nCollected \(result.count(.collected)) of \(plan.targets.count) planned pods"
         out += " (\(result.count(.failed)) failed, \(result.count(.skipped)) skipped, \(result.count(.interrupted)) interrupted).\n"
         let size = (sizeBytes ?? Self.size(of: result.bundle.path)).map { "\(ByteSize.text(Int(clamping: $0))), " } ?? ""
         let took = durationSeconds.map { String(format: " in %.1f s", $0) } ?? ""

@@ -87,11 +87,17 @@ public enum InspectText {
 
     /// One line per pod, kubectl-style, before the details: the odd one out shows here.
     static func overview(_ bundle: InspectedBundle) -> String {
-        var table = TextTable(headers: ["NAMESPACE", "POD", "OUTCOME", "REASON", "PROCESSES", "LISTENERS", "CONNECTIONS", "ANOMALIES", "GAPS"])
+        // A bundle of --all-containers has a row per container of a pod: the table then says which.
+        var seen: Set<String> = []
+        let perContainer = bundle.pods.contains { !seen.insert("\($0.entry.namespace)/\($0.entry.name)").inserted }
+        var table = TextTable(headers: ["NAMESPACE", "POD"] + (perContainer ? ["CONTAINER"] : [])
+                              + ["OUTCOME", "REASON", "PROCESSES", "LISTENERS", "CONNECTIONS", "ANOMALIES", "GAPS"])
         for pod in bundle.pods {
             let counts = pod.rendered?.counts ?? pod.evidence.map(RenderedEvidence.Counts.init)
             func count(_ value: Int?) -> String { value.map(String.init) ?? "-" }
-            table.append([cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253), pod.entry.outcome.rawValue,
+            table.append([cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253)]
+                         + (perContainer ? [cell(pod.entry.targetContainer.isEmpty ? "-" : pod.entry.targetContainer, limit: 63)] : [])
+                         + [pod.entry.outcome.rawValue,
                           cell(pod.entry.reason, limit: 40), count(counts?.processes), count(counts?.listeners),
                           count(counts?.connections), count(counts?.anomalies), count(counts?.gaps)])
         }
