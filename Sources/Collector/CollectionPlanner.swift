@@ -44,12 +44,25 @@ public enum CollectionPlanner {
         guard let first = names.first else {
             return decide(pod: pod, requestedContainer: nil, limit: limit)
         }
-        // The pod-level rules (deleted, not running, Windows) and the first container's, as for one target.
+        // One process namespace for the whole pod: one evidence container already sees every
+        // container's processes, and several would see (and could reach) each other.
+        if pod.spec.shareProcessNamespace == true || pod.spec.hostPID == true {
+            guard case .target(var target) = decide(pod: pod, requestedContainer: nil, limit: limit) else {
+                return decide(pod: pod, requestedContainer: nil, limit: limit)
+            }
+            let shared = pod.spec.hostPID == true ? "the node's (hostPID)" : "one process namespace (shareProcessNamespace)"
+            target.note = [target.note, "The pod's containers share \(shared), so one evidence container sees every container's processes; --all-containers adds no other."]
+                .compactMap { $0 }.joined(separator: " ")
+            return .target(target)
+        }
+        // The size limit counts one evidence container per container that runs (each gets one).
+        let running = pod.status.containerStatuses.filter { $0.state.running != nil }.count
+        var perPod = limit
+        perPod.addedBytes = limit.addedBytes * max(1, running)
+        // The pod-level rules (deleted, not running, Windows, size) and each container's, as for one target.
         var decisions: [(String, Decision)] = []
         for name in names {
-            var perContainer = limit
-            perContainer.addedBytes = limit.addedBytes * max(1, names.count)
-            decisions.append((name, decide(pod: pod, requestedContainer: name, limit: perContainer)))
+            decisions.append((name, decide(pod: pod, requestedContainer: name, limit: perPod)))
         }
         var targets: [PlannedTarget] = []
         var notRunning: [String] = []
@@ -70,7 +83,6 @@ public enum CollectionPlanner {
         guard !targets.isEmpty else {
             return decide(pod: pod, requestedContainer: first, limit: limit)
         }
-        // The footprint limit counted every container; only the running ones get one.
         if !notRunning.isEmpty {
             let note = "Not collected: \(notRunning.map { "\"\($0)\"" }.joined(separator: ", ")) \(notRunning.count == 1 ? "is" : "are") not running, so there is no process namespace to join."
             for index in targets.indices { targets[index].note = [targets[index].note, note].compactMap { $0 }.joined(separator: " ") }

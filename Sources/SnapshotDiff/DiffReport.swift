@@ -60,6 +60,8 @@ public struct DiffReport: Sendable, Equatable, Codable {
         /// `Kind/name` of the controlling owner, when pod.json names one.
         public var owner: String?
         public var outcome: String
+        /// The target container, when a bundle has several of the pod's (`--all-containers`).
+        public var container: String?
     }
 
     /// Two bundles compared: OLD, then NEW.

@@ -14,7 +14,8 @@ public enum ReplicaComparer {
         }
         let result = groups.values.map { group($0, options: options) }
         return ReplicaReport(bundle: SnapshotComparer.bundleRef(snapshot), groups: result.sorted {
-            ($0.odd.first?.score ?? 0, $1.namespace, $1.workload ?? "") > ($1.odd.first?.score ?? 0, $0.namespace, $0.workload ?? "")
+            // Ties in the same workload (--all-containers: a group per container) by container, so the order is stable.
+            ($0.odd.first?.score ?? 0, $1.namespace, $1.workload ?? "", $1.container) > ($1.odd.first?.score ?? 0, $0.namespace, $0.workload ?? "", $0.container)
         })
     }
 

@@ -43,11 +43,20 @@ public enum SnapshotComparer {
         match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)" }
         match("workload", Self.workloadKey, uniqueOnly: true)
 
+        // A pod with an entry per container (--all-containers) is named with its container.
+        let several = severalEntries(old).union(severalEntries(new))
+        func ref(_ pod: Snapshot.Pod) -> DiffReport.PodRef {
+            var ref = podRef(pod)
+            if several.contains("\(pod.entry.namespace)\u{0}\(pod.entry.name)") { ref.container = pod.entry.targetContainer }
+            return ref
+        }
         var changed: [DiffReport.PodChange] = []
         var unchanged: [DiffReport.PodRef] = []
         var notCompared: [DiffReport.PodChange] = []
         for (a, b, how) in pairs {
-            let change = podChange(a, b, matchedBy: how, options: options)
+            var change = podChange(a, b, matchedBy: how, options: options)
+            change.old = ref(a)
+            change.new = ref(b)
             if change.hasChanges {
                 changed.append(change)
             } else if change.notes.isEmpty {
@@ -60,7 +69,7 @@ public enum SnapshotComparer {
         var comparison = DiffReport.Comparison(
             old: bundleRef(old), new: bundleRef(new), differentClusters: differentClusters,
             pods: changed.sorted { byName($0.new, $1.new) }, unchanged: unchanged.sorted(by: byName),
-            onlyInOld: oldLeft.map(podRef).sorted(by: byName), onlyInNew: newLeft.map(podRef).sorted(by: byName))
+            onlyInOld: oldLeft.map(ref).sorted(by: byName), onlyInNew: newLeft.map(ref).sorted(by: byName))
         comparison.notCompared = notCompared.isEmpty ? nil : notCompared.sorted { byName($0.new, $1.new) }
         let (oldProfile, newProfile) = (old.manifest.run.profile, new.manifest.run.profile)
         if oldProfile.sha256 != newProfile.sha256 {
@@ -136,6 +145,16 @@ public enum SnapshotComparer {
             change.images.append(DiffReport.ImageChange(container: name, old: oldImages[name], new: newImages[name]))
         }
         return change
+    }
+
+    /// `namespace\0name` of each pod with more than one entry in the snapshot.
+    static func severalEntries(_ snapshot: Snapshot) -> Set<String> {
+        var seen: Set<String> = []
+        var several: Set<String> = []
+        for pod in snapshot.pods where !seen.insert("\(pod.entry.namespace)\u{0}\(pod.entry.name)").inserted {
+            several.insert("\(pod.entry.namespace)\u{0}\(pod.entry.name)")
+        }
+        return several
     }
 
     static func podRef(_ pod: Snapshot.Pod) -> DiffReport.PodRef {

@@ -69,7 +69,7 @@ struct CollectCommand: AsyncParsableCommand {
             completion: .list(CollectionProfile.ImagePullPolicy.allCases.map(\.rawValue)))
     var imagePullPolicy: String?
 
-    @Option(name: .customLong("concurrency"), help: "How many pods to work on at once.")
+    @Option(name: .customLong("concurrency"), help: "How many pods to work on at once (with --all-containers, how many evidence containers: fewer pods).")
     var concurrency: Int = 16
 
     @Option(name: .customLong("timeout"), help: "Per-pod limit from injection to the log being read, e.g. 2m (overrides the profile).")

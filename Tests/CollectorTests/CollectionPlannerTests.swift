@@ -65,6 +65,14 @@ struct CollectionPlannerTests {
         #expect(skipped.skipped.first?.reason == .targetNotRunning)
     }
 
+    @Test("--all-containers on a pod that shares one process namespace: one evidence container, which sees them all")
+    func allContainersSharedProcessNamespace() throws {
+        let shared = try Fixtures.pod("pods/pod-running.json") { object in object.set("spec.shareProcessNamespace", true) }
+        let plan = CollectionPlanner.plan(pods: [shared], selection: selection, requestedContainer: nil, allContainers: true)
+        #expect(plan.targets.map(\.targetContainer) == ["app"])
+        #expect(plan.targets.first?.note?.contains("shareProcessNamespace") == true, "\(String(describing: plan.targets.first?.note))")
+    }
+
     @Test("--all-containers: the size limit counts one evidence container per container")
     func allContainersFootprint() throws {
         let pod = try Fixtures.pod("pods/pod-running.json")

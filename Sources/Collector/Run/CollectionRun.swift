@@ -94,8 +94,11 @@ public final class CollectionRun: @unchecked Sendable {
     /// Checks that the run can work at all, before any pod is touched, and
     /// remembers the namespaces that refused. Throws when every one did.
     public func preflight() async throws {
+        // The dry run sends what the run will send: with --all-containers, every evidence container of the pod.
+        let groups = request.plan.targetsByPod
         let refused = try await Preflight(client: client).check(plan: request.plan) { target in
-            try request.evidenceContainer(for: target).strategicMergePatch()
+            let group = groups.first { $0.first?.namespace == target.namespace && $0.first?.pod == target.pod } ?? [target]
+            return try EphemeralContainer.strategicMergePatch(group.map { request.evidenceContainer(for: $0) })
         }
         record(refused: refused)
         for namespace in refused.keys.sorted() {
@@ -172,7 +175,10 @@ public final class CollectionRun: @unchecked Sendable {
         defer { watch.cancel() }
 
         let entries = PodEntries()
-        let fanOut = DispatchFanOut(limit: request.concurrency)
+        // --concurrency bounds the evidence containers in flight (each holds one request at a
+        // time, which the connection pool was sized for): with --all-containers, fewer pods.
+        let widest = request.plan.targetsByPod.map(\.count).max() ?? 1
+        let fanOut = DispatchFanOut(limit: max(1, request.concurrency / max(1, widest)))
         let group = Task { [self] in
             // One item per pod: with --all-containers a pod has several targets, added in one PATCH.
             await fanOut.run(

@@ -39,8 +39,8 @@ extension DiffReport {
                     for note in pod.notes { body += "<li class=\"note\">\(h(note))</li>" }
                     body += "</ul></details>"
                 }
-                for pod in c.onlyInOld { body += "<p class=\"del\">− pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))) only in the old bundle</p>" }
-                for pod in c.onlyInNew { body += "<p class=\"add\">+ pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))) only in the new bundle</p>" }
+                for pod in c.onlyInOld { body += "<p class=\"del\">− pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))\(pod.container.map { ", container \(h($0))" } ?? "")) only in the old bundle</p>" }
+                for pod in c.onlyInNew { body += "<p class=\"add\">+ pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))\(pod.container.map { ", container \(h($0))" } ?? "")) only in the new bundle</p>" }
                 body += "<p class=\"summary\">\(c.pods.count) changed, \(c.unchanged.count) unchanged, \(c.notCompared?.count ?? 0) not compared, \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.</p></section>"
             }
         }

@@ -60,8 +60,9 @@ extension DiffReport {
             for note in pod.notes { out.line("  ! \(e(note))") }
         }
         if !c.onlyInOld.isEmpty || !c.onlyInNew.isEmpty { out.line("") }
-        for pod in c.onlyInOld { out.line(out.red("- pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))) only in the old bundle")) }
-        for pod in c.onlyInNew { out.line(out.green("+ pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))) only in the new bundle")) }
+        func container(_ pod: DiffReport.PodRef) -> String { pod.container.map { ", container \(e($0))" } ?? "" }
+        for pod in c.onlyInOld { out.line(out.red("- pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))\(container(pod))) only in the old bundle")) }
+        for pod in c.onlyInNew { out.line(out.green("+ pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))\(container(pod))) only in the new bundle")) }
         out.line("")
         let notComparedText = (c.notCompared?.count).map { ", \($0) not compared" } ?? ""
         out.line("\(c.pods.count) pod\(c.pods.count == 1 ? "" : "s") changed, \(c.unchanged.count) unchanged\(notComparedText), \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.")

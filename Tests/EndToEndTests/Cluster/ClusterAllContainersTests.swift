@@ -77,8 +77,9 @@ struct ClusterAllContainersTests {
                 "\(inspect.stdout)\(inspect.stderr)")
 
         // Over time, like is compared with like: the app before, the app and the sidecar after.
-        let diff = try ToolBinary.run(["diff", plain, output, "--json"])
+        let diff = try ToolBinary.run(["diff", plain, output])
         #expect(diff.status == 0 || diff.status == 1, "\(diff.stderr)")
         #expect(!diff.stdout.contains("different containers"), "the app was compared with the sidecar: \(diff.stdout)")
+        #expect(diff.stdout.contains("container sidecar) only in the new bundle"), "\(diff.stdout)")
     }
 }
