@@ -195,7 +195,7 @@ public final class CollectionRun: @unchecked Sendable {
             },
             work: { [self, sink] targets in
                 guard let target = targets.first else { return }
-                if let notInjected = await admit(target) {
+                if let notInjected = await admit(target, targets: targets.count) {
                     for other in targets {
                         var entry = notInjected
                         entry.targetContainer = other.targetContainer
@@ -259,7 +259,7 @@ public final class CollectionRun: @unchecked Sendable {
     /// in the pod for nothing. Returns the pod's entry when it is not to be
     /// injected (the run was stopped, the watch failed for good, or it stayed
     /// down for the pod's whole timeout); nil to go on.
-    private func admit(_ target: PlannedTarget) async -> Manifest.Pod? {
+    private func admit(_ target: PlannedTarget, targets count: Int = 1) async -> Manifest.Pod? {
         let limit = request.profile.timeouts.podSeconds
         let deadline = time.now.addingTimeInterval(limit)
         while !board.isWatching {
@@ -270,16 +270,16 @@ public final class CollectionRun: @unchecked Sendable {
                     failedStep: outcome == .failed ? .inject : nil, message: message)
             }
             if isInterrupted || isHardStopped {
-                progress.update({ $0.interrupted += 1 })
+                progress.update({ $0.interrupted += count })
                 return entry(.interrupted, "Interrupted", "The run was interrupted before this pod was touched; it has no evidence container.")
             }
             if case .watchFailed(let why)? = board.ended {
-                progress.update({ $0.failed += 1 })
+                progress.update({ $0.failed += count })
                 return entry(.failed, PodFailure.Reason.watchFailed.rawValue,
                              "The watch of the selection failed (\(why)), so \(target.namespace)/\(target.pod) was not injected; it has no evidence container.")
             }
             if time.now >= deadline {
-                progress.update({ $0.failed += 1 })
+                progress.update({ $0.failed += count })
                 return entry(.failed, PodFailure.Reason.watchFailed.rawValue,
                              "The watch of the selection was down for \(Int(limit)) s, so \(target.namespace)/\(target.pod) was not injected; it has no evidence container.")
             }

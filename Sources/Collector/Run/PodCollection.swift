@@ -327,7 +327,7 @@ struct PodCollection: Sendable {
     }
 
     /// Writes the pod's files; also called for failures, to keep what was read.
-    private func write(_ items: [BundleSink.Item], record: inout Record) async -> PodFailure? {
+    func write(_ items: [BundleSink.Item], record: inout Record) async -> PodFailure? {
         var all = items
         if writesPodObject, let pod = record.pod {
             let path = BundlePath.pod(namespace: key.namespace, pod: key.name, file: "pod.json")

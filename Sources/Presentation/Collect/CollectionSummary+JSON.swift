@@ -20,6 +20,8 @@ extension CollectionSummary {
 
         struct PodRow: Encodable {
             var namespace, name, outcome, reason, message: String
+            /// The container whose processes were examined (several rows per pod with --all-containers).
+            var targetContainer: String?
             var evidenceContainer: String?
             var files: Int
             var redactions: Int
@@ -44,6 +46,7 @@ extension CollectionSummary {
                           skipped: result.count(.skipped), interrupted: result.count(.interrupted)),
             pods: manifest.pods.map { pod in
                 Document.PodRow(namespace: pod.namespace, name: pod.name, outcome: pod.outcome.rawValue, reason: pod.reason, message: pod.message,
+                       targetContainer: pod.targetContainer.isEmpty ? nil : pod.targetContainer,
                        evidenceContainer: pod.evidenceContainer?.name, files: pod.files.count, redactions: pod.redactions?.count ?? 0)
             })
     }

@@ -91,10 +91,14 @@ public enum InspectHTML {
 
     static func overview(_ bundle: InspectedBundle) -> String {
         let h = DisplayEscaping.html
-        var rows = "<table class=\"grid\"><tr><th>namespace</th><th>pod</th><th>outcome</th><th>reason</th><th>processes</th><th>listeners</th><th>connections</th></tr>"
+        // A bundle of --all-containers has a row per container of a pod: the table then says which.
+        var seen: Set<String> = []
+        let perContainer = bundle.pods.contains { !seen.insert("\($0.entry.namespace)/\($0.entry.name)").inserted }
+        var rows = "<table class=\"grid\"><tr><th>namespace</th><th>pod</th>\(perContainer ? "<th>container</th>" : "")<th>outcome</th><th>reason</th><th>processes</th><th>listeners</th><th>connections</th></tr>"
         for (index, pod) in bundle.pods.enumerated() {
             let e = pod.evidence
             rows += "<tr><td>\(h(pod.entry.namespace))</td><td><a href=\"#pod-\(index)\">\(h(pod.entry.name))</a></td>"
+                + (perContainer ? "<td>\(h(pod.entry.targetContainer))</td>" : "")
                 + "<td>\(h(pod.entry.outcome.rawValue))</td><td>\(h(pod.entry.reason))</td>"
                 + "<td>\(e.map { String($0.processes.processes.count) } ?? "-")</td><td>\(e.map { String($0.sockets.listeners.count) } ?? "-")</td>"
                 + "<td>\(e.map { String($0.sockets.connections.count) } ?? "-")</td></tr>"
