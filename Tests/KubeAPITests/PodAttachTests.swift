@@ -63,6 +63,24 @@ struct PodAttachTests {
         #expect(proxy.authenticationRefusals >= 1)
     }
 
+    @Test("through a socks5:// proxy-url: the same session, in a SOCKS5 tunnel")
+    func throughSOCKSProxy() async throws {
+        let proxy = try ConnectProxy()
+        defer { proxy.stop() }
+        let dir = try TemporaryDirectory(prefix: "attach")
+        defer { dir.remove() }
+        let server = try await ReplayedConnection.start(recorded: try Fixtures.bytes("attach/attach-v5-stdinonce.http"))
+        let port = try #require(URLComponents(string: server.url)?.port)
+        let proxied = try KubeconfigWriter.connection(server: server.url, in: dir, cluster: "    proxy-url: \(proxy.socksURL)\n")
+        let outcome = try await KubeClient.withClient(connection: proxied, options: .init(retryBaseDelay: 0.01)) { client in
+            try await client.attach(namespace: "att", pod: "web", container: "rec6", stdin: Array("hello\n".utf8), outputLimit: 1 << 20)
+        }
+        await server.stop()
+        #expect(String(decoding: outcome.stdout, as: UTF8.self) == "got:hello\nbye\n")
+        #expect(outcome.ending == .completed)
+        #expect(proxy.tunnels == ["127.0.0.1:\(port)"])
+    }
+
     @Test("v4: the same messages, and no close signal (v4 has none): the bootstrap reads a length, not to the end")
     func v4Session() async throws {
         let server = try await ReplayedConnection.start(recorded: try Fixtures.bytes("attach/attach-v4-stdinonce.http"))

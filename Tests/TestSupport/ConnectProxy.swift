@@ -7,12 +7,16 @@ import Glibc
 /// A real HTTP CONNECT proxy on 127.0.0.1, as squid or a corporate egress
 /// proxy answers: it reads `CONNECT host:port`, optionally demands
 /// `Proxy-Authorization`, dials the target and relays bytes both ways.
+/// On the same port it also speaks SOCKS5 without authentication (RFC 1928:
+/// a connection that starts with the version byte 5), as `ssh -D` does.
 /// It records each tunnel, so a test can prove the traffic went through it.
 ///
 /// Plain POSIX sockets and one thread per tunnel: tests open a handful.
 public final class ConnectProxy: @unchecked Sendable {
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
+    /// The same proxy as a SOCKS5 one.
+    public var socksURL: String { "socks5://127.0.0.1:\(port)" }
 
     /// The `Proxy-Authorization` value required, e.g. "Basic dXNlcjpwYXNz"; nil for none.
     private let requiredAuthorization: String?
@@ -94,6 +98,10 @@ public final class ConnectProxy: @unchecked Sendable {
         defer { forget(client) }
         var head: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        let first = read(client, &buffer, buffer.count)
+        if first <= 0 { return }
+        head.append(contentsOf: buffer[0..<first])
+        if head[0] == 5 { return serveSOCKS5(client, head) }
         while !head.containsHeadEnd {
             let n = read(client, &buffer, buffer.count)
             if n <= 0 || head.count > 16_384 { return }
@@ -134,6 +142,57 @@ public final class ConnectProxy: @unchecked Sendable {
         defer { forget(upstream) }
         send(client, "HTTP/1.1 200 Connection established\r\n\r\n")
         if !leftover.isEmpty { _ = writeAll(upstream, leftover) }
+        relay(client, upstream)
+    }
+
+    /// SOCKS5, no authentication, CONNECT only: greeting, request, reply, relay.
+    private func serveSOCKS5(_ client: Int32, _ start: [UInt8]) {
+        var pending = start
+        func take(_ count: Int) -> [UInt8]? {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while pending.count < count {
+                let n = read(client, &buffer, buffer.count)
+                if n <= 0 { return nil }
+                pending.append(contentsOf: buffer[0..<n])
+            }
+            defer { pending.removeFirst(count) }
+            return Array(pending.prefix(count))
+        }
+        guard let greeting = take(2), let methods = take(Int(greeting[1])) else { return }
+        guard methods.contains(0) else {
+            _ = writeAll(client, [5, 0xFF])
+            return
+        }
+        _ = writeAll(client, [5, 0])
+        guard let request = take(4), request[0] == 5, request[1] == 1 else {
+            _ = writeAll(client, [5, 7, 0, 1, 0, 0, 0, 0, 0, 0])
+            return
+        }
+        let host: String
+        switch request[3] {
+        case 1:
+            guard let a = take(4) else { return }
+            host = a.map(String.init).joined(separator: ".")
+        case 3:
+            guard let length = take(1), let name = take(Int(length[0])) else { return }
+            host = String(decoding: name, as: UTF8.self)
+        default:
+            _ = writeAll(client, [5, 8, 0, 1, 0, 0, 0, 0, 0, 0])
+            return
+        }
+        guard let portBytes = take(2) else { return }
+        let targetPort = Int(portBytes[0]) << 8 | Int(portBytes[1])
+        guard let upstream = dial(host: host, port: targetPort) else {
+            _ = writeAll(client, [5, 5, 0, 1, 0, 0, 0, 0, 0, 0])
+            return
+        }
+        lock.withLock {
+            targets.append("\(host):\(targetPort)")
+            open.insert(upstream)
+        }
+        defer { forget(upstream) }
+        _ = writeAll(client, [5, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+        if !pending.isEmpty { _ = writeAll(upstream, pending) }
         relay(client, upstream)
     }
 

@@ -42,10 +42,7 @@ public struct ScriptDeliveryChoice: Sendable, Equatable {
     public static func choose(_ requested: Requested, samples: [String: String], client: KubeClient,
                               probeAdmission: Bool = true) async throws -> ScriptDeliveryChoice {
         if requested == .command { return ScriptDeliveryChoice(delivery: .command) }
-        // An HTTP proxy carries the attach's WebSocket through a CONNECT tunnel, as every other request.
-        if let proxy = client.connection.proxy, proxy.kind == .socks5 {
-            return try refuse(requested, "this tool does not attach through a SOCKS5 proxy (\(proxy.displayURL)); an HTTP proxy it does")
-        }
+        // A proxy carries the attach's WebSocket in a tunnel (HTTP CONNECT or SOCKS5), as every other request.
         for namespace in samples.keys.sorted() {
             // The WebSocket upgrade is a GET, authorized as get and, since Kubernetes 1.31, as create too.
             for verb in ["get", "create"] {

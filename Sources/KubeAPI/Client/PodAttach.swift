@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSOCKS
 import NIOSSL
 import NIOWebSocket
 import Synchronization
@@ -146,9 +147,9 @@ extension KubeClient {
             pipeline.leftOverBytesStrategy = .forwardBytes
             return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
         }
-        // Through the kubeconfig's HTTP proxy: to the proxy, CONNECT, then the same as without.
+        // Through the kubeconfig's proxy: to the proxy, a tunnel (HTTP CONNECT or SOCKS5), then the same as without.
         let tunnel = connection.proxy.map { proxy in
-            (host: proxy.host, port: proxy.port, authorization: proxy.basicAuthorization)
+            (host: proxy.host, port: proxy.port, kind: proxy.kind, authorization: proxy.basicAuthorization)
         }
         let (channel, upgrade): (Channel, EventLoopFuture<Upgrade>) = try await ClientBootstrap(group: HTTPClient.defaultEventLoopGroup)
             .connectTimeout(.milliseconds(Int64(connectSeconds * 1000)))
@@ -156,8 +157,19 @@ extension KubeClient {
                 channel.eventLoop.makeCompletedFuture {
                     guard let tunnel else { return (channel, try configure(channel)) }
                     let established = channel.eventLoop.makePromise(of: Void.self)
-                    try channel.pipeline.syncOperations.addHandler(
-                        ProxyTunnelHandler(target: endpoint.authority, authorization: tunnel.authorization, established: established))
+                    switch tunnel.kind {
+                    case .http:
+                        try channel.pipeline.syncOperations.addHandler(
+                            ProxyTunnelHandler(target: endpoint.authority, authorization: tunnel.authorization, established: established))
+                    case .socks5:
+                        // The server's name goes to the proxy to resolve (socks5h), an address as one.
+                        let address: SOCKSAddress = (try? SocketAddress(ipAddress: endpoint.host, port: endpoint.port)).map { .address($0) }
+                            ?? .domain(endpoint.host, port: endpoint.port)
+                        try channel.pipeline.syncOperations.addHandlers([
+                            SOCKSClientHandler(targetAddress: address),
+                            SOCKSTunnelWatcher(target: endpoint.authority, established: established),
+                        ])
+                    }
                     return (channel, established.futureResult.flatMapThrowing { try configure(channel) }.flatMap { $0 })
                 }
             }
@@ -326,10 +338,6 @@ extension KubeClient {
     func attachEndpoint() throws -> AttachEndpoint {
         guard let components = URLComponents(string: connection.server), let host = components.host else {
             throw KubeconfigError(file: connection.sourceFiles.first, field: "server", message: "The server \"\(connection.server)\" is not a URL.")
-        }
-        if connection.proxy?.kind == .socks5 {
-            throw KubeAPIError.invalidResponse(method: "GET", path: "attach",
-                                               detail: "attaching through a SOCKS5 proxy is not supported (an HTTP proxy is)")
         }
         let https = components.scheme?.lowercased() != "http"
         let port = components.port ?? (https ? 443 : 80)

@@ -9,10 +9,11 @@ import Testing
 @Suite("end to end on a cluster: --as and proxy-url", .serialized)
 struct ClusterConnectionFlagTests {
     /// The cluster's admin kubeconfig with `proxy-url` beside each `server:`.
-    static func proxiedKubeconfig(_ cluster: ClusterUnderTest, proxy: ConnectProxy) throws -> String {
+    static func proxiedKubeconfig(_ cluster: ClusterUnderTest, proxy: ConnectProxy, socks: Bool = false) throws -> String {
         let text = try String(contentsOfFile: cluster.kubeconfig, encoding: .utf8)
         let proxied = try NSRegularExpression(pattern: #"(?m)^(\s*)server: "#)
-            .stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1proxy-url: \(proxy.url)\n$1server: ")
+            .stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text),
+                                      withTemplate: "$1proxy-url: \(socks ? proxy.socksURL : proxy.url)\n$1server: ")
         #expect(proxied != text, "the kubeconfig has no server: line to put a proxy beside")
         let path = cluster.directory.appendingPathComponent("proxied.kubeconfig").path
         try proxied.write(toFile: path, atomically: true, encoding: .utf8)
@@ -44,6 +45,26 @@ struct ClusterConnectionFlagTests {
         #expect(manifest.run.scriptDelivery == "attach", "\(result.stderr)")
         #expect(manifest.pods.allSatisfy { $0.evidenceContainer?.outputSource == "attach" },
                 "\(manifest.pods.map { "\($0.name) \($0.evidenceContainer?.outputSource ?? "-")" })")
+        let server = try #require(URLComponents(string: manifest.cluster.server))
+        #expect(!proxy.tunnels.isEmpty)
+        #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
+    }
+
+    @Test("through a socks5:// proxy-url: every pod collected, the script attached through the same tunnel")
+    func throughSOCKSProxy() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let proxy = try ConnectProxy()
+        defer { proxy.stop() }
+        let output = cluster.bundlePath("socks")
+        let result = try cluster.collect(["-n", "shop", "-l", "app=db", "--quiet"], output: output,
+                                         kubeconfig: try Self.proxiedKubeconfig(cluster, proxy: proxy, socks: true))
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
+        #expect(manifest.cluster.proxy == proxy.socksURL)
+        #expect(manifest.run.scriptDelivery == "attach", "\(result.stderr)")
+        #expect(manifest.pods.allSatisfy { $0.evidenceContainer?.outputSource == "attach" })
         let server = try #require(URLComponents(string: manifest.cluster.server))
         #expect(!proxy.tunnels.isEmpty)
         #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
