@@ -36,18 +36,25 @@ struct ClusterConnectionFlagTests {
         #expect(result.stderr.range(of: #"PATCH https://\S+/ephemeralcontainers 200 OK in \d+ milliseconds"#, options: .regularExpression) != nil,
                 "\(result.stderr)")
 
-        let manifest = try BundleReader(path: output).manifest()
-        #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
+        let manifest = try Self.expectTunnelled(output, through: proxy, url: proxy.url, stderr: result.stderr)
         #expect(manifest.cluster.user?.username == collector.username)
         #expect(manifest.cluster.impersonation?.user == collector.username)
-        #expect(manifest.cluster.proxy == proxy.url)
-        // The script went through the same tunnel, over pods/attach (the proxy is http://).
-        #expect(manifest.run.scriptDelivery == "attach", "\(result.stderr)")
+    }
+
+    /// Both db pods collected, the proxy named in the manifest, every script delivered
+    /// through pods/attach in the proxy's tunnel, and every tunnel to the API server.
+    @discardableResult
+    static func expectTunnelled(_ output: String, through proxy: ConnectProxy, url: String, stderr: String) throws -> Manifest {
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
+        #expect(manifest.cluster.proxy == url)
+        #expect(manifest.run.scriptDelivery == "attach", "\(stderr)")
         #expect(manifest.pods.allSatisfy { $0.evidenceContainer?.outputSource == "attach" },
                 "\(manifest.pods.map { "\($0.name) \($0.evidenceContainer?.outputSource ?? "-")" })")
         let server = try #require(URLComponents(string: manifest.cluster.server))
         #expect(!proxy.tunnels.isEmpty)
         #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
+        return manifest
     }
 
     @Test("through a socks5:// proxy-url: every pod collected, the script attached through the same tunnel")
@@ -60,14 +67,7 @@ struct ClusterConnectionFlagTests {
         let result = try cluster.collect(["-n", "shop", "-l", "app=db", "--quiet"], output: output,
                                          kubeconfig: try Self.proxiedKubeconfig(cluster, proxy: proxy, socks: true))
         #expect(result.status == 0, "\(result.stderr)")
-        let manifest = try BundleReader(path: output).manifest()
-        #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
-        #expect(manifest.cluster.proxy == proxy.socksURL)
-        #expect(manifest.run.scriptDelivery == "attach", "\(result.stderr)")
-        #expect(manifest.pods.allSatisfy { $0.evidenceContainer?.outputSource == "attach" })
-        let server = try #require(URLComponents(string: manifest.cluster.server))
-        #expect(!proxy.tunnels.isEmpty)
-        #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
+        try Self.expectTunnelled(output, through: proxy, url: proxy.socksURL, stderr: result.stderr)
     }
 
     @Test("-v 8: each request's headers and each reply's, the impersonation shown, no credential")
