@@ -34,6 +34,8 @@ struct PodCollection: Sendable {
     }
 
     var key: PodKey { PodKey(namespace: target.namespace, name: target.pod) }
+    /// The pod as the run's events name it: with `--all-containers`, with its container.
+    var shown: String { target.targetChosenBy == .allContainers ? "\(key) [\(target.targetContainer)]" : key.description }
     /// The client's time, on which every deadline of the pod is measured.
     var time: any TimeSource { client.options.time }
 
@@ -143,7 +145,7 @@ struct PodCollection: Sendable {
             return waitEnded(end, phase: "start", limit: request.profile.timeouts.startSeconds, record: record)
         }
         if case .present(let pod) = observed, case .running = EvidenceContainerState(pod: pod, containerName: name) {
-            progress.update({ $0.running += 1 }, event: "running    \(key)")
+            progress.update({ $0.running += 1 }, event: "running    \(shown)")
         }
         // With attach delivery the container is waiting for its script on stdin.
         var attached: DeliveredOutput?
@@ -421,18 +423,18 @@ struct PodCollection: Sendable {
         switch outcome {
         case .collected(let message):
             entry.message = message
-            progress.update({ $0.collected += 1 }, event: "collected  \(key)")
+            progress.update({ $0.collected += 1 }, event: "collected  \(shown)")
         case .failed(let failure):
             entry.outcome = .failed
             entry.reason = failure.reason.rawValue
             entry.failedStep = failure.step
             entry.message = failure.message
-            progress.update({ $0.failed += 1 }, event: "failed     \(key): \(failure.message)")
+            progress.update({ $0.failed += 1 }, event: "failed     \(shown): \(failure.message)")
         case .interrupted(let message):
             entry.outcome = .interrupted
             entry.reason = "Interrupted"
             entry.message = message
-            progress.update({ $0.interrupted += 1 }, event: "interrupted \(key)")
+            progress.update({ $0.interrupted += 1 }, event: "interrupted \(shown)")
         }
         return entry
     }

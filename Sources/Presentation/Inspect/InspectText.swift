@@ -23,8 +23,9 @@ public enum InspectText {
     /// the text of thousands of pods is written as it is made, never held whole.
     public static func render(_ bundle: InspectedBundle, to write: (String) -> Void) {
         write(renderRun(bundle) + "\n" + overview(bundle))
+        let several = severalEntries(bundle)
         for pod in bundle.pods {
-            write("\n" + renderPod(pod))
+            write("\n" + renderPod(pod, namingContainer: several.contains("\(pod.entry.namespace)/\(pod.entry.name)")))
         }
     }
 
@@ -88,8 +89,7 @@ public enum InspectText {
     /// One line per pod, kubectl-style, before the details: the odd one out shows here.
     static func overview(_ bundle: InspectedBundle) -> String {
         // A bundle of --all-containers has a row per container of a pod: the table then says which.
-        var seen: Set<String> = []
-        let perContainer = bundle.pods.contains { !seen.insert("\($0.entry.namespace)/\($0.entry.name)").inserted }
+        let perContainer = !severalEntries(bundle).isEmpty
         var table = TextTable(headers: ["NAMESPACE", "POD"] + (perContainer ? ["CONTAINER"] : [])
                               + ["OUTCOME", "REASON", "PROCESSES", "LISTENERS", "CONNECTIONS", "ANOMALIES", "GAPS"])
         for pod in bundle.pods {
@@ -106,9 +106,21 @@ public enum InspectText {
 
     // MARK: - One pod
 
-    static func renderPod(_ pod: InspectedBundle.Pod) -> String {
+    /// `namespace/name` of each pod with more than one entry (`--all-containers`: one per container).
+    static func severalEntries(_ bundle: InspectedBundle) -> Set<String> {
+        var seen: Set<String> = []
+        var several: Set<String> = []
+        for pod in bundle.pods where !seen.insert("\(pod.entry.namespace)/\(pod.entry.name)").inserted {
+            several.insert("\(pod.entry.namespace)/\(pod.entry.name)")
+        }
+        return several
+    }
+
+    /// One pod's section; `namingContainer` puts the container in its heading, when the pod has a section per container.
+    static func renderPod(_ pod: InspectedBundle.Pod, namingContainer: Bool = false) -> String {
         let entry = pod.entry
-        var out = "== Pod \(cell(entry.namespace))/\(cell(entry.name)) ==\n"
+        let container = namingContainer ? ", container \(cell(entry.targetContainer))" : ""
+        var out = "== Pod \(cell(entry.namespace))/\(cell(entry.name))\(container) ==\n"
         out += "Outcome:    \(entry.outcome.rawValue) (\(cell(entry.reason))): \(cell(entry.message, limit: 400))\n"
         var placement = "node \(entry.node.map { cell($0) } ?? "unknown"), target container \(cell(entry.targetContainer))"
         if let evidence = entry.evidenceContainer {

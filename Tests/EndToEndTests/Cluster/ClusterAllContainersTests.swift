@@ -75,6 +75,9 @@ struct ClusterAllContainersTests {
         let inspect = try ToolBinary.run(["inspect", output, "--pod", "shop/\(pod)"])
         #expect(inspect.status == 0 && inspect.stdout.contains("target container sidecar") && inspect.stdout.contains("target container app"),
                 "\(inspect.stdout)\(inspect.stderr)")
+        #expect(inspect.stdout.contains("== Pod shop/\(pod), container sidecar ==") && inspect.stdout.contains("== Pod shop/\(pod), container app =="),
+                "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("CONTAINER"), "the overview names each row's container: \(inspect.stdout)")
 
         // Over time, like is compared with like: the app before, the app and the sidecar after.
         let diff = try ToolBinary.run(["diff", plain, output])
