@@ -210,3 +210,17 @@ extension Manifest {
         }
     }
 }
+
+extension Sequence where Element == Manifest.Pod {
+    /// `namespace/name` of each pod with more than one entry: a run with
+    /// `--all-containers` records one per container, and whoever lists them
+    /// then names the container beside the pod.
+    public var podsWithSeveralEntries: Set<String> {
+        var seen: Set<String> = []
+        var several: Set<String> = []
+        for pod in self where !seen.insert("\(pod.namespace)/\(pod.name)").inserted {
+            several.insert("\(pod.namespace)/\(pod.name)")
+        }
+        return several
+    }
+}

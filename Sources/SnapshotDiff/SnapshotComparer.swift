@@ -44,10 +44,10 @@ public enum SnapshotComparer {
         match("workload", Self.workloadKey, uniqueOnly: true)
 
         // A pod with an entry per container (--all-containers) is named with its container.
-        let several = severalEntries(old).union(severalEntries(new))
+        let several = old.pods.map(\.entry).podsWithSeveralEntries.union(new.pods.map(\.entry).podsWithSeveralEntries)
         func ref(_ pod: Snapshot.Pod) -> DiffReport.PodRef {
             var ref = podRef(pod)
-            if several.contains("\(pod.entry.namespace)\u{0}\(pod.entry.name)") { ref.container = pod.entry.targetContainer }
+            if several.contains("\(pod.entry.namespace)/\(pod.entry.name)") { ref.container = pod.entry.targetContainer }
             return ref
         }
         var changed: [DiffReport.PodChange] = []
@@ -145,16 +145,6 @@ public enum SnapshotComparer {
             change.images.append(DiffReport.ImageChange(container: name, old: oldImages[name], new: newImages[name]))
         }
         return change
-    }
-
-    /// `namespace\0name` of each pod with more than one entry in the snapshot.
-    static func severalEntries(_ snapshot: Snapshot) -> Set<String> {
-        var seen: Set<String> = []
-        var several: Set<String> = []
-        for pod in snapshot.pods where !seen.insert("\(pod.entry.namespace)\u{0}\(pod.entry.name)").inserted {
-            several.insert("\(pod.entry.namespace)\u{0}\(pod.entry.name)")
-        }
-        return several
     }
 
     static func podRef(_ pod: Snapshot.Pod) -> DiffReport.PodRef {

@@ -92,8 +92,7 @@ public enum InspectHTML {
     static func overview(_ bundle: InspectedBundle) -> String {
         let h = DisplayEscaping.html
         // A bundle of --all-containers has a row per container of a pod: the table then says which.
-        var seen: Set<String> = []
-        let perContainer = bundle.pods.contains { !seen.insert("\($0.entry.namespace)/\($0.entry.name)").inserted }
+        let perContainer = !bundle.pods.map(\.entry).podsWithSeveralEntries.isEmpty
         var rows = "<table class=\"grid\"><tr><th>namespace</th><th>pod</th>\(perContainer ? "<th>container</th>" : "")<th>outcome</th><th>reason</th><th>processes</th><th>listeners</th><th>connections</th></tr>"
         for (index, pod) in bundle.pods.enumerated() {
             let e = pod.evidence

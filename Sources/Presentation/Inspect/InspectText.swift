@@ -108,12 +108,7 @@ public enum InspectText {
 
     /// `namespace/name` of each pod with more than one entry (`--all-containers`: one per container).
     static func severalEntries(_ bundle: InspectedBundle) -> Set<String> {
-        var seen: Set<String> = []
-        var several: Set<String> = []
-        for pod in bundle.pods where !seen.insert("\(pod.entry.namespace)/\(pod.entry.name)").inserted {
-            several.insert("\(pod.entry.namespace)/\(pod.entry.name)")
-        }
-        return several
+        bundle.pods.map(\.entry).podsWithSeveralEntries
     }
 
     /// One pod's section; `namingContainer` puts the container in its heading, when the pod has a section per container.
