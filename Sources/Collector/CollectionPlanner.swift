@@ -41,15 +41,14 @@ public enum CollectionPlanner {
     /// footprint limit counts one evidence container per target.
     static func decideAll(pod: Pod, limit: FootprintLimit = .none) -> Decision {
         let names = pod.spec.containers.map(\.name)
-        guard let first = names.first else {
+        guard !names.isEmpty else {
             return decide(pod: pod, requestedContainer: nil, limit: limit)
         }
         // One process namespace for the whole pod: one evidence container already sees every
         // container's processes, and several would see (and could reach) each other.
         if pod.spec.shareProcessNamespace == true || pod.spec.hostPID == true {
-            guard case .target(var target) = decide(pod: pod, requestedContainer: nil, limit: limit) else {
-                return decide(pod: pod, requestedContainer: nil, limit: limit)
-            }
+            let decision = decide(pod: pod, requestedContainer: nil, limit: limit)
+            guard case .target(var target) = decision else { return decision }
             let shared = pod.spec.hostPID == true ? "the node's (hostPID)" : "one process namespace (shareProcessNamespace)"
             target.note = [target.note, "The pod's containers share \(shared), so one evidence container sees every container's processes; --all-containers adds no other."]
                 .compactMap { $0 }.joined(separator: " ")
@@ -80,9 +79,8 @@ public enum CollectionPlanner {
                 targets += more
             }
         }
-        guard !targets.isEmpty else {
-            return decide(pod: pod, requestedContainer: first, limit: limit)
-        }
+        // None runs: the first container's reason, as for one target.
+        guard !targets.isEmpty else { return decisions[0].1 }
         if !notRunning.isEmpty {
             let note = "Not collected: \(notRunning.map { "\"\($0)\"" }.joined(separator: ", ")) \(notRunning.count == 1 ? "is" : "are") not running, so there is no process namespace to join."
             for index in targets.indices { targets[index].note = [targets[index].note, note].compactMap { $0 }.joined(separator: " ") }

@@ -175,14 +175,15 @@ public final class CollectionRun: @unchecked Sendable {
         defer { watch.cancel() }
 
         let entries = PodEntries()
+        // One item per pod: with --all-containers a pod has several targets, added in one PATCH.
+        let pods = request.plan.targetsByPod
         // --concurrency bounds the evidence containers in flight (each holds one request at a
         // time, which the connection pool was sized for): with --all-containers, fewer pods.
-        let widest = request.plan.targetsByPod.map(\.count).max() ?? 1
+        let widest = pods.map(\.count).max() ?? 1
         let fanOut = DispatchFanOut(limit: max(1, request.concurrency / max(1, widest)))
         let group = Task { [self] in
-            // One item per pod: with --all-containers a pod has several targets, added in one PATCH.
             await fanOut.run(
-            request.plan.targetsByPod,
+            pods,
             shouldAdmit: { [weak self] in !(self?.isInterrupted ?? true) },
             notStarted: { [progress] targets in
                 for target in targets {

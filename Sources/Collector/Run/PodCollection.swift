@@ -19,7 +19,8 @@ struct PodCollection: Sendable {
     /// With `--all-containers`, the PATCH that added this pod's evidence containers
     /// together (`PodGroupCollection`); nil: this collection adds its own.
     var sharedInjection: SharedInjection? = nil
-    /// Whether this collection writes the pod's `pod.json`: one per pod, by its first target.
+    /// Whether this collection writes the pod's `pod.json`: false in a `PodGroupCollection`,
+    /// which writes it once for the pod after all its containers.
     var writesPodObject = true
 
     /// One PATCH's result, shared by the collections of a pod's evidence containers.

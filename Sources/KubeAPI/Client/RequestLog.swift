@@ -17,21 +17,23 @@ struct RequestLog: Sendable {
     var showsRequests: Bool { logger.logLevel <= .debug }
     var showsHeaders: Bool { logger.logLevel <= .trace }
 
-    func completed(_ method: String, _ url: String, code: Int, milliseconds: Int64) {
+    // The URL is an autoclosure: every request of a run passes here, and at the
+    // default level nothing is logged, so nothing is built.
+    func completed(_ method: String, _ url: @autoclosure () -> String, code: Int, milliseconds: Int64) {
         guard showsRequests else { return }
         let reason = HTTPResponseStatus(statusCode: code).reasonPhrase
-        logger.debug("\(method) \(url) \(code) \(reason) in \(milliseconds) milliseconds")
+        logger.debug("\(method) \(url()) \(code) \(reason) in \(milliseconds) milliseconds")
     }
 
-    func failed(_ method: String, _ url: String, error: any Error, milliseconds: Int64) {
+    func failed(_ method: String, _ url: @autoclosure () -> String, error: any Error, milliseconds: Int64) {
         guard showsRequests else { return }
-        logger.debug("\(method) \(url) failed after \(milliseconds) milliseconds: \(String(describing: error))")
+        logger.debug("\(method) \(url()) failed after \(milliseconds) milliseconds: \(String(describing: error))")
     }
 
     /// The request about to go out and its headers (`-v 8`), as kubectl shows them.
-    func sending(_ method: String, _ url: String, headers: HTTPHeaders) {
+    func sending(_ method: String, _ url: @autoclosure () -> String, headers: HTTPHeaders) {
         guard showsHeaders else { return }
-        logger.trace("\(method) \(url)")
+        logger.trace("\(method) \(url())")
         self.headers("Request Headers", headers)
     }
 
