@@ -10,7 +10,10 @@
 /// - `pods/<namespace>/<pod>/containers/<container>/<file>`
 /// - `pods/<namespace>/<pod>/containers/<container>/<tree>/<key parts…>`
 ///   (each record the in-pod script gathered, unpacked by `collect --explode`;
-///   see ``gathered(namespace:pod:container:tree:key:)``)
+///   see ``gathered(namespace:pod:container:tree:key:cluster:)``)
+/// - each of the three under `clusters/<cluster>/` in a bundle of several
+///   clusters (`collect --context a,b`): the same namespace and pod name in two
+///   clusters are two pods, and each cluster's pods stay under its name
 /// - `run/<file>` (run-wide files: the plan, the server's version, …)
 /// - `manifest.json` (written by ``BundleWriter/finish(manifest:signer:)`` only)
 /// - `manifest.json.sig` (likewise, right after the manifest, when signed)
@@ -23,17 +26,34 @@ public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.string = components.joined(separator: "/")
     }
 
+    /// Where a cluster's pods start: `pods`, or `clusters/<cluster>/pods` in a
+    /// bundle of several clusters (`cluster` is the manifest's name for it, its context's).
+    static func podsRoot(cluster: String?) -> [String] {
+        cluster.map { ["clusters", sanitize($0), "pods"] } ?? ["pods"]
+    }
+
     /// A file about a whole pod, such as the pod's JSON as the server sent it.
-    public static func pod(namespace: String, pod: String, file: String) -> BundlePath {
-        BundlePath(components: ["pods", sanitize(namespace), sanitize(pod), sanitize(file)])
+    public static func pod(namespace: String, pod: String, file: String, cluster: String? = nil) -> BundlePath {
+        BundlePath(components: podsRoot(cluster: cluster) + [sanitize(namespace), sanitize(pod), sanitize(file)])
     }
 
     /// A file about one container of a pod, such as the evidence container's
     /// raw output or the processes decoded from it.
-    public static func container(namespace: String, pod: String, container: String, file: String) -> BundlePath {
-        BundlePath(components: [
-            "pods", sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(file),
+    public static func container(namespace: String, pod: String, container: String, file: String, cluster: String? = nil) -> BundlePath {
+        BundlePath(components: podsRoot(cluster: cluster) + [
+            sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(file),
         ])
+    }
+
+    /// The directory of a pod's files, with its trailing `/` (`pods/<ns>/<pod>/`),
+    /// for a reader matching archive paths to manifest entries.
+    public static func podDirectory(namespace: String, pod: String, cluster: String? = nil) -> String {
+        (podsRoot(cluster: cluster) + [sanitize(namespace), sanitize(pod)]).joined(separator: "/") + "/"
+    }
+
+    /// The directory of a container's files, without a trailing `/`.
+    public static func containerDirectory(namespace: String, pod: String, container: String, cluster: String? = nil) -> String {
+        (podsRoot(cluster: cluster) + [sanitize(namespace), sanitize(pod), "containers", sanitize(container)]).joined(separator: "/")
     }
 
     /// A file the in-pod script gathered, unpacked from its framed output:
@@ -46,29 +66,31 @@ public struct BundlePath: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// its hash), so a key can neither climb out nor nest without end, and two
     /// different keys never give the same path (the writer would refuse the
     /// second as a duplicate, losing that pod's remaining files).
-    public static func gathered(namespace: String, pod: String, container: String, tree: String, key: String) -> BundlePath {
+    public static func gathered(namespace: String, pod: String, container: String, tree: String, key: String,
+                                cluster: String? = nil) -> BundlePath {
         let parts = key.split(separator: "/").map(String.init)
         let plain = !parts.isEmpty && parts.count <= maxKeyDepth && parts.joined(separator: "/") == key
         let keyComponents = plain ? parts.map(sanitize) : parts.prefix(maxKeyDepth - 1).map(sanitize) + [sanitize(key)]
-        return BundlePath(components: ["pods", sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(tree)]
-            + keyComponents)
+        return BundlePath(components: podsRoot(cluster: cluster)
+            + [sanitize(namespace), sanitize(pod), "containers", sanitize(container), sanitize(tree)] + keyComponents)
     }
 
     /// The deepest a gathered key may nest.
     public static let maxKeyDepth = 8
 
     /// The longest path any of the shapes above can be: a gathered record's,
-    /// `pods/<ns>/<pod>/containers/<c>/<tree>/` and ``maxKeyDepth`` key
-    /// parts, every name at ``maxComponentLength`` (3,063 bytes). The reader
-    /// refuses longer paths (``BundleCapacity/maxPathLength``).
-    public static let maxLength = "pods".utf8.count + "containers".utf8.count + (4 + maxKeyDepth) * maxComponentLength
-        + (6 + maxKeyDepth - 1)
+    /// `clusters/<cluster>/pods/<ns>/<pod>/containers/<c>/<tree>/` and
+    /// ``maxKeyDepth`` key parts, every name at ``maxComponentLength`` (3,326
+    /// bytes). The reader refuses longer paths (``BundleCapacity/maxPathLength``).
+    public static let maxLength = "clusters".utf8.count + "pods".utf8.count + "containers".utf8.count
+        + (5 + maxKeyDepth) * maxComponentLength + (8 + maxKeyDepth - 1)
 
-    /// True for a record of an exploded tree (see ``gathered(namespace:pod:container:tree:key:)``),
+    /// True for a record of an exploded tree (see ``gathered(namespace:pod:container:tree:key:cluster:)``),
     /// the only shape deeper than a container's file: the writer gives those
     /// a room of their own (``BundleCapacity/exploded``).
     var isExplodedRecord: Bool {
-        string.utf8.lazy.filter { $0 == UInt8(ascii: "/") }.count > 5
+        let depth = string.hasPrefix("clusters/") ? 7 : 5
+        return string.utf8.lazy.filter { $0 == UInt8(ascii: "/") }.count > depth
     }
 
     /// A file about the whole run rather than one pod.

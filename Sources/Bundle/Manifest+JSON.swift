@@ -15,15 +15,21 @@ extension Manifest {
     /// Decodes a manifest, refusing a `schemaVersion` this code does not know
     /// (a newer tool's bundle) instead of silently misreading it.
     public static func decode(from data: Data, source: String = "manifest.json") throws -> Manifest {
+        try decode(from: data, source: source, deferPodCheck: false)
+    }
+
+    private static func decode(from data: Data, source: String, deferPodCheck: Bool) throws -> Manifest {
         let manifest: Manifest
         do {
             manifest = try makeDecoder().decode(Manifest.self, from: data)
         } catch let error as DecodingError {
             throw BundleError(.manifest, "The manifest \(source) is not valid: \(describe(error))")
         }
-        guard manifest.schemaVersion == currentSchemaVersion else {
-            throw BundleError(.manifest, "The manifest \(source) has schemaVersion \(manifest.schemaVersion), but this kubectl-evidence reads only version \(currentSchemaVersion); use the kubectl-evidence that wrote it (tool \(manifest.tool.name) \(manifest.tool.version)).")
+        guard [currentSchemaVersion, multiClusterSchemaVersion].contains(manifest.schemaVersion) else {
+            throw BundleError(.manifest, "The manifest \(source) has schemaVersion \(manifest.schemaVersion), but this kubectl-evidence reads only versions \(currentSchemaVersion) and \(multiClusterSchemaVersion); use the kubectl-evidence that wrote it (tool \(manifest.tool.name) \(manifest.tool.version)).")
         }
+        // The pods are not decoded yet when the rest is decoded on its own: they are checked by the caller.
+        if !deferPodCheck { try manifest.checkClusters(source: source) }
         return manifest
     }
 
@@ -52,7 +58,7 @@ extension Manifest {
         rest.append(contentsOf: bytes[..<split.pods.lowerBound])
         rest.append(contentsOf: Array("[]".utf8))
         rest.append(contentsOf: bytes[split.pods.upperBound...])
-        var manifest = try decode(from: Data(rest), source: source)
+        var manifest = try decode(from: Data(rest), source: source, deferPodCheck: true)
         rest = []
         manifest.pods.reserveCapacity(split.elements.count)
         let decoder = makeDecoder()
@@ -63,6 +69,7 @@ extension Manifest {
                 throw BundleError(.manifest, "The manifest \(source) is not valid: \(describe(error, within: "pods[\(index)]"))")
             }
         }
+        try manifest.checkClusters(source: source)
         return manifest
     }
 

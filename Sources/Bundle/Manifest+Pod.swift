@@ -4,6 +4,9 @@ import Foundation
 extension Manifest {
     /// One selected pod and what happened to it.
     public struct Pod: Codable, Sendable, Equatable {
+        /// In a bundle of several clusters, the name of the pod's cluster (one of
+        /// the manifest's `clusters`); `nil` in a bundle of one.
+        public var cluster: String?
         public var namespace: String
         public var name: String
         /// The pod's UID: a pod deleted and recreated under the same name is another pod.
@@ -211,15 +214,35 @@ extension Manifest {
     }
 }
 
+extension Manifest.Pod {
+    /// Which pod this is, for matching entries with each other: `namespace/name`,
+    /// after the cluster's name and a NUL in a bundle of several clusters (the
+    /// same name in two clusters is two pods). Not for printing: see ``displayName``.
+    public var podKey: String {
+        (cluster.map { $0 + "\u{0}" } ?? "") + "\(namespace)/\(name)"
+    }
+
+    /// `namespace/name`, after `cluster: ` in a bundle of several clusters; raw
+    /// (escape before printing).
+    public var displayName: String {
+        (cluster.map { "\($0): " } ?? "") + "\(namespace)/\(name)"
+    }
+
+    /// The directory of the pod's files in the bundle, with its trailing `/`.
+    public var directory: String {
+        BundlePath.podDirectory(namespace: namespace, pod: name, cluster: cluster)
+    }
+}
+
 extension Sequence where Element == Manifest.Pod {
-    /// `namespace/name` of each pod with more than one entry: a run with
+    /// ``Manifest/Pod/podKey`` of each pod with more than one entry: a run with
     /// `--all-containers` records one per container, and whoever lists them
     /// then names the container beside the pod.
     public var podsWithSeveralEntries: Set<String> {
         var seen: Set<String> = []
         var several: Set<String> = []
-        for pod in self where !seen.insert("\(pod.namespace)/\(pod.name)").inserted {
-            several.insert("\(pod.namespace)/\(pod.name)")
+        for pod in self where !seen.insert(pod.podKey).inserted {
+            several.insert(pod.podKey)
         }
         return several
     }

@@ -15,10 +15,16 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var tool: Tool
     /// The collection run: who asked for what, when, and whether it finished.
     public var run: Run
-    /// The cluster the evidence comes from.
-    public var cluster: Cluster
-    /// How the pods were selected.
-    public var selection: Selection
+    /// The cluster the evidence comes from; `nil` in a bundle of several
+    /// clusters, where each of ``clusters`` says its own.
+    public var cluster: Cluster?
+    /// How the pods were selected; `nil` in a bundle of several clusters
+    /// (each cluster's namespace may differ: its context's).
+    public var selection: Selection?
+    /// The clusters of a bundle of several (`collect --context a,b`,
+    /// `--all-contexts`; `schemaVersion` 2): each with its server, its
+    /// selection and, when it cost all its pods, why. `nil` in a bundle of one.
+    public var clusters: [ClusterSection]?
     /// Every pod the selection matched, with its outcome, in the order the
     /// Collector lists them (it sorts them by namespace and name).
     public var pods: [Pod]
@@ -26,8 +32,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// path. Filled by the writer from what it actually wrote.
     public var files: [File]
 
-    /// The only `schemaVersion` this code writes and reads.
+    /// The `schemaVersion` of a bundle of one cluster.
     public static let currentSchemaVersion = 1
+    /// The `schemaVersion` of a bundle of several clusters: `clusters` instead
+    /// of `cluster` and `selection`, and each pod naming its cluster. A reader
+    /// of version 1 only refuses it rather than mixing up two clusters' pods.
+    public static let multiClusterSchemaVersion = 2
 
     public init(tool: Tool, run: Run, cluster: Cluster, selection: Selection, pods: [Pod] = [], files: [File] = []) {
         self.schemaVersion = Manifest.currentSchemaVersion
@@ -35,6 +45,16 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.run = run
         self.cluster = cluster
         self.selection = selection
+        self.pods = pods
+        self.files = files
+    }
+
+    /// A manifest of several clusters; each pod's `cluster` names one of `clusters`.
+    public init(tool: Tool, run: Run, clusters: [ClusterSection], pods: [Pod] = [], files: [File] = []) {
+        self.schemaVersion = Manifest.multiClusterSchemaVersion
+        self.tool = tool
+        self.run = run
+        self.clusters = clusters
         self.pods = pods
         self.files = files
     }

@@ -1,3 +1,5 @@
+import Bundle
+
 /// What the user asked to collect: a namespace (or all of them) and the
 /// selectors the API server applies. The tool never filters pods by labels
 /// itself: the server's answer is the selection, so what the plan shows is
@@ -63,5 +65,13 @@ public struct PodSelection: Sendable, Equatable, Codable {
         let fields = [fieldSelector, node.map { "spec.nodeName=\($0)" }].compactMap { $0 }
         if !fields.isEmpty { parts.append("--field-selector '\(fields.joined(separator: ","))'") }
         return parts.joined(separator: " ")
+    }
+}
+
+extension PodSelection {
+    /// The selection as the manifest records it.
+    public var manifestSelection: Manifest.Selection {
+        Manifest.Selection(namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
+                           podNames: podNames, workload: workload, node: node)
     }
 }

@@ -49,10 +49,14 @@ public struct DiffReport: Sendable, Equatable, Codable {
         public var manifestSHA256: String?
         /// A signature is in the bundle (not checked here: `verify --key` does that).
         public var signed: Bool?
+        /// The clusters of a bundle of several (their contexts); `server` then lists their servers.
+        public var clusters: [String]?
     }
 
     /// A pod, as named in a report.
     public struct PodRef: Sendable, Equatable, Codable {
+        /// The pod's cluster, in a bundle of several clusters.
+        public var cluster: String?
         public var namespace: String
         public var name: String
         public var uid: String
@@ -62,6 +66,16 @@ public struct DiffReport: Sendable, Equatable, Codable {
         public var outcome: String
         /// The target container, when a bundle has several of the pod's (`--all-containers`).
         public var container: String?
+
+        /// `namespace/name`, after `cluster: ` in a bundle of several; raw (escape before printing).
+        public var displayName: String {
+            (cluster.map { "\($0): " } ?? "") + "\(namespace)/\(name)"
+        }
+
+        /// The name alone, after `cluster: ` in a bundle of several (a replica group's namespace is said once).
+        public var shortName: String {
+            (cluster.map { "\($0): " } ?? "") + name
+        }
     }
 
     /// Two bundles compared: OLD, then NEW.
@@ -152,8 +166,12 @@ public struct ReplicaReport: Sendable, Equatable, Codable {
     public var groups: [ReplicaGroup]
 }
 
-/// The pods of one workload (same namespace, owner and target container).
+/// The pods of one workload (same namespace, owner and target container; in a
+/// bundle of several clusters, the same cluster too unless compared across them).
 public struct ReplicaGroup: Sendable, Equatable, Codable {
+    /// The cluster of a group in a bundle of several; nil when the group spans
+    /// clusters (`--across-clusters`) or the bundle is of one.
+    public var cluster: String?
     public var namespace: String
     /// `Kind/name` of the owner; nil for a pod without one (a group of one).
     public var workload: String?

@@ -11,6 +11,8 @@ public struct PodInfo: Sendable, Equatable, Decodable {
         public var name: String?
         public var namespace: String?
         public var uid: String?
+        /// For `pod-template-hash`: which Deployment a ReplicaSet belongs to, across clusters.
+        public var labels: [String: String]?
         public var ownerReferences: [OwnerReference]?
     }
 

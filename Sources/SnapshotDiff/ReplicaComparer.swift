@@ -5,21 +5,40 @@ import Foundation
 /// half of the replicas have is "common", and each replica that has more or
 /// less than that is listed, the one that stands out most first (see
 /// ``ReplicaDeviation/score``).
+///
+/// In a bundle of several clusters each cluster's replicas are a group of their
+/// own, unless `acrossClusters`: then the same workload in every cluster is one
+/// group (a Deployment's ReplicaSet is named after its pod template, so it is
+/// recognised as the Deployment where the template differs between clusters),
+/// and the replicas of a cluster that differs from the others rank first.
 public enum ReplicaComparer {
-    public static func compare(_ snapshot: Snapshot, options: DiffOptions = DiffOptions()) -> ReplicaReport {
+    public static func compare(_ snapshot: Snapshot, options: DiffOptions = DiffOptions(), acrossClusters: Bool = false) -> ReplicaReport {
         var groups: [String: [Snapshot.Pod]] = [:]
         for pod in snapshot.pods {
-            let owner = pod.info?.owner.map { "\($0.kind)/\($0.name)" } ?? "pod/\(pod.entry.name)"
-            groups["\(pod.entry.namespace)\u{0}\(owner)\u{0}\(pod.entry.targetContainer)", default: []].append(pod)
+            let owner = workload(of: pod, acrossClusters: acrossClusters) ?? "pod/\(pod.entry.name)"
+            let cluster = acrossClusters ? "" : pod.entry.cluster ?? ""
+            groups["\(cluster)\u{0}\(pod.entry.namespace)\u{0}\(owner)\u{0}\(pod.entry.targetContainer)", default: []].append(pod)
         }
-        let result = groups.values.map { group($0, options: options) }
+        let result = groups.values.map { group($0, options: options, acrossClusters: acrossClusters) }
         return ReplicaReport(bundle: SnapshotComparer.bundleRef(snapshot), groups: result.sorted {
             // Ties in the same workload (--all-containers: a group per container) by container, so the order is stable.
-            ($0.odd.first?.score ?? 0, $1.namespace, $1.workload ?? "", $1.container) > ($1.odd.first?.score ?? 0, $0.namespace, $0.workload ?? "", $0.container)
+            ($0.odd.first?.score ?? 0, $1.cluster ?? "", $1.namespace, $1.workload ?? "", $1.container)
+                > ($1.odd.first?.score ?? 0, $0.cluster ?? "", $0.namespace, $0.workload ?? "", $0.container)
         })
     }
 
-    static func group(_ pods: [Snapshot.Pod], options: DiffOptions) -> ReplicaGroup {
+    /// `Kind/name` of the pod's controlling owner; across clusters a ReplicaSet of
+    /// a Deployment (named `<deployment>-<pod-template-hash>`) is its Deployment.
+    static func workload(of pod: Snapshot.Pod, acrossClusters: Bool) -> String? {
+        guard let owner = pod.info?.owner else { return nil }
+        if acrossClusters, owner.kind == "ReplicaSet", let hash = pod.info?.metadata.labels?["pod-template-hash"], !hash.isEmpty,
+           owner.name.hasSuffix("-" + hash) {
+            return "Deployment/" + owner.name.dropLast(hash.count + 1)
+        }
+        return "\(owner.kind)/\(owner.name)"
+    }
+
+    static func group(_ pods: [Snapshot.Pod], options: DiffOptions, acrossClusters: Bool = false) -> ReplicaGroup {
         let first = pods[0]
         let features = pods.compactMap { pod in
             pod.features(options: options).map { (pod, Dictionary($0.items.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })) }
@@ -45,7 +64,8 @@ public enum ReplicaComparer {
                                         restarts: pod.info?.container(pod.entry.targetContainer)?.restartCount))
         }
         return ReplicaGroup(
-            namespace: first.entry.namespace, workload: first.info?.owner.map { "\($0.kind)/\($0.name)" },
+            cluster: acrossClusters ? nil : first.entry.cluster,
+            namespace: first.entry.namespace, workload: workload(of: first, acrossClusters: acrossClusters),
             container: first.entry.targetContainer, replicas: features.count,
             // One replica's pids would mislead here: the common items have none.
             common: commonKeys.compactMap { sample[$0] }.map { var item = $0; item.pids = []; return item }.sorted(),

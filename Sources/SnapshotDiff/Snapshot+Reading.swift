@@ -17,9 +17,10 @@ extension Snapshot {
                             keep: EvidenceKept = .whole, budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
         let reader = BundleReader(path: path)
         var budget = budget
-        let wanted = filter.map { BundlePath.pod(namespace: $0.namespace, pod: $0.name, file: "x").string.dropLast() }
-        var containers: [String: Partial] = [:]  // "pods/<ns>/<pod>/containers/<c>"
-        var podFiles: [String: PodInfo] = [:]  // "pods/<ns>/<pod>"
+        // In a bundle of several clusters the pod is looked for in each of them.
+        let wanted = filter.map { BundlePath.podDirectory(namespace: $0.namespace, pod: $0.name) }
+        var containers: [String: Partial] = [:]  // "[clusters/<c>/]pods/<ns>/<pod>/containers/<c>"
+        var podFiles: [String: PodInfo] = [:]  // "[clusters/<c>/]pods/<ns>/<pod>"
         // Raw output is rebuilt only for a container whose decoded files did not come.
         var held = HeldContainerOutput()
         func settle(at path: String?) {
@@ -31,21 +32,25 @@ extension Snapshot {
         }
         let manifestEntry = try reader.forEachFile { entry in
             settle(at: entry.path)
-            guard entry.kind == .file, entry.path.hasPrefix("pods/") else { return }
-            if let wanted, !entry.path.hasPrefix(wanted) { return }
-            let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
-            if parts.count == 4, parts[3] == "pod.json" {
+            guard entry.kind == .file else { return }
+            let all = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+            // `clusters/<c>/pods/…` in a bundle of several clusters, else `pods/…`.
+            let root = all.count > 2 && all[0] == "clusters" ? 2 : 0
+            let parts = all[root...]
+            guard parts.first == "pods" else { return }
+            if let wanted, !parts.joined(separator: "/").hasPrefix(wanted) { return }
+            if parts.count == 4, parts.last == "pod.json" {
                 guard podObjects else { return }
                 // A pod.json that does not decode only costs the restart and owner facts.
-                podFiles[parts[0..<3].joined(separator: "/")] = try budget.read(entry, as: .podObject, bundle: path) {
+                podFiles[all[0..<(root + 3)].joined(separator: "/")] = try budget.read(entry, as: .podObject, bundle: path) {
                     try? JSONDecoder().decode(PodInfo.self, from: Data($0))
                 }
                 return
             }
-            guard parts.count == 6, parts[3] == "containers" else { return }
-            let directory = parts[0..<5].joined(separator: "/")
+            guard parts.count == 6, parts[root + 3] == "containers" else { return }
+            let directory = all[0..<(root + 5)].joined(separator: "/")
             var partial = containers[directory] ?? Partial()
-            switch parts[5] {
+            switch parts[root + 5] {
             case EvidenceFormat.processesFile: partial.processes = try decode(ProcessTable.self, entry, .processes, &budget, bundle: path)
             case EvidenceFormat.socketsFile: partial.sockets = try decode(SocketTable.self, entry, .sockets, &budget, bundle: path)
             case EvidenceFormat.namespacesFile: partial.namespaces = try decode(NamespaceReport.self, entry, .namespaces, &budget, bundle: path)
@@ -63,12 +68,11 @@ extension Snapshot {
             for index in manifest.pods.indices { manifest.pods[index].files = [] }
         }
         let pods = manifest.pods.map { entry -> Pod in
-            let container = BundlePath.container(namespace: entry.namespace, pod: entry.name, container: entry.targetContainer, file: "x")
-                .string.dropLast(2)
-            let pod = BundlePath.pod(namespace: entry.namespace, pod: entry.name, file: "x").string.dropLast(2)
-            let partial = containers[String(container)]
-            return Pod(entry: entry, info: podFiles[String(pod)], evidence: partial?.evidence, features: partial?.features,
-                       reduced: partial?.reduced)
+            let container = BundlePath.containerDirectory(namespace: entry.namespace, pod: entry.name, container: entry.targetContainer,
+                                                          cluster: entry.cluster)
+            let partial = containers[container]
+            return Pod(entry: entry, info: podFiles[String(entry.directory.dropLast())], evidence: partial?.evidence,
+                       features: partial?.features, reduced: partial?.reduced)
         }
         var snapshot = Snapshot(path: path, manifest: manifest, pods: pods)
         snapshot.manifestSHA256 = manifestEntry.sha256

@@ -47,8 +47,8 @@ public struct Snapshot: Sendable {
             features ?? evidence.map { ContainerFeatures($0, options: options) }
         }
 
-        /// `namespace/name`, raw (escape before printing).
-        public var key: String { "\(entry.namespace)/\(entry.name)" }
+        /// `namespace/name` (after `cluster: ` in a bundle of several), raw (escape before printing).
+        public var key: String { entry.displayName }
     }
 
     /// What a reading keeps of each container's evidence. `inspect` renders it

@@ -11,15 +11,16 @@ import Foundation
 /// replicas any pairing would be a guess.
 public enum SnapshotComparer {
     public static func compare(_ old: Snapshot, _ new: Snapshot, options: DiffOptions = DiffOptions()) -> DiffReport.Comparison {
-        let differentClusters = old.manifest.cluster.server != new.manifest.cluster.server
+        let differentClusters = old.manifest.servers != new.manifest.servers
         var pairs: [(Snapshot.Pod, Snapshot.Pod, String)] = []
         var oldLeft = old.pods
         var newLeft = new.pods
 
-        func match(_ how: String, _ key: (Snapshot.Pod) -> String?, uniqueOnly: Bool = false) {
+        // `newKey`, when given, keys the new side (whose cluster names may mean other servers).
+        func match(_ how: String, _ key: (Snapshot.Pod) -> String?, newKey: ((Snapshot.Pod) -> String?)? = nil, uniqueOnly: Bool = false) {
             var byKey: [String: [Int]] = [:]
             for (index, pod) in newLeft.enumerated() {
-                if let k = key(pod) { byKey[k, default: []].append(index) }
+                if let k = newKey.map({ $0(pod) }) ?? key(pod) { byKey[k, default: []].append(index) }
             }
             var oldCounts: [String: Int] = [:]
             for pod in oldLeft { if let k = key(pod) { oldCounts[k, default: 0] += 1 } }
@@ -37,6 +38,18 @@ public enum SnapshotComparer {
         }
         // With --all-containers a pod has one entry per container: like is paired with like.
         if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : "\($0.entry.uid)\u{0}\($0.entry.targetContainer)" } }
+        // Across clusters (bundles of several), a name is first looked for in the same cluster, by its server.
+        if old.manifest.isMultiCluster || new.manifest.isMultiCluster {
+            func key(_ manifest: Manifest) -> (Snapshot.Pod) -> String? {
+                let servers = manifest.serverByCluster
+                let only = manifest.cluster?.server ?? ""
+                return { pod in
+                    let server = pod.entry.cluster.flatMap { servers[$0] } ?? only
+                    return "\(server)\u{0}\(pod.entry.namespace)\u{0}\(pod.entry.name)\u{0}\(pod.entry.targetContainer)"
+                }
+            }
+            match("name", key(old.manifest), newKey: key(new.manifest))
+        }
         match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)\u{0}\($0.entry.targetContainer)" }
         // A pod whose evidence came from another container on the other side is still the same pod.
         if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : $0.entry.uid } }
@@ -47,7 +60,7 @@ public enum SnapshotComparer {
         let several = old.pods.map(\.entry).podsWithSeveralEntries.union(new.pods.map(\.entry).podsWithSeveralEntries)
         func ref(_ pod: Snapshot.Pod) -> DiffReport.PodRef {
             var ref = podRef(pod)
-            if several.contains("\(pod.entry.namespace)/\(pod.entry.name)") { ref.container = pod.entry.targetContainer }
+            if several.contains(pod.entry.podKey) { ref.container = pod.entry.targetContainer }
             return ref
         }
         var changed: [DiffReport.PodChange] = []
@@ -65,7 +78,9 @@ public enum SnapshotComparer {
                 notCompared.append(change)
             }
         }
-        let byName: (DiffReport.PodRef, DiffReport.PodRef) -> Bool = { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        let byName: (DiffReport.PodRef, DiffReport.PodRef) -> Bool = {
+            ($0.cluster ?? "", $0.namespace, $0.name) < ($1.cluster ?? "", $1.namespace, $1.name)
+        }
         var comparison = DiffReport.Comparison(
             old: bundleRef(old), new: bundleRef(new), differentClusters: differentClusters,
             pods: changed.sorted { byName($0.new, $1.new) }, unchanged: unchanged.sorted(by: byName),
@@ -148,16 +163,18 @@ public enum SnapshotComparer {
     }
 
     static func podRef(_ pod: Snapshot.Pod) -> DiffReport.PodRef {
-        DiffReport.PodRef(namespace: pod.entry.namespace, name: pod.entry.name, uid: pod.entry.uid, node: pod.entry.node,
-                          owner: pod.info?.owner.map { "\($0.kind)/\($0.name)" }, outcome: pod.entry.outcome.rawValue)
+        DiffReport.PodRef(cluster: pod.entry.cluster, namespace: pod.entry.namespace, name: pod.entry.name, uid: pod.entry.uid,
+                          node: pod.entry.node, owner: pod.info?.owner.map { "\($0.kind)/\($0.name)" }, outcome: pod.entry.outcome.rawValue)
     }
 
     static func bundleRef(_ snapshot: Snapshot) -> DiffReport.BundleRef {
         let manifest = snapshot.manifest
-        return DiffReport.BundleRef(
-            path: snapshot.path, runID: manifest.run.id, startedAt: manifest.run.startedAt, server: manifest.cluster.server,
-            contextName: manifest.cluster.contextName, user: manifest.cluster.user?.username, profile: manifest.run.profile.name,
+        var ref = DiffReport.BundleRef(
+            path: snapshot.path, runID: manifest.run.id, startedAt: manifest.run.startedAt, server: manifest.servers.joined(separator: ", "),
+            contextName: manifest.cluster?.contextName, user: manifest.cluster?.user?.username, profile: manifest.run.profile.name,
             profileSHA256: manifest.run.profile.sha256, manifestSHA256: snapshot.manifestSHA256, signed: snapshot.signed)
+        if let clusters = manifest.clusters { ref.clusters = clusters.map(\.name) }
+        return ref
     }
 
     /// Two or more snapshots in order: `diff` for two, a `timeline` of each consecutive pair for more.

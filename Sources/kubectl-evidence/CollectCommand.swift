@@ -100,6 +100,9 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
+    @Flag(name: .customLong("all-contexts"), help: "Collect from every context of the kubeconfig at once, into one bundle (a section per cluster). --context a,b,c names some of them.")
+    var allContexts = false
+
     @OptionGroup(title: "Connection (kubectl's flags)") var connection: ConnectionOptions
 
     /// kubectl's output formats, as `-o` takes them: a bundle path never looks like one
@@ -112,6 +115,7 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        try validateFleetFlags()
         let choice = try pods.targetChoice()
         if choice != nil && connection.allNamespaces {
             throw ValidationError("Pods by name and TYPE/NAME are in one namespace: give it with -n instead of -A (kubectl, too, retrieves nothing by name across all namespaces).")
@@ -167,6 +171,11 @@ struct CollectCommand: AsyncParsableCommand {
 
     func run(console: OutputContext) async throws {
         try await CommandErrors.reporting(to: console) {
+            let known = KubeconfigLoader.contextNames(KubeconfigSelection(explicitPath: connection.kubeconfig))
+            if let contexts = try fleetContexts(known: known) {
+                try await runFleet(contexts: contexts, console: console)
+                return
+            }
             let clusterConnection = try connection.resolveConnection(output: console)
             var options = try connection.clientOptions(output: console)
             options.sizeConnectionPool(forPodsInFlight: concurrency)
@@ -199,7 +208,7 @@ struct CollectCommand: AsyncParsableCommand {
     /// Lists the selection, chooses how the script is delivered (which decides
     /// what each pod gets, so the footprint limit) and plans it; only the plan
     /// outlives this call.
-    private func plan(_ selection: PodSelection, profile: CollectionProfile, client: KubeClient) async throws
+    func plan(_ selection: PodSelection, profile: CollectionProfile, client: KubeClient) async throws
         -> (CollectionPlan, ScriptDeliveryChoice) {
         let selected = try await PodChoiceOptions.selectedPods(selection, client: client)
         // One running pod per namespace, for the admission probe of pods/attach.
@@ -217,11 +226,12 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     /// What a run of `plan` would be: the profile resolved, the signing key read.
-    private func request(for plan: CollectionPlan, profile resolved: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery) throws -> CollectionRequest {
+    /// With `clusterName`, one cluster's part of a run across several (all share `runID`).
+    func request(for plan: CollectionPlan, profile resolved: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery,
+                 runID: RunID = .generate(), clusterName: String? = nil) throws -> CollectionRequest {
         let (profile, yaml) = resolved
         // Read the key before any pod is touched: a run that cannot sign must not start.
         let signingKey = try signKey.map { try SigningKey(contentsOf: $0) }
-        let runID = RunID.generate()
         var request = CollectionRequest(
             plan: plan, profile: profile, profileYAML: yaml, profileSource: self.profile, concurrency: concurrency,
             runID: runID,
@@ -229,6 +239,7 @@ struct CollectCommand: AsyncParsableCommand {
             overwrite: overwrite,
             commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode,
             redact: !noRedact, scriptDelivery: delivery)
+        request.clusterName = clusterName
         request.toolCommit = ToolVersion.commit
         request.toolBuildDate = ToolVersion.buildDate
         return request
@@ -263,7 +274,6 @@ struct CollectCommand: AsyncParsableCommand {
     private func collect(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery, client: KubeClient,
                          console: OutputContext) async throws -> Int32 {
         let request = try request(for: plan, profile: profile, delivery: delivery)
-        let signingKey = request.signingKey
         let progress = console.runProgress(quiet: quiet)
         if plan.targets.isEmpty {
             console.printToStandardError(plan.renderText(dryRun: false))
@@ -292,7 +302,12 @@ struct CollectCommand: AsyncParsableCommand {
         let signals = InterruptSignals { run.interrupt() }
         defer { signals.cancel() }
         let result = try await run.run()
-        let summary = CollectionSummary(result: result, plan: plan)
+        return try deliver(CollectionSummary(result: result, plan: plan), result: result, signingKey: request.signingKey, console: console)
+    }
+
+    /// After a run: the bundle to stdout with `-o -`, the summary (text or JSON)
+    /// where the bundle is not. Returns the exit status.
+    func deliver(_ summary: CollectionSummary, result: CollectionRun.Result, signingKey: SigningKey?, console: OutputContext) throws -> Int32 {
         var bundleName = result.bundle.path
         var size = CollectionSummary.size(of: result.bundle.path)
         let toStandardOutput = output == StandardOutputBundle.marker

@@ -39,6 +39,9 @@ struct DiffCommand: ParsableCommand {
     @Flag(name: .customLong("replicas"), help: "Compare the replicas inside one bundle instead.")
     var replicas = false
 
+    @Flag(name: .customLong("across-clusters"), help: "With --replicas on a bundle of several clusters (collect --context a,b): compare the same workload's replicas across the clusters, not within each, so the odd cluster's replicas rank first.")
+    var acrossClusters = false
+
     @Option(name: .customLong("ignore-process"),
             help: ArgumentHelp("Leave out processes matching this shell glob (command line, comm or executable name), and their sockets. Repeatable.",
                                valueName: "PATTERN"))
@@ -61,7 +64,9 @@ struct DiffCommand: ParsableCommand {
     /// before it shows --help, and `diff --help` printed this error first.
     func checkBundles(output: OutputContext) throws {
         var problem: String?
-        if replicas && bundles.count != 1 {
+        if acrossClusters && !replicas {
+            problem = "--across-clusters compares replicas across the clusters of one bundle: add --replicas."
+        } else if replicas && bundles.count != 1 {
             problem = "--replicas compares the pods inside one bundle: give exactly one bundle, got \(bundles.count)."
         } else if !replicas && bundles.count < 2 {
             problem = "diff needs two bundles (OLD NEW) or more, oldest first, got \(bundles.count); to compare the replicas inside one bundle, add --replicas."
@@ -83,7 +88,7 @@ struct DiffCommand: ParsableCommand {
         do {
             // diff compares features only: each container is reduced to them as it is read.
             let snapshots = try bundles.map { try Snapshot.read(path: $0, keep: .features(options)) }
-            report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options))
+            report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options, acrossClusters: acrossClusters))
                 : SnapshotComparer.report(snapshots, options: options)
             if let html {
                 try ReportFile.write(report.renderHTML(), to: html, overwrite: overwrite)

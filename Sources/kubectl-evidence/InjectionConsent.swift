@@ -58,8 +58,14 @@ struct InjectionConsent {
     /// Says where (unless `quiet`) and asks on the terminal when it should; true to go
     /// on. Reads one line from stdin when `output` is interactive.
     func confirm(assumeYes: Bool, quiet: Bool, output: OutputContext) -> Bool {
-        let asks = needsQuestion && !assumeYes && output.isInteractive
-        if !quiet || asks { output.printToStandardError(statement + "\n") }
+        Self.confirm([self], assumeYes: assumeYes, quiet: quiet, output: output)
+    }
+
+    /// The same for a run across several clusters: one line per cluster, and
+    /// the question whenever there is more than one (a fleet is never small).
+    static func confirm(_ clusters: [InjectionConsent], assumeYes: Bool, quiet: Bool, output: OutputContext) -> Bool {
+        let asks = (clusters.count > 1 || clusters.contains(where: \.needsQuestion)) && !assumeYes && output.isInteractive
+        if !quiet || asks { output.printToStandardError(clusters.map(\.statement).joined(separator: "\n") + "\n") }
         guard asks else { return true }
         output.printToStandardError("Continue? Type yes to go on (or run again with --yes): ")
         guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }

@@ -31,7 +31,12 @@ public struct TestPod {
 
     /// The pod JSON, shaped as the API server sends it (the fields diff reads, and a few others).
     public var podJSON: Data {
-        var metadata: [String: Any] = ["name": name, "namespace": namespace, "uid": uid, "labels": ["app": "checkout"]]
+        var labels = ["app": "checkout"]
+        // As the Deployment controller labels its pods: the ReplicaSet is named <deployment>-<hash>.
+        if ownerKind == "ReplicaSet", let ownerName, let dash = ownerName.lastIndex(of: "-") {
+            labels["pod-template-hash"] = String(ownerName[ownerName.index(after: dash)...])
+        }
+        var metadata: [String: Any] = ["name": name, "namespace": namespace, "uid": uid, "labels": labels]
         if let ownerName {
             metadata["ownerReferences"] = [["apiVersion": "apps/v1", "kind": ownerKind, "name": ownerName, "uid": "owner-uid",
                                             "controller": true, "blockOwnerDeletion": true]]
@@ -57,34 +62,78 @@ public enum TestBundle {
                       startedAt: Date = Date(timeIntervalSince1970: 1_795_920_000)) throws -> String {
         let path = "\(directory)/\(runID)-\(UUID().uuidString.prefix(8)).tar.gz"
         let writer = try BundleWriter(path: path)
-        var entries: [Manifest.Pod] = []
-        for pod in pods {
-            var files: [String] = []
-            files.append(try writer.add(path: .pod(namespace: pod.namespace, pod: pod.name, file: "pod.json"), data: pod.podJSON, modified: startedAt).path)
-            if let evidence = pod.evidence {
-                let encoder = JSONEncoder()
-                for (file, data) in [(EvidenceFormat.processesFile, try encoder.encode(evidence.processes)),
-                                     (EvidenceFormat.socketsFile, try encoder.encode(evidence.sockets)),
-                                     (EvidenceFormat.namespacesFile, try encoder.encode(evidence.namespaces))] {
-                    files.append(try writer.add(path: .container(namespace: pod.namespace, pod: pod.name, container: "app", file: file),
-                                                data: data, modified: startedAt).path)
-                }
-            }
-            entries.append(Manifest.Pod(
-                namespace: pod.namespace, name: pod.name, uid: pod.uid, node: "lab-node", phase: "Running",
-                podImageIDs: ["app": pod.imageID], targetContainer: "app",
-                evidenceContainer: Manifest.EvidenceContainer(name: "evidence-\(runID)", image: "busybox:1.36"),
-                outcome: pod.evidence == nil ? .failed : .collected, reason: pod.evidence == nil ? "ErrImagePull" : "Collected",
-                failedStep: pod.evidence == nil ? .wait : nil, message: "", files: files))
-        }
+        let entries = try pods.map { try add($0, cluster: nil, to: writer, runID: runID, startedAt: startedAt) }
         let manifest = Manifest(
             tool: Manifest.Tool(name: "kubectl-evidence", version: "0.1.0"),
-            run: Manifest.Run(id: runID, commandLine: ["kubectl-evidence", "collect"], profile: Manifest.Profile(name: "standard", sha256: "00"),
-                              startedAt: startedAt),
+            run: run(runID, startedAt),
             cluster: Manifest.Cluster(server: server), selection: Manifest.Selection(namespace: "shop", labelSelector: "app=checkout"),
             pods: entries)
         _ = try writer.finish(manifest: manifest)
         return path
+    }
+
+    /// One cluster of a bundle of several: its name (context), server and pods, or why it was left out.
+    public struct TestCluster {
+        public var name: String
+        public var server: String
+        public var pods: [TestPod]
+        public var failure: Manifest.ClusterFailure?
+
+        public init(name: String, server: String, pods: [TestPod], failure: Manifest.ClusterFailure? = nil) {
+            self.name = name
+            self.server = server
+            self.pods = pods
+            self.failure = failure
+        }
+    }
+
+    /// A bundle of several clusters (schemaVersion 2), as `collect --context a,b` writes it.
+    public static func writeFleet(_ clusters: [TestCluster], runID: String = "run1",
+                                  startedAt: Date = Date(timeIntervalSince1970: 1_795_920_000)) throws -> String {
+        let path = "\(directory)/\(runID)-fleet-\(UUID().uuidString.prefix(8)).tar.gz"
+        let writer = try BundleWriter(path: path)
+        var entries: [Manifest.Pod] = []
+        for cluster in clusters {
+            entries += try cluster.pods.map { try add($0, cluster: cluster.name, to: writer, runID: runID, startedAt: startedAt) }
+        }
+        let sections = clusters.map {
+            Manifest.ClusterSection(name: $0.name, cluster: Manifest.Cluster(server: $0.server, contextName: $0.name),
+                                    selection: Manifest.Selection(namespace: "shop", labelSelector: "app=checkout"),
+                                    scriptDelivery: $0.failure == nil ? "attach" : nil, failure: $0.failure)
+        }
+        let manifest = Manifest(tool: Manifest.Tool(name: "kubectl-evidence", version: "0.1.0"), run: run(runID, startedAt),
+                                clusters: sections, pods: entries)
+        _ = try writer.finish(manifest: manifest)
+        return path
+    }
+
+    private static func run(_ runID: String, _ startedAt: Date) -> Manifest.Run {
+        Manifest.Run(id: runID, commandLine: ["kubectl-evidence", "collect"], profile: Manifest.Profile(name: "standard", sha256: "00"),
+                     startedAt: startedAt)
+    }
+
+    /// Writes one pod's files (under its cluster's directory in a bundle of several) and returns its entry.
+    private static func add(_ pod: TestPod, cluster: String?, to writer: BundleWriter, runID: String, startedAt: Date) throws -> Manifest.Pod {
+        var files: [String] = []
+        files.append(try writer.add(path: .pod(namespace: pod.namespace, pod: pod.name, file: "pod.json", cluster: cluster),
+                                    data: pod.podJSON, modified: startedAt).path)
+        if let evidence = pod.evidence {
+            let encoder = JSONEncoder()
+            for (file, data) in [(EvidenceFormat.processesFile, try encoder.encode(evidence.processes)),
+                                 (EvidenceFormat.socketsFile, try encoder.encode(evidence.sockets)),
+                                 (EvidenceFormat.namespacesFile, try encoder.encode(evidence.namespaces))] {
+                files.append(try writer.add(path: .container(namespace: pod.namespace, pod: pod.name, container: "app", file: file, cluster: cluster),
+                                            data: data, modified: startedAt).path)
+            }
+        }
+        var entry = Manifest.Pod(
+            namespace: pod.namespace, name: pod.name, uid: pod.uid, node: "lab-node", phase: "Running",
+            podImageIDs: ["app": pod.imageID], targetContainer: "app",
+            evidenceContainer: Manifest.EvidenceContainer(name: "evidence-\(runID)", image: "busybox:1.36"),
+            outcome: pod.evidence == nil ? .failed : .collected, reason: pod.evidence == nil ? "ErrImagePull" : "Collected",
+            failedStep: pod.evidence == nil ? .wait : nil, message: "", files: files)
+        entry.cluster = cluster
+        return entry
     }
 
     public static func snapshot(_ pods: [TestPod], server: String = "https://127.0.0.1:6443", runID: String = "run1") throws -> Snapshot {

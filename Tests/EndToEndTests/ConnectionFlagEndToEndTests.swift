@@ -39,10 +39,10 @@ struct ConnectionFlagEndToEndTests {
 
         let bundle = try BundleContents(path: output)
         #expect(bundle.manifest.pods.map(\.outcome) == [.collected, .collected, .collected])
-        #expect(bundle.manifest.cluster.user?.username == "collector")
-        #expect(bundle.manifest.cluster.user?.groups == ["kubelab:collectors", "system:authenticated"])
-        #expect(bundle.manifest.cluster.impersonation == Manifest.Impersonation(user: "collector", groups: ["kubelab:collectors"], origin: "--as --as-group"))
-        #expect(bundle.manifest.cluster.proxy == proxy.url)
+        #expect(bundle.manifest.cluster?.user?.username == "collector")
+        #expect(bundle.manifest.cluster?.user?.groups == ["kubelab:collectors", "system:authenticated"])
+        #expect(bundle.manifest.cluster?.impersonation == Manifest.Impersonation(user: "collector", groups: ["kubelab:collectors"], origin: "--as --as-group"))
+        #expect(bundle.manifest.cluster?.proxy == proxy.url)
         #expect(try BundleReader(path: output).verify().isIntact)
     }
 
@@ -78,8 +78,8 @@ struct ConnectionFlagEndToEndTests {
             environment: ["HOME": home, "PATH": "/usr/bin:/bin"], timeout: 180)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let bundle = try BundleContents(path: output)
-        #expect(bundle.manifest.cluster.user?.username == "collector")
-        #expect(bundle.manifest.cluster.contextName == nil)
+        #expect(bundle.manifest.cluster?.user?.username == "collector")
+        #expect(bundle.manifest.cluster?.contextName == nil)
         #expect(bundle.manifest.pods.count == 3)
 
         // --user picks the viewer from the lab's kubeconfig: a client dry run says as whom,

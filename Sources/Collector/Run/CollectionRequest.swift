@@ -1,4 +1,6 @@
 import Bundle
+import Crypto
+import Evidence
 import Foundation
 
 /// Everything a collection run needs to know, decided before it starts.
@@ -40,6 +42,10 @@ public struct CollectionRequest: Sendable {
     /// `pods/attach` (the command is then a few hundred bytes) or packed into
     /// the command. The command line picks it after the preflight.
     public var scriptDelivery: ScriptDelivery
+    /// In a bundle of several clusters (`collect --context a,b`), this cluster's
+    /// name there: its pods' files go under `clusters/<name>/` and their entries
+    /// name it. `nil` for a bundle of one.
+    public var clusterName: String?
 
     public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
                 concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,
@@ -61,6 +67,22 @@ public struct CollectionRequest: Sendable {
         self.explode = explode
         self.redact = redact
         self.scriptDelivery = scriptDelivery
+    }
+
+    /// The manifest's `tool`: this binary.
+    var manifestTool: Manifest.Tool {
+        Manifest.Tool(name: "kubectl-evidence", version: toolVersion, commit: toolCommit, buildDate: toolBuildDate)
+    }
+
+    /// The manifest's `run`, but for when the writer finished and how the script was delivered.
+    func manifestRun(startedAt: Date, interrupted: Bool) -> Manifest.Run {
+        let profileDigest = SHA256.hash(data: Array(profileYAML.utf8)).map { String(format: "%02x", $0) }.joined()
+        // The responder's own --token must not land in a bundle attached to tickets, --no-redact or not.
+        var run = Manifest.Run(id: runID.value, commandLine: ArgvRedaction.redact(commandLine).arguments,
+                               profile: .init(name: profileSource, sha256: profileDigest), startedAt: startedAt, interrupted: interrupted)
+        run.redacted = redact
+        run.scriptSHA256 = InPodBootstrap.scriptSHA256
+        return run
     }
 
     /// The ephemeral container this run adds to the planned pod, targeting its

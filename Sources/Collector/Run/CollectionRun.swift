@@ -11,7 +11,7 @@ import KubeAPI
 /// is immutable after init.
 public final class CollectionRun: @unchecked Sendable {
     let client: KubeClient
-    let request: CollectionRequest
+    public let request: CollectionRequest
     let progress: any RunObserver
     private let lock = NSLock()
     private var interrupted = false
@@ -133,9 +133,30 @@ public final class CollectionRun: @unchecked Sendable {
         let startedAt = Date()
         let writer = try BundleWriter(path: request.outputPath, overwrite: request.overwrite)
         let sink = BundleSink(writer: writer)
-        let cluster = await clusterRecord()
-
         progress.start()
+        let part = await collect(into: sink)
+        progress.finish()
+        var manifest = Manifest(
+            tool: request.manifestTool, run: request.manifestRun(startedAt: startedAt, interrupted: part.interrupted), cluster: part.cluster,
+            selection: request.plan.selection.manifestSelection)
+        manifest.run.scriptDelivery = request.scriptDelivery.rawValue
+        manifest.pods = part.entries
+        return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
+    }
+
+    /// What one cluster's collection leaves for the manifest.
+    struct ClusterPart: Sendable {
+        var cluster: Manifest.Cluster
+        /// Every planned and skipped pod's entry, sorted, naming the cluster in a bundle of several.
+        var entries: [Manifest.Pod]
+        var interrupted: Bool
+    }
+
+    /// The collection itself, into a writer that may be shared with other
+    /// clusters' runs (``FleetRun``): the watch, the fan-out, every pod's entry.
+    /// Starting and finishing the observer is the caller's.
+    func collect(into sink: BundleSink) async -> ClusterPart {
+        let cluster = await clusterRecord()
         if request.plan.allContainers == true {
             progress.notice("Each collected pod gets one ephemeral container per running container (--all-containers), named \(request.runID.containerName)-<container>. Kubernetes cannot remove ephemeral containers: they stay in the pod's spec, terminated, until the pod is deleted.")
         } else {
@@ -230,29 +251,17 @@ public final class CollectionRun: @unchecked Sendable {
             group.cancel()
         }
         watch.cancel()
-        progress.finish()
 
         for skip in request.plan.skipped {
             entries.append(Manifest.Pod(
                 namespace: skip.namespace, name: skip.pod, uid: "", node: skip.node, phase: skip.phase,
                 targetContainer: "", outcome: .skipped, reason: skip.reason.rawValue, message: skip.explanation))
         }
-
-        let profileDigest = SHA256.hash(data: Array(request.profileYAML.utf8)).map { String(format: "%02x", $0) }.joined()
-        var manifest = Manifest(
-            tool: .init(name: "kubectl-evidence", version: request.toolVersion, commit: request.toolCommit, buildDate: request.toolBuildDate),
-            // The responder's own --token must not land in a bundle attached to tickets, --no-redact or not.
-            run: .init(id: request.runID.value, commandLine: ArgvRedaction.redact(request.commandLine).arguments,
-                       profile: .init(name: request.profileSource, sha256: profileDigest),
-                       startedAt: startedAt, interrupted: isInterrupted),
-            cluster: cluster,
-            selection: .init(namespace: selection.namespace, labelSelector: selection.labelSelector, fieldSelector: selection.fieldSelector,
-                             podNames: selection.podNames, workload: selection.workload, node: selection.node))
-        manifest.run.redacted = request.redact
-        manifest.run.scriptSHA256 = InPodBootstrap.scriptSHA256
-        manifest.run.scriptDelivery = request.scriptDelivery.rawValue
-        manifest.pods = entries.all.sorted { ($0.namespace, $0.name, $0.targetContainer) < ($1.namespace, $1.name, $1.targetContainer) }
-        return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
+        var all = entries.all.sorted { ($0.namespace, $0.name, $0.targetContainer) < ($1.namespace, $1.name, $1.targetContainer) }
+        if let name = request.clusterName {
+            for index in all.indices { all[index].cluster = name }
+        }
+        return ClusterPart(cluster: cluster, entries: all, interrupted: isInterrupted)
     }
 
     /// Waits until the shared watch reports the selection before a pod is

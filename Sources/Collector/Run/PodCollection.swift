@@ -247,7 +247,7 @@ struct PodCollection: Sendable {
             let (masked, findings, maskedFrames) = EvidenceLogRedaction.redact(log)
             stored = masked
             frames = maskedFrames
-            let path = BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: "evidence.raw")
+            let path = BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: "evidence.raw", cluster: request.clusterName)
             record.redactions += findings.map { Manifest.Redaction(path: path.string, location: $0.location, rule: $0.rule) }
         } else {
             frames = FrameDecoder().decode(log)
@@ -257,7 +257,7 @@ struct PodCollection: Sendable {
         // and from which every record can be rebuilt), then the files parsed
         // from it, each beside it.
         let containerFile = { (file: String) in
-            BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: file)
+            BundlePath.container(namespace: key.namespace, pod: key.name, container: target.targetContainer, file: file, cluster: request.clusterName)
         }
         var items = [BundleSink.Item(path: containerFile("evidence.raw"), bytes: stored)]
         let report = EvidenceReport.build(from: frames.gatheredEvidence)
@@ -281,7 +281,7 @@ struct PodCollection: Sendable {
             let records = frames.records.filter { $0.kind != .end }
             let exploded = records.map { frame in
                 BundleSink.Item(path: .gathered(namespace: key.namespace, pod: key.name, container: target.targetContainer,
-                                                tree: "gathered", key: Self.gatheredKey(frame)),
+                                                tree: "gathered", key: Self.gatheredKey(frame), cluster: request.clusterName),
                                 bytes: frame.payload)
             }
             let room = sink.writer.reserveExplodedRecords(exploded.map { ($0.path, $0.bytes.count) })
@@ -333,7 +333,7 @@ struct PodCollection: Sendable {
     func write(_ items: [BundleSink.Item], record: inout Record) async -> PodFailure? {
         var all = items
         if writesPodObject, let pod = record.pod {
-            let path = BundlePath.pod(namespace: key.namespace, pod: key.name, file: "pod.json")
+            let path = BundlePath.pod(namespace: key.namespace, pod: key.name, file: "pod.json", cluster: request.clusterName)
             var json = pod.rawJSON
             if request.redact {
                 let (masked, findings) = PodJSONRedaction.redact(json)

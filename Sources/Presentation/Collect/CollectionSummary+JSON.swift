@@ -19,6 +19,8 @@ extension CollectionSummary {
         }
 
         struct PodRow: Encodable {
+            /// The cluster's name (its context), in a run across several.
+            var cluster: String?
             var namespace, name, outcome, reason, message: String
             /// The container whose processes were examined (several rows per pod with --all-containers).
             var targetContainer: String?
@@ -33,6 +35,8 @@ extension CollectionSummary {
         var durationSeconds: Double?
         var bundle: BundleFile
         var counts: Counts
+        /// A run across several clusters: each one, with why it was left out if it was.
+        var clusters: [Manifest.ClusterSection]?
         var pods: [PodRow]
     }
 
@@ -42,10 +46,11 @@ extension CollectionSummary {
             runID: manifest.run.id, exitStatus: exitStatus, durationSeconds: durationSeconds,
             bundle: .init(path: bundlePath, sizeBytes: sizeBytes, files: manifest.files.count,
                           manifestSHA256: result.bundle.manifestSHA256, signed: result.bundle.signature != nil),
-            counts: .init(planned: plan.targets.count, collected: result.count(.collected), failed: result.count(.failed),
+            counts: .init(planned: planned, collected: result.count(.collected), failed: result.count(.failed),
                           skipped: result.count(.skipped), interrupted: result.count(.interrupted)),
+            clusters: manifest.clusters,
             pods: manifest.pods.map { pod in
-                Document.PodRow(namespace: pod.namespace, name: pod.name, outcome: pod.outcome.rawValue, reason: pod.reason, message: pod.message,
+                Document.PodRow(cluster: pod.cluster, namespace: pod.namespace, name: pod.name, outcome: pod.outcome.rawValue, reason: pod.reason, message: pod.message,
                        targetContainer: pod.targetContainer.isEmpty ? nil : pod.targetContainer,
                        evidenceContainer: pod.evidenceContainer?.name, files: pod.files.count, redactions: pod.redactions?.count ?? 0)
             })

@@ -20,13 +20,13 @@ extension DiffReport {
                 if let note = c.profileNote { body += "<p class=\"note\">\(h(note))</p>" }
                 if let notCompared = c.notCompared, !notCompared.isEmpty {
                     body += "<p class=\"note\">Not compared, having no evidence on a side: "
-                        + notCompared.map { "\(h($0.new.namespace))/\(h($0.new.name)) (\(h($0.old.outcome)) → \(h($0.new.outcome)))" }.joined(separator: ", ") + "</p>"
+                        + notCompared.map { "\(h($0.new.displayName)) (\(h($0.old.outcome)) → \(h($0.new.outcome)))" }.joined(separator: ", ") + "</p>"
                 }
                 if c.differentClusters {
                     body += "<p class=\"note\">The bundles come from different clusters (\(h(c.old.server)) and \(h(c.new.server))): pods are matched by name or workload, not UID.</p>"
                 }
                 for pod in c.pods {
-                    body += "<details class=\"pod\" open><summary>pod \(h(pod.new.namespace))/\(h(pod.new.name)) <small>container \(h(pod.container)), matched by \(h(pod.matchedBy))</small></summary><ul>"
+                    body += "<details class=\"pod\" open><summary>pod \(h(pod.new.displayName)) <small>container \(h(pod.container)), matched by \(h(pod.matchedBy))</small></summary><ul>"
                     for r in pod.restarts { body += "<li class=\"chg\">restarts of \(h(r.container)): \(r.old) → \(r.new)</li>" }
                     for i in pod.images { body += "<li class=\"chg\">image of \(h(i.container)): \(h(i.old ?? "-")) → \(h(i.new ?? "-"))</li>" }
                     for (title, changes) in [("process", pod.processes), ("listener", pod.listeners), ("connection", pod.connections), ("anomaly", pod.anomalies)] {
@@ -39,27 +39,27 @@ extension DiffReport {
                     for note in pod.notes { body += "<li class=\"note\">\(h(note))</li>" }
                     body += "</ul></details>"
                 }
-                for pod in c.onlyInOld { body += "<p class=\"del\">− pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))\(pod.container.map { ", container \(h($0))" } ?? "")) only in the old bundle</p>" }
-                for pod in c.onlyInNew { body += "<p class=\"add\">+ pod \(h(pod.namespace))/\(h(pod.name)) (uid \(h(pod.uid))\(pod.container.map { ", container \(h($0))" } ?? "")) only in the new bundle</p>" }
+                for pod in c.onlyInOld { body += "<p class=\"del\">− pod \(h(pod.displayName)) (uid \(h(pod.uid))\(pod.container.map { ", container \(h($0))" } ?? "")) only in the old bundle</p>" }
+                for pod in c.onlyInNew { body += "<p class=\"add\">+ pod \(h(pod.displayName)) (uid \(h(pod.uid))\(pod.container.map { ", container \(h($0))" } ?? "")) only in the new bundle</p>" }
                 body += "<p class=\"summary\">\(c.pods.count) changed, \(c.unchanged.count) unchanged, \(c.notCompared?.count ?? 0) not compared, \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.</p></section>"
             }
         }
         if let r = replicas {
             body += "<section class=\"replicas\"><p class=\"bundles\">Replicas in \(h(r.bundle.path)) (run \(h(r.bundle.runID)))</p>"
             for group in r.groups {
-                body += "<h2>\(h(group.namespace)) \(h(group.workload ?? "(no owner)")), container \(h(group.container)): \(group.replicas) replicas</h2>"
+                body += "<h2>\(group.cluster.map { "[\(h($0))] " } ?? "")\(h(group.namespace)) \(h(group.workload ?? "(no owner)")), container \(h(group.container)): \(group.replicas) replicas</h2>"
                 if group.replicas >= 2 && !group.common.isEmpty {
                     body += "<details class=\"common\"><summary>common to most</summary><ul>"
                     for item in group.common { body += "<li>\(h(item.kind.rawValue)) \(Self.describeHTML(item))</li>" }
                     body += "</ul></details>"
                 }
                 for (rank, odd) in group.odd.enumerated() {
-                    body += "<details class=\"pod\" open><summary>#\(rank + 1) \(h(odd.pod.name)) <small>score \(odd.score)</small></summary><ul>"
+                    body += "<details class=\"pod\" open><summary>#\(rank + 1) \(h(odd.pod.shortName)) <small>score \(odd.score)</small></summary><ul>"
                     for item in odd.extra { body += "<li class=\"add\">+ \(h(item.kind.rawValue)) \(Self.describeHTML(item))</li>" }
                     for item in odd.missing { body += "<li class=\"del\">− \(h(item.kind.rawValue)) \(Self.describeHTML(item))</li>" }
                     body += "</ul></details>"
                 }
-                if !group.alike.isEmpty { body += "<p>alike: \(group.alike.map { h($0.name) }.joined(separator: ", "))</p>" }
+                if !group.alike.isEmpty { body += "<p>alike: \(group.alike.map { h($0.shortName) }.joined(separator: ", "))</p>" }
             }
             body += "</section>"
         }

@@ -31,7 +31,7 @@ extension DiffReport {
         let notCompared = c.notCompared ?? []
         if !notCompared.isEmpty {
             out.line("? \(notCompared.count) matched pod\(notCompared.count == 1 ? " was" : "s were") not compared, having no evidence on a side: "
-                + notCompared.map { "\(e($0.new.namespace))/\(e($0.new.name)) (\(e($0.old.outcome)) → \(e($0.new.outcome)))" }.joined(separator: ", "))
+                + notCompared.map { "\(e($0.new.displayName)) (\(e($0.old.outcome)) → \(e($0.new.outcome)))" }.joined(separator: ", "))
         }
         if !c.differs {
             out.line("No differences in \(c.unchanged.count) matched pod\(c.unchanged.count == 1 ? "" : "s").")
@@ -39,9 +39,9 @@ extension DiffReport {
         }
         for pod in c.pods {
             out.line("")
-            var heading = "pod \(e(pod.new.namespace))/\(e(pod.new.name)) (container \(e(pod.container)))"
+            var heading = "pod \(e(pod.new.displayName)) (container \(e(pod.container)))"
             if pod.matchedBy != "uid" {
-                heading += ", matched by \(pod.matchedBy) to \(e(pod.old.namespace))/\(e(pod.old.name)) uid \(e(pod.old.uid))"
+                heading += ", matched by \(pod.matchedBy) to \(e(pod.old.displayName)) uid \(e(pod.old.uid))"
             }
             out.line(out.bold(heading))
             for restart in pod.restarts {
@@ -61,8 +61,8 @@ extension DiffReport {
         }
         if !c.onlyInOld.isEmpty || !c.onlyInNew.isEmpty { out.line("") }
         func container(_ pod: DiffReport.PodRef) -> String { pod.container.map { ", container \(e($0))" } ?? "" }
-        for pod in c.onlyInOld { out.line(out.red("- pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))\(container(pod))) only in the old bundle")) }
-        for pod in c.onlyInNew { out.line(out.green("+ pod \(e(pod.namespace))/\(e(pod.name)) (uid \(e(pod.uid))\(container(pod))) only in the new bundle")) }
+        for pod in c.onlyInOld { out.line(out.red("- pod \(e(pod.displayName)) (uid \(e(pod.uid))\(container(pod))) only in the old bundle")) }
+        for pod in c.onlyInNew { out.line(out.green("+ pod \(e(pod.displayName)) (uid \(e(pod.uid))\(container(pod))) only in the new bundle")) }
         out.line("")
         let notComparedText = (c.notCompared?.count).map { ", \($0) not compared" } ?? ""
         out.line("\(c.pods.count) pod\(c.pods.count == 1 ? "" : "s") changed, \(c.unchanged.count) unchanged\(notComparedText), \(c.onlyInOld.count) only in the old bundle, \(c.onlyInNew.count) only in the new.")
@@ -74,7 +74,7 @@ extension DiffReport {
         for group in r.groups {
             out.line("")
             let name = group.workload.map(e) ?? "(no owner)"
-            out.line(out.bold("\(e(group.namespace)) \(name), container \(e(group.container)): \(group.replicas) replica\(group.replicas == 1 ? "" : "s") with evidence"))
+            out.line(out.bold("\(group.cluster.map { "[\(e($0))] " } ?? "")\(e(group.namespace)) \(name), container \(e(group.container)): \(group.replicas) replica\(group.replicas == 1 ? "" : "s") with evidence"))
             if group.replicas < 2 {
                 out.line("  nothing to compare with")
             } else if group.odd.isEmpty {
@@ -85,16 +85,16 @@ extension DiffReport {
                 for item in group.common { out.line("    \(item.kind.rawValue) \(Self.describe(item))") }
             }
             for (rank, odd) in group.odd.enumerated() {
-                out.line("  #\(rank + 1) \(out.bold("\(e(odd.pod.name))")) stands out (score \(odd.score))\(odd.restarts.map { $0 > 0 ? ", \($0) restarts" : "" } ?? ""):")
+                out.line("  #\(rank + 1) \(out.bold("\(e(odd.pod.shortName))")) stands out (score \(odd.score))\(odd.restarts.map { $0 > 0 ? ", \($0) restarts" : "" } ?? ""):")
                 for item in odd.extra { out.line(out.green("    + \(item.kind.rawValue) \(Self.describe(item))")) }
                 for item in odd.missing { out.line(out.red("    - \(item.kind.rawValue) \(Self.describe(item))")) }
             }
             if !group.alike.isEmpty && !group.odd.isEmpty {
                 let more = group.alike.count > 20 ? ", and \(group.alike.count - 20) more" : ""
-                out.line("  alike: \(group.alike.prefix(20).map { e($0.name) }.joined(separator: ", "))\(more)")
+                out.line("  alike: \(group.alike.prefix(20).map { e($0.shortName) }.joined(separator: ", "))\(more)")
             }
             if !group.withoutEvidence.isEmpty {
-                out.line("  no evidence: \(group.withoutEvidence.map { "\(e($0.name)) (\(e($0.outcome)))" }.joined(separator: ", "))")
+                out.line("  no evidence: \(group.withoutEvidence.map { "\(e($0.shortName)) (\(e($0.outcome)))" }.joined(separator: ", "))")
             }
         }
     }

@@ -21,18 +21,22 @@ public enum InspectHTML {
         if let finished = run.finishedAt { when += ", finished \(h(InspectText.timestamp(finished)))" }
         if run.interrupted { when += ", <span class=\"bad\">interrupted</span>" }
         facts.append(("Run", "\(h(run.id)), \(when)"))
-        var who = manifest.cluster.user.map { h($0.username) + ($0.groups.isEmpty ? "" : " <small>(\(h($0.groups.joined(separator: ", "))))</small>") }
-            ?? "unknown (the server did not answer SelfSubjectReview)"
-        if let impersonation = manifest.cluster.impersonation { who += " <small>impersonated, by \(h(impersonation.origin))</small>" }
-        facts.append(("Who", who))
-        var cluster = h(manifest.cluster.server)
-        if let context = manifest.cluster.contextName { cluster += ", context \(h(context))" }
-        if let version = manifest.cluster.serverVersion { cluster += ", \(h(version))" }
-        if let ca = manifest.cluster.caFingerprintSHA256 { cluster += "<br><small>CA sha256 \(h(ca))</small>" }
-        if let proxy = manifest.cluster.proxy { cluster += "<br><small>through the proxy \(h(proxy))</small>" }
-        facts.append(("Cluster", cluster))
-        facts.append(("Profile", "\(h(run.profile.name)) <small>sha256 \(h(run.profile.sha256))</small>"))
-        facts.append(("Selection", h(selectionText(manifest.selection))))
+        if let cluster = manifest.cluster, let selection = manifest.selection {
+            facts.append(("Who", who(cluster)))
+            facts.append(("Cluster", describe(cluster)))
+            facts.append(("Profile", "\(h(run.profile.name)) <small>sha256 \(h(run.profile.sha256))</small>"))
+            facts.append(("Selection", h(selectionText(selection))))
+        } else {
+            // A bundle of several clusters: each with who, what and, when it was left out, why.
+            facts.append(("Profile", "\(h(run.profile.name)) <small>sha256 \(h(run.profile.sha256))</small>"))
+            for section in manifest.clusterSections {
+                var text = "<b>\(h(section.name))</b>: \(describe(section.cluster))<br>as \(who(section.cluster)); \(h(selectionText(section.selection)))"
+                if let failure = section.failure {
+                    text += "<br><span class=\"bad\">left out (\(h(failure.reason)))</span>: \(h(failure.message))"
+                }
+                facts.append(("Cluster", text))
+            }
+        }
         facts.append(("Tool", h("\(manifest.tool.name) \(manifest.tool.version)")))
         if let script = ScriptDeliveryText.line(manifest) { facts.append(("Script", h(script))) }
         facts.append(("Manifest", "sha256 \(h(bundle.manifestSHA256)), \(manifest.files.count) files"))
@@ -56,6 +60,26 @@ public enum InspectHTML {
         for (index, pod) in bundle.pods.enumerated() { body += podSection(pod, index: index) }
         return ReportPage.render(title: "kubectl-evidence inspect \(bundle.path)", heading: "kubectl-evidence inspect", facts: facts,
                                  totals: h(totals), body: body)
+    }
+
+    /// Who the server said ran the tool, and whether it was impersonated.
+    static func who(_ cluster: Manifest.Cluster) -> String {
+        let h = DisplayEscaping.html
+        var who = cluster.user.map { h($0.username) + ($0.groups.isEmpty ? "" : " <small>(\(h($0.groups.joined(separator: ", "))))</small>") }
+            ?? "unknown (the server did not answer SelfSubjectReview)"
+        if let impersonation = cluster.impersonation { who += " <small>impersonated, by \(h(impersonation.origin))</small>" }
+        return who
+    }
+
+    /// The server, with its context, version, CA and proxy.
+    static func describe(_ cluster: Manifest.Cluster) -> String {
+        let h = DisplayEscaping.html
+        var text = h(cluster.server)
+        if let context = cluster.contextName { text += ", context \(h(context))" }
+        if let version = cluster.serverVersion { text += ", \(h(version))" }
+        if let ca = cluster.caFingerprintSHA256 { text += "<br><small>CA sha256 \(h(ca))</small>" }
+        if let proxy = cluster.proxy { text += "<br><small>through the proxy \(h(proxy))</small>" }
+        return text
     }
 
     static func selectionText(_ selection: Manifest.Selection) -> String {
@@ -93,10 +117,11 @@ public enum InspectHTML {
         let h = DisplayEscaping.html
         // A bundle of --all-containers has a row per container of a pod: the table then says which.
         let perContainer = !bundle.pods.map(\.entry).podsWithSeveralEntries.isEmpty
-        var rows = "<table class=\"grid\"><tr><th>namespace</th><th>pod</th>\(perContainer ? "<th>container</th>" : "")<th>outcome</th><th>reason</th><th>processes</th><th>listeners</th><th>connections</th></tr>"
+        let clusters = bundle.manifest.isMultiCluster
+        var rows = "<table class=\"grid\"><tr>\(clusters ? "<th>cluster</th>" : "")<th>namespace</th><th>pod</th>\(perContainer ? "<th>container</th>" : "")<th>outcome</th><th>reason</th><th>processes</th><th>listeners</th><th>connections</th></tr>"
         for (index, pod) in bundle.pods.enumerated() {
             let e = pod.evidence
-            rows += "<tr><td>\(h(pod.entry.namespace))</td><td><a href=\"#pod-\(index)\">\(h(pod.entry.name))</a></td>"
+            rows += "<tr>" + (clusters ? "<td>\(h(pod.entry.cluster ?? "-"))</td>" : "") + "<td>\(h(pod.entry.namespace))</td><td><a href=\"#pod-\(index)\">\(h(pod.entry.name))</a></td>"
                 + (perContainer ? "<td>\(h(pod.entry.targetContainer))</td>" : "")
                 + "<td>\(h(pod.entry.outcome.rawValue))</td><td>\(h(pod.entry.reason))</td>"
                 + "<td>\(e.map { String($0.processes.processes.count) } ?? "-")</td><td>\(e.map { String($0.sockets.listeners.count) } ?? "-")</td>"

@@ -42,12 +42,14 @@ public enum InspectJSON {
         for pod in bundle.manifest.pods { outcomes[pod.outcome.rawValue, default: 0] += 1 }
         let manifest = bundle.manifest
         // Keys in sorted order, as JSONOutput writes every object.
-        let members: [(String, any Encodable)] = [
-            ("bundle", bundle.path), ("cluster", manifest.cluster), ("manifestSHA256", bundle.manifestSHA256), ("outcomes", outcomes),
-        ]
-        let after: [(String, any Encodable)] = [
-            ("run", manifest.run), ("selection", manifest.selection), ("signature", bundle.signature.word), ("tool", manifest.tool),
-        ]
+        // A bundle of one cluster has `cluster` and `selection`; one of several has `clusters` instead.
+        var members: [(String, any Encodable)] = [("bundle", bundle.path)]
+        if let cluster = manifest.cluster { members.append(("cluster", cluster)) }
+        if let clusters = manifest.clusters { members.append(("clusters", clusters)) }
+        members += [("manifestSHA256", bundle.manifestSHA256), ("outcomes", outcomes)]
+        var after: [(String, any Encodable)] = [("run", manifest.run)]
+        if let selection = manifest.selection { after.append(("selection", selection)) }
+        after += [("signature", bundle.signature.word), ("tool", manifest.tool)]
         try write(Data("{\n".utf8))
         for (key, value) in members { try write(try member(key, value, depth: 1, last: false)) }
         try write(Data("  \"pods\" : [".utf8))

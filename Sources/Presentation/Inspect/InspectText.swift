@@ -25,7 +25,7 @@ public enum InspectText {
         write(renderRun(bundle) + "\n" + overview(bundle))
         let several = severalEntries(bundle)
         for pod in bundle.pods {
-            write("\n" + renderPod(pod, namingContainer: several.contains("\(pod.entry.namespace)/\(pod.entry.name)")))
+            write("\n" + renderPod(pod, namingContainer: several.contains(pod.entry.podKey)))
         }
     }
 
@@ -49,24 +49,26 @@ public enum InspectText {
         if let finished = run.finishedAt { when += ", finished \(timestamp(finished))" }
         if run.interrupted { when += ", INTERRUPTED" }
         lines.append(("Run", "\(cell(run.id)), \(when)"))
-        if let user = manifest.cluster.user {
-            lines.append(("Who", cell(user.username) + (user.groups.isEmpty ? "" : " (groups: \(cell(user.groups.joined(separator: ", "))))")))
+        if let cluster = manifest.cluster, let selection = manifest.selection {
+            lines.append(("Who", who(cluster)))
+            lines.append(("Cluster", describe(cluster)))
+            lines.append(("Profile", "\(cell(run.profile.name)) (sha256 \(cell(run.profile.sha256, limit: 64)))"))
+            if let script = ScriptDeliveryText.line(manifest) { lines.append(("Script", cell(script, limit: 400))) }
+            lines.append(("Selection", describe(selection)))
         } else {
-            lines.append(("Who", "unknown (the server did not answer SelfSubjectReview)"))
+            // A bundle of several clusters: one line each, with who, what and, when it was left out, why.
+            lines.append(("Profile", "\(cell(run.profile.name)) (sha256 \(cell(run.profile.sha256, limit: 64)))"))
+            if let script = ScriptDeliveryText.line(manifest) { lines.append(("Script", cell(script, limit: 400))) }
+            let sections = manifest.clusterSections
+            let leftOut = sections.filter { $0.failure != nil }.count
+            lines.append(("Clusters", "\(sections.count)" + (leftOut > 0 ? " (\(leftOut) left out)" : "")))
+            for section in sections {
+                var line = "\(cell(section.name)): \(describe(section.cluster)); as \(who(section.cluster)); \(describe(section.selection))"
+                if let delivery = section.scriptDelivery { line += "; script by \(cell(delivery))" }
+                if let failure = section.failure { line += "; LEFT OUT (\(cell(failure.reason))): \(cell(failure.message, limit: 400))" }
+                lines.append(("Cluster", line))
+            }
         }
-        var cluster = cell(manifest.cluster.server)
-        var details: [String] = []
-        if let context = manifest.cluster.contextName { details.append("context \(cell(context))") }
-        if let version = manifest.cluster.serverVersion { details.append("server \(cell(version))") }
-        if let ca = manifest.cluster.caFingerprintSHA256 { details.append("CA sha256 \(cell(ca, limit: 64))") }
-        if !details.isEmpty { cluster += " (\(details.joined(separator: ", ")))" }
-        lines.append(("Cluster", cluster))
-        lines.append(("Profile", "\(cell(run.profile.name)) (sha256 \(cell(run.profile.sha256, limit: 64)))"))
-        if let script = ScriptDeliveryText.line(manifest) { lines.append(("Script", cell(script, limit: 400))) }
-        var selection = manifest.selection.namespace.map { "namespace \(cell($0))" } ?? "all namespaces"
-        if let labels = manifest.selection.labelSelector { selection += ", -l \(cell(labels))" }
-        if let fields = manifest.selection.fieldSelector { selection += ", --field-selector \(cell(fields))" }
-        lines.append(("Selection", selection))
         let counts = Manifest.Outcome.allCases.map { outcome in
             "\(manifest.pods.filter { $0.outcome == outcome }.count) \(outcome.rawValue)"
         }
@@ -82,6 +84,30 @@ public enum InspectText {
         return lines.map { "\(($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0))\($0.1)\n" }.joined()
     }
 
+    /// Who the server said ran the tool.
+    static func who(_ cluster: Manifest.Cluster) -> String {
+        guard let user = cluster.user else { return "unknown (the server did not answer SelfSubjectReview)" }
+        return cell(user.username) + (user.groups.isEmpty ? "" : " (groups: \(cell(user.groups.joined(separator: ", "))))")
+    }
+
+    /// The server, with its context, version and CA.
+    static func describe(_ cluster: Manifest.Cluster) -> String {
+        var text = cell(cluster.server)
+        var details: [String] = []
+        if let context = cluster.contextName { details.append("context \(cell(context))") }
+        if let version = cluster.serverVersion { details.append("server \(cell(version))") }
+        if let ca = cluster.caFingerprintSHA256 { details.append("CA sha256 \(cell(ca, limit: 64))") }
+        if !details.isEmpty { text += " (\(details.joined(separator: ", ")))" }
+        return text
+    }
+
+    static func describe(_ selection: Manifest.Selection) -> String {
+        var text = selection.namespace.map { "namespace \(cell($0))" } ?? "all namespaces"
+        if let labels = selection.labelSelector { text += ", -l \(cell(labels))" }
+        if let fields = selection.fieldSelector { text += ", --field-selector \(cell(fields))" }
+        return text
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt))
     }
@@ -90,12 +116,14 @@ public enum InspectText {
     static func overview(_ bundle: InspectedBundle) -> String {
         // A bundle of --all-containers has a row per container of a pod: the table then says which.
         let perContainer = !severalEntries(bundle).isEmpty
-        var table = TextTable(headers: ["NAMESPACE", "POD"] + (perContainer ? ["CONTAINER"] : [])
+        let clusters = bundle.manifest.isMultiCluster
+        var table = TextTable(headers: (clusters ? ["CLUSTER"] : []) + ["NAMESPACE", "POD"] + (perContainer ? ["CONTAINER"] : [])
                               + ["OUTCOME", "REASON", "PROCESSES", "LISTENERS", "CONNECTIONS", "ANOMALIES", "GAPS"])
         for pod in bundle.pods {
             let counts = pod.rendered?.counts ?? pod.evidence.map(RenderedEvidence.Counts.init)
             func count(_ value: Int?) -> String { value.map(String.init) ?? "-" }
-            table.append([cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253)]
+            table.append((clusters ? [cell(pod.entry.cluster ?? "-", limit: 63)] : [])
+                         + [cell(pod.entry.namespace, limit: 63), cell(pod.entry.name, limit: 253)]
                          + (perContainer ? [cell(pod.entry.targetContainer.isEmpty ? "-" : pod.entry.targetContainer, limit: 63)] : [])
                          + [pod.entry.outcome.rawValue,
                           cell(pod.entry.reason, limit: 40), count(counts?.processes), count(counts?.listeners),
@@ -115,7 +143,7 @@ public enum InspectText {
     static func renderPod(_ pod: InspectedBundle.Pod, namingContainer: Bool = false) -> String {
         let entry = pod.entry
         let container = namingContainer ? ", container \(cell(entry.targetContainer))" : ""
-        var out = "== Pod \(cell(entry.namespace))/\(cell(entry.name))\(container) ==\n"
+        var out = "== Pod \(cell(entry.displayName))\(container) ==\n"
         out += "Outcome:    \(entry.outcome.rawValue) (\(cell(entry.reason))): \(cell(entry.message, limit: 400))\n"
         var placement = "node \(entry.node.map { cell($0) } ?? "unknown"), target container \(cell(entry.targetContainer))"
         if let evidence = entry.evidenceContainer {

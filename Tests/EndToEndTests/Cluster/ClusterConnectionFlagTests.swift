@@ -37,8 +37,8 @@ struct ClusterConnectionFlagTests {
                 "\(result.stderr)")
 
         let manifest = try Self.expectTunnelled(output, through: proxy, url: proxy.url, stderr: result.stderr)
-        #expect(manifest.cluster.user?.username == collector.username)
-        #expect(manifest.cluster.impersonation?.user == collector.username)
+        #expect(manifest.cluster?.user?.username == collector.username)
+        #expect(manifest.cluster?.impersonation?.user == collector.username)
     }
 
     /// Both db pods collected, the proxy named in the manifest, every script delivered
@@ -47,11 +47,11 @@ struct ClusterConnectionFlagTests {
     static func expectTunnelled(_ output: String, through proxy: ConnectProxy, url: String, stderr: String) throws -> Manifest {
         let manifest = try BundleReader(path: output).manifest()
         #expect(manifest.pods.count == 2 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
-        #expect(manifest.cluster.proxy == url)
+        #expect(manifest.cluster?.proxy == url)
         #expect(manifest.run.scriptDelivery == "attach", "\(stderr)")
         #expect(manifest.pods.allSatisfy { $0.evidenceContainer?.outputSource == "attach" },
                 "\(manifest.pods.map { "\($0.name) \($0.evidenceContainer?.outputSource ?? "-")" })")
-        let server = try #require(URLComponents(string: manifest.cluster.server))
+        let server = try #require(URLComponents(string: manifest.cluster?.server ?? ""))
         #expect(!proxy.tunnels.isEmpty)
         #expect(proxy.tunnels.allSatisfy { $0 == "\(server.host ?? ""):\(server.port ?? 443)" }, "\(proxy.tunnels)")
         return manifest

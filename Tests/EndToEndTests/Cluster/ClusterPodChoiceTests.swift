@@ -17,8 +17,8 @@ struct ClusterPodChoiceTests {
         let selector = try cluster.kubectlOK(["get", "deployment", "checkout", "-n", "shop", "-o", "jsonpath={.spec.selector.matchLabels.app}"])
         #expect(selector == "checkout")
         let manifest = try BundleReader(path: output).manifest()
-        #expect(manifest.selection.workload == "deployment/checkout")
-        #expect(manifest.selection.labelSelector == "app=checkout")
+        #expect(manifest.selection?.workload == "deployment/checkout")
+        #expect(manifest.selection?.labelSelector == "app=checkout")
         #expect(Set(manifest.pods.map(\.name)) == Set(try cluster.podNames(namespace: "shop", selector: "app=checkout")))
         #expect(manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name) \($0.message)" })")
 
@@ -38,7 +38,7 @@ struct ClusterPodChoiceTests {
         #expect(result.status == 0, "\(result.stderr)")
         let manifest = try BundleReader(path: output).manifest()
         #expect(manifest.pods.map(\.name).sorted() == chosen.sorted())
-        #expect(manifest.selection.podNames == [chosen[0], chosen[1]])
+        #expect(manifest.selection?.podNames == [chosen[0], chosen[1]])
         #expect(manifest.pods.allSatisfy { $0.outcome == .collected })
 
         let before = try cluster.ephemeralContainerCount(namespace: "shop", pod: names[2])
