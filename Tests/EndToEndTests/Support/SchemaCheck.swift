@@ -44,7 +44,7 @@ enum SchemaCheck {
             base = member.name.rsplit("/", 1)[-1]
             if member.name == "manifest.json":
                 name = "manifest"
-            elif base in ("processes.json", "sockets.json", "namespaces.json") and member.name.startswith("pods/"):
+            elif base in ("processes.json", "sockets.json", "namespaces.json") and member.name.startswith(("pods/", "clusters/")):
                 if 0 <= limit <= pod_documents:
                     continue
                 pod_documents += 1
