@@ -40,6 +40,15 @@ public struct CollectionPlan: Sendable, Codable {
         return groups
     }
 
+    /// How many pods may be in flight when `concurrency` evidence containers may:
+    /// with `--all-containers` a pod holds one per target, so fewer pods.
+    public func podsInFlight(concurrency: Int) -> Int {
+        max(1, concurrency / widestPod)
+    }
+
+    /// The most evidence containers one pod gets: 1, or with `--all-containers` its running containers.
+    public var widestPod: Int { max(1, targetsByPod.map(\.count).max() ?? 1) }
+
     /// Pods with at least one target.
     public var podCount: Int { Set(targets.map { "\($0.namespace)/\($0.pod)" }).count }
 

@@ -54,11 +54,18 @@ public final class FleetRun: @unchecked Sendable {
         let startedAt = Date()
         let writer = try BundleWriter(path: request.outputPath, overwrite: request.overwrite)
         let sink = BundleSink(writer: writer)
+        // --concurrency bounds the whole run: the clusters' fan-outs share its slots, so
+        // three clusters hold no more pods in flight (nor their memory) than one.
+        let widest = members.map { member -> Int in
+            guard case .ready(let run, _) = member else { return 1 }
+            return run.request.plan.widestPod
+        }.max() ?? 1
+        let slots = DispatchFanOut.Slots(limit: max(1, request.concurrency / widest))
         progress.start()
         let parts = await withTaskGroup(of: (Int, CollectionRun.ClusterPart).self) { group in
             for (index, member) in members.enumerated() {
                 guard case .ready(let run, _) = member else { continue }
-                group.addTask { (index, await run.collect(into: sink)) }
+                group.addTask { (index, await run.collect(into: sink, sharing: slots)) }
             }
             var parts: [Int: CollectionRun.ClusterPart] = [:]
             for await (index, part) in group { parts[index] = part }

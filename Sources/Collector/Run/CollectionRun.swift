@@ -155,7 +155,8 @@ public final class CollectionRun: @unchecked Sendable {
     /// The collection itself, into a writer that may be shared with other
     /// clusters' runs (``FleetRun``): the watch, the fan-out, every pod's entry.
     /// Starting and finishing the observer is the caller's.
-    func collect(into sink: BundleSink) async -> ClusterPart {
+    /// `slots`, when given, bound the pods in flight together with other clusters' runs.
+    func collect(into sink: BundleSink, sharing slots: DispatchFanOut.Slots? = nil) async -> ClusterPart {
         let cluster = await clusterRecord()
         if request.plan.allContainers == true {
             progress.notice("Each collected pod gets one ephemeral container per running container (--all-containers), named \(request.runID.containerName)-<container>. Kubernetes cannot remove ephemeral containers: they stay in the pod's spec, terminated, until the pod is deleted.")
@@ -200,8 +201,7 @@ public final class CollectionRun: @unchecked Sendable {
         let pods = request.plan.targetsByPod
         // --concurrency bounds the evidence containers in flight (each holds one request at a
         // time, which the connection pool was sized for): with --all-containers, fewer pods.
-        let widest = pods.map(\.count).max() ?? 1
-        let fanOut = DispatchFanOut(limit: max(1, request.concurrency / max(1, widest)))
+        let fanOut = slots.map { DispatchFanOut(sharing: $0) } ?? DispatchFanOut(limit: request.plan.podsInFlight(concurrency: request.concurrency))
         let group = Task { [self] in
             await fanOut.run(
             pods,

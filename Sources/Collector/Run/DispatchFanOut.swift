@@ -12,12 +12,35 @@ import Foundation
 /// `shouldAdmit` turns false (an interrupt), admission stops and the pods not
 /// yet started are handed to `notStarted`; `run` returns only after every item
 /// went to one of the two.
+///
+/// Several fan-outs may share their slots (``Slots``): a run across clusters
+/// has one fan-out per cluster, and `--concurrency` bounds them all together,
+/// so that three clusters hold no more pods in flight than one would.
 public final class DispatchFanOut: Sendable {
     public let limit: Int
     private let admission = DispatchQueue(label: "kubectl-evidence.fan-out.admission")
+    private let shared: Slots?
+
+    /// Free places for work in flight, taken and given back by every fan-out that holds them.
+    public final class Slots: Sendable {
+        public let limit: Int
+        let semaphore: DispatchSemaphore
+
+        public init(limit: Int) {
+            self.limit = max(1, limit)
+            self.semaphore = DispatchSemaphore(value: self.limit)
+        }
+    }
 
     public init(limit: Int) {
         self.limit = max(1, limit)
+        self.shared = nil
+    }
+
+    /// A fan-out that takes its slots from `slots`, with the other fan-outs that share them.
+    public init(sharing slots: Slots) {
+        self.limit = slots.limit
+        self.shared = slots
     }
 
     public func run<Item: Sendable>(
@@ -26,7 +49,7 @@ public final class DispatchFanOut: Sendable {
         notStarted: @escaping @Sendable (Item) -> Void,
         work: @escaping @Sendable (Item) async -> Void
     ) async {
-        let slots = DispatchSemaphore(value: limit)
+        let slots = shared?.semaphore ?? DispatchSemaphore(value: limit)
         let (admitted, handOver) = AsyncStream<Item>.makeStream()
         admission.async {
             for item in items {

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `collect --context a,b` and `--all-contexts` as a user types them: which
+/// contexts, which flags cannot go with several, and the plan of each cluster.
+@Suite("collect across several contexts: flags and plans")
+struct FleetEndToEndTests {
+    /// Two labs and a context whose server refuses connections, in one kubeconfig.
+    static func fleet() throws -> (east: LabProcess, west: LabProcess, kubeconfig: String) {
+        let east = try LabProcess.start()
+        let west = try LabProcess.start()
+        let kubeconfig = east.directory.appendingPathComponent("fleet.kubeconfig").path
+        try FleetKubeconfig.write([("east", east.kubeconfig), ("west", west.kubeconfig), ("gone", east.kubeconfig)], to: kubeconfig)
+        // `gone` is east's cluster at a port nothing listens on.
+        var text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+        let server = east.serverURL
+        let lastServer = try #require(text.range(of: server, options: .backwards))
+        text.replaceSubrange(lastServer, with: "https://127.0.0.1:1")
+        try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        return (east, west, kubeconfig)
+    }
+
+    @Test("flags that name one cluster, or contexts the kubeconfig lacks, are refused before anything is touched")
+    func refusals() throws {
+        let (east, west, kubeconfig) = try Self.fleet()
+        defer { east.stop(); west.stop() }
+        let both = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--all-contexts", "--context", "east", "-l", "app=checkout"])
+        #expect(both.status == 64 && both.stderr.contains("--all-contexts and --context cannot be used together"), "\(both.stderr)")
+        let server = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,west", "--server", east.serverURL, "-l", "app=checkout"])
+        #expect(server.status == 64 && server.stderr.contains("--server and --cluster name one API server"), "\(server.stderr)")
+        let empty = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,,west", "-l", "app=checkout"])
+        #expect(empty.status == 64 && empty.stderr.contains("has an empty name"), "\(empty.stderr)")
+        let unknown = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,nor\u{1b}[31mth", "-l", "app=checkout", "--yes"])
+        #expect(unknown.status == 1, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("has no context named nor\\u{1B}[31mth"), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("Its contexts: east, west, gone"), "\(unknown.stderr)")
+        #expect(!unknown.stderr.contains("\u{1b}"), "a control byte from the command line reached the terminal")
+        // Nothing was touched in east.
+        let containers = try east.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "jsonpath={.items[*].spec.ephemeralContainers}"])
+        #expect(containers.stdout.isEmpty, "\(containers.stdout)")
+    }
+
+    @Test("--all-contexts --dry-run --json: every context's plan, the unreachable one with why; nothing injected")
+    func dryRunPlansEveryContext() throws {
+        let (east, west, kubeconfig) = try Self.fleet()
+        defer { east.stop(); west.stop() }
+        let result = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--all-contexts", "-n", "shop", "-l", "app=checkout", "--dry-run", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(document["kind"] as? String == "FleetCollectionPlan")
+        let clusters = try #require(document["clusters"] as? [[String: Any]])
+        #expect(clusters.map { $0["name"] as? String } == ["east", "west", "gone"])
+        for cluster in clusters.prefix(2) {
+            let targets = try #require((cluster["plan"] as? [String: Any])?["targets"] as? [[String: Any]])
+            #expect(targets.count == 3, "\(cluster)")
+        }
+        let failure = try #require(clusters[2]["failure"] as? [String: Any])
+        #expect(failure["reason"] as? String == "Unreachable", "\(failure)")
+        #expect(result.stderr.contains("warning: cluster gone (https://127.0.0.1:1) is left out"), "\(result.stderr)")
+        #expect(result.stderr.contains("A real run would collect from context east"), "\(result.stderr)")
+        #expect(result.stderr.contains("A real run would collect from context west"), "\(result.stderr)")
+        for lab in [east, west] {
+            let containers = try lab.kubectl(["get", "pods", "-n", "shop", "-o", "jsonpath={.items[*].spec.ephemeralContainers}"])
+            #expect(containers.stdout.isEmpty, "a dry run added containers: \(containers.stdout)")
+        }
+    }
+
+    @Test("one context named alone, even with a comma in its name, is a run of one cluster (schemaVersion 1)")
+    func oneContextIsOneCluster() throws {
+        let (east, west, kubeconfig) = try Self.fleet()
+        defer { east.stop(); west.stop() }
+        var text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"name\" : \"west\"", with: "\"name\" : \"west,eu\"")
+        text = text.replacingOccurrences(of: "\"user\" : \"west\"", with: "\"user\" : \"west,eu\"")
+        text = text.replacingOccurrences(of: "\"cluster\" : \"west\"", with: "\"cluster\" : \"west,eu\"")
+        try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let output = east.directory.appendingPathComponent("one.tar.gz").path
+        let result = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "west,eu", "-n", "shop", "-l", "app=checkout", "-q", "-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try BundleContents(path: output).manifest
+        #expect(manifest.schemaVersion == 1 && manifest.cluster?.contextName == "west,eu" && manifest.pods.count == 3)
+    }
+}
