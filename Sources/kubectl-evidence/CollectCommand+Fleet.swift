@@ -24,8 +24,7 @@ extension CollectCommand {
         }
         guard let value = connection.context, value.contains(","), !known.contains(value) else { return nil }
         var names: [String] = []
-        for name in value.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard !name.isEmpty else { throw ValidationError("--context \"\(value)\" has an empty name; give contexts as --context a,b,c.") }
+        for name in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             guard known.contains(name) else {
                 throw CommandFailure("The kubeconfig has no context named \(DisplayText.line(name)) (of --context \(DisplayText.line(value))); nothing was touched. Its contexts: \(known.map { DisplayText.line($0) }.joined(separator: ", ")).")
             }
@@ -37,6 +36,11 @@ extension CollectCommand {
     /// Refuses the flags that name one cluster when several are asked for.
     func validateFleetFlags() throws {
         guard allContexts || (connection.context?.contains(",") ?? false) else { return }
+        if let value = connection.context, value.split(separator: ",", omittingEmptySubsequences: false).contains(where: {
+            $0.trimmingCharacters(in: .whitespaces).isEmpty
+        }) {
+            throw ValidationError("--context \"\(DisplayText.line(value))\" has an empty name; give contexts as --context a,b,c.")
+        }
         if allContexts && connection.context != nil {
             throw ValidationError("--all-contexts and --context cannot be used together: name the contexts with --context a,b,c, or take every one with --all-contexts.")
         }

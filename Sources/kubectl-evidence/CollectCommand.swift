@@ -26,13 +26,14 @@ struct CollectCommand: AsyncParsableCommand {
                     ("Ask the API server first (RBAC, admission); store nothing", "collect -n shop deploy/checkout --dry-run=server"),
                     ("Two pods by name", "collect -n shop checkout-6c58-d6fch checkout-6c58-s8jlz"),
                     ("Every matching pod on a suspect node, in every namespace", "collect -A --node worker-3 -l app --yes"),
+                    ("The same workload in three clusters at once, into one bundle", "collect --context eu,us,ap -n shop -l app=checkout"),
                     ("In a Pod Security \"restricted\" namespace", "collect -n payments -l app=ledger --profile restricted"),
                     ("Signed, and piped to an upload", "collect -l app=web --sign-key ev.key -o - | curl -T - \"$URL\""),
                 ]) + """
 
 
                 Exit status: 0 when every planned pod was collected (or the dry run succeeded); \
-                3 when some were not; 4 when none was; 130 when interrupted (the bundle is still \
+                3 when some were not, or a cluster of --context a,b was left out; 4 when none was; 130 when interrupted (the bundle is still \
                 written); 1 when nothing could start (kubeconfig, connection, permissions, admission); \
                 64 for a usage error.
                 """

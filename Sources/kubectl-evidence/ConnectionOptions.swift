@@ -12,7 +12,8 @@ struct ConnectionOptions: ParsableArguments {
             completion: .file())
     var kubeconfig: String?
 
-    @Option(name: .customLong("context"), help: "The kubeconfig context to use.", completion: .custom(ValueCompletion.contexts))
+    @Option(name: .customLong("context"), help: "The kubeconfig context to use (collect takes several, --context a,b,c, into one bundle).",
+            completion: .custom(ValueCompletion.contexts))
     var context: String?
 
     @Option(name: [.customShort("n"), .customLong("namespace")], help: "The namespace to select pods in (default: the context's namespace, else default).",

@@ -23,8 +23,14 @@ enum ValueCompletion {
         return selection
     }
 
+    /// Contexts; after a comma (`--context eu,u<TAB>`), the next context of a list.
     @Sendable static func contexts(_ words: [String], _ index: Int, _ prefix: String) -> [String] {
-        KubeconfigLoader.contextNames(selection(from: words)).filter { $0.hasPrefix(prefix) }
+        let names = KubeconfigLoader.contextNames(selection(from: words))
+        let whole = names.filter { $0.hasPrefix(prefix) }
+        guard whole.isEmpty, let comma = prefix.lastIndex(of: ",") else { return whole }
+        let listed = prefix[...comma]
+        let chosen = Set(listed.split(separator: ",").map(String.init))
+        return names.filter { !chosen.contains($0) && $0.hasPrefix(prefix[prefix.index(after: comma)...]) }.map { listed + $0 }
     }
 
     /// How long a completion may wait for the API server.

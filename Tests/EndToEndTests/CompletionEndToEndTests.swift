@@ -26,7 +26,7 @@ struct CompletionEndToEndTests {
         return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 
-    @Test("--context completes to the kubeconfig's contexts, -n to the cluster's namespaces (filtered by what is typed), --image-pull-policy and --script-delivery to their values")
+    @Test("--context completes to the kubeconfig's contexts (and the next of a list), -n to the cluster's namespaces (filtered by what is typed), --image-pull-policy and --script-delivery to their values")
     func valuesComplete() throws {
         let lab = try LabProcess.start()
         defer { lab.stop() }
@@ -40,6 +40,9 @@ struct CompletionEndToEndTests {
 
         let contexts = try Self.complete([tool, "collect"] + config + ["--context", ""], script: script)
         #expect(contexts.contains("kubelab") && contexts.contains("kubelab-collector") && contexts.contains("kubelab-viewer"), "\(contexts)")
+        // collect --context a,b,c: after a comma, the next context of the list (not one already in it).
+        let listed = try Self.complete([tool, "collect"] + config + ["--context", "kubelab,kubelab-v"], script: script)
+        #expect(listed == ["kubelab,kubelab-viewer"], "\(listed)")
 
         let namespaces = try Self.complete([tool, "collect"] + config + ["-n", ""], script: script)
         #expect(Set(["shop", "payments", "hardened"]).isSubset(of: Set(namespaces)), "\(namespaces)")

@@ -27,6 +27,6 @@ enum FleetKubeconfig {
         }
         let merged: [String: Any] = ["apiVersion": "v1", "kind": "Config", "clusters": clusters, "users": users, "contexts": contexts,
                                      "current-context": sources.first?.name ?? ""]
-        try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+        try JSONSerialization.data(withJSONObject: merged, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]).write(to: URL(fileURLWithPath: path))
     }
 }
