@@ -217,7 +217,7 @@ public final class CollectionRun: @unchecked Sendable {
             },
             work: { [self, sink] targets in
                 guard let target = targets.first else { return }
-                if let notInjected = await admit(target, targets: targets.count) {
+                if let notInjected = await admit(target, targets: targets.count, outageBoundsTheCluster: slots != nil) {
                     for other in targets {
                         var entry = notInjected
                         entry.targetContainer = other.targetContainer
@@ -269,10 +269,18 @@ public final class CollectionRun: @unchecked Sendable {
     /// in the pod for nothing. Returns the pod's entry when it is not to be
     /// injected (the run was stopped, the watch failed for good, or it stayed
     /// down for the pod's whole timeout); nil to go on.
-    private func admit(_ target: PlannedTarget, targets count: Int = 1) async -> Manifest.Pod? {
+    ///
+    /// `outageBoundsTheCluster`: in a run across clusters, whose fan-outs share
+    /// their slots, each pod waiting here holds a slot the other clusters could
+    /// use; once this cluster's watch has been down for a whole pod timeout, its
+    /// pods not yet injected fail at once instead of each waiting a timeout more
+    /// (which would let a dead cluster end up holding every slot).
+    private func admit(_ target: PlannedTarget, targets count: Int = 1, outageBoundsTheCluster: Bool = false) async -> Manifest.Pod? {
         let limit = request.profile.timeouts.podSeconds
-        let deadline = time.now.addingTimeInterval(limit)
+        let ownDeadline = time.now.addingTimeInterval(limit)
         while !board.isWatching {
+            var deadline = ownDeadline
+            if outageBoundsTheCluster, let since = board.downSince { deadline = min(deadline, since.addingTimeInterval(limit)) }
             let entry = { (outcome: Manifest.Outcome, reason: String, message: String) -> Manifest.Pod in
                 Manifest.Pod(
                     namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,

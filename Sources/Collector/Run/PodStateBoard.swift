@@ -53,6 +53,10 @@ public final class PodStateBoard: @unchecked Sendable {
     /// True while the watch reports the selection: from the first list on,
     /// and again from each relist after an interruption.
     private var watching = false
+    /// Since when the watch has not reported the selection: from the start of
+    /// the run (``track(_:)``) until its first list, and from each interruption
+    /// until it is back.
+    private var notWatchingSince: Date?
     /// Counts interruptions, so that a fallback timer knows whether the
     /// interruption it was started for is still the current one.
     private var interruptions: UInt64 = 0
@@ -77,6 +81,7 @@ public final class PodStateBoard: @unchecked Sendable {
     /// Keeps only these pods' state from now on.
     public func track(_ keys: Set<PodKey>) {
         lock.lock()
+        if !watching { notWatchingSince = time.now }
         tracked = keys
         latest = latest.filter { keys.contains($0.key) }
         goneFromWatch = goneFromWatch.intersection(keys)
@@ -130,6 +135,13 @@ public final class PodStateBoard: @unchecked Sendable {
         return watching
     }
 
+    /// Since when the watch has been down (or not yet up); nil while it reports the selection.
+    public var downSince: Date? {
+        lock.lock()
+        defer { lock.unlock() }
+        return watching ? nil : notWatchingSince
+    }
+
     /// The list or the watch failed and is being tried again. Pods already
     /// waiting keep waiting; if it lasts `fallbackAfter`, every wait ends
     /// with `.watchDown` so that its pod is read by name instead.
@@ -137,7 +149,10 @@ public final class PodStateBoard: @unchecked Sendable {
         lock.lock()
         let wasWatching = watching
         watching = false
-        if wasWatching { interruptions += 1 }
+        if wasWatching {
+            interruptions += 1
+            notWatchingSince = time.now
+        }
         let current = interruptions
         lock.unlock()
         guard wasWatching else { return }
@@ -149,6 +164,7 @@ public final class PodStateBoard: @unchecked Sendable {
     public func watchResumed() {
         lock.lock()
         watching = true
+        notWatchingSince = nil
         fallingBack = false
         let admissions = Array(watchWaiters.values)
         watchWaiters.removeAll()
