@@ -11,23 +11,41 @@ import Foundation
 /// replicas any pairing would be a guess.
 public enum SnapshotComparer {
     public static func compare(_ old: Snapshot, _ new: Snapshot, options: DiffOptions = DiffOptions()) -> DiffReport.Comparison {
-        let differentClusters = old.manifest.servers != new.manifest.servers
+        // A pod is compared with the other side's pods of its own cluster (by server) when the
+        // other side has that cluster; a pod of a cluster only one side has may match by
+        // name or workload any pod of the other side's clusters that are not shared
+        // (the same Deployment in another cluster, as for two bundles of one cluster each).
+        let shared = Set(old.manifest.servers).intersection(new.manifest.servers)
+        let differentClusters = shared.isEmpty
         var pairs: [(Snapshot.Pod, Snapshot.Pod, String)] = []
         var oldLeft = old.pods
         var newLeft = new.pods
 
-        // `newKey`, when given, keys the new side (whose cluster names may mean other servers).
-        func match(_ how: String, _ key: (Snapshot.Pod) -> String?, newKey: ((Snapshot.Pod) -> String?)? = nil, uniqueOnly: Bool = false) {
+        /// The scope a pod is matched in: its cluster's server if both sides have it, else "elsewhere".
+        func scope(_ manifest: Manifest) -> (Snapshot.Pod) -> String {
+            let servers = manifest.serverByCluster
+            let only = manifest.cluster?.server ?? ""
+            return { pod in
+                let server = pod.entry.cluster.flatMap { servers[$0] } ?? only
+                return shared.contains(server) ? server : ""
+            }
+        }
+        let oldScope = scope(old.manifest), newScope = scope(new.manifest)
+
+        // Each key is the pod's scope and what `key` says of it.
+        func match(_ how: String, uniqueOnly: Bool = false, _ key: (Snapshot.Pod) -> String?) {
             var byKey: [String: [Int]] = [:]
             for (index, pod) in newLeft.enumerated() {
-                if let k = newKey.map({ $0(pod) }) ?? key(pod) { byKey[k, default: []].append(index) }
+                if let k = key(pod) { byKey[newScope(pod) + "\u{0}" + k, default: []].append(index) }
             }
             var oldCounts: [String: Int] = [:]
-            for pod in oldLeft { if let k = key(pod) { oldCounts[k, default: 0] += 1 } }
+            for pod in oldLeft { if let k = key(pod) { oldCounts[oldScope(pod) + "\u{0}" + k, default: 0] += 1 } }
             var usedNew: Set<Int> = []
             var keptOld: [Snapshot.Pod] = []
             for pod in oldLeft {
-                guard let k = key(pod), let candidates = byKey[k], let index = candidates.first(where: { !usedNew.contains($0) }),
+                guard let own = key(pod) else { keptOld.append(pod); continue }
+                let k = oldScope(pod) + "\u{0}" + own
+                guard let candidates = byKey[k], let index = candidates.first(where: { !usedNew.contains($0) }),
                       !uniqueOnly || (candidates.count == 1 && oldCounts[k] == 1)
                 else { keptOld.append(pod); continue }
                 usedNew.insert(index)
@@ -36,25 +54,14 @@ public enum SnapshotComparer {
             oldLeft = keptOld
             newLeft = newLeft.enumerated().filter { !usedNew.contains($0.offset) }.map(\.element)
         }
+        // UIDs never repeat across clusters: they pair pods only where a cluster is on both sides.
         // With --all-containers a pod has one entry per container: like is paired with like.
         if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : "\($0.entry.uid)\u{0}\($0.entry.targetContainer)" } }
-        // Across clusters (bundles of several), a name is first looked for in the same cluster, by its server.
-        if old.manifest.isMultiCluster || new.manifest.isMultiCluster {
-            func key(_ manifest: Manifest) -> (Snapshot.Pod) -> String? {
-                let servers = manifest.serverByCluster
-                let only = manifest.cluster?.server ?? ""
-                return { pod in
-                    let server = pod.entry.cluster.flatMap { servers[$0] } ?? only
-                    return "\(server)\u{0}\(pod.entry.namespace)\u{0}\(pod.entry.name)\u{0}\(pod.entry.targetContainer)"
-                }
-            }
-            match("name", key(old.manifest), newKey: key(new.manifest))
-        }
         match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)\u{0}\($0.entry.targetContainer)" }
         // A pod whose evidence came from another container on the other side is still the same pod.
         if !differentClusters { match("uid") { $0.entry.uid.isEmpty ? nil : $0.entry.uid } }
         match("name") { "\($0.entry.namespace)\u{0}\($0.entry.name)" }
-        match("workload", Self.workloadKey, uniqueOnly: true)
+        match("workload", uniqueOnly: true, Self.workloadKey)
 
         // A pod with an entry per container (--all-containers) is named with its container.
         let several = old.pods.map(\.entry).podsWithSeveralEntries.union(new.pods.map(\.entry).podsWithSeveralEntries)

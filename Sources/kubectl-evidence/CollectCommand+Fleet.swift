@@ -47,6 +47,13 @@ extension CollectCommand {
         if connection.server != nil || connection.cluster != nil {
             throw ValidationError("--server and --cluster name one API server, but several contexts were asked for, each with its own; drop them, or collect one context at a time.")
         }
+        // One cluster's credentials or trust must not go to every cluster: a token for eu sent to us.
+        let oneClusters = [("--token", connection.token), ("--user", connection.user), ("--client-certificate", connection.clientCertificate),
+                           ("--client-key", connection.clientKey), ("--certificate-authority", connection.certificateAuthority),
+                           ("--tls-server-name", connection.tlsServerName)].filter { $0.1 != nil }.map(\.0)
+        if !oneClusters.isEmpty {
+            throw ValidationError("\(oneClusters.joined(separator: ", ")) \(oneClusters.count == 1 ? "belongs" : "belong") to one cluster, but several contexts were asked for: they would be sent to every one of them. Put each cluster's credentials in its kubeconfig context, or collect one context at a time.")
+        }
     }
 
     /// One cluster of the fleet as planned: its connection and plan, or why it is out.
@@ -64,17 +71,14 @@ extension CollectCommand {
     /// preflight, ask once, collect all at once, summarise.
     func runFleet(contexts: [String], console: OutputContext) async throws {
         let profile = try resolvedProfile()
-        // Every context's kubeconfig is read before anything goes out: a broken
-        // one is a mistake to mend, not a cluster to skip.
-        var connections: [(String, ClusterConnection)] = []
-        for name in contexts {
-            var options = connection
-            options.context = name
-            do {
-                connections.append((name, try options.resolveConnection(output: console)))
-            } catch {
-                throw CommandFailure("The kubeconfig's context \(DisplayText.line(name)) cannot be used: \(CommandErrors.describe(error)) Nothing was touched; mend it, or leave it out of --context.")
-            }
+        let connections = try resolveContexts(contexts, console: console)
+        // What is left may be one context: a run of one cluster, as --context NAME would be.
+        if connections.count == 1, let only = connections.first {
+            var single = self
+            single.allContexts = false
+            single.connection.context = only.0
+            try await single.run(console: console)
+            return
         }
         var clusters = await planAll(connections, profile: profile.profile, console: console)
         do {
@@ -86,6 +90,48 @@ extension CollectCommand {
         await Self.shutDown(clusters)
     }
 
+    /// Every context's kubeconfig entry, read before anything goes out. A named
+    /// context that cannot be used is a mistake to mend, and stops the run; with
+    /// --all-contexts it is left out, saying why (kubeconfigs gather stale contexts).
+    /// Two contexts that would select the same pods (the same server, and the same
+    /// namespace or all of them) would add two containers of one name to each:
+    /// named, that is refused; with --all-contexts the later one is left out.
+    private func resolveContexts(_ contexts: [String], console: OutputContext) throws -> [(String, ClusterConnection)] {
+        var connections: [(String, ClusterConnection)] = []
+        for name in contexts {
+            var options = connection
+            options.context = name
+            let resolved: ClusterConnection
+            do {
+                resolved = try options.resolveConnection(output: console)
+            } catch {
+                let why = "The kubeconfig's context \(DisplayText.line(name)) cannot be used: \(CommandErrors.describe(error))"
+                if allContexts {
+                    console.printNotice("warning: \(why) It is left out of --all-contexts.")
+                    continue
+                }
+                throw CommandFailure(why + " Nothing was touched; mend it, or leave it out of --context.")
+            }
+            let namespace = connection.listNamespace(in: resolved)
+            if let (earlier, _) = connections.first(where: { other in
+                other.1.server == resolved.server
+                    && (namespace == nil || connection.listNamespace(in: other.1) == nil || connection.listNamespace(in: other.1) == namespace)
+            }) {
+                let why = "The contexts \(DisplayText.line(earlier)) and \(DisplayText.line(name)) reach the same API server (\(DisplayText.line(resolved.server))) and would select the same pods, each of which would get the same evidence container twice."
+                if allContexts {
+                    console.printNotice("warning: \(why) \(DisplayText.line(name)) is left out of --all-contexts.")
+                    continue
+                }
+                throw CommandFailure(why + " Nothing was touched; name one of them.")
+            }
+            connections.append((name, resolved))
+        }
+        guard !connections.isEmpty else {
+            throw CommandFailure("No context of the kubeconfig can be used (each is named above with why); nothing was touched.")
+        }
+        return connections
+    }
+
     private static func shutDown(_ clusters: [PlannedCluster]) async {
         for cluster in clusters { try? await cluster.client?.shutdown() }
     }
@@ -94,19 +140,29 @@ extension CollectCommand {
     private func collectFleet(_ clusters: inout [PlannedCluster], contexts: [String], profile: (profile: CollectionProfile, yaml: String),
                               console: OutputContext) async throws {
         for cluster in clusters {
-            if let notice = cluster.delivery?.notice { console.printNotice("note: [\(cluster.name)] " + notice) }
+            if let notice = cluster.delivery?.notice { console.printNotice("note: [\(DisplayText.line(cluster.name))] " + notice) }
             if let failure = cluster.failure {
                 console.printNotice("warning: cluster \(DisplayText.line(cluster.name)) (\(DisplayText.line(cluster.connection.server))) is left out: \(failure.message)")
             }
         }
         if dryRun || serverDryRun {
-            try await printFleetPlans(clusters, profile: profile, console: console)
+            let refused = try await printFleetPlans(clusters, profile: profile, console: console)
+            // As a run would end: 1 when no cluster could be planned, 3 when some were left out.
+            let leftOut = clusters.filter { $0.failure != nil }.count + refused
+            if leftOut == clusters.count { throw ExitCode(1) }
+            if leftOut > 0 { throw ExitCode(3) }
             return
         }
         let planned = clusters.compactMap(\.plan)
         let targets = planned.reduce(0) { $0 + $1.targets.count }
+        if clusters.allSatisfy({ $0.failure != nil }) {
+            console.printError(message: "every cluster was left out (each is named above with why), so no pod was touched.")
+            throw ExitCode(1)
+        }
         guard targets > 0 else {
-            for cluster in clusters { if let plan = cluster.plan { console.printToStandardError("[\(cluster.name)]" + plan.renderText(dryRun: false)) } }
+            for cluster in clusters {
+                if let plan = cluster.plan { console.printToStandardError("[\(DisplayText.line(cluster.name))]\n" + plan.renderText(dryRun: false)) }
+            }
             console.printError(message: "no pod to collect in any of the \(clusters.count) clusters: every selected pod was skipped, none matched, or the clusters were left out.")
             throw ExitCode(4)
         }
@@ -136,8 +192,10 @@ extension CollectCommand {
                     do {
                         try await run.preflight()
                         return (index, nil)
+                    } catch let refusal as Preflight.Refusal {
+                        return (index, Manifest.ClusterFailure(reason: "PreflightRefused", message: refusal.message))
                     } catch {
-                        return (index, Manifest.ClusterFailure(reason: "PreflightRefused", message: CommandErrors.describe(error)))
+                        return (index, ClusterFailureReason.failure(for: error))
                     }
                 }
             }
@@ -154,7 +212,8 @@ extension CollectCommand {
                 continue
             }
             members.append(.ready(run, selection: cluster.plan.map { $0.selection.manifestSelection } ?? cluster.selection))
-            consents.append(await consent(for: cluster, run: run))
+            // A cluster with nothing to collect (its pods skipped) gets nothing, and is not asked about.
+            if !run.request.plan.targets.isEmpty { consents.append(await consent(for: cluster, run: run)) }
         }
         // The bundle lists the clusters in the order they were named.
         members.sort { clusterOrder(of: $0, in: contexts) < clusterOrder(of: $1, in: contexts) }
@@ -247,7 +306,8 @@ extension CollectCommand {
     }
 
     /// `--dry-run` across clusters: each cluster's plan under its name, or as JSON one document.
-    private func printFleetPlans(_ clusters: [PlannedCluster], profile: (profile: CollectionProfile, yaml: String), console: OutputContext) async throws {
+    /// Returns how many clusters the server dry run refused.
+    private func printFleetPlans(_ clusters: [PlannedCluster], profile: (profile: CollectionProfile, yaml: String), console: OutputContext) async throws -> Int {
         if json {
             let document = FleetPlanDocument(clusters: clusters.map {
                 .init(name: $0.name, server: $0.connection.server, failure: $0.failure, plan: $0.plan)
@@ -264,15 +324,18 @@ extension CollectCommand {
             }
         }
         var statements: [String] = []
+        var refused = 0
         for cluster in clusters where cluster.failure == nil {
             guard let client = cluster.client, let plan = cluster.plan, let delivery = cluster.delivery, !plan.targets.isEmpty else { continue }
             let request = try request(for: plan, profile: profile, delivery: delivery.delivery, clusterName: cluster.name)
-            let run = CollectionRun(client: client, request: request, progress: console.runProgress(quiet: true))
+            let run = CollectionRun(client: client, request: request,
+                                    progress: FleetRun.observer(for: cluster.name, reportingTo: console.runProgress(quiet: true)))
             if serverDryRun {
                 do {
                     try await run.preflight()
                 } catch {
-                    statements.append("[\(cluster.name)] The server dry run refused: \(CommandErrors.describe(error))")
+                    statements.append("[\(DisplayText.line(cluster.name))] The server dry run refused: \(CommandErrors.describe(error))")
+                    refused += 1
                     continue
                 }
             }
@@ -280,6 +343,7 @@ extension CollectCommand {
                 + (serverDryRun ? " The API server allowed the injection and admitted the evidence container; nothing was stored." : ""))
         }
         if !statements.isEmpty { console.printNotice(statements.joined(separator: "\n")) }
+        return refused
     }
 
     /// `collect --dry-run --json` across clusters.

@@ -88,6 +88,10 @@ struct DiffCommand: ParsableCommand {
         do {
             // diff compares features only: each container is reduced to them as it is read.
             let snapshots = try bundles.map { try Snapshot.read(path: $0, keep: .features(options)) }
+            if acrossClusters, let one = snapshots.first, !one.manifest.isMultiCluster {
+                // Across revisions of one cluster's Deployment is not what was asked for.
+                throw CommandFailure("--across-clusters compares the clusters of a bundle of several (collect --context a,b writes one), but \(BundleReader.display(one.path)) is of one cluster; drop --across-clusters.")
+            }
             report = replicas ? DiffReport(replicas: ReplicaComparer.compare(snapshots[0], options: options, acrossClusters: acrossClusters))
                 : SnapshotComparer.report(snapshots, options: options)
             if let html {

@@ -61,8 +61,8 @@ struct InjectionConsent {
         Self.confirm([self], assumeYes: assumeYes, quiet: quiet, output: output)
     }
 
-    /// The same for a run across several clusters: one line per cluster, and
-    /// the question whenever there is more than one (a fleet is never small).
+    /// The same for a run across several clusters: one line per cluster with pods
+    /// to collect, and the question whenever there is more than one (a fleet is never small).
     static func confirm(_ clusters: [InjectionConsent], assumeYes: Bool, quiet: Bool, output: OutputContext) -> Bool {
         let asks = (clusters.count > 1 || clusters.contains(where: \.needsQuestion)) && !assumeYes && output.isInteractive
         if !quiet || asks { output.printToStandardError(clusters.map(\.statement).joined(separator: "\n") + "\n") }

@@ -29,6 +29,10 @@ struct FleetEndToEndTests {
         #expect(both.status == 64 && both.stderr.contains("--all-contexts and --context cannot be used together"), "\(both.stderr)")
         let server = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,west", "--server", east.serverURL, "-l", "app=checkout"])
         #expect(server.status == 64 && server.stderr.contains("--server and --cluster name one API server"), "\(server.stderr)")
+        // One cluster's credentials would go to every cluster.
+        let token = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,west", "--token", "s3cret", "--user", "east", "-l", "app=checkout"])
+        #expect(token.status == 64 && token.stderr.contains("--token, --user belong to one cluster"), "\(token.stderr)")
+        #expect(!token.stderr.contains("s3cret"))
         let empty = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,,west", "-l", "app=checkout"])
         #expect(empty.status == 64 && empty.stderr.contains("has an empty name"), "\(empty.stderr)")
         let unknown = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,nor\u{1b}[31mth", "-l", "app=checkout", "--yes"])
@@ -36,6 +40,16 @@ struct FleetEndToEndTests {
         #expect(unknown.stderr.contains("has no context named nor\\u{1B}[31mth"), "\(unknown.stderr)")
         #expect(unknown.stderr.contains("Its contexts: east, gone, west"), "\(unknown.stderr)")
         #expect(!unknown.stderr.contains("\u{1b}"), "a control byte from the command line reached the terminal")
+        // Two contexts of one server and namespace would give each pod the same container twice.
+        var text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+        text = text.replacingOccurrences(of: "https://127.0.0.1:1", with: east.serverURL)
+        try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let twice = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,gone", "-n", "shop", "-l", "app=checkout", "--yes"])
+        #expect(twice.status == 1 && twice.stderr.contains("The contexts east and gone reach the same API server"), "\(twice.stderr)")
+        let all = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--all-contexts", "-n", "shop", "-l", "app=checkout", "--dry-run"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stderr.contains("gone is left out of --all-contexts"), "\(all.stderr)")
+        #expect(all.stdout.contains("Cluster east (") && all.stdout.contains("Cluster west (") && !all.stdout.contains("Cluster gone ("), "\(all.stdout)")
         // Nothing was touched in east.
         let containers = try east.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "jsonpath={.items[*].spec.ephemeralContainers}"])
         #expect(containers.stdout.isEmpty, "\(containers.stdout)")
@@ -46,7 +60,8 @@ struct FleetEndToEndTests {
         let (east, west, kubeconfig) = try Self.fleet()
         defer { east.stop(); west.stop() }
         let result = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--all-contexts", "-n", "shop", "-l", "app=checkout", "--dry-run", "--json"])
-        #expect(result.status == 0, "\(result.stderr)")
+        // As the run would end: 3, as one cluster was left out.
+        #expect(result.status == 3, "\(result.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(document["kind"] as? String == "FleetCollectionPlan")
         let clusters = try #require(document["clusters"] as? [[String: Any]])
@@ -81,5 +96,13 @@ struct FleetEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         let manifest = try BundleContents(path: output).manifest
         #expect(manifest.schemaVersion == 1 && manifest.cluster?.contextName == "west,eu" && manifest.pods.count == 3)
+        // A context named twice is one context.
+        let twice = east.directory.appendingPathComponent("twice.tar.gz").path
+        let again = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,east", "-n", "shop", "-l", "app=checkout", "-q", "-o", twice])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try BundleContents(path: twice).manifest.schemaVersion == 1)
+        // --across-clusters is for a bundle of several clusters.
+        let across = try ToolBinary.run(["diff", "--replicas", "--across-clusters", twice])
+        #expect(across.status == 2 && across.stderr.contains("is of one cluster; drop --across-clusters"), "\(across.stderr)")
     }
 }

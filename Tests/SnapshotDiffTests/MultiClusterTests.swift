@@ -72,8 +72,9 @@ struct MultiClusterTests {
         let old = try Snapshot.read(path: try fleet(), keep: .features(DiffOptions()))
         // The same clusters again, with new UIDs (pods recreated): only names can pair them.
         let odd = base.adding(process: ["nc", "-ll", "-p", "7777", "-e", "cat"], pid: 31).adding(listener: 7777, pid: 31, comm: "nc")
+        // east's checkout-0 is gone; west still has a checkout-0, which must not stand in for it.
         let newer = try TestBundle.writeFleet([
-            .init(name: "east", server: "https://east:6443", pods: (0..<3).map { TestPod(name: "checkout-\($0)", uid: "e2-\($0)", evidence: $0 == 2 ? odd : base) }),
+            .init(name: "east", server: "https://east:6443", pods: (1..<3).map { TestPod(name: "checkout-\($0)", uid: "e2-\($0)", evidence: $0 == 2 ? odd : base) }),
             .init(name: "west", server: "https://west:6443", pods: (0..<3).map { TestPod(name: "checkout-\($0)", uid: "w2-\($0)", evidence: base) }),
         ], runID: "run2")
         let new = try Snapshot.read(path: newer, keep: .features(DiffOptions()))
@@ -81,9 +82,13 @@ struct MultiClusterTests {
         // east's checkout-2 gained the listener; it is named with its cluster.
         #expect(comparison.pods.map(\.new.displayName) == ["east: shop/checkout-2"], "\(comparison.pods.map(\.new.displayName))")
         #expect(comparison.pods.first?.old.cluster == "east")
-        // south's pods have no counterpart: only in the old bundle, with their cluster.
-        #expect(comparison.onlyInOld.map(\.displayName) == ["south: shop/checkout-0", "south: shop/checkout-1"])
-        #expect(comparison.differentClusters)
+        // east's checkout-0 and south's pods have no counterpart: only in the old bundle, with their cluster.
+        #expect(comparison.onlyInOld.map(\.displayName) == ["east: shop/checkout-0", "south: shop/checkout-0", "south: shop/checkout-1"],
+                "\(comparison.onlyInOld.map(\.displayName))")
+        #expect(comparison.onlyInNew.isEmpty)
+        #expect(comparison.unchanged.count == 4 && comparison.unchanged.allSatisfy { $0.cluster == "east" || $0.cluster == "west" })
+        // The bundles share clusters: not "from different clusters".
+        #expect(!comparison.differentClusters)
     }
 
     @Test("inspect names every cluster, the one left out with why, and each pod's cluster")

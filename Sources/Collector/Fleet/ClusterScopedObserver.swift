@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 
 /// One cluster's view of the fleet's observer: its events and notices are
@@ -37,7 +38,9 @@ final class ClusterScopedObserver: RunObserver, @unchecked Sendable {
         base.notice(prefixed(text))
     }
 
-    private func prefixed(_ text: String) -> String { "[\(cluster)] \(text)" }
+    /// The name on one line whatever it holds: the observer keeps a message's own
+    /// line breaks, and a context name must not start a line of its own.
+    private func prefixed(_ text: String) -> String { "[\(DisplayText.line(cluster))] \(text)" }
 }
 
 extension ProgressCounts {
