@@ -28,7 +28,9 @@ struct ClusterFleetTests {
         let replicas = try cluster.podNames(namespace: "shop", selector: "app=checkout")
         let odd = try #require(replicas.dropFirst().first, "checkout should have 3 replicas: \(replicas)")
         try cluster.startDetached(namespace: "shop", pod: odd, container: "app", "nc -ll -p \(Self.oddPort) -e cat", listensOn: Self.oddPort)
-        defer { _ = try? cluster.exec(namespace: "shop", pod: odd, container: "app", ["pkill", "-f", "nc -ll -p \(Self.oddPort)"]) }
+        // The image has no pkill; the app container runs no other nc. The real cluster's pods outlive the test.
+        let stopListener = { _ = try? cluster.exec(namespace: "shop", pod: odd, container: "app", ["sh", "-c", "kill $(pidof nc)"]) }
+        defer { stopListener() }
 
         let output = cluster.bundlePath("fleet")
         let run = try cluster.collect(["--context", Self.contexts.joined(separator: ","), "-n", "shop", "-l", "app=checkout", "--quiet"],
@@ -83,5 +85,9 @@ struct ClusterFleetTests {
         }
         #expect(partial.stdout.contains("cluster west (") && partial.stdout.contains("was left out, Unreachable"), "\(partial.stdout)")
         #expect(try ToolBinary.run(["verify", second]).status == 0)
+
+        stopListener()
+        let listeners = try cluster.exec(namespace: "shop", pod: odd, container: "app", ["netstat", "-ltn"])
+        #expect(!listeners.contains(":\(Self.oddPort) "), "the test's listener is still there: \(listeners)")
     }
 }
