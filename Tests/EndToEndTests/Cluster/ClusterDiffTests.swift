@@ -87,6 +87,8 @@ struct ClusterDiffTests {
         #expect(replicas.count == 3)
         let odd = try #require(replicas.first)
         try cluster.startDetached(namespace: "shop", pod: odd, container: "app", "nc -ll -p 4444 -e cat", listensOn: 4444)
+        // A real cluster's replicas outlive the test, and the next test would find this listener.
+        defer { cluster.stopStrayListeners(namespace: "shop", pods: [odd]) }
         let bundle = cluster.bundlePath()
         let collected = try cluster.collect(["-n", "shop", "-l", "app=checkout", "--quiet"], output: bundle)
         #expect(collected.status == 0, "\(collected.stderr)")

@@ -25,11 +25,12 @@ struct ClusterFleetTests {
         try FleetKubeconfig.write([("east", east.kubeconfig), ("west", west.kubeconfig), ("under-test", cluster.kubeconfig)], to: kubeconfig)
 
         // One replica of checkout in the cluster under test gets a listener of its own.
+        // A real cluster's replicas outlive tests: none may keep a listener an earlier test started.
         let replicas = try cluster.podNames(namespace: "shop", selector: "app=checkout")
+        cluster.stopStrayListeners(namespace: "shop", pods: replicas)
         let odd = try #require(replicas.dropFirst().first, "checkout should have 3 replicas: \(replicas)")
         try cluster.startDetached(namespace: "shop", pod: odd, container: "app", "nc -ll -p \(Self.oddPort) -e cat", listensOn: Self.oddPort)
-        // The image has no pkill; the app container runs no other nc. The real cluster's pods outlive the test.
-        let stopListener = { _ = try? cluster.exec(namespace: "shop", pod: odd, container: "app", ["sh", "-c", "kill $(pidof nc)"]) }
+        let stopListener = { cluster.stopStrayListeners(namespace: "shop", pods: [odd]) }
         defer { stopListener() }
 
         let output = cluster.bundlePath("fleet")

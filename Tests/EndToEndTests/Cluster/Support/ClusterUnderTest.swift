@@ -183,6 +183,14 @@ final class ClusterUnderTest: @unchecked Sendable {
         throw TestFailure("nothing listens on \(port) in \(pod)/\(container) 20 s after starting: \(shellCommand)")
     }
 
+    /// Ends every `nc` in the pods' app containers: the listeners tests start
+    /// (`startDetached`) in a real cluster's long-lived replicas. The image has no pkill.
+    func stopStrayListeners(namespace: String, pods: [String], container: String = "app") {
+        for pod in pods {
+            _ = try? exec(namespace: namespace, pod: pod, container: container, ["sh", "-c", "kill $(pidof nc) 2>/dev/null; true"])
+        }
+    }
+
     // MARK: restarting the API server
 
     /// The shell command that restarts a real cluster's API server (scripts/test-cluster sets it
