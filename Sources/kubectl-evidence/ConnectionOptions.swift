@@ -148,13 +148,18 @@ struct ConnectionOptions: ParsableArguments {
     /// One klog-style line on stderr (`I1130 13:40:00.123456 GET …`), escaped:
     /// URLs carry namespace and pod names from the API server.
     static func logLine(_ text: String, to output: OutputContext) {
+        logLines([text], to: output)
+    }
+
+    /// Several lines with one stamp each, in one write: lines of requests in flight at once never mix.
+    static func logLines(_ lines: [String], to output: OutputContext) {
         let now = Date().timeIntervalSince1970
         var seconds = time_t(now)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         let stamp = String(format: "I%02d%02d %02d:%02d:%02d.%06d", parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
                            Int((now - Double(seconds)) * 1_000_000))
-        output.printToStandardError("\(stamp) \(DisplayText.line(text))\n")
+        output.printToStandardError(lines.map { "\(stamp) \(DisplayText.line($0))\n" }.joined())
     }
 
     /// The namespace to list in: nil for all namespaces.

@@ -26,7 +26,9 @@ struct KlogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// A message of several lines (a block of headers) is written in one piece, each line stamped.
     func log(event: LogEvent) {
-        ConnectionOptions.logLine(event.message.description, to: output)
+        ConnectionOptions.logLines(event.message.description.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+                                   to: output)
     }
 }

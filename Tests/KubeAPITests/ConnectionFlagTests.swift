@@ -296,7 +296,11 @@ struct ConnectionFlagTests {
             try await withClient(server, in: dir, options: options) { client in
                 _ = try await client.serverVersion()
             }
-            let logged = lines.all
+            // The request line and its headers are one message, as are the reply's headers: a handler
+            // writes each whole, so that requests in flight at once do not mix their lines.
+            #expect(lines.all.first?.contains("\nRequest Headers:\n    ") == true, "\(lines.all)")
+            #expect(lines.all.contains { $0.hasPrefix("Response Headers:\n    ") }, "\(lines.all)")
+            let logged = lines.all.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
             #expect(logged.first?.range(of: #"^GET http://127\.0\.0\.1:\d+/version$"#, options: .regularExpression) != nil, "\(logged)")
             #expect(logged.dropFirst().first == "Request Headers:", "\(logged)")
             #expect(logged.contains("    Authorization: Bearer <masked>"), "\(logged)")

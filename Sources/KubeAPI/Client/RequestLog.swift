@@ -31,19 +31,28 @@ struct RequestLog: Sendable {
     }
 
     /// The request about to go out and its headers (`-v 8`), as kubectl shows them.
+    /// One message of several lines: a handler writes it whole, so that the
+    /// blocks of requests in flight at once do not interleave line by line.
     func sending(_ method: String, _ url: @autoclosure () -> String, headers: HTTPHeaders) {
         guard showsHeaders else { return }
-        logger.trace("\(method) \(url())")
-        self.headers("Request Headers", headers)
+        logger.trace("\(Self.oneLine(method)) \(Self.oneLine(url()))\n\(Self.block("Request Headers", headers))")
     }
 
-    /// The headers sent (`Request Headers:`) or received (`Response Headers:`), one per line.
+    /// The headers sent (`Request Headers:`) or received (`Response Headers:`), one per line, as one message.
     func headers(_ title: String, _ headers: HTTPHeaders) {
         guard showsHeaders else { return }
-        logger.trace("\(title):")
-        for (name, value) in headers {
-            logger.trace("    \(name): \(Self.displayValue(name: name, value: value))")
-        }
+        logger.trace("\(Self.block(title, headers))")
+    }
+
+    private static func block(_ title: String, _ headers: HTTPHeaders) -> String {
+        ([title + ":"] + headers.map { "    \(oneLine($0.name)): \(oneLine(displayValue(name: $0.name, value: $0.value)))" })
+            .joined(separator: "\n")
+    }
+
+    /// A line break inside a value would start a line of its own in a message of
+    /// several lines; the handler escapes every other control byte.
+    static func oneLine(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
     }
 
     /// The value as the log may show it.
