@@ -33,6 +33,9 @@ struct RunProgressTests {
         progress.waiting("shop/c", reason: nil)
         progress.waiting("shop/d", reason: "Image\u{1B}[2JPull")
         #expect(progress.line.hasSuffix(#"waiting: Image\u{1B}[2JPull ×1 (shop/d)"#), "\(progress.line)")
+        // --all-containers: the counts after "selected" are of containers, and the line says so.
+        progress.update { $0.containers = 9; $0.injected = 9 }
+        #expect(progress.line.hasPrefix("1:05 · selected 5 pods, 9 containers · injected 9 · "), "\(progress.line)")
     }
 
     @Test("plain mode: every event line starts with its UTC time")

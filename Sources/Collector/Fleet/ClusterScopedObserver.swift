@@ -47,6 +47,7 @@ extension ProgressCounts {
     static func + (a: ProgressCounts, b: ProgressCounts) -> ProgressCounts {
         var sum = ProgressCounts()
         sum.selected = a.selected + b.selected
+        sum.containers = a.containers + b.containers
         sum.injected = a.injected + b.injected
         sum.running = a.running + b.running
         sum.collected = a.collected + b.collected
@@ -58,6 +59,7 @@ extension ProgressCounts {
     static func - (a: ProgressCounts, b: ProgressCounts) -> ProgressCounts {
         var difference = ProgressCounts()
         difference.selected = a.selected - b.selected
+        difference.containers = a.containers - b.containers
         difference.injected = a.injected - b.injected
         difference.running = a.running - b.running
         difference.collected = a.collected - b.collected

@@ -163,7 +163,8 @@ public final class CollectionRun: @unchecked Sendable {
         } else {
             progress.notice("Each collected pod gets an ephemeral container named \(request.runID.containerName). Kubernetes cannot remove ephemeral containers: it stays in the pod's spec, terminated, until the pod is deleted.")
         }
-        progress.update({ $0.selected = request.plan.selectedCount })
+        let containers = request.plan.allContainers == true ? request.plan.targets.count : 0
+        progress.update({ $0.selected = request.plan.selectedCount; $0.containers = containers })
         if let warning = request.plan.crowdedWarning { progress.notice(warning) }
 
         // One watch for the whole selection feeds every pod's wait.

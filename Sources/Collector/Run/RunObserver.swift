@@ -1,6 +1,9 @@
 /// Counts of pods by where they stand in a run.
 public struct ProgressCounts: Sendable, Equatable {
     public var selected = 0
+    /// With `--all-containers`, the evidence containers planned for the selected
+    /// pods: the counts after `selected` are of containers then; 0 otherwise.
+    public var containers = 0
     public var injected = 0
     public var running = 0
     public var collected = 0

@@ -3,9 +3,12 @@ import Evidence
 import Foundation
 
 extension ProgressCounts {
-    /// `selected 5 · injected 5 · running 0 · collected 0 · failed 0`.
+    /// `selected 5 · injected 5 · running 0 · collected 0 · failed 0`; with
+    /// `--all-containers`, `selected 3 pods, 6 containers · injected 6 · …` (the
+    /// counts after it are of evidence containers).
     public var line: String {
-        var text = "selected \(selected) · injected \(injected) · running \(running) · collected \(collected) · failed \(failed)"
+        let chosen = containers > 0 ? "\(selected) pods, \(containers) containers" : "\(selected)"
+        var text = "selected \(chosen) · injected \(injected) · running \(running) · collected \(collected) · failed \(failed)"
         if interrupted > 0 { text += " · interrupted \(interrupted)" }
         return text
     }
