@@ -213,7 +213,7 @@ extension CollectCommand {
             }
             members.append(.ready(run, selection: cluster.plan.map { $0.selection.manifestSelection } ?? cluster.selection))
             // A cluster with nothing to collect (its pods skipped) gets nothing, and is not asked about.
-            if !run.request.plan.targets.isEmpty { consents.append(await consent(for: cluster, run: run)) }
+            if !run.request.plan.targets.isEmpty { consents.append(await InjectionConsent.of(run, connection: cluster.connection)) }
         }
         // The bundle lists the clusters in the order they were named.
         members.sort { clusterOrder(of: $0, in: contexts) < clusterOrder(of: $1, in: contexts) }
@@ -295,15 +295,6 @@ extension CollectCommand {
         return name.flatMap { contexts.firstIndex(of: $0) } ?? contexts.count
     }
 
-    private func consent(for cluster: PlannedCluster, run: CollectionRun) async -> InjectionConsent {
-        let plan = run.request.plan
-        return InjectionConsent(
-            contextName: cluster.name, server: cluster.connection.server,
-            user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
-            impersonation: cluster.connection.impersonation?.origin,
-            pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
-            containers: plan.allContainers == true ? plan.targets.count : nil)
-    }
 
     /// `--dry-run` across clusters: each cluster's plan under its name, or as JSON one document.
     /// Returns how many clusters the server dry run refused.
@@ -339,7 +330,7 @@ extension CollectCommand {
                     continue
                 }
             }
-            statements.append(await consent(for: cluster, run: run).dryRunStatement
+            statements.append(await InjectionConsent.of(run, connection: cluster.connection).dryRunStatement
                 + (serverDryRun ? " The API server allowed the injection and admitted the evidence container; nothing was stored." : ""))
         }
         if !statements.isEmpty { console.printNotice(statements.joined(separator: "\n")) }

@@ -254,12 +254,7 @@ struct CollectCommand: AsyncParsableCommand {
         guard !plan.targets.isEmpty else { return }
         let run = CollectionRun(client: client, request: try request(for: plan, profile: profile, delivery: delivery), progress: console.runProgress(quiet: true))
         if serverSide { try await run.preflight() }
-        let consent = InjectionConsent(
-            contextName: client.connection.contextName, server: client.connection.server,
-            user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
-            impersonation: client.connection.impersonation?.origin,
-            pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
-            containers: plan.allContainers == true ? plan.targets.count : nil)
+        let consent = await InjectionConsent.of(run, connection: client.connection)
         var lines = [consent.dryRunStatement]
         if serverSide {
             // Refused namespaces were already named by the preflight's warnings.
@@ -290,12 +285,7 @@ struct CollectCommand: AsyncParsableCommand {
         try BundleDestination.check(request.outputPath, overwrite: overwrite)
         let run = CollectionRun(client: client, request: request, progress: progress)
         try await run.preflight()
-        let consent = InjectionConsent(
-            contextName: client.connection.contextName, server: client.connection.server,
-            user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
-            impersonation: client.connection.impersonation?.origin,
-            pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
-            containers: plan.allContainers == true ? plan.targets.count : nil)
+        let consent = await InjectionConsent.of(run, connection: client.connection)
         guard consent.confirm(assumeYes: yes, quiet: quiet, output: console) else {
             console.printToStandardError("Nothing was touched.\n")
             return 1

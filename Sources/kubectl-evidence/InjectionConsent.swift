@@ -25,6 +25,17 @@ struct InjectionConsent {
     /// With `--all-containers`, how many evidence containers in all (one per target container); nil: one per pod.
     var containers: Int? = nil
 
+    /// What `run` would do, where and as whom (asking the server who, once per run).
+    static func of(_ run: CollectionRun, connection: ClusterConnection) async -> InjectionConsent {
+        let plan = run.request.plan
+        return InjectionConsent(
+            contextName: connection.contextName, server: connection.server,
+            user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
+            impersonation: connection.impersonation?.origin,
+            pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
+            containers: plan.allContainers == true ? plan.targets.count : nil)
+    }
+
     var needsQuestion: Bool { pods > Self.podThreshold || namespaces > 1 }
 
     /// The line printed before injection.
