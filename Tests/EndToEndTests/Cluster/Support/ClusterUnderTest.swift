@@ -185,9 +185,16 @@ final class ClusterUnderTest: @unchecked Sendable {
 
     /// Ends every `nc` in the pods' app containers: the listeners tests start
     /// (`startDetached`) in a real cluster's long-lived replicas. The image has no pkill.
-    func stopStrayListeners(namespace: String, pods: [String], container: String = "app") {
-        for pod in pods {
-            _ = try? exec(namespace: namespace, pod: pod, container: container, ["sh", "-c", "kill $(pidof nc) 2>/dev/null; true"])
+    /// Returns what each kill said, for a test's message.
+    @discardableResult
+    func stopStrayListeners(namespace: String, pods: [String], container: String = "app") -> [String] {
+        pods.map { pod in
+            do {
+                return try exec(namespace: namespace, pod: pod, container: container,
+                                ["sh", "-c", "PATH=/bin:/usr/bin:/sbin:/usr/sbin; for p in $(pidof nc); do kill $p && echo killed $p; done; true"])
+            } catch {
+                return "\(pod): \(error)"
+            }
         }
     }
 
