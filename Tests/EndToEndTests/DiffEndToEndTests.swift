@@ -51,7 +51,9 @@ struct DiffEndToEndTests {
         // as a process someone started in it would be. As uid 1000: nsenter keeps every
         // capability of the host's root, which no process started in a container has (and
         // which would rightly be flagged as able to reach the evidence).
-        let appPid = try HostProcesses.appContainerInit(podUID: target.uid, container: target.targetContainer)
+        let containerID = try lab.kubectl(["get", "pod", "-n", target.namespace, target.name, "-o",
+                                           "jsonpath={.status.containerStatuses[?(@.name==\"\(target.targetContainer)\")].containerID}"]).stdout
+        let appPid = try HostProcesses.appContainerInit(podUID: target.uid, containerID: containerID)
         let nc = Process()
         nc.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
         nc.arguments = ["-t", String(appPid), "-p", "-n", "-m", "-i", "-u", "-C", "-r", "-S", "1000", "-G", "1000", "/bin/busybox", "nc", "-ll", "-p", "7777", "-e", "cat"]
@@ -172,22 +174,23 @@ struct DiffEndToEndTests {
 /// The lab's pods as processes on this host, found in /proc.
 enum HostProcesses {
     /// The host pid of a container's first process (pid 1 in its pid
-    /// namespace), found by the pod's UID and the container's name in the
-    /// cgroup the lab puts it in (`…/kubelab/<uid>/<container>`). Its root
-    /// says nothing: as on a real node, the container's root is the root of
-    /// its own mount namespace.
-    static func appContainerInit(podUID: String, container: String) throws -> Int32 {
+    /// namespace), found by the pod's UID and the container's runtime id in
+    /// the cgroup the lab puts it in (`…/kubelab/pod<uid>/<id>`, as the
+    /// kubelet's cgroupfs driver names it). Its root says nothing: as on a
+    /// real node, the container's root is the root of its own mount namespace.
+    static func appContainerInit(podUID: String, containerID: String) throws -> Int32 {
+        let id = containerID.components(separatedBy: "://").last ?? containerID
         let entries = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init)
         for pid in entries {
             guard let cgroups = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
-                  cgroups.split(separator: "\n").contains(where: { $0.hasSuffix("/kubelab/\(podUID)/\(container)") }),
+                  cgroups.split(separator: "\n").contains(where: { $0.hasSuffix("/kubelab/pod\(podUID)/\(id)") }),
                   let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                   let nspid = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
                   nspid.split(whereSeparator: { $0 == "\t" || $0 == " " }).last == "1"
             else { continue }
             return pid
         }
-        throw TestFailure("no process on this host is in the cgroup of pod \(podUID)'s container \(container) with pid 1 in its namespace")
+        throw TestFailure("no process on this host is in the cgroup of pod \(podUID)'s container \(id) with pid 1 in its namespace")
     }
 
     /// Ends a process started through nsenter: nsenter blocks SIGTERM and

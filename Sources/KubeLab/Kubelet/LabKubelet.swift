@@ -314,7 +314,7 @@ final class LabKubelet: Sendable {
                     name: c.name, image: c.image, command: c.command, args: c.args, env: c.env,
                     securityContext: LabSecurityContext.runtimeContext(container: c.securityContext, pod: pod.securityContext))
             },
-            shareProcessNamespace: pod.shareProcessNamespace ?? false, hostname: pod.hostname)
+            shareProcessNamespace: pod.shareProcessNamespace ?? false, hostname: pod.hostname, hostPID: pod.hostPID ?? false)
     }
 }
 

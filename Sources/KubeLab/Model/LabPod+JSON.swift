@@ -140,6 +140,7 @@ extension LabPod {
         s.set("serviceAccount", serviceAccountName)
         s.set("nodeName", nodeName)
         s.set("shareProcessNamespace", shareProcessNamespace)
+        s.set("hostPID", hostPID)
         s.set("securityContext", securityContext ?? JSONValue.object([]))
         s.set("hostname", hostname)
         s.set("subdomain", subdomain)

@@ -161,6 +161,8 @@ public struct LabPod: Sendable {
     public var hostname: String?
     public var subdomain: String?
     public var shareProcessNamespace: Bool?
+    /// `spec.hostPID`: the containers run in the lab host's pid namespace (a node helper).
+    public var hostPID: Bool?
     public var serviceAccountName: String = "default"
     /// Name of the projected service-account token volume (`kube-api-access-xxxxx`).
     public var tokenVolumeName: String

@@ -65,7 +65,7 @@ extension RunningPod {
         // The container may run as any uid: the file it writes its message into must let it.
         chmod(terminationLog.path, 0o666)
         if !fm.fileExists(atPath: log.path) { _ = fm.createFile(atPath: log.path, contents: nil) }
-        let cgroups = context.cgroups.containerDirectories(uid: self.spec.uid, container: name)
+        let cgroups = state.withLock { $0.containers[name]?.info.cgroupDirectories } ?? []
         try LabCgroups.create(cgroups)
 
         var env = ["PATH=\(ContainerLaunchPlan.path)", "HOSTNAME=\(hostname)", "HOME=\(ContainerLaunchPlan.imageUsers[uid]?.home ?? "/")"]
@@ -96,7 +96,10 @@ extension RunningPod {
         var arguments = [
             "--net=/proc/\(sandboxPID)/ns/net", "--ipc=/proc/\(sandboxPID)/ns/ipc", "--uts=/proc/\(sandboxPID)/ns/uts",
         ]
-        if let joinPID {
+        if self.spec.hostPID {
+            // The host's pid namespace: its /proc shows every lab pod's processes.
+            arguments += ["--", RuntimeTools.unshare, "--mount", "--"]
+        } else if let joinPID {
             arguments += ["--pid=/proc/\(joinPID)/ns/pid", "--", RuntimeTools.unshare, "--mount", "--"]
         } else {
             arguments += ["--", RuntimeTools.unshare, "--pid", "--mount", "--fork", "--kill-child", "--"]

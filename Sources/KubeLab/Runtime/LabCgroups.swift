@@ -1,6 +1,8 @@
 import Foundation
 
-/// Where lab containers get their cgroups. On a cgroup v2 host: `/sys/fs/cgroup/kubelab/<pod-uid>/<container>`
+/// Where lab containers get their cgroups, named as the kubelet's cgroupfs driver and containerd
+/// name them (`pod<uid>/<container id>`), so that a node helper finds a container's processes by
+/// its ID as on a node. On a cgroup v2 host: `/sys/fs/cgroup/kubelab/pod<uid>/<container id>`
 /// and a cgroup namespace per container. On a v1 or hybrid host (as this lab's CI machine):
 /// the pids hierarchy and, when mounted, the unified v2 one; no cgroup namespace, as runc
 /// does on a v1 node. The sandbox lives in `kubelab/<pod-uid>` itself.
@@ -29,11 +31,11 @@ struct LabCgroups: Sendable, Equatable {
     }
 
     /// The pod's cgroup directories (one per hierarchy).
-    func podDirectories(uid: String) -> [String] { roots.map { "\($0)/kubelab/\(uid)" } }
+    func podDirectories(uid: String) -> [String] { roots.map { "\($0)/kubelab/pod\(uid)" } }
 
-    /// A container's cgroup directories.
-    func containerDirectories(uid: String, container: String) -> [String] {
-        roots.map { "\($0)/kubelab/\(uid)/\(container)" }
+    /// A container's cgroup directories; `id` is its runtime id (without `containerd://`).
+    func containerDirectories(uid: String, id: String) -> [String] {
+        roots.map { "\($0)/kubelab/pod\(uid)/\(id)" }
     }
 
     static func create(_ directories: [String]) throws(LabRuntimeError) {

@@ -12,11 +12,15 @@ extension LabRuntime {
         public var shareProcessNamespace: Bool
         /// `spec.hostname`, when set; otherwise the pod's name, as the kubelet does.
         public var hostname: String?
+        /// `spec.hostPID`: the containers share the lab host's pid namespace, and see every
+        /// lab pod's processes in their /proc, as a node helper sees a node's.
+        public var hostPID: Bool
 
         public init(
             namespace: String, name: String, uid: String, containers: [ContainerSpec],
-            shareProcessNamespace: Bool = false, hostname: String? = nil
+            shareProcessNamespace: Bool = false, hostname: String? = nil, hostPID: Bool = false
         ) {
+            self.hostPID = hostPID
             self.namespace = namespace
             self.name = name
             self.uid = uid

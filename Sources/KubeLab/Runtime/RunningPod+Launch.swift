@@ -5,12 +5,14 @@ extension RunningPod {
     func add(_ spec: LabRuntime.ContainerSpec, ephemeral: Bool, target: String?) throws(LabRuntimeError) {
         let podName = "\(self.spec.namespace)/\(self.spec.name)"
         let run = runDirectory(spec.name)
+        // The id is chosen now: the container's cgroup is named by it, as containerd's are.
+        let containerID = Self.newContainerID()
         let info = Container(
             name: spec.name, isEphemeral: ephemeral, targetContainerName: target,
             state: .waiting(reason: "ContainerCreating", message: nil), image: spec.image, imageID: "",
             containerID: nil, hostPID: nil, logPath: logPath(container: spec.name),
             terminationMessagePath: run.appendingPathComponent("termination-log"),
-            cgroupDirectories: context.cgroups.containerDirectories(uid: self.spec.uid, container: spec.name),
+            cgroupDirectories: context.cgroups.containerDirectories(uid: self.spec.uid, id: String(containerID.dropFirst("containerd://".count))),
             hasCgroupNamespace: context.cgroups.namespaces)
         try state.withLock { (s: inout PodState) throws(LabRuntimeError) in
             if s.stopped {
@@ -23,7 +25,9 @@ extension RunningPod {
                 throw LabRuntimeError(
                     .unknownContainer, "Pod \(podName) has no container named \"\(target)\" for ephemeral container \"\(spec.name)\" to target.")
             }
-            s.containers[spec.name] = ContainerRecord(spec: spec, info: info)
+            var record = ContainerRecord(spec: spec, info: info)
+            record.plannedContainerID = containerID
+            s.containers[spec.name] = record
             s.order.append(spec.name)
         }
         // The first state is reported from the background too: callers may hold their own lock
@@ -53,6 +57,7 @@ extension RunningPod {
     /// One container's life: start delay, image, checks, start, exit.
     func runContainer(_ name: String) async {
         guard let spec = state.withLock({ $0.containers[name]?.spec }) else { return }
+        let containerID = state.withLock { $0.containers[name]?.plannedContainerID } ?? Self.newContainerID()
         if spec.startDelay > .zero {
             do { try await Task.sleep(for: spec.startDelay) } catch { return }
         }
@@ -80,7 +85,7 @@ extension RunningPod {
                 update(name) { $0.state = .waiting(reason: "CreateContainerError", message: message) }
             case .start(let message):
                 update(name) {
-                    $0.containerID = Self.newContainerID()
+                    $0.containerID = containerID
                     $0.state = .terminated(
                         exitCode: 128, reason: "StartError", message: message,
                         startedAt: Date(timeIntervalSince1970: 0), finishedAt: Date())
@@ -121,7 +126,7 @@ extension RunningPod {
             if stoppedMeanwhile { kill(pid, SIGKILL) }
             update(name) {
                 $0.hostPID = pid
-                $0.containerID = Self.newContainerID()
+                $0.containerID = containerID
                 $0.state = .running(startedAt: startedAt)
             }
             writeStateFile()
@@ -142,7 +147,7 @@ extension RunningPod {
                 + "container \(name) of pod \(self.spec.namespace)/\(self.spec.name) could not be set up (exit \(exit.exitCode))"
                 + (detail.isEmpty ? "" : ": \(detail)") + ": unknown"
             update(name) {
-                $0.containerID = $0.containerID ?? Self.newContainerID()
+                $0.containerID = $0.containerID ?? containerID
                 $0.state = .terminated(
                     exitCode: 128, reason: "StartError", message: message, startedAt: Date(timeIntervalSince1970: 0),
                     finishedAt: Date())

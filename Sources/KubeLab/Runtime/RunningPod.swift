@@ -51,6 +51,8 @@ public final class RunningPod: Sendable {
         var info: Container
         var wrapper: SpawnedProcess?
         var hostPIDTicks: UInt64?
+        /// The id it is reported with once it runs, chosen when it was added (its cgroup is named by it).
+        var plannedContainerID: String?
         var startedAt: Date?
         var task: Task<Void, Never>?
         /// The container's stdin pipe, when its spec asks for one.

@@ -21,10 +21,11 @@ enum LabPodSecurity {
     }
 
     /// The 403 for a pod that violates the namespace's level, or nil when it is admitted.
-    static func check(namespaceLabels: [String: String], podName: String, podSecurityContext: JSONValue?, containers: [Container]) -> APIError? {
+    static func check(namespaceLabels: [String: String], podName: String, podSecurityContext: JSONValue?, containers: [Container],
+                      hostPID: Bool = false) -> APIError? {
         guard let level = namespaceLabels[enforceLabel], level == "baseline" || level == "restricted" else { return nil }
         let version = namespaceLabels[enforceVersionLabel] ?? "latest"
-        let violations = evaluate(level: level, pod: podSecurityContext, containers: containers)
+        let violations = evaluate(level: level, pod: podSecurityContext, containers: containers, hostPID: hostPID)
         guard !violations.isEmpty else { return nil }
         let message = "pods \(goQuote(podName)) is forbidden: violates PodSecurity \(goQuote("\(level):\(version)")): "
             + violations.map { "\($0.reason) (\($0.detail))" }.joined(separator: ", ")
@@ -42,7 +43,7 @@ enum LabPodSecurity {
     }
 
     /// The failed checks, in the order of their check IDs (as the plugin reports them).
-    static func evaluate(level: String, pod: JSONValue?, containers: [Container]) -> [Violation] {
+    static func evaluate(level: String, pod: JSONValue?, containers: [Container], hostPID: Bool = false) -> [Violation] {
         let restricted = level == "restricted"
         var out: [Violation] = []
         func caps(_ c: Container, _ key: String) -> [String] { c.securityContext?["capabilities"]?[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
@@ -90,6 +91,10 @@ enum LabPodSecurity {
                         reason: "non-default capabilities",
                         detail: "\(containersPhrase(adding)) must not include \(forbidden.sorted().map(goQuote).joined(separator: ", ")) in securityContext.capabilities.add"))
             }
+        }
+        // hostNamespaces (baseline): of hostNetwork, hostPID and hostIPC the lab models hostPID.
+        if hostPID {
+            out.append(.init(reason: "host namespaces", detail: "hostPID=true"))
         }
         // privileged (baseline)
         let privileged = containers.filter { $0.securityContext?["privileged"]?.boolValue == true }.map(\.name)

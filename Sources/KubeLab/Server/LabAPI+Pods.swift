@@ -185,7 +185,15 @@ extension LabAPI {
             throw .badRequest("the API version in the data (\(body["apiVersion"]?.stringValue ?? "")) does not match the expected API version (v1)")
         }
         var pod = try LabPod.fromManifest(body, namespace: namespace)
-        guard store.namespace(namespace) != nil else { throw .notFound(resource: "namespaces", name: namespace) }
+        guard let stored = store.namespace(namespace) else { throw .notFound(resource: "namespaces", name: namespace) }
+        // Pod Security judges a created pod as the real plugin does (a dry run too).
+        if let refusal = LabPodSecurity.check(
+            namespaceLabels: stored.labels, podName: pod.name.isEmpty ? (pod.generateName ?? "") : pod.name,
+            podSecurityContext: pod.securityContext,
+            containers: pod.containers.map { LabPodSecurity.Container(name: $0.name, securityContext: $0.securityContext) },
+            hostPID: pod.hostPID == true) {
+            throw refusal
+        }
         if request.query["dryRun"] == "All" {
             return .json(201, StoredPod(pod).json, pretty: pretty)
         }
@@ -270,6 +278,7 @@ extension LabPod {
         if let sa = body["spec"]?["serviceAccountName"]?.stringValue, !sa.isEmpty { pod.serviceAccountName = sa }
         pod.nodeSelector = stringMap(body["spec"]?["nodeSelector"])
         pod.shareProcessNamespace = body["spec"]?["shareProcessNamespace"]?.boolValue
+        pod.hostPID = body["spec"]?["hostPID"]?.boolValue
         pod.osName = body["spec"]?["os"]?["name"]?.stringValue
         pod.securityContext = LabSecurityContext.normalized(body["spec"]?["securityContext"], keys: LabSecurityContext.podKeys)
         return pod

@@ -55,7 +55,8 @@ struct ClusterForgedSocketTests {
             try cluster.startDetached(namespace: "shop", pod: pod, container: "app", "/tmp/forger")
         case .lab:
             let uid = try cluster.kubectlOK(["get", "pod", "-n", "shop", pod, "-o", "jsonpath={.metadata.uid}"])
-            let pid = try HostProcesses.appContainerInit(podUID: uid, container: "app")
+            let id = try cluster.kubectlOK(["get", "pod", "-n", "shop", pod, "-o", "jsonpath={.status.containerStatuses[?(@.name==\"app\")].containerID}"])
+            let pid = try HostProcesses.appContainerInit(podUID: uid, containerID: id)
             let result = try DirectSpawn.run(["/usr/bin/nsenter", "-t", String(pid), "-n", "-p", "-S", "1000", "-G", "1000", binary])
             guard result.status == 0 else { throw TestFailure("nsenter \(binary) in \(pod) failed (\(result.status)): \(result.stderr)") }
         }

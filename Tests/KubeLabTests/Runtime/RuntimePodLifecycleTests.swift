@@ -42,7 +42,7 @@ struct RuntimePodLifecycleTests {
             #expect(!ProcFS.isAlive(p.pid, startTicks: p.startTicks), "\(p.role) (pid \(p.pid)) is still alive")
         }
         #expect(ProcFS.mountPoints(under: fixture.directory.path).isEmpty)
-        for dir in cgroups + fixture.runtime.cgroupHierarchies.roots.map({ "\($0)/kubelab/\(pod.spec.uid)" }) {
+        for dir in cgroups + fixture.runtime.cgroupHierarchies.roots.map({ "\($0)/kubelab/pod\(pod.spec.uid)" }) {
             #expect(!FileManager.default.fileExists(atPath: dir), "\(dir)")
         }
         #expect(!FileManager.default.fileExists(atPath: pod.directory.path))

@@ -160,7 +160,8 @@ final class ClusterUnderTest: @unchecked Sendable {
             return try kubectlOK(["exec", "-n", namespace, pod, "-c", container, "--"] + command)
         case .lab:
             let uid = try kubectlOK(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.metadata.uid}"])
-            let pid = try HostProcesses.appContainerInit(podUID: uid, container: container)
+            let id = try kubectlOK(["get", "pod", "-n", namespace, pod, "-o", "jsonpath={.status.containerStatuses[?(@.name==\"\(container)\")].containerID}"])
+            let pid = try HostProcesses.appContainerInit(podUID: uid, containerID: id)
             let result = try DirectSpawn.run(
                 ["/usr/bin/nsenter", "-t", String(pid), "-p", "-n", "-m", "-i", "-u", "-r", "-w", "-S", "1000", "-G", "1000"] + command)
             guard result.status == 0 else { throw TestFailure("nsenter \(command) in \(pod)/\(container) failed: \(result.stderr)") }
