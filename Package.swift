@@ -92,6 +92,7 @@ let package = Package(
             // profiles/ (symlinked here) and are compiled into the binary.
             resources: [
                 .embedInCode("InPod/evidence-collect.sh"),
+                .embedInCode("Node/node-collect.sh"),
                 .embedInCode("Profiles/standard.yaml"),
                 .embedInCode("Profiles/restricted.yaml"),
                 .embedInCode("Profiles/network.yaml"),

@@ -23,6 +23,10 @@ extension Manifest {
         /// The ephemeral container the tool added; `nil` when none was added
         /// (skipped, or failed before the PATCH succeeded).
         public var evidenceContainer: EvidenceContainer?
+        /// With `collect --via node`, the helper pod that gathered this pod's
+        /// evidence from its node and how it found the target's processes; `nil`
+        /// for an evidence container.
+        public var nodeHelper: NodeHelper?
         /// How the pod ended.
         public var outcome: Outcome
         /// A short, stable reason (`Collected`, `ErrImagePull`, `Forbidden`,
@@ -66,6 +70,25 @@ extension Manifest {
             self.message = message
             self.steps = steps
             self.files = files
+        }
+    }
+
+    /// The node helper that gathered a pod's evidence (`collect --via node`).
+    public struct NodeHelper: Codable, Sendable, Equatable {
+        /// The helper pod (deleted when its node was done).
+        public var namespace: String
+        public var pod: String
+        /// The host pid the helper entered the target's namespaces through (0 when none was found).
+        public var hostPID: Int
+        /// How that process was found: `cgroup <path> first` (the container's
+        /// pid 1) or `… lowest`, or `none: <why>`.
+        public var match: String
+
+        public init(namespace: String, pod: String, hostPID: Int, match: String) {
+            self.namespace = namespace
+            self.pod = pod
+            self.hostPID = hostPID
+            self.match = match
         }
     }
 
@@ -187,6 +210,8 @@ extension Manifest {
     public enum Step: String, Codable, Sendable, Equatable, CaseIterable {
         /// Permission and admission checks before any pod is touched.
         case preflight
+        /// With `--via node`: creating the node's helper pod and waiting for it to start.
+        case helper
         /// The PATCH that adds the ephemeral container.
         case inject
         /// Waiting, on the shared watch, for the container to terminate.

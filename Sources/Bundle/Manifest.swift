@@ -109,6 +109,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// pods/attach) or `command` (packed into the container's command);
         /// `nil` in bundles from before attach delivery.
         public var scriptDelivery: String?
+        /// How the pods' processes were reached: `ephemeral` (an evidence
+        /// container in each pod) or `node` (one helper pod per node, nothing
+        /// added to the pods); `nil` in bundles from before node mode, which
+        /// were all `ephemeral`.
+        public var method: String?
 
         public init(id: String, commandLine: [String], profile: Profile, startedAt: Date,
                     finishedAt: Date? = nil, interrupted: Bool = false) {

@@ -91,6 +91,9 @@ public struct PlannedTarget: Sendable, Codable, Equatable {
     /// What the pod carries before this run adds its container (nil when the
     /// plan was made from pods without their size).
     public var footprint: PodFootprint?
+    /// The target container's runtime id from the pod's status
+    /// (`containerd://<id>`): what `--via node` finds its processes by.
+    public var containerID: String?
 }
 
 public enum TargetChoice: String, Sendable, Codable {

@@ -149,7 +149,8 @@ public enum CollectionPlanner {
         return .target(PlannedTarget(
             namespace: namespace, pod: name, uid: pod.metadata.uid, node: node, phase: phase,
             targetContainer: target, targetChosenBy: choice, note: note,
-            specRunAsUsers: pod.spec.runAsUsers.isEmpty ? nil : pod.spec.runAsUsers, footprint: footprint))
+            specRunAsUsers: pod.spec.runAsUsers.isEmpty ? nil : pod.spec.runAsUsers, footprint: footprint,
+            containerID: pod.status.containerStatuses.first { $0.name == target }?.containerID))
     }
 
     /// A pod is on Windows when its spec says so: `spec.os.name` (the field

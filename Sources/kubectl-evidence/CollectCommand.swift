@@ -98,6 +98,16 @@ struct CollectCommand: AsyncParsableCommand {
             completion: .list(ScriptDeliveryChoice.Requested.allCases.map(\.rawValue)))
     var scriptDelivery: String = ScriptDeliveryChoice.Requested.auto.rawValue
 
+    @Option(name: .customLong("via"), help: "How the pods' processes are reached: ephemeral (an evidence container in each pod, the default) or node (one short-lived privileged helper pod per node enters each container's namespaces from the host with nsenter: nothing is added to the pods; needs create and delete on pods in --helper-namespace, whose Pod Security must admit privileged pods).",
+            completion: .list(CollectionMethod.allCases.map(\.rawValue)))
+    var via: String = CollectionMethod.ephemeral.rawValue
+
+    @Option(name: .customLong("helper-namespace"), help: "With --via node, the namespace of the helper pods (default: the first selected namespace).")
+    var helperNamespace: String?
+
+    /// `--via`, checked by `validate()`.
+    var method: CollectionMethod { CollectionMethod(rawValue: via) ?? .ephemeral }
+
     @Option(name: .customLong("sign-key"), help: "Ed25519 private key (PEM, from `kubectl-evidence keygen`) that signs the manifest; the signature goes into the bundle as manifest.json.sig.")
     var signKey: String?
 
@@ -145,6 +155,15 @@ struct CollectCommand: AsyncParsableCommand {
         }
         if ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) == nil {
             throw ValidationError("--script-delivery must be auto, attach or command (got \"\(scriptDelivery)\").")
+        }
+        if CollectionMethod(rawValue: via) == nil {
+            throw ValidationError("--via must be ephemeral or node (got \"\(via)\").")
+        }
+        if helperNamespace != nil && method != .node {
+            throw ValidationError("--helper-namespace names where the node helpers go; it needs --via node.")
+        }
+        if method == .node && scriptDelivery != ScriptDeliveryChoice.Requested.auto.rawValue {
+            throw ValidationError("--script-delivery is how an evidence container gets its script; --via node adds no container (the helper carries the script).")
         }
         if ByteQuantity.bytes(maxPodSize) == nil {
             throw ValidationError("--max-pod-size \"\(maxPodSize)\" is not a size; use e.g. 1Mi, 512Ki or 800000 (bytes).")
@@ -217,6 +236,12 @@ struct CollectCommand: AsyncParsableCommand {
         for pod in selected.items where pod.status.phase == "Running" {
             if let namespace = pod.metadata.namespace, samples[namespace] == nil { samples[namespace] = pod.metadata.name }
         }
+        if method == .node {
+            // Nothing is added to the pods: no script delivery to choose, no size to stay under.
+            let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: .none,
+                                              allContainers: pods.allContainers)
+            return (plan, ScriptDeliveryChoice(delivery: .command, notice: nil))
+        }
         let delivery = try await ScriptDeliveryChoice.choose(
             ScriptDeliveryChoice.Requested(rawValue: scriptDelivery) ?? .auto, samples: samples, client: client,
             probeAdmission: !dryRun || serverDryRun)
@@ -241,6 +266,8 @@ struct CollectCommand: AsyncParsableCommand {
             commandLine: CommandLine.arguments, toolVersion: ToolVersion.current, signingKey: signingKey, explode: explode,
             redact: !noRedact, scriptDelivery: delivery)
         request.clusterName = clusterName
+        request.method = method
+        request.helperNamespace = helperNamespace
         request.toolCommit = ToolVersion.commit
         request.toolBuildDate = ToolVersion.buildDate
         return request
@@ -260,8 +287,12 @@ struct CollectCommand: AsyncParsableCommand {
             // Refused namespaces were already named by the preflight's warnings.
             let refused = run.refusedPreflight
             let admitted = Set(plan.targets.map(\.namespace)).subtracting(refused.keys).sorted()
+            if method == .node {
+                lines.append("Server dry run: the API server allowed and admitted the node helper in namespace \(DisplayText.line(run.helperNamespace)); nothing was stored.")
+            } else {
             lines.append("Server dry run: the API server allowed the injection and admitted the evidence container in "
                 + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.joined(separator: ", ") + "; nothing was stored.")
+            }
         }
         console.printNotice(lines.joined(separator: "\n"))
     }

@@ -24,6 +24,8 @@ struct InjectionConsent {
     var namespaces: Int
     /// With `--all-containers`, how many evidence containers in all (one per target container); nil: one per pod.
     var containers: Int? = nil
+    /// With `--via node`: the nodes that get a helper pod, and its namespace; nil for ephemeral containers.
+    var nodeHelpers: (nodes: Int, namespace: String)? = nil
 
     /// What `run` would do, where and as whom (asking the server who, once per run).
     static func of(_ run: CollectionRun, connection: ClusterConnection) async -> InjectionConsent {
@@ -33,19 +35,31 @@ struct InjectionConsent {
             user: await run.clusterRecord().user.flatMap { $0.username.isEmpty ? nil : $0.username },
             impersonation: connection.impersonation?.origin,
             pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
-            containers: plan.allContainers == true ? plan.targets.count : nil)
+            containers: plan.allContainers == true ? plan.targets.count : nil,
+            nodeHelpers: run.request.method == .node ? (Set(plan.targets.compactMap(\.node)).count, run.helperNamespace) : nil)
     }
 
     var needsQuestion: Bool { pods > Self.podThreshold || namespaces > 1 }
 
     /// The line printed before injection.
     var statement: String {
-        "About to collect from \(whereAndWho): \(howMany) will each get \(what) that Kubernetes cannot remove."
+        if let nodeHelpers {
+            return "About to collect from \(whereAndWho): \(howMany) through \(helpers(nodeHelpers)); nothing is added to the pods."
+        }
+        return "About to collect from \(whereAndWho): \(howMany) will each get \(what) that Kubernetes cannot remove."
     }
 
     /// The same facts after a dry run, in the conditional.
     var dryRunStatement: String {
-        "A real run would collect from \(whereAndWho): \(howMany) would each get \(what) that Kubernetes cannot remove."
+        if let nodeHelpers {
+            return "A real run would collect from \(whereAndWho): \(howMany) through \(helpers(nodeHelpers)); nothing would be added to the pods."
+        }
+        return "A real run would collect from \(whereAndWho): \(howMany) would each get \(what) that Kubernetes cannot remove."
+    }
+
+    /// `2 privileged helper pods (one per node, hostPID) in namespace ops, deleted when their node is done`.
+    private func helpers(_ helpers: (nodes: Int, namespace: String)) -> String {
+        "\(helpers.nodes) privileged helper \(helpers.nodes == 1 ? "pod" : "pods") (one per node, hostPID) in namespace \(DisplayText.line(helpers.namespace)), deleted when \(helpers.nodes == 1 ? "its node is" : "their node is") done"
     }
 
     /// What each pod gets: one evidence container, or one per container (`--all-containers`).

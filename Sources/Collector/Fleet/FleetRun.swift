@@ -82,8 +82,8 @@ public final class FleetRun: @unchecked Sendable {
                 sections.append(section)
             case .ready(let run, let selection):
                 guard let part = parts[index], let name = run.request.clusterName else { continue }
-                let delivery = run.request.scriptDelivery.rawValue
-                deliveries.insert(delivery)
+                let delivery: String? = run.request.method == .node ? nil : run.request.scriptDelivery.rawValue
+                if let delivery { deliveries.insert(delivery) }
                 sections.append(Manifest.ClusterSection(name: name, cluster: part.cluster, selection: selection, scriptDelivery: delivery))
                 pods += part.entries
             }
@@ -91,6 +91,7 @@ public final class FleetRun: @unchecked Sendable {
         var runRecord = request.manifestRun(startedAt: startedAt, interrupted: parts.values.contains { $0.interrupted })
         // Said once when every cluster got the script alike; each section says its own.
         runRecord.scriptDelivery = deliveries.count == 1 ? deliveries.first : nil
+        runRecord.method = request.method.rawValue
         let manifest = Manifest(tool: request.manifestTool, run: runRecord, clusters: sections, pods: pods)
         return CollectionRun.Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }

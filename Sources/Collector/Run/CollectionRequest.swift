@@ -46,6 +46,12 @@ public struct CollectionRequest: Sendable {
     /// name there: its pods' files go under `clusters/<name>/` and their entries
     /// name it. `nil` for a bundle of one.
     public var clusterName: String?
+    /// How the pods' processes are reached (`--via`): an ephemeral container in
+    /// each pod, or one helper pod per node.
+    public var method: CollectionMethod = .ephemeral
+    /// With `--via node`, where the helper pods go (`--helper-namespace`); nil:
+    /// the first namespace of the plan.
+    public var helperNamespace: String?
 
     public init(plan: CollectionPlan, profile: CollectionProfile, profileYAML: String, profileSource: String,
                 concurrency: Int, runID: RunID, outputPath: String, overwrite: Bool = false,

@@ -16,7 +16,7 @@ public final class CollectionRun: @unchecked Sendable {
     private let lock = NSLock()
     private var interrupted = false
     private var hardStopped = false
-    private let board: PodStateBoard
+    let board: PodStateBoard
     /// The client's time: a test's clock reaches the run's deadlines through it.
     private var time: any TimeSource { client.options.time }
     /// The task running the fan-out's group, cancelled by a hard stop.
@@ -61,7 +61,7 @@ public final class CollectionRun: @unchecked Sendable {
 
     /// Remembers the fan-out's task for a hard stop; true when the run was
     /// already stopped hard (the caller cancels it then).
-    private func registerFanOut(_ task: Task<Void, Never>) -> Bool {
+    func registerFanOut(_ task: Task<Void, Never>) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         fanOutTask = task
@@ -79,13 +79,13 @@ public final class CollectionRun: @unchecked Sendable {
         fanOut?.cancel()
     }
 
-    private var isInterrupted: Bool {
+    var isInterrupted: Bool {
         lock.lock()
         defer { lock.unlock() }
         return interrupted
     }
 
-    private var isHardStopped: Bool {
+    var isHardStopped: Bool {
         lock.lock()
         defer { lock.unlock() }
         return hardStopped
@@ -94,6 +94,11 @@ public final class CollectionRun: @unchecked Sendable {
     /// Checks that the run can work at all, before any pod is touched, and
     /// remembers the namespaces that refused. Throws when every one did.
     public func preflight() async throws {
+        if request.method == .node {
+            // One helper namespace for every node: its refusal is the whole run's.
+            if let helper = sampleNodeHelper { try await Preflight(client: client).checkNodeHelper(helper) }
+            return
+        }
         // The dry run sends what the run will send: with --all-containers, every evidence container of the pod.
         let groups = request.plan.targetsByPod
         let refused = try await Preflight(client: client).check(plan: request.plan) { target in
@@ -121,7 +126,7 @@ public final class CollectionRun: @unchecked Sendable {
         return refusedNamespaces
     }
 
-    private func refusal(for namespace: String) -> PodFailure? {
+    func refusal(for namespace: String) -> PodFailure? {
         lock.lock()
         defer { lock.unlock() }
         return refusedNamespaces[namespace]
@@ -139,7 +144,8 @@ public final class CollectionRun: @unchecked Sendable {
         var manifest = Manifest(
             tool: request.manifestTool, run: request.manifestRun(startedAt: startedAt, interrupted: part.interrupted), cluster: part.cluster,
             selection: request.plan.selection.manifestSelection)
-        manifest.run.scriptDelivery = request.scriptDelivery.rawValue
+        if request.method == .ephemeral { manifest.run.scriptDelivery = request.scriptDelivery.rawValue }
+        manifest.run.method = request.method.rawValue
         manifest.pods = part.entries
         return Result(bundle: try await sink.finish(manifest, signer: request.signingKey?.signer))
     }
@@ -158,6 +164,9 @@ public final class CollectionRun: @unchecked Sendable {
     /// `slots`, when given, bound the pods in flight together with other clusters' runs.
     func collect(into sink: BundleSink, sharing slots: DispatchFanOut.Slots? = nil) async -> ClusterPart {
         let cluster = await clusterRecord()
+        if request.method == .node {
+            return ClusterPart(cluster: cluster, entries: await collectThroughNodes(into: sink, sharing: slots), interrupted: isInterrupted)
+        }
         if request.plan.allContainers == true {
             progress.notice("Each collected pod gets one ephemeral container per running container (--all-containers), named \(request.runID.containerName)-<container>. Kubernetes cannot remove ephemeral containers: they stay in the pod's spec, terminated, until the pod is deleted.")
         } else {
@@ -253,6 +262,11 @@ public final class CollectionRun: @unchecked Sendable {
         }
         watch.cancel()
 
+        return ClusterPart(cluster: cluster, entries: finalEntries(entries), interrupted: isInterrupted)
+    }
+
+    /// The run's entries with the skipped pods added, sorted, naming the cluster in a bundle of several.
+    func finalEntries(_ entries: PodEntries) -> [Manifest.Pod] {
         for skip in request.plan.skipped {
             entries.append(Manifest.Pod(
                 namespace: skip.namespace, name: skip.pod, uid: "", node: skip.node, phase: skip.phase,
@@ -262,7 +276,7 @@ public final class CollectionRun: @unchecked Sendable {
         if let name = request.clusterName {
             for index in all.indices { all[index].cluster = name }
         }
-        return ClusterPart(cluster: cluster, entries: all, interrupted: isInterrupted)
+        return all
     }
 
     /// Waits until the shared watch reports the selection before a pod is

@@ -37,6 +37,10 @@ struct PodCollection: Sendable {
     var key: PodKey { PodKey(namespace: target.namespace, name: target.pod) }
     /// The pod as the run's events name it: with `--all-containers`, with its container.
     var shown: String { target.targetChosenBy == .allContainers ? "\(key) [\(target.targetContainer)]" : key.description }
+    /// What ran the script, as messages name it.
+    var runner: String {
+        request.method == .node ? "The in-pod script, run for \(key) by its node's helper," : "The evidence container in \(key)"
+    }
     /// The client's time, on which every deadline of the pod is measured.
     var time: any TimeSource { client.options.time }
 
@@ -235,7 +239,7 @@ struct PodCollection: Sendable {
 
     /// Checks the output against the digest the script reported, unpacks it and
     /// writes it; `note` says why the log was read although the script came by attach.
-    private func finish(log: [UInt8], exitCode: Int32, reason: String?, message: String?, note: String?,
+    func finish(log: [UInt8], exitCode: Int32, reason: String?, message: String?, note: String?,
                         record: inout Record) async -> Ending {
         // Check it against the digest the script reported, unpack it, write it.
         record.begin(.decode)
@@ -295,7 +299,7 @@ struct PodCollection: Sendable {
 
         if exitCode != 0 {
             return .failed(PodFailure(step: .wait, reason: .containerFailed,
-                                      message: "The evidence container in \(key) exited with code \(exitCode)\(reason.map { " (\($0))" } ?? ""): \(message ?? "no message"). What it wrote is in the bundle."))
+                                      message: "\(runner) exited with code \(exitCode)\(reason.map { " (\($0))" } ?? ""): \(message ?? "no message"). What it wrote is in the bundle."))
         }
         switch verdict {
         case .matches:
@@ -406,7 +410,7 @@ struct PodCollection: Sendable {
         }
     }
 
-    private func entry(record: Record, outcome: Ending) -> Manifest.Pod {
+    func entry(record: Record, outcome: Ending) -> Manifest.Pod {
         progress.waiting(key.description, reason: nil)
         var entry = Manifest.Pod(
             namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,

@@ -27,6 +27,10 @@ public struct PodFailure: Error, Sendable, Equatable {
         /// pods/attach refused or failed before the script was on its way:
         /// the container waits for it and then ends on its own.
         case scriptNotDelivered = "ScriptNotDelivered"
+        /// `--via node`: the node's helper pod could not be created, did not start, or its output broke off.
+        case helperFailed = "HelperFailed"
+        /// `--via node`: no process on the node belongs to the target container.
+        case containerNotFound = "ContainerNotFound"
     }
 
     public var step: Step

@@ -62,14 +62,42 @@ public struct Preflight: Sendable {
         return refused
     }
 
+    /// What `--via node` needs in the helper's namespace: to create, read and
+    /// delete its pods and read their logs. Nothing is asked of the pods' own
+    /// namespaces but reading them, which the plan already did.
+    public static let requiredForNode: [Permission] = [
+        Permission(verb: "create", resource: "pods", subresource: nil),
+        Permission(verb: "get", resource: "pods", subresource: nil),
+        Permission(verb: "delete", resource: "pods", subresource: nil),
+        Permission(verb: "get", resource: "pods", subresource: "log"),
+    ]
+
+    /// `--via node`: the permissions in the helper's namespace, then the dry run
+    /// of one helper pod there (Pod Security must admit a privileged, hostPID
+    /// pod). Every node's helper goes into that namespace, so a refusal stops
+    /// the whole run before anything is created.
+    public func checkNodeHelper(_ helper: NodeHelperPod) async throws {
+        if let failure = try await permissions(namespace: helper.namespace, required: Self.requiredForNode,
+                                               needs: "The node method needs create, get and delete on pods and get on pods/log in the helper's namespace (--helper-namespace).") {
+            throw Refusal(message: "The preflight refused the node method, so nothing was created: " + failure.message)
+        }
+        do {
+            _ = try await client.createPod(namespace: helper.namespace, body: try helper.json(), dryRun: true)
+        } catch {
+            let failure = NodeCollection.creationFailure(error, helper: helper)
+            throw Refusal(message: "The dry run of the node helper was refused, so nothing was created: " + failure.message)
+        }
+    }
+
     /// The permissions the user lacks in `namespace`, as one failure, or nil.
-    func permissions(namespace: String) async throws -> PodFailure? {
+    func permissions(namespace: String, required: [Permission] = Preflight.required,
+                     needs: String = "A collection needs patch on pods/ephemeralcontainers, get on pods/log and list/watch on pods.") async throws -> PodFailure? {
         var missing: [String] = []
         // Under --as the answer is the impersonated user's; the hint must ask as that user too.
         let acting = client.connection.impersonation.map { impersonation in
             " --as \(impersonation.user)" + impersonation.groups.map { " --as-group \($0)" }.joined()
         } ?? ""
-        for permission in Self.required {
+        for permission in required {
             let review = try await client.selfSubjectAccessReview(ResourceAttributes(
                 namespace: namespace, verb: permission.verb, resource: permission.resource, subresource: permission.subresource))
             if review.status?.allowed != true {
@@ -80,7 +108,7 @@ public struct Preflight: Sendable {
         guard !missing.isEmpty else { return nil }
         return PodFailure(step: .preflight, reason: .rbac,
                           message: "Not allowed in namespace \(namespace): " + missing.joined(separator: "; ")
-                            + ". A collection needs patch on pods/ephemeralcontainers, get on pods/log and list/watch on pods.")
+                            + ". " + needs)
     }
 
     /// The admission verdict on the evidence container in `pod`'s namespace, or nil when admitted.

@@ -14,6 +14,9 @@ public struct LogStream: AsyncSequence, Sendable {
     let namespace: String
     let pod: String
     let container: String
+    /// `follow=true`: the stream stays open while the container runs, and the
+    /// kubelet follows its log across rotation (the node helper's output).
+    var follow = false
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<[UInt8], any Error>.AsyncIterator
@@ -24,7 +27,7 @@ public struct LogStream: AsyncSequence, Sendable {
         let (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let request = APIRequest(
             method: .GET, path: KubeClient.podPath(namespace: namespace, name: pod, subresource: "log"),
-            query: [("container", container)], accept: "*/*")
+            query: [("container", container)] + (follow ? [("follow", "true")] : []), accept: "*/*")
         let task = Task { [client] in
             do {
                 let response = try await client.open(request)
@@ -47,8 +50,8 @@ public struct LogStream: AsyncSequence, Sendable {
 
 extension KubeClient {
     /// Streams a container's log as it arrives. See `LogStream`.
-    public func streamLog(namespace: String, pod: String, container: String) -> LogStream {
-        LogStream(client: self, namespace: namespace, pod: pod, container: container)
+    public func streamLog(namespace: String, pod: String, container: String, follow: Bool = false) -> LogStream {
+        LogStream(client: self, namespace: namespace, pod: pod, container: container, follow: follow)
     }
 
     /// Reads a container's whole log into memory (at most `limit` bytes, else an error).

@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+import KubeAPI
+
+/// How a run reaches the pods' processes (`collect --via`).
+public enum CollectionMethod: String, Sendable, Codable, CaseIterable {
+    /// An ephemeral container in each pod, joining the target container's namespaces.
+    case ephemeral
+    /// One helper pod per node (hostPID, privileged) that enters each target
+    /// container's namespaces from the host: nothing is added to the pods.
+    case node
+}
+
+/// The node helper: one short-lived pod per node that runs `node-collect.sh`
+/// (in kubectl debug's `sysadmin` vocabulary: hostPID, privileged, pinned with
+/// `nodeName`, tolerating every taint). It is deleted when its node is done;
+/// `activeDeadlineSeconds` ends it if the tool dies first.
+public struct NodeHelperPod: Sendable {
+    /// One container the helper collects from.
+    public struct Target: Sendable, Equatable {
+        public var index: Int
+        public var podUID: String
+        /// The runtime's id, without its `containerd://` scheme.
+        public var containerID: String
+    }
+
+    public var name: String
+    public var namespace: String
+    public var node: String
+    public var image: String
+    public var imagePullPolicy: String
+    public var targets: [Target]
+    /// Targets the helper runs at once.
+    public var parallelism: Int
+    public var activeDeadlineSeconds: Int
+    public var scriptArguments: [String]
+    public var runID: RunID
+
+    /// The helper's name: the run's evidence name and a digest of the node's,
+    /// so that a node named by anything still gives a valid, unique pod name.
+    public static func name(runID: RunID, node: String) -> String {
+        let digest = SHA256.hash(data: Array(node.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "\(runID.containerName)-node-\(digest)"
+    }
+
+    /// The runtime's container id from `status.containerStatuses[].containerID`
+    /// (`containerd://<id>`, `cri-o://<id>`, `docker://<id>`), or nil when it is
+    /// missing or holds anything but letters, digits, `.`, `_` and `-`: it goes
+    /// into the helper's command and is matched against cgroup paths.
+    public static func runtimeID(_ containerID: String?) -> String? {
+        guard let containerID, let range = containerID.range(of: "://") else { return nil }
+        let id = String(containerID[range.upperBound...])
+        return isSafeWord(id) ? id : nil
+    }
+
+    static func isSafeWord(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 128 && text.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+        }
+    }
+
+    /// The script's arguments for the node: the profile's, but its termination
+    /// message goes to a file per target (the helper sets it) and its temporary
+    /// directory is the helper's /tmp.
+    public static func scriptArguments(_ options: InPodScript.Options) -> [String] {
+        var options = options
+        options.terminationLogPath = "/dev/termination-log"
+        options.temporaryDirectory = nil
+        return options.arguments
+    }
+
+    /// The helper's command: `sh -c <node-collect> node-collect <packed script> <sha> <jobs> <args> -- <targets>`.
+    public var command: [String] {
+        ["sh", "-c", NodeHelperScript.text, NodeHelperScript.programName, InPodBootstrap.packedScript, InPodBootstrap.scriptSHA256,
+         String(parallelism)] + scriptArguments + ["--"] + targets.map { "\($0.index):\($0.podUID):\($0.containerID)" }
+    }
+
+    /// The pod's JSON as it is sent (every `$` doubled for the kubelet's expansion).
+    public func json() throws -> [UInt8] {
+        struct Body: Encodable {
+            var apiVersion = "v1"
+            var kind = "Pod"
+            var metadata: Metadata
+            var spec: Spec
+            struct Metadata: Encodable {
+                var name: String
+                var namespace: String
+                var labels: [String: String]
+            }
+            struct Spec: Encodable {
+                var nodeName: String
+                var hostPID = true
+                var restartPolicy = "Never"
+                var activeDeadlineSeconds: Int
+                var terminationGracePeriodSeconds = 0
+                var automountServiceAccountToken = false
+                var enableServiceLinks = false
+                var tolerations = [Toleration()]
+                var containers: [Container]
+            }
+            struct Toleration: Encodable { var `operator` = "Exists" }
+            struct Container: Encodable {
+                var name = NodeHelperPod.containerName
+                var image: String
+                var imagePullPolicy: String
+                var command: [String]
+                var securityContext = SecurityContext()
+                var terminationMessagePolicy = "File"
+            }
+            struct SecurityContext: Encodable { var privileged = true }
+        }
+        let body = Body(
+            metadata: .init(name: name, namespace: namespace, labels: [
+                "app.kubernetes.io/managed-by": "kubectl-evidence",
+                "app.kubernetes.io/component": "node-helper",
+                "kubectl-evidence/run": runID.value,
+            ]),
+            spec: .init(nodeName: node, activeDeadlineSeconds: activeDeadlineSeconds, containers: [
+                .init(image: image, imagePullPolicy: imagePullPolicy, command: command.map(KubeletEscaping.escape)),
+            ]))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(body))
+    }
+
+    /// The helper's one container.
+    public static let containerName = "evidence-node"
+}
+
+/// `node-collect.sh`, compiled into the binary and compacted as the in-pod script is.
+public enum NodeHelperScript {
+    public static let text: String = InPodScript.compact(String(decoding: PackageResources.node_collect_sh, as: UTF8.self))
+    static let programName = "node-collect"
+}

@@ -1,0 +1,1 @@
+../../../scripts/node-collect.sh
