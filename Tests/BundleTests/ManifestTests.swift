@@ -48,7 +48,7 @@ import Testing
 
     @Test func outcomesAndStepsHaveStableNames() throws {
         #expect(Manifest.Outcome.allCases.map(\.rawValue) == ["collected", "failed", "skipped", "interrupted"])
-        #expect(Manifest.Step.allCases.map(\.rawValue) == ["preflight", "inject", "wait", "attach", "log", "decode", "write"])
+        #expect(Manifest.Step.allCases.map(\.rawValue) == ["preflight", "helper", "inject", "wait", "attach", "log", "decode", "write"])
         var manifest = sampleManifest(pods: ["a"])
         manifest.pods[0].outcome = .failed
         manifest.pods[0].failedStep = .wait
