@@ -97,6 +97,10 @@ public struct DiffReport: Sendable, Equatable, Codable {
         /// Set when the two bundles were collected with different profiles:
         /// said once, and what only one profile gathers is not compared.
         public var profileNote: String?
+        /// Set when the bundles were collected by different methods (`--via
+        /// ephemeral` and `--via node`): the evidence is the same kind and is
+        /// compared as usual; this says why the bundles' runs differ.
+        public var methodNote: String?
         public var differs: Bool {
             !pods.isEmpty || !onlyInOld.isEmpty || !onlyInNew.isEmpty
         }

@@ -98,6 +98,11 @@ public enum SnapshotComparer {
             comparison.profileNote = "The bundles were collected with different profiles (\(oldProfile.name) and \(newProfile.name)): "
                 + "what only one of them gathers (executables, namespace links, …) is unknown on the other side and not reported as a change."
         }
+        let (oldMethod, newMethod) = (old.manifest.run.method ?? "ephemeral", new.manifest.run.method ?? "ephemeral")
+        if oldMethod != newMethod {
+            comparison.methodNote = "The bundles were collected by different methods (\(oldMethod) and \(newMethod)): "
+                + "both ran the same in-pod script in the target's namespaces, so their evidence is compared as usual."
+        }
         return comparison
     }
 

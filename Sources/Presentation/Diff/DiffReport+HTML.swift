@@ -18,6 +18,7 @@ extension DiffReport {
                 body += "<p class=\"bundles\"><span class=\"del\">− \(h(c.old.path))</span> (run \(h(c.old.runID)), \(h(UTCText.format(c.old.startedAt))))<br>"
                 body += "<span class=\"add\">+ \(h(c.new.path))</span> (run \(h(c.new.runID)), \(h(UTCText.format(c.new.startedAt))))</p>"
                 if let note = c.profileNote { body += "<p class=\"note\">\(h(note))</p>" }
+                if let note = c.methodNote { body += "<p class=\"note\">\(h(note))</p>" }
                 if let notCompared = c.notCompared, !notCompared.isEmpty {
                     body += "<p class=\"note\">Not compared, having no evidence on a side: "
                         + notCompared.map { "\(h($0.new.displayName)) (\(h($0.old.outcome)) → \(h($0.new.outcome)))" }.joined(separator: ", ") + "</p>"

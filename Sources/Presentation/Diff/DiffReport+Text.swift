@@ -28,6 +28,7 @@ extension DiffReport {
             out.line("! The bundles come from different clusters (\(e(c.old.server)) and \(e(c.new.server))): pods are matched by name or workload, not UID.")
         }
         if let note = c.profileNote { out.line("! \(e(note))") }
+        if let note = c.methodNote { out.line("! \(e(note))") }
         let notCompared = c.notCompared ?? []
         if !notCompared.isEmpty {
             out.line("? \(notCompared.count) matched pod\(notCompared.count == 1 ? " was" : "s were") not compared, having no evidence on a side: "

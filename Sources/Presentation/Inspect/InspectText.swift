@@ -149,6 +149,10 @@ public enum InspectText {
         if let evidence = entry.evidenceContainer {
             placement += ", evidence container \(cell(evidence.name))"
         }
+        if let helper = entry.nodeHelper {
+            placement += ", node helper \(cell(helper.namespace))/\(cell(helper.pod))"
+            if helper.hostPID > 0 { placement += " through host pid \(helper.hostPID) (\(cell(helper.match, limit: 300)))" }
+        }
         out += "Where:      \(placement)\n"
         guard let body = pod.rendered?.body ?? pod.evidence.map(evidenceText) else {
             out += "Evidence:   none in the bundle for this pod.\n"
