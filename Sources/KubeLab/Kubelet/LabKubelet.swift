@@ -72,7 +72,7 @@ final class LabKubelet: Sendable {
         let (namespace, name, uid, key) = (pod.namespace, pod.name, pod.uid, pod.key)
         let running: RunningPod
         do {
-            running = try await runtime.startPod(LabKubelet.podSpec(pod)) { [self] container in
+            running = try await runtime.startPod(LabKubelet.podSpec(pod, startDelay: .milliseconds(faults.containerStartDelayMilliseconds))) { [self] container in
                 self.containerChanged(namespace: namespace, pod: name, uid: uid, container)
             }
         } catch {
@@ -305,14 +305,16 @@ final class LabKubelet: Sendable {
 
     // MARK: specs
 
-    /// What the runtime needs of a pod.
-    static func podSpec(_ pod: LabPod) -> LabRuntime.PodSpec {
+    /// What the runtime needs of a pod; `startDelay` holds each container in
+    /// ContainerCreating first (the faults' slow node, for pods started after it is set).
+    static func podSpec(_ pod: LabPod, startDelay: Duration = .zero) -> LabRuntime.PodSpec {
         LabRuntime.PodSpec(
             namespace: pod.namespace, name: pod.name, uid: pod.uid,
             containers: pod.containers.map { c in
                 containerSpec(
                     name: c.name, image: c.image, command: c.command, args: c.args, env: c.env,
-                    securityContext: LabSecurityContext.runtimeContext(container: c.securityContext, pod: pod.securityContext))
+                    securityContext: LabSecurityContext.runtimeContext(container: c.securityContext, pod: pod.securityContext),
+                    startDelay: startDelay)
             },
             shareProcessNamespace: pod.shareProcessNamespace ?? false, hostname: pod.hostname, hostPID: pod.hostPID ?? false)
     }

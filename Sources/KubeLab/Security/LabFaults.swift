@@ -68,8 +68,9 @@ public final class LabFaults: Sendable {
         set { state.withLock { $0.dropWatchAfterEvents = max(0, newValue) } }
     }
 
-    /// Ephemeral containers stay `waiting` (ContainerCreating) this long before they start,
-    /// like a node that pulls an image slowly.
+    /// Ephemeral containers, and the containers of pods started after this is set (a node
+    /// helper), stay `waiting` (ContainerCreating) this long before they start, like a node
+    /// that pulls an image slowly.
     public var containerStartDelayMilliseconds: Int {
         get { state.withLock { $0.containerStartDelayMilliseconds } }
         set { state.withLock { $0.containerStartDelayMilliseconds = max(0, newValue) } }
