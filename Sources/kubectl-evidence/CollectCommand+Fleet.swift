@@ -308,7 +308,7 @@ extension CollectCommand {
             for cluster in clusters {
                 console.print("Cluster \(DisplayText.line(cluster.name)) (\(DisplayText.line(cluster.connection.server))):\n")
                 if let plan = cluster.plan {
-                    console.print(plan.renderText(dryRun: true))
+                    console.print(plan.renderText(dryRun: true, method: method))
                 } else if let failure = cluster.failure {
                     console.print("  left out (\(failure.reason)): \(DisplayText.line(failure.message))\n")
                 }

@@ -208,7 +208,7 @@ struct CollectCommand: AsyncParsableCommand {
                 let (plan, delivery) = try await plan(selection, profile: profile.profile, client: client)
                 if let notice = delivery.notice { console.printNotice("note: " + notice) }
                 if dryRun || serverDryRun {
-                    let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
+                    let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true, method: method)
                     console.print(text)
                     try await sayWhere(plan: plan, profile: profile, delivery: delivery.delivery, client: client, serverSide: serverDryRun, console: console)
                 } else {

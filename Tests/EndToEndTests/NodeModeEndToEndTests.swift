@@ -123,6 +123,22 @@ struct NodeModeEndToEndTests {
         #expect(manifest.pods.allSatisfy { $0.outcome == .interrupted }, "\(manifest.pods.map { "\($0.name): \($0.outcome) \($0.message)" })")
     }
 
+    @Test("the dry run says what --via node would create, and that the pods get nothing")
+    func dryRunSaysWhatNodeModeCreates() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let result = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-n", "shop", "-l", "app=checkout", "--via", "node", "--dry-run"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let nodes = try lab.kubectl(["get", "pods", "-n", "shop", "-l", "app=checkout", "-o", "jsonpath={.items[*].spec.nodeName}"]).stdout
+        let count = Set(nodes.split(separator: " ")).count
+        #expect(count >= 1)
+        #expect(result.stdout.contains("Dry run: nothing was created. A real run starts one helper pod " + (count == 1 ? "on the node" : "on each of the \(count) nodes")),
+                "\(result.stdout)")
+        #expect(result.stdout.contains("adds nothing to the 3 pods"), "\(result.stdout)")
+        #expect(!result.stdout.contains("ephemeral container"), "\(result.stdout)")
+        #expect(result.stderr.contains("privileged helper pod"), "\(result.stderr)")
+    }
+
     @Test("the flags that only make sense together are refused before anything is asked of the cluster")
     func flagCombinations() throws {
         let alone = try ToolBinary.run(["collect", "-n", "shop", "-l", "app=checkout", "--helper-namespace", "x", "--kubeconfig", "/nonexistent"])

@@ -4,8 +4,9 @@ import Foundation
 
 extension CollectionPlan {
     /// The plan as a person reads it on a terminal: what will be touched,
-    /// what will not and why, and a reminder that ephemeral containers stay.
-    public func renderText(dryRun: Bool) -> String {
+    /// what will not and why, and a reminder that ephemeral containers stay
+    /// (or, with `--via node`, that only helper pods are made, and go).
+    public func renderText(dryRun: Bool, method: CollectionMethod = .ephemeral) -> String {
         var out = "Selection \(DisplayText.line(selection.description)): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
         out += "\(podCount) to collect, \(skipped.count) skipped.\n"
         if allContainers == true, !targets.isEmpty {
@@ -40,7 +41,11 @@ extension CollectionPlan {
             }
             out += "\n" + table.render()
         }
-        if dryRun {
+        if dryRun, method == .node {
+            let nodes = Set(targets.map { $0.node ?? "" }).count
+            out += "\nDry run: nothing was created. A real run starts one helper pod \(nodes == 1 ? "on the node" : "on each of the \(nodes) nodes") above "
+                + "(privileged, hostPID, deleted when its node is done) and adds nothing to the \(podCount) pod\(podCount == 1 ? "" : "s").\n"
+        } else if dryRun {
             if allContainers == true {
                 out += "\nDry run: nothing was injected. A real run adds one ephemeral container per container listed above (\(targets.count) in \(podCount) pod\(podCount == 1 ? "" : "s")); they cannot be removed from the pod spec afterwards.\n"
             } else {
