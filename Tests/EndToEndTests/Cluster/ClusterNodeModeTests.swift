@@ -90,6 +90,27 @@ struct ClusterNodeModeTests {
         #expect(try cluster.kubectlOK(["get", "pods", "-n", "hardened", "-o", "name"]).contains("evidence-") == false)
     }
 
+    @Test("examples/rbac.yaml's least RBAC for the node method (no ephemeral containers, no attach) is enough: every pod collected, the helper gone")
+    func leastRBACIsEnough() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let (kubeconfig, context) = try cluster.kubeconfigForNodeMethod()
+        let names = try cluster.podNames(namespace: "shop", selector: "app=checkout")
+        let before = try ephemeralCounts(cluster, names)
+        let output = cluster.bundlePath("least")
+        let result = try cluster.collect(context + ["-n", "shop", "-l", "app=checkout", "--via", "node", "--quiet"], output: output, kubeconfig: kubeconfig)
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == names.count)
+        #expect(manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map { "\($0.name): \($0.message)" })")
+        #expect(try ephemeralCounts(cluster, names) == before)
+        #expect(try helpersLeft(cluster).isEmpty)
+        // The same user may not add an ephemeral container: the default method is refused at preflight.
+        let ephemeral = try cluster.collect(context + ["-n", "shop", "-l", "app=checkout", "--quiet"], output: cluster.bundlePath("refused"), kubeconfig: kubeconfig)
+        #expect(ephemeral.status == 1, "\(ephemeral.stderr)")
+        #expect(ephemeral.stderr.contains("pods/ephemeralcontainers"), "\(ephemeral.stderr)")
+    }
+
     @Test("sixty pods, collected by both methods within a minute: diff finds nothing but the method; the wall times are printed")
     func sixtyPodsBothWays() throws {
         let cluster = try ClusterUnderTest.start()

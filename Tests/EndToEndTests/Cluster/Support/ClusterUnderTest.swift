@@ -352,6 +352,20 @@ final class ClusterUnderTest: @unchecked Sendable {
         }
     }
 
+    /// The least RBAC of `collect --via node` (examples/rbac.yaml's evidence-node-collector):
+    /// read pods everywhere, and create, get and delete pods and read their logs in shop only.
+    /// On the lab, the collector's rules become those (the lab's rules have no namespaces).
+    func kubeconfigForNodeMethod() throws -> (path: String, context: [String]) {
+        switch kind {
+        case .lab:
+            try lab?.setFaults(#"{"userRules":{"collector":[{"verbs":["get","list","watch"],"resources":["pods"]},"#
+                + #"{"verbs":["get"],"resources":["pods/log"]},{"verbs":["create","delete"],"resources":["pods"]}]}}"#)
+            return try kubeconfig(for: .collector)
+        case .real:
+            return (try serviceAccountKubeconfig("evidence-node-collector"), [])
+        }
+    }
+
     /// Admission refuses every attach to a pod whose name starts with `prefix`: on the lab its
     /// `denyAttach` fault, on a real cluster a ValidatingAdmissionPolicy on CONNECT pods/attach
     /// (harmless to the other tests: only pods of that name are refused).
