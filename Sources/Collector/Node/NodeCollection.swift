@@ -69,17 +69,21 @@ struct NodeCollection: Sendable {
             return out
         }
 
+        // Whatever happens next, the helper goes, on every path below, a failed create
+        // too (its reply may have been lost after the pod was made; a 404 is the usual
+        // answer). The delete is an unstructured task, not cancelled with the run, so
+        // that an interrupt still deletes it, and awaited, so that the tool does not
+        // exit before it is sent.
+        let (client, namespace, name) = (client, helperNamespace, helper.name)
+        let deleteHelper = { @Sendable () async in await Task { try? await client.deletePod(namespace: namespace, name: name) }.value }
+
         if let failure = await create(helper) {
+            await deleteHelper()
             return entries + (await failAll(failure, hardStopped() || Task.isCancelled))
         }
         progress.update({ $0.injected += waiting.count }, event: "helper     \(helper.name) on node \(node) for \(waiting.count) container\(waiting.count == 1 ? "" : "s")")
-        // Whatever happens next, the helper goes: not cancelled with the run (an
-        // unstructured task), so that an interrupt still deletes it.
-        let (client, namespace, name) = (client, helperNamespace, helper.name)
-        defer { Task { try? await client.deletePod(namespace: namespace, name: name) } }
-
         if let failure = await waitUntilStarted(helper) {
-            await Task { try? await client.deletePod(namespace: namespace, name: name) }.value
+            await deleteHelper()
             return entries + (await failAll(failure, hardStopped() || Task.isCancelled))
         }
         progress.update({ $0.running += waiting.count }, event: "running    \(helper.name) on node \(node)")
@@ -136,7 +140,7 @@ struct NodeCollection: Sendable {
                 entries.append(await collection(target).failed(onNode: failure, helper: record, steps: steps, interrupted: interrupted))
             }
         }
-        await Task { try? await client.deletePod(namespace: namespace, name: name) }.value
+        await deleteHelper()
         return entries
     }
 
