@@ -85,7 +85,10 @@ extension Manifest {
                 throw invalid("clusters[\(index)] has the name \(BundleReader.display(section.name)), which an earlier cluster has")
             }
             if let index = pods.firstIndex(where: { $0.cluster.map { !names.contains($0) } ?? true }) {
-                throw invalid("pods[\(index)] names no cluster of \"clusters\" (\(BundleReader.display(pods[index].cluster ?? "none")))")
+                guard let name = pods[index].cluster else {
+                    throw invalid("pods[\(index)] has no \"cluster\", which every pod of a bundle of several clusters needs")
+                }
+                throw invalid("pods[\(index)] names the cluster \(BundleReader.display(name)), which is not one of \"clusters\"")
             }
         }
     }

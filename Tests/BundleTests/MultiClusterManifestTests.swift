@@ -76,12 +76,12 @@ struct MultiClusterManifestTests {
             var pods = object["pods"] as! [[String: Any]]
             pods[2]["cluster"] = "north\u{1b}[2J"
             object["pods"] = pods
-        }.contains("pods[2] names no cluster of \"clusters\" (\"north\\u{1B}[2J\")"))
+        }.contains("pods[2] names the cluster \"north\\u{1B}[2J\", which is not one of \"clusters\""))
         #expect(try refused { object in
             var pods = object["pods"] as! [[String: Any]]
             pods[0].removeValue(forKey: "cluster")
             object["pods"] = pods
-        }.contains("pods[0] names no cluster"))
+        }.contains("pods[0] has no \"cluster\", which every pod of a bundle of several clusters needs"))
         #expect(try refused { $0["cluster"] = ["server": "https://x"] }.contains("belong to each of \"clusters\""))
         // And version 1 must not carry what belongs to version 2.
         var one = try #require(try JSONSerialization.jsonObject(with: try sampleManifest(pods: ["a"]).jsonData()) as? [String: Any])
