@@ -30,7 +30,7 @@ public enum InspectHTML {
             // A bundle of several clusters: each with who, what and, when it was left out, why.
             facts.append(("Profile", "\(h(run.profile.name)) <small>sha256 \(h(run.profile.sha256))</small>"))
             for section in manifest.clusterSections {
-                var text = "<b>\(h(section.name))</b>: \(describe(section.cluster))<br>as \(who(section.cluster)); \(h(selectionText(section.selection)))"
+                var text = "<b>\(h(section.name))</b>: \(describe(section.cluster))<br>as \(who(section.cluster, leftOut: section.failure != nil)); \(h(selectionText(section.selection)))"
                 if let failure = section.failure {
                     text += "<br><span class=\"bad\">left out (\(h(failure.reason)))</span>: \(h(failure.message))"
                 }
@@ -63,10 +63,10 @@ public enum InspectHTML {
     }
 
     /// Who the server said ran the tool, and whether it was impersonated.
-    static func who(_ cluster: Manifest.Cluster) -> String {
+    static func who(_ cluster: Manifest.Cluster, leftOut: Bool = false) -> String {
         let h = DisplayEscaping.html
         var who = cluster.user.map { h($0.username) + ($0.groups.isEmpty ? "" : " <small>(\(h($0.groups.joined(separator: ", "))))</small>") }
-            ?? "unknown (the server did not answer SelfSubjectReview)"
+            ?? (leftOut ? "not asked (the cluster was left out first)" : "unknown (the server did not answer SelfSubjectReview)")
         if let impersonation = cluster.impersonation { who += " <small>impersonated, by \(h(impersonation.origin))</small>" }
         return who
     }

@@ -63,9 +63,9 @@ public enum InspectText {
             let leftOut = sections.filter { $0.failure != nil }.count
             lines.append(("Clusters", "\(sections.count)" + (leftOut > 0 ? " (\(leftOut) left out)" : "")))
             for section in sections {
-                var line = "\(cell(section.name)): \(describe(section.cluster)); as \(who(section.cluster)); \(describe(section.selection))"
+                var line = "\(cell(section.name)): \(describe(section.cluster)); as \(who(section.cluster, leftOut: section.failure != nil)); \(describe(section.selection))"
                 if let delivery = section.scriptDelivery { line += "; script by \(cell(delivery))" }
-                if let failure = section.failure { line += "; LEFT OUT (\(cell(failure.reason))): \(cell(failure.message, limit: 400))" }
+                if let failure = section.failure { line += "; LEFT OUT (\(cell(failure.reason))): \(cell(oneLine(failure.message), limit: 400))" }
                 lines.append(("Cluster", line))
             }
         }
@@ -84,10 +84,19 @@ public enum InspectText {
         return lines.map { "\(($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0))\($0.1)\n" }.joined()
     }
 
-    /// Who the server said ran the tool.
-    static func who(_ cluster: Manifest.Cluster) -> String {
-        guard let user = cluster.user else { return "unknown (the server did not answer SelfSubjectReview)" }
+    /// Who the server said ran the tool; of a cluster left out before it was asked, that it was not.
+    static func who(_ cluster: Manifest.Cluster, leftOut: Bool = false) -> String {
+        guard let user = cluster.user else {
+            return leftOut ? "not asked (the cluster was left out first)" : "unknown (the server did not answer SelfSubjectReview)"
+        }
         return cell(user.username) + (user.groups.isEmpty ? "" : " (groups: \(cell(user.groups.joined(separator: ", "))))")
+    }
+
+    /// A message of several lines (a preflight's refusal) as one, so that it reads as
+    /// sentences, not as escaped newlines: its lines joined with "; ", or a space after a colon.
+    static func oneLine(_ text: String) -> String {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.dropFirst().reduce(lines.first ?? "") { joined, line in joined + (joined.hasSuffix(":") ? " " : "; ") + line }
     }
 
     /// The server, with its context, version and CA.
