@@ -27,7 +27,7 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "The bundle (.tar.gz) to inspect.", completion: .file(extensions: ["gz"]))
     var bundle: String
 
-    @Option(name: .customLong("pod"), help: "Only this pod, as NAMESPACE/NAME.")
+    @Option(name: .customLong("pod"), help: "Only this pod, as NAMESPACE/NAME; in a bundle of several clusters CLUSTER/NAMESPACE/NAME picks one cluster's (without it, that pod of every cluster).")
     var pod: String?
 
     @Flag(name: .customLong("json"), help: "Print the run and every pod's decoded evidence as JSON.")
@@ -40,15 +40,20 @@ struct InspectCommand: ParsableCommand {
     var overwrite = false
 
     func validate() throws {
-        if let pod, parsedPod(pod) == nil {
-            throw ValidationError("--pod must be NAMESPACE/NAME (for example shop/checkout-0), got \"\(pod)\".")
+        if let pod, Self.parsedPod(pod) == nil {
+            throw ValidationError("--pod must be NAMESPACE/NAME or CLUSTER/NAMESPACE/NAME (for example shop/checkout-0), got \"\(DisplayText.line(pod))\".")
         }
     }
 
-    private func parsedPod(_ text: String) -> (namespace: String, name: String)? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-        return (String(parts[0]), String(parts[1]))
+    /// `NAMESPACE/NAME`, or `CLUSTER/NAMESPACE/NAME`: namespaces and pod names hold no
+    /// slash, so the last two parts are they and whatever comes before is the cluster
+    /// (a context name may hold slashes, as an EKS ARN does).
+    static func parsedPod(_ text: String) -> (cluster: String?, namespace: String, name: String)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2, !parts[parts.count - 2].isEmpty, !parts[parts.count - 1].isEmpty else { return nil }
+        let cluster = parts.count > 2 ? parts.dropLast(2).joined(separator: "/") : nil
+        if cluster?.isEmpty == true { return nil }
+        return (cluster, parts[parts.count - 2], parts[parts.count - 1])
     }
 
     func run() throws {
@@ -63,7 +68,8 @@ struct InspectCommand: ParsableCommand {
             // --json puts each pod's encoded evidence in a scratch file until the manifest (the last entry) is read.
             spill = json && html == nil ? try EvidenceSpill() : nil
             let keep: InspectedBundle.Keep = spill.map { .json($0) } ?? (json || html != nil ? .evidence : .text)
-            inspected = try InspectedBundle.read(path: bundle, pod: pod.flatMap(parsedPod), keep: keep)
+            let wanted = pod.flatMap(Self.parsedPod)
+            inspected = try InspectedBundle.read(path: bundle, pod: wanted.map { ($0.namespace, $0.name) }, cluster: wanted?.cluster, keep: keep)
         } catch {
             CommandErrors.print(error, to: output)
             throw ExitCode(1)

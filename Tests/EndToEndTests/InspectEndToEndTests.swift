@@ -109,6 +109,11 @@ struct InspectEndToEndTests {
         let missing = try ToolBinary.run(["inspect", demo.bundle, "--pod", "shop/nope"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("has no pod \"shop/nope\""), "\(missing.stderr)")
+        for bad in ["shop", "/shop/db-0", "shop/", "a//db-0", "x\u{1B}[2J/"] {
+            let refused = try ToolBinary.run(["inspect", demo.bundle, "--pod", bad])
+            #expect(refused.status == 64 && refused.stderr.contains("--pod must be NAMESPACE/NAME or CLUSTER/NAMESPACE/NAME"), "\(bad): \(refused.stderr)")
+            #expect(!refused.stderr.contains("\u{1B}"))
+        }
     }
 
     @Test("processes.json in the bundle is what inspect shows, and a hostile command line is escaped, never sent to the terminal")

@@ -29,6 +29,41 @@ struct InspectRenderingTests {
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
     }
 
+    @Test("a cluster left out before it was asked who we are says so, and its refusal of several lines reads as one, not as escaped newlines")
+    func leftOutCluster() throws {
+        let refusal = "The preflight refused every namespace, so nothing was injected:\n  shop: `kubectl auth can-i patch pods/ephemeralcontainers -n shop` says no\n"
+        let path = try TestBundle.writeFleet([
+            .init(name: "east", server: "https://east:6443", pods: [TestPod(name: "checkout-a", uid: "east-a", evidence: RealEvidence.decoded())]),
+            .init(name: "north", server: "https://north:6443", pods: [], failure: .init(reason: "PreflightRefused", message: refusal)),
+        ])
+        let inspected = try InspectedBundle.read(path: path, pod: nil)
+        let text = InspectText.render(inspected)
+        let north = try #require(text.split(separator: "\n").first { $0.contains("north: ") }.map(String.init), "\(text)")
+        #expect(north.contains("as not asked (the cluster was left out first)"), "\(north)")
+        #expect(north.contains("LEFT OUT (PreflightRefused): The preflight refused every namespace, so nothing was injected: shop: `kubectl auth can-i"), "\(north)")
+        #expect(!north.contains("\\u{0A}"), "\(north)")
+        let html = InspectHTML.render(inspected, verification: nil)
+        #expect(html.contains("not asked (the cluster was left out first)"))
+    }
+
+    @Test("in a bundle of several clusters --pod with a cluster keeps that cluster's pod; without it, the pod of every cluster")
+    func onePodOfOneCluster() throws {
+        let path = try TestBundle.writeFleet([
+            .init(name: "east", server: "https://east:6443", pods: [TestPod(name: "db-0", uid: "east-0", evidence: RealEvidence.decoded())]),
+            .init(name: "arn:aws:eks:eu-west-1:1:cluster/west", server: "https://west:6443",
+                  pods: [TestPod(name: "db-0", uid: "west-0", evidence: RealEvidence.decoded())]),
+        ])
+        #expect(try InspectedBundle.read(path: path, pod: ("shop", "db-0")).pods.count == 2)
+        let west = try InspectedBundle.read(path: path, pod: ("shop", "db-0"), cluster: "arn:aws:eks:eu-west-1:1:cluster/west")
+        #expect(west.pods.map(\.entry.uid) == ["west-0"])
+        let error = try #require(throws: InspectError.self) { try InspectedBundle.read(path: path, pod: ("shop", "db-0"), cluster: "north") }
+        #expect(error.message.contains(#"has no pod "north/shop/db-0"; its pods are: "east/shop/db-0", "arn:aws:eks:eu-west-1:1:cluster/west/shop/db-0"."#),
+                "\(error.message)")
+        let single = try Self.bundle()
+        let one = try #require(throws: InspectError.self) { try InspectedBundle.read(path: single, pod: ("shop", "checkout-a"), cluster: "east") }
+        #expect(one.message.contains("it is a bundle of one cluster"), "\(one.message)")
+    }
+
     @Test("--pod keeps one pod; a pod the bundle lacks is named with the pods it has")
     func onePod() throws {
         let path = try Self.bundle()

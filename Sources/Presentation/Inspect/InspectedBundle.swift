@@ -40,8 +40,9 @@ public struct InspectedBundle: Sendable {
     }
 
     /// Reads the bundle at `path`; with `pod` (`namespace/name`), only that
-    /// pod's entries are read, the rest skipped.
-    public static func read(path: String, pod filter: (namespace: String, name: String)?, keep: Keep = .evidence,
+    /// pod's entries are read, the rest skipped; with `cluster` too, only that
+    /// cluster's pod of that name (a bundle of several clusters).
+    public static func read(path: String, pod filter: (namespace: String, name: String)?, cluster: String? = nil, keep: Keep = .evidence,
                             budget: ReadingBudget = ReadingBudget()) throws -> InspectedBundle {
         let kept: Snapshot.EvidenceKept
         switch keep {
@@ -53,10 +54,15 @@ public struct InspectedBundle: Sendable {
         let snapshot = try Snapshot.read(path: path, pod: filter, podObjects: false, keep: kept, budget: budget)
         var pods = snapshot.pods
         if let filter {
-            pods = pods.filter { $0.entry.namespace == filter.namespace && $0.entry.name == filter.name }
+            pods = pods.filter { $0.entry.namespace == filter.namespace && $0.entry.name == filter.name && (cluster == nil || $0.entry.cluster == cluster) }
             if pods.isEmpty {
-                let names = snapshot.manifest.pods.prefix(20).map { BundleReader.display("\($0.namespace)/\($0.name)") }
-                throw InspectError(message: "The bundle \(BundleReader.display(path)) has no pod \(BundleReader.display("\(filter.namespace)/\(filter.name)")); its pods are: \(names.joined(separator: ", "))\(snapshot.manifest.pods.count > 20 ? ", …" : "").")
+                func named(_ pod: Manifest.Pod) -> String {
+                    BundleReader.display((cluster != nil ? (pod.cluster ?? "") + "/" : "") + "\(pod.namespace)/\(pod.name)")
+                }
+                let names = snapshot.manifest.pods.prefix(20).map(named)
+                let asked = (cluster.map { "\($0)/" } ?? "") + "\(filter.namespace)/\(filter.name)"
+                let why = cluster != nil && !snapshot.manifest.isMultiCluster ? " (it is a bundle of one cluster: name the pod as NAMESPACE/NAME)" : ""
+                throw InspectError(message: "The bundle \(BundleReader.display(path)) has no pod \(BundleReader.display(asked))\(why); its pods are: \(names.joined(separator: ", "))\(snapshot.manifest.pods.count > 20 ? ", …" : "").")
             }
         }
         return InspectedBundle(path: path, manifest: snapshot.manifest, manifestSHA256: snapshot.manifestSHA256 ?? "",
