@@ -18,6 +18,9 @@ extension CollectCommand {
     func fleetContexts(known: [String]) throws -> [String]? {
         if allContexts {
             guard !known.isEmpty else {
+                // A kubeconfig that is missing or does not parse lists no contexts: the
+                // loader's own error says which file and what is wrong, so it goes first.
+                _ = try KubeconfigLoader.load(KubeconfigSelection(explicitPath: connection.kubeconfig))
                 throw CommandFailure("--all-contexts found no context in the kubeconfig; name the kubeconfig with --kubeconfig, or drop --all-contexts.")
             }
             return known
@@ -114,7 +117,7 @@ extension CollectCommand {
             }
             let namespace = connection.listNamespace(in: resolved)
             if let (earlier, _) = connections.first(where: { other in
-                other.1.server == resolved.server
+                Self.sameAPIServer(other.1.server, resolved.server)
                     && (namespace == nil || connection.listNamespace(in: other.1) == nil || connection.listNamespace(in: other.1) == namespace)
             }) {
                 let why = "The contexts \(DisplayText.line(earlier)) and \(DisplayText.line(name)) reach the same API server (\(DisplayText.line(resolved.server))) and would select the same pods, each of which would get the same evidence container twice."
@@ -130,6 +133,22 @@ extension CollectCommand {
             throw CommandFailure("No context of the kubeconfig can be used (each is named above with why); nothing was touched.")
         }
         return connections
+    }
+
+    /// Whether two kubeconfig `server` URLs reach one API server: the scheme, host
+    /// (any case; `localhost`, `127.0.0.1` and `::1` are one loopback), port (443
+    /// or 80 when left out) and path (without a trailing slash) are the same.
+    static func sameAPIServer(_ a: String, _ b: String) -> Bool {
+        func key(_ text: String) -> String {
+            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased() else { return text }
+            host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            if ["localhost", "127.0.0.1", "::1", "0:0:0:0:0:0:0:1"].contains(host) { host = "loopback" }
+            let port = url.port ?? (scheme == "http" ? 80 : 443)
+            var path = url.path
+            while path.hasSuffix("/") { path.removeLast() }
+            return "\(scheme)://\(host):\(port)\(path)"
+        }
+        return a == b || key(a) == key(b)
     }
 
     private static func shutDown(_ clusters: [PlannedCluster]) async {

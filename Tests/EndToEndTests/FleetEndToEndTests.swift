@@ -40,12 +40,27 @@ struct FleetEndToEndTests {
         #expect(unknown.stderr.contains("has no context named nor\\u{1B}[31mth"), "\(unknown.stderr)")
         #expect(unknown.stderr.contains("Its contexts: east, gone, west"), "\(unknown.stderr)")
         #expect(!unknown.stderr.contains("\u{1b}"), "a control byte from the command line reached the terminal")
+        // A kubeconfig that is not there, or does not parse, is named with what is wrong, not as "no context".
+        let missing = try ToolBinary.run(["collect", "--kubeconfig", "/nonexistent/fleet.kubeconfig", "--all-contexts", "-l", "app=checkout"])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/fleet.kubeconfig") && missing.stderr.contains("does not exist"), "\(missing.stderr)")
+        let broken = east.directory.appendingPathComponent("broken.kubeconfig").path
+        try "apiVersion: v1\ncontexts: [ {name: a\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let unparsable = try ToolBinary.run(["collect", "--kubeconfig", broken, "--all-contexts", "-l", "app=checkout"])
+        #expect(unparsable.status == 1 && unparsable.stderr.contains(broken) && !unparsable.stderr.contains("found no context"), "\(unparsable.stderr)")
         // Two contexts of one server and namespace would give each pod the same container twice.
         var text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
         text = text.replacingOccurrences(of: "https://127.0.0.1:1", with: east.serverURL)
         try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         let twice = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,gone", "-n", "shop", "-l", "app=checkout", "--yes"])
         #expect(twice.status == 1 && twice.stderr.contains("The contexts east and gone reach the same API server"), "\(twice.stderr)")
+        // The same server by another name of the loopback, with its default path's slash, is the same server.
+        let localhost = east.serverURL.replacingOccurrences(of: "127.0.0.1", with: "localhost") + "/"
+        #expect(localhost != east.serverURL)
+        try text.replacingOccurrences(of: "\"server\" : \"\(east.serverURL)\"", with: "\"server\" : \"\(localhost)\"", options: [], range: text.range(of: "\"server\" : \"\(east.serverURL)\"", options: .backwards))
+            .write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let aliased = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,gone", "-n", "shop", "-l", "app=checkout", "--yes"])
+        #expect(aliased.status == 1 && aliased.stderr.contains("The contexts east and gone reach the same API server"), "\(aliased.stderr)")
+        try text.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         let all = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--all-contexts", "-n", "shop", "-l", "app=checkout", "--dry-run"])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stderr.contains("gone is left out of --all-contexts"), "\(all.stderr)")
