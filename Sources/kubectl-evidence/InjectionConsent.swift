@@ -24,8 +24,9 @@ struct InjectionConsent {
     var namespaces: Int
     /// With `--all-containers`, how many evidence containers in all (one per target container); nil: one per pod.
     var containers: Int? = nil
-    /// With `--via node`: the nodes that get a helper pod, and its namespace; nil for ephemeral containers.
-    var nodeHelpers: (nodes: Int, namespace: String)? = nil
+    /// With `--via node`: the nodes that get a helper pod, its namespace, and whether
+    /// that namespace is one under investigation; nil for ephemeral containers.
+    var nodeHelpers: (nodes: Int, namespace: String, investigated: Bool)? = nil
 
     /// What `run` would do, where and as whom (asking the server who, once per run).
     static func of(_ run: CollectionRun, connection: ClusterConnection) async -> InjectionConsent {
@@ -36,7 +37,9 @@ struct InjectionConsent {
             impersonation: connection.impersonation?.origin,
             pods: plan.podCount, namespaces: Set(plan.targets.map(\.namespace)).count,
             containers: plan.allContainers == true ? plan.targets.count : nil,
-            nodeHelpers: run.request.method == .node ? (Set(plan.targets.compactMap(\.node)).count, run.helperNamespace) : nil)
+            nodeHelpers: run.request.method == .node
+                ? (Set(plan.targets.compactMap(\.node)).count, run.helperNamespace, plan.targets.contains { $0.namespace == run.helperNamespace })
+                : nil)
     }
 
     var needsQuestion: Bool { pods > Self.podThreshold || namespaces > 1 }
@@ -44,7 +47,7 @@ struct InjectionConsent {
     /// The line printed before injection.
     var statement: String {
         if let nodeHelpers {
-            return "About to collect from \(whereAndWho): \(howMany) through \(helpers(nodeHelpers)); nothing is added to the pods."
+            return "About to collect from \(whereAndWho): \(howMany) through \(helpers(nodeHelpers)); nothing is added to the pods." + caution(nodeHelpers)
         }
         return "About to collect from \(whereAndWho): \(howMany) will each get \(what) that Kubernetes cannot remove."
     }
@@ -52,13 +55,20 @@ struct InjectionConsent {
     /// The same facts after a dry run, in the conditional.
     var dryRunStatement: String {
         if let nodeHelpers {
-            return "A real run would collect from \(whereAndWho): \(howMany) through \(helpers(nodeHelpers)); nothing would be added to the pods."
+            return "A real run would collect from \(whereAndWho): \(howMany) through \(helpers(nodeHelpers)); nothing would be added to the pods." + caution(nodeHelpers)
         }
         return "A real run would collect from \(whereAndWho): \(howMany) would each get \(what) that Kubernetes cannot remove."
     }
 
+    /// A helper in a namespace under investigation is within reach of whoever may
+    /// create or exec into pods there (the default: the first selected namespace).
+    private func caution(_ helpers: (nodes: Int, namespace: String, investigated: Bool)) -> String {
+        guard helpers.investigated else { return "" }
+        return " Namespace \(DisplayText.line(helpers.namespace)) is itself under investigation: whoever may create or exec into pods there can reach a privileged helper; --helper-namespace names one only the responders use."
+    }
+
     /// `2 privileged helper pods (one per node, hostPID) in namespace ops, deleted when their node is done`.
-    private func helpers(_ helpers: (nodes: Int, namespace: String)) -> String {
+    private func helpers(_ helpers: (nodes: Int, namespace: String, investigated: Bool)) -> String {
         "\(helpers.nodes) privileged helper \(helpers.nodes == 1 ? "pod" : "pods") (one per node, hostPID) in namespace \(DisplayText.line(helpers.namespace)), deleted when \(helpers.nodes == 1 ? "its node is" : "their node is") done"
     }
 
