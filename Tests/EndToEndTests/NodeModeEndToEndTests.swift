@@ -139,6 +139,54 @@ struct NodeModeEndToEndTests {
         #expect(result.stderr.contains("privileged helper pod"), "\(result.stderr)")
     }
 
+    @Test("a target whose nested pid namespaces' processes sort before its first process in /proc still gets its first process entered")
+    func nestedNamespacesSortedFirstDoNotStandIn() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        // The adversary's staging, made certain: the host's next pids are set just under
+        // 10000, so the container's first process gets a 4-digit pid; the container burns
+        // pids until its own are past 10000, then starts thirty processes that are each
+        // pid 1 of a pid (and network) namespace of their own. In /proc's order "10…" comes
+        // before "99…": a helper that took the first process whose NSpid ends in 1 would
+        // enter one of them, with an empty network namespace and no httpd.
+        let yaml = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: nested, namespace: shop, labels: {app: nested}}
+            spec:
+              containers:
+                - name: app
+                  image: docker.io/library/busybox:1.36
+                  command: [sh, -c, "httpd -f -p 8080 & until [ $$(sh -c 'echo $$$$') -gt 10050 ]; do :; done; for i in $$(seq 1 30); do unshare -Urnpf sleep 3600 & done; wait"]
+            """
+        let file = lab.directory.appendingPathComponent("nested.yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        try "9700".write(toFile: "/proc/sys/kernel/ns_last_pid", atomically: false, encoding: .utf8)
+        let created = try lab.kubectl(["create", "-f", file])
+        #expect(created.status == 0, "\(created.stderr)")
+        var sleeps = 0
+        let until = Date().addingTimeInterval(60)
+        var output = ""
+        var bundle: BundleContents?
+        while sleeps < 30, Date() < until {
+            Thread.sleep(forTimeInterval: 0.5)
+            output = lab.bundlePath("nested-\(UUID().uuidString.prefix(4))")
+            let result = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-o", output, "-n", "shop", "nested", "--via", "node", "-q"])
+            guard result.status == 0 else { continue }
+            bundle = try BundleContents(path: output)
+            sleeps = bundle?.processes(namespace: "shop", pod: "nested", container: "app").values.filter { $0.first == "sleep" }.count ?? 0
+        }
+        let contents = try #require(bundle)
+        let entry = try #require(contents.manifest.pods.first)
+        let helper = try #require(entry.nodeHelper)
+        #expect(sleeps == 30, "the nested processes did not all start")
+        #expect(helper.hostPID < 10000, "the staging lost its race: the container's first process has host pid \(helper.hostPID)")
+        #expect(helper.match.hasSuffix(" first"), "\(helper.match)")
+        let processes = contents.processes(namespace: "shop", pod: "nested", container: "app")
+        #expect(processes.values.contains(["httpd", "-f", "-p", "8080"]), "\(processes)")
+        #expect(contents.listeningPorts(namespace: "shop", pod: "nested", container: "app").contains(8080), "the helper entered another network namespace")
+    }
+
     @Test("the flags that only make sense together are refused before anything is asked of the cluster")
     func flagCombinations() throws {
         let alone = try ToolBinary.run(["collect", "-n", "shop", "-l", "app=checkout", "--helper-namespace", "x", "--kubeconfig", "/nonexistent"])

@@ -25,6 +25,13 @@ struct NodeCollection: Sendable {
     /// How long, after its output ended, the helper's termination message is waited for.
     static let messageWaitSeconds: TimeInterval = 10
 
+    /// The most one target's script may take in the helper: the profile's time
+    /// for a pod, so that one target cannot hold up its node's others for longer
+    /// than its own collection would have taken in an evidence container.
+    static func secondsPerTarget(_ profile: CollectionProfile) -> Int {
+        min(86_400, max(1, Int(profile.timeouts.podSeconds.rounded(.up))))
+    }
+
     private var time: any TimeSource { client.options.time }
 
     private func collection(_ target: PlannedTarget) -> PodCollection {
@@ -53,10 +60,11 @@ struct NodeCollection: Sendable {
         let jobs = min(Self.parallelism, helperTargets.count)
         let rounds = (helperTargets.count + jobs - 1) / jobs
         let outputSeconds = request.profile.timeouts.podSeconds * Double(rounds)
+        let nonce = NodeHelperPod.newNonce()
         let helper = NodeHelperPod(
-            name: NodeHelperPod.name(runID: request.runID, node: node), namespace: helperNamespace, node: node,
+            name: NodeHelperPod.name(runID: request.runID, node: node, nonce: nonce), nonce: nonce, namespace: helperNamespace, node: node,
             image: request.profile.image, imagePullPolicy: request.profile.imagePullPolicy.rawValue, targets: helperTargets,
-            parallelism: jobs,
+            parallelism: jobs, secondsPerTarget: Self.secondsPerTarget(request.profile),
             activeDeadlineSeconds: Int((request.profile.timeouts.startSeconds + outputSeconds).rounded(.up)) + 30,
             scriptArguments: NodeHelperPod.scriptArguments(InPodScript.Options(profile: request.profile)), runID: request.runID)
         let record = Manifest.NodeHelper(namespace: helperNamespace, pod: helper.name, hostPID: 0, match: "")
@@ -71,25 +79,30 @@ struct NodeCollection: Sendable {
 
         // Whatever happens next, the helper goes, on every path below, a failed create
         // too (its reply may have been lost after the pod was made; a 404 is the usual
-        // answer). The delete is an unstructured task, not cancelled with the run, so
-        // that an interrupt still deletes it, and awaited, so that the tool does not
-        // exit before it is sent.
-        let (client, namespace, name) = (client, helperNamespace, helper.name)
-        let deleteHelper = { @Sendable () async in await Task { try? await client.deletePod(namespace: namespace, name: name) }.value }
-
-        if let failure = await create(helper) {
-            await deleteHelper()
+        // answer), but never a pod that holds its name without its nonce. The delete
+        // is an unstructured task, not cancelled with the run, so that an interrupt
+        // still deletes it, and awaited, so that the tool does not exit before it is sent.
+        let (namespace, name) = (helperNamespace, helper.name)
+        let uid: String?
+        switch await create(helper) {
+        case .created(let made): uid = made
+        case .squatted(let failure):
+            return entries + (await failAll(failure, hardStopped() || Task.isCancelled))
+        case .failed(let failure):
+            _ = await deleteHelper(helper, uid: nil)
             return entries + (await failAll(failure, hardStopped() || Task.isCancelled))
         }
         progress.update({ $0.injected += waiting.count }, event: "helper     \(helper.name) on node \(node) for \(waiting.count) container\(waiting.count == 1 ? "" : "s")")
-        if let failure = await waitUntilStarted(helper) {
-            await deleteHelper()
+        if var failure = await waitUntilStarted(helper) {
+            if let left = await deleteHelper(helper, uid: uid) { failure.message += " " + left }
             return entries + (await failAll(failure, hardStopped() || Task.isCancelled))
         }
         progress.update({ $0.running += waiting.count }, event: "running    \(helper.name) on node \(node)")
         steps.append(Manifest.StepTime(step: .log, at: Date()))
 
-        let reader = NodeOutputReader(bodyLimit: request.profile.outputCapBytes + (1 << 20))
+        let asked = Set(helperTargets.map(\.index))
+        let reader = NodeOutputReader(bodyLimit: request.profile.outputCapBytes + (1 << 20), expected: asked)
+        let outputStarted = time.now
         let (stepsSoFar, plannedByIndex) = (steps, planned)
         let handle = { @Sendable (section: NodeHelperOutput.Section) async -> Manifest.Pod? in
             guard let target = plannedByIndex[section.index] else { return nil }
@@ -110,11 +123,17 @@ struct NodeCollection: Sendable {
         } catch {
             streamFailure = "reading its log failed: \(error)"
         }
+        // A stream that ended without the helper's last line was cut (a kubelet that
+        // stopped following, a proxy's idle timeout), however cleanly it closed.
+        if streamFailure == nil, reader.doneTargets == nil, reader.damage == nil {
+            streamFailure = "its log ended before the helper's last line"
+        }
         let interrupted = hardStopped() || Task.isCancelled
         // A cut stream: the helper's log stays until it is deleted; read it whole once it ended.
         if streamFailure != nil, !interrupted, reader.missing(of: helperTargets.map(\.index)).count > 0 {
-            if let log = await readWholeLogAfterEnd(helper) {
-                let fresh = NodeOutputReader(bodyLimit: request.profile.outputCapBytes + (1 << 20))
+            let left = max(Self.messageWaitSeconds, outputSeconds - time.now.timeIntervalSince(outputStarted))
+            if let log = await readWholeLogAfterEnd(helper, waitSeconds: left) {
+                let fresh = NodeOutputReader(bodyLimit: request.profile.outputCapBytes + (1 << 20), expected: asked)
                 for section in fresh.consume(log) where !reader.done(section.index) {
                     if let entry = await handle(section) { reader.add(entry, index: section.index) }
                 }
@@ -140,26 +159,65 @@ struct NodeCollection: Sendable {
                 entries.append(await collection(target).failed(onNode: failure, helper: record, steps: steps, interrupted: interrupted))
             }
         }
-        await deleteHelper()
+        if let left = await deleteHelper(helper, uid: uid) {
+            for index in entries.indices { entries[index].message += " " + left }
+        }
         return entries
     }
 
-    /// Creates the helper; a failure for every target of the node, or nil.
-    private func create(_ helper: NodeHelperPod) async -> PodFailure? {
+    /// Deletes the helper (only the pod of `uid`, when known), asking again while the
+    /// server says to for up to 30 s; nil once it is gone, else a sentence for the
+    /// pods' messages with the command that deletes it. Not cancelled with the run
+    /// (an unstructured task), so that an interrupt still deletes it.
+    private func deleteHelper(_ helper: NodeHelperPod, uid: String?) async -> String? {
+        let (client, time) = (client, time)
+        return await Task { () -> String? in
+            let until = time.now.addingTimeInterval(30)
+            do {
+                try await AskAgain.whileTransient(time: time, while: { time.now < until }) {
+                    try await client.deletePod(namespace: helper.namespace, name: helper.name, uid: uid)
+                }
+                return nil
+            } catch {
+                return "The node helper \(helper.namespace)/\(helper.name) could not be deleted (\(error)); it ends at its activeDeadlineSeconds, or delete it now: kubectl delete pod -n \(helper.namespace) \(helper.name)."
+            }
+        }.value
+    }
+
+    /// What creating the helper came to.
+    enum Creation {
+        /// Made: its UID, for a delete that can only take this pod.
+        case created(uid: String?)
+        /// Not made, as far as is known; a lost reply may still have made it, so it is deleted by name.
+        case failed(PodFailure)
+        /// Another pod holds the name (not this run's): it is left alone.
+        case squatted(PodFailure)
+    }
+
+    /// A pod under the helper's name that is not the helper.
+    struct NameTaken: Error {}
+
+    /// Creates the helper. A 409 after a lost reply is this run's own pod only if it
+    /// carries the helper's nonce; anything else under the name is not touched.
+    private func create(_ helper: NodeHelperPod) async -> Creation {
         do {
             let body = try helper.json()
             let until = time.now.addingTimeInterval(request.profile.timeouts.startSeconds)
-            _ = try await AskAgain.whileTransient(time: time, while: { time.now < until && !hardStopped() }) {
+            let pod = try await AskAgain.whileTransient(time: time, while: { time.now < until && !hardStopped() }) {
                 do {
                     return try await client.createPod(namespace: helper.namespace, body: body)
                 } catch let error as KubeAPIError where error.statusCode == 409 {
-                    // Its name holds the run's id: a 409 after a lost reply is this run's own pod.
-                    return try await client.getPod(namespace: helper.namespace, name: helper.name)
+                    let found = try await client.getPod(namespace: helper.namespace, name: helper.name)
+                    guard helper.isThis(found) else { throw NameTaken() }
+                    return found
                 }
             }
-            return nil
+            return .created(uid: pod.metadata.uid)
+        } catch is NameTaken {
+            return .squatted(PodFailure(step: .helper, reason: .helperFailed,
+                                        message: "A pod named \(helper.namespace)/\(helper.name) was already there and is not this run's node helper (it lacks the helper's nonce); it was left as it is, and the pods of node \(helper.node) were not collected. Someone who can create pods in \(helper.namespace) made it: look at it, and use a --helper-namespace only the responders can write to."))
         } catch {
-            return Self.creationFailure(error, helper: helper)
+            return .failed(Self.creationFailure(error, helper: helper))
         }
     }
 
@@ -217,9 +275,10 @@ struct NodeCollection: Sendable {
                           message: "The node helper \(helper.name) on \(helper.node) did not start within \(Int(limit)) s (it was \(last)).")
     }
 
-    /// The helper's log read whole once its container has ended (after a cut stream).
-    private func readWholeLogAfterEnd(_ helper: NodeHelperPod) async -> [UInt8]? {
-        _ = await terminationMessage(helper)
+    /// The helper's log read whole once its container has ended (after a cut
+    /// stream), waiting for that up to `waitSeconds`: what is left of its deadline.
+    private func readWholeLogAfterEnd(_ helper: NodeHelperPod, waitSeconds: TimeInterval) async -> [UInt8]? {
+        _ = await terminationMessage(helper, waitSeconds: waitSeconds)
         let limit = 64 << 20
         return try? await Deadline.run(seconds: request.profile.timeouts.podSeconds, time: time) { [client] in
             try await AskAgain.whileTransient(time: client.options.time) {
@@ -228,9 +287,9 @@ struct NodeCollection: Sendable {
         }
     }
 
-    /// The helper's termination message once its container has ended (nil if not within a few seconds).
-    private func terminationMessage(_ helper: NodeHelperPod) async -> String? {
-        let until = time.now.addingTimeInterval(Self.messageWaitSeconds)
+    /// The helper's termination message once its container has ended (nil if not within `waitSeconds`).
+    private func terminationMessage(_ helper: NodeHelperPod, waitSeconds: TimeInterval = messageWaitSeconds) async -> String? {
+        let until = time.now.addingTimeInterval(waitSeconds)
         while time.now < until, !hardStopped(), !Task.isCancelled {
             if let pod = try? await client.getPod(namespace: helper.namespace, name: helper.name),
                let terminated = pod.status.containerStatuses.first?.state.terminated {
@@ -288,8 +347,8 @@ final class NodeOutputReader: @unchecked Sendable {
     private var count = 0
     private var rereadDamage: String?
 
-    init(bodyLimit: Int) {
-        splitter = NodeHelperOutput(bodyLimit: bodyLimit)
+    init(bodyLimit: Int, expected: Set<Int>? = nil) {
+        splitter = NodeHelperOutput(bodyLimit: bodyLimit, expected: expected)
     }
 
     func consume(_ chunk: [UInt8]) -> [NodeHelperOutput.Section] {
@@ -311,6 +370,8 @@ final class NodeOutputReader: @unchecked Sendable {
     func missing(of all: [Int]) -> [Int] { lock.withLock { all.filter { !indices.contains($0) } } }
     var entries: [Manifest.Pod] { lock.withLock { made } }
     var damage: String? { lock.withLock { splitter.damage?.description ?? rereadDamage } }
+    /// The helper's count of targets from its last line, once read.
+    var doneTargets: Int? { lock.withLock { splitter.doneTargets } }
     func noteReread(_ damage: String?) { lock.withLock { rereadDamage = damage } }
     /// The SHA-256 and size of every byte of the stream so far, for the helper's own digest.
     var digest: OutputDigest {

@@ -1,3 +1,4 @@
+import Crypto
 import Evidence
 
 /// The node helper's log (`node-collect.sh`'s stdout), split into one section
@@ -49,9 +50,15 @@ public struct NodeHelperOutput: Sendable {
     public private(set) var damage: Damage?
     /// The most bytes a section's body may claim (the script's cap and some room).
     let bodyLimit: Int
+    /// The indices the helper was given (nil: any); a section of another, a second
+    /// section of one, or a last line that counts otherwise is damage.
+    let expected: Set<Int>?
+    /// The indices whose sections were read.
+    private var seen: Set<Int> = []
 
-    public init(bodyLimit: Int) {
+    public init(bodyLimit: Int, expected: Set<Int>? = nil) {
         self.bodyLimit = bodyLimit
+        self.expected = expected
     }
 
     static let headerPrefix = "#kubectl-evidence node v1 "
@@ -75,6 +82,14 @@ public struct NodeHelperOutput: Sendable {
                     return done
                 }
                 start = after + trailer.count
+                // The helper's own digest of the body: a mismatch is the log changed on its way.
+                if section.byteCount > 0 || section.sha256 != "-" {
+                    let actual = SHA256.hash(data: section.body).map { String(format: "%02x", $0) }.joined()
+                    guard actual == section.sha256 else {
+                        fail("the body of target \(section.index) does not match the helper's SHA-256 for it (\(Self.shown(section.sha256)), read \(actual))")
+                        return done
+                    }
+                }
                 done.append(section)
                 pending = nil
                 headerLines = []
@@ -86,6 +101,10 @@ public struct NodeHelperOutput: Sendable {
             }
             let line = String(decoding: buffer[start..<newline], as: UTF8.self)
             start = newline + 1
+            if doneTargets != nil {
+                fail("a line after the helper's last line: \(Self.shown(line))")
+                return done
+            }
             if pending == nil {
                 parseHeader(line)
             } else {
@@ -118,6 +137,10 @@ public struct NodeHelperOutput: Sendable {
             fields[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
         if let targets = fields["targets"], line.hasPrefix(Self.headerPrefix + "done "), let count = Int(targets) {
+            if let expected, count != expected.count {
+                fail("the helper's last line counts \(count) targets, but it was given \(expected.count)")
+                return
+            }
             doneTargets = count
             return
         }
@@ -126,6 +149,14 @@ public struct NodeHelperOutput: Sendable {
               let sha = fields["sha256"], bytes >= 0, bytes <= bodyLimit
         else {
             fail("a target's header does not parse or claims more than \(bodyLimit) bytes: \(Self.shown(line))")
+            return
+        }
+        if let expected, !expected.contains(index) {
+            fail("a section for target \(index), which the helper was not given")
+            return
+        }
+        guard seen.insert(index).inserted else {
+            fail("a second section for target \(index)")
             return
         }
         pending = Section(index: index, hostPID: pid, byteCount: bytes, sha256: sha, exitCode: exit,

@@ -25,6 +25,9 @@ public struct NodeHelperPod: Sendable {
     }
 
     public var name: String
+    /// Random, in the name and in an annotation: a pod found under the name after a
+    /// lost reply is this run's only if it carries it (no one can make one in advance).
+    public var nonce: String
     public var namespace: String
     public var node: String
     public var image: String
@@ -32,15 +35,31 @@ public struct NodeHelperPod: Sendable {
     public var targets: [Target]
     /// Targets the helper runs at once.
     public var parallelism: Int
+    /// The most seconds one target's script may run before the helper kills it.
+    public var secondsPerTarget: Int
     public var activeDeadlineSeconds: Int
     public var scriptArguments: [String]
     public var runID: RunID
 
-    /// The helper's name: the run's evidence name and a digest of the node's,
-    /// so that a node named by anything still gives a valid, unique pod name.
-    public static func name(runID: RunID, node: String) -> String {
+    /// The helper's name: the run's evidence name, a digest of the node's (a node
+    /// named by anything still gives a valid name that says which node), and the
+    /// nonce, so that no one who sees one helper can make the next one's pod first.
+    public static func name(runID: RunID, node: String, nonce: String) -> String {
         let digest = SHA256.hash(data: Array(node.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
-        return "\(runID.containerName)-node-\(digest)"
+        return "\(runID.containerName)-node-\(digest)-\(nonce)"
+    }
+
+    /// A fresh nonce: eight characters of the alphabet of generated names.
+    public static func newNonce() -> String { RunID.generate().value }
+
+    /// The annotation that carries the nonce.
+    public static let nonceAnnotation = "kubectl-evidence/helper-nonce"
+
+    /// Whether `pod` (found under the helper's name) is this helper: its nonce,
+    /// run and node are this one's.
+    public func isThis(_ pod: Pod) -> Bool {
+        pod.metadata.annotations[Self.nonceAnnotation] == nonce && pod.metadata.labels["kubectl-evidence/run"] == runID.value
+            && pod.spec.nodeName == node
     }
 
     /// The runtime's container id from `status.containerStatuses[].containerID`
@@ -69,10 +88,10 @@ public struct NodeHelperPod: Sendable {
         return options.arguments
     }
 
-    /// The helper's command: `sh -c <node-collect> node-collect <packed script> <sha> <jobs> <args> -- <targets>`.
+    /// The helper's command: `sh -c <node-collect> node-collect <packed script> <sha> <jobs> <seconds> <args> -- <targets>`.
     public var command: [String] {
         ["sh", "-c", NodeHelperScript.text, NodeHelperScript.programName, InPodBootstrap.packedScript, InPodBootstrap.scriptSHA256,
-         String(parallelism)] + scriptArguments + ["--"] + targets.map { "\($0.index):\($0.podUID):\($0.containerID)" }
+         String(parallelism), String(secondsPerTarget)] + scriptArguments + ["--"] + targets.map { "\($0.index):\($0.podUID):\($0.containerID)" }
     }
 
     /// The pod's JSON as it is sent (every `$` doubled for the kubelet's expansion).
@@ -86,6 +105,7 @@ public struct NodeHelperPod: Sendable {
                 var name: String
                 var namespace: String
                 var labels: [String: String]
+                var annotations: [String: String]
             }
             struct Spec: Encodable {
                 var nodeName: String
@@ -114,7 +134,7 @@ public struct NodeHelperPod: Sendable {
                 "app.kubernetes.io/managed-by": "kubectl-evidence",
                 "app.kubernetes.io/component": "node-helper",
                 "kubectl-evidence/run": runID.value,
-            ]),
+            ], annotations: [Self.nonceAnnotation: nonce]),
             spec: .init(nodeName: node, activeDeadlineSeconds: activeDeadlineSeconds, containers: [
                 .init(image: image, imagePullPolicy: imagePullPolicy, command: command.map(KubeletEscaping.escape)),
             ]))

@@ -17,9 +17,19 @@ extension KubeClient {
 
     /// `DELETE` a pod with `gracePeriodSeconds`; a pod already gone is not an error
     /// (deleting is the one thing a cleanup may find done). Repeating it is safe.
-    public func deletePod(namespace: String, name: String, gracePeriodSeconds: Int = 0) async throws {
+    /// With `uid`, only that pod goes (DeleteOptions' precondition): another pod made
+    /// under the name meanwhile is left alone (409 Conflict).
+    public func deletePod(namespace: String, name: String, uid: String? = nil, gracePeriodSeconds: Int = 0) async throws {
         var request = APIRequest(method: .DELETE, path: Self.podPath(namespace: namespace, name: name),
                                  query: [("gracePeriodSeconds", String(gracePeriodSeconds))])
+        if let uid {
+            struct Options: Encodable {
+                var apiVersion = "v1", kind = "DeleteOptions"
+                var preconditions: [String: String]
+            }
+            request.body = Array(try JSONEncoder().encode(Options(preconditions: ["uid": uid])))
+            request.contentType = "application/json"
+        }
         request.isDeclarative = true
         do {
             _ = try await send(request)

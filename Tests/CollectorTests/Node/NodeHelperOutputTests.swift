@@ -124,4 +124,25 @@ struct NodeHelperOutputTests {
         #expect(reader.digest.sha256 == expected)
         #expect(reader.digest.byteCount == log.count)
     }
+
+    @Test("a section the helper was not asked for, a second one for a target, a line after the last, a wrong count or digest: each is damage, named")
+    func sectionsAreCheckedAgainstWhatWasAsked() {
+        func damage(_ log: [UInt8], expected: Set<Int> = [0, 1]) -> (String?, [Int]) {
+            var output = NodeHelperOutput(bodyLimit: 1 << 20, expected: expected)
+            let sections = output.consume(log)
+            return (output.damage?.description, sections.map(\.index))
+        }
+        let a = Self.section(0, body: Array("a".utf8)), b = Self.section(1, body: Array("b".utf8))
+        #expect(damage(a + b + Self.done(2)).0 == nil)
+        let (unknown, beforeUnknown) = damage(a + Self.section(7, body: [0x41]))
+        #expect(unknown?.contains("a section for target 7, which the helper was not given") == true)
+        #expect(beforeUnknown == [0])
+        #expect(damage(a + a).0?.contains("a second section for target 0") == true)
+        #expect(damage(a + b + Self.done(2) + Array("#kubectl-evidence node v1 done targets=2\n".utf8)).0?.contains("after the helper's last line") == true)
+        #expect(damage(a + b + Self.done(3)).0?.contains("counts 3 targets, but it was given 2") == true)
+        var altered = Self.section(0, body: Array("real".utf8))
+        let at = altered.count - "#end 0\n".utf8.count - 1
+        altered[at] = UInt8(ascii: "X")
+        #expect(damage(altered).0?.contains("does not match the helper's SHA-256") == true)
+    }
 }

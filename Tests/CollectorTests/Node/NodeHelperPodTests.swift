@@ -12,8 +12,9 @@ struct NodeHelperPodTests {
     static func helper(targets: [NodeHelperPod.Target]) throws -> NodeHelperPod {
         let profile = try CollectionProfile.builtIn("standard")
         return NodeHelperPod(
-            name: NodeHelperPod.name(runID: RunID(value: "bcdfghjk"), node: "node-1"), namespace: "evidence-system", node: "node-1",
-            image: "localhost/busybox:1.35", imagePullPolicy: "IfNotPresent", targets: targets, parallelism: 4,
+            name: NodeHelperPod.name(runID: RunID(value: "bcdfghjk"), node: "node-1", nonce: "x2x2x2x2"), nonce: "x2x2x2x2",
+            namespace: "evidence-system", node: "node-1",
+            image: "localhost/busybox:1.35", imagePullPolicy: "IfNotPresent", targets: targets, parallelism: 4, secondsPerTarget: 90,
             activeDeadlineSeconds: 300, scriptArguments: NodeHelperPod.scriptArguments(InPodScript.Options(profile: profile)),
             runID: RunID(value: "bcdfghjk"))
     }
@@ -35,6 +36,8 @@ struct NodeHelperPodTests {
         let labels = metadata["labels"] as! [String: String]
         #expect(labels["app.kubernetes.io/managed-by"] == "kubectl-evidence")
         #expect(labels["kubectl-evidence/run"] == "bcdfghjk")
+        #expect((metadata["annotations"] as? [String: String]) == [NodeHelperPod.nonceAnnotation: "x2x2x2x2"])
+        #expect(helper.name.hasSuffix("-x2x2x2x2"))
         #expect(spec["nodeName"] as? String == "node-1")
         #expect(spec["hostPID"] as? Bool == true)
         #expect(spec["hostNetwork"] == nil)
@@ -63,6 +66,7 @@ struct NodeHelperPodTests {
         #expect(expanded[4] == InPodBootstrap.packedScript)
         #expect(expanded[5] == InPodBootstrap.scriptSHA256)
         #expect(expanded[6] == "4")
+        #expect(expanded[7] == "90")
         // Each target's termination message goes to a file of the helper's, which it names itself.
         #expect(!expanded.contains { $0.hasPrefix("--termination-log") })
         #expect(expanded.contains { $0.hasPrefix("--sections=") })
@@ -81,15 +85,35 @@ struct NodeHelperPodTests {
         }
     }
 
-    @Test("any node name gives a valid, stable, distinct helper name")
+    @Test("any node name gives a valid, distinct helper name that no one can know before the nonce is drawn")
     func helperNamesAreDNSLabels() {
         let run = RunID(value: "bcdfghjk")
-        let names = ["node-1", "node-2", "Ü\u{1B}" + String(repeating: "n", count: 300)].map { NodeHelperPod.name(runID: run, node: $0) }
+        let nonce = NodeHelperPod.newNonce()
+        let names = ["node-1", "node-2", "Ü\u{1B}" + String(repeating: "n", count: 300)].map { NodeHelperPod.name(runID: run, node: $0, nonce: nonce) }
         #expect(Set(names).count == 3)
-        #expect(names[0] == NodeHelperPod.name(runID: run, node: "node-1"))
+        #expect(names[0] == NodeHelperPod.name(runID: run, node: "node-1", nonce: nonce))
+        #expect(NodeHelperPod.newNonce() != nonce)
         for name in names {
             #expect(name.count <= 63)
             #expect(name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" })
         }
+    }
+
+    @Test("a pod under the helper's name is the helper only with its nonce, run and node")
+    func aSquattedNameIsNotTheHelper() throws {
+        let helper = try Self.helper(targets: Self.targets)
+        func pod(_ annotations: [String: String], run: String = "bcdfghjk", node: String = "node-1") throws -> Pod {
+            let json = """
+                {"metadata":{"name":"\(helper.name)","namespace":"evidence-system","uid":"u1","labels":{"kubectl-evidence/run":"\(run)"},
+                 "annotations":\(String(decoding: try JSONEncoder().encode(annotations), as: UTF8.self))},
+                 "spec":{"nodeName":"\(node)","containers":[]},"status":{}}
+                """
+            return try JSONDecoder().decode(Pod.self, from: Data(json.utf8))
+        }
+        #expect(helper.isThis(try pod([NodeHelperPod.nonceAnnotation: "x2x2x2x2"])))
+        #expect(!helper.isThis(try pod([:])))
+        #expect(!helper.isThis(try pod([NodeHelperPod.nonceAnnotation: "guessed!"])))
+        #expect(!helper.isThis(try pod([NodeHelperPod.nonceAnnotation: "x2x2x2x2"], run: "other")))
+        #expect(!helper.isThis(try pod([NodeHelperPod.nonceAnnotation: "x2x2x2x2"], node: "node-2")))
     }
 }

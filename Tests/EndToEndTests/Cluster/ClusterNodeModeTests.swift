@@ -111,6 +111,30 @@ struct ClusterNodeModeTests {
         #expect(ephemeral.stderr.contains("pods/ephemeralcontainers"), "\(ephemeral.stderr)")
     }
 
+    @Test("processes that made pid and network namespaces of their own (no privilege needed) cannot stand in for the container: the helper enters its first process")
+    func nestedNamespacesDoNotStandIn() throws {
+        let cluster = try ClusterUnderTest.start()
+        defer { cluster.stop() }
+        let label = "nested-\(UUID().uuidString.prefix(6).lowercased())"
+        // Thirty processes, each pid 1 of a pid namespace (and in a network namespace) of its own:
+        // their NSpid ends in 1 as the container's first process's does, and some sort before it in /proc.
+        let pod = try cluster.createPod(namespace: "shop", prefix: "nested", labels: ["app": label],
+                                        command: ["sh", "-c", "httpd -f -p 8080 & for i in $$(seq 1 30); do unshare -Urnpf sleep 3600 & done; wait"])
+        defer { _ = try? cluster.kubectl(["delete", "pod", "-n", "shop", pod, "--wait=false"]) }
+        let output = cluster.bundlePath("nested")
+        let result = try cluster.collect(["-n", "shop", "-l", "app=\(label)", "--via", "node", "--quiet"], output: output)
+        #expect(result.status == 0, "\(result.stderr)")
+        let bundle = try BundleContents(path: output)
+        let entry = try #require(bundle.manifest.pods.first)
+        #expect(entry.outcome == .collected, "\(entry.message)")
+        #expect(entry.nodeHelper?.match.hasSuffix(" first") == true, "\(entry.nodeHelper?.match ?? "")")
+        let processes = bundle.processes(namespace: "shop", pod: pod, container: "app")
+        #expect(processes.values.filter { $0.first == "sleep" }.count == 30, "the nested processes did not start: \(processes)")
+        #expect(processes.values.contains(["httpd", "-f", "-p", "8080"]), "\(processes)")
+        #expect(bundle.listeningPorts(namespace: "shop", pod: pod, container: "app").contains(8080), "the helper entered another network namespace")
+        #expect(processes["1"]?.first == "sh", "pid 1 is not the container's first process: \(processes["1"] ?? [])")
+    }
+
     @Test("sixty pods, collected by both methods within a minute: diff finds nothing but the method; the wall times are printed")
     func sixtyPodsBothWays() throws {
         let cluster = try ClusterUnderTest.start()
