@@ -57,10 +57,8 @@ extension CollectionRun {
                 shouldAdmit: { [weak self] in !(self?.isInterrupted ?? true) },
                 notStarted: { [progress] targets in
                     for target in targets {
-                        entries.append(Manifest.Pod(
-                            namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
-                            targetContainer: target.targetContainer, outcome: .interrupted, reason: "Interrupted",
-                            message: "The run was interrupted before this pod's node was started on; nothing was added to it."))
+                        entries.append(target.entry(outcome: .interrupted, reason: "Interrupted",
+                                                    message: "The run was interrupted before this pod's node was started on; nothing was added to it."))
                         progress.update({ $0.interrupted += 1 })
                     }
                 },
@@ -68,10 +66,8 @@ extension CollectionRun {
                     guard let first = targets.first else { return }
                     if let failure = refused ?? (first.node == nil ? PodFailure(step: .helper, reason: .helperFailed, message: "The pod is not scheduled on a node, so no node helper can reach it.") : nil) {
                         for target in targets {
-                            entries.append(Manifest.Pod(
-                                namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
-                                targetContainer: target.targetContainer, outcome: .failed, reason: failure.reason.rawValue,
-                                failedStep: failure.step, message: failure.message))
+                            entries.append(target.entry(outcome: .failed, reason: failure.reason.rawValue, failedStep: failure.step,
+                                                        message: failure.message))
                             progress.update({ $0.failed += 1 }, event: "failed     \(target.namespace)/\(target.pod): \(failure.message)")
                         }
                         return

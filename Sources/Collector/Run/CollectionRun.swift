@@ -218,10 +218,8 @@ public final class CollectionRun: @unchecked Sendable {
             shouldAdmit: { [weak self] in !(self?.isInterrupted ?? true) },
             notStarted: { [progress] targets in
                 for target in targets {
-                    entries.append(Manifest.Pod(
-                        namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
-                        targetContainer: target.targetContainer, outcome: .interrupted, reason: "Interrupted",
-                        message: "The run was interrupted before this pod was touched; it has no evidence container."))
+                    entries.append(target.entry(outcome: .interrupted, reason: "Interrupted",
+                                                message: "The run was interrupted before this pod was touched; it has no evidence container."))
                     progress.update({ $0.interrupted += 1 })
                 }
             },
@@ -297,10 +295,7 @@ public final class CollectionRun: @unchecked Sendable {
             var deadline = ownDeadline
             if outageBoundsTheCluster, let since = board.downSince { deadline = min(deadline, since.addingTimeInterval(limit)) }
             let entry = { (outcome: Manifest.Outcome, reason: String, message: String) -> Manifest.Pod in
-                Manifest.Pod(
-                    namespace: target.namespace, name: target.pod, uid: target.uid ?? "", node: target.node, phase: target.phase,
-                    targetContainer: target.targetContainer, outcome: outcome, reason: reason,
-                    failedStep: outcome == .failed ? .inject : nil, message: message)
+                target.entry(outcome: outcome, reason: reason, failedStep: .inject, message: message)
             }
             if isInterrupted || isHardStopped {
                 progress.update({ $0.interrupted += count })
