@@ -187,6 +187,30 @@ struct NodeModeEndToEndTests {
         #expect(contents.listeningPorts(namespace: "shop", pod: "nested", container: "app").contains(8080), "the helper entered another network namespace")
     }
 
+    @Test("--all-containers --via node: each container of a pod is found by its own id and collected; the pod's JSON is written once")
+    func everyContainerFromTheNode() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        let output = lab.bundlePath()
+        let result = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-o", output, "-n", "shop", "-l", "app=checkout",
+                                         "--via", "node", "--all-containers"], timeout: 180)
+        #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+        #expect(try BundleReader(path: output).verify().isIntact)
+        let bundle = try BundleContents(path: output)
+        #expect(bundle.manifest.pods.count == 6)
+        #expect(bundle.manifest.pods.allSatisfy { $0.outcome == .collected }, "\(bundle.manifest.pods.map { "\($0.name)/\($0.targetContainer): \($0.message)" })")
+        for entry in bundle.manifest.pods where entry.targetContainer == "sidecar" {
+            let processes = bundle.processes(namespace: "shop", pod: entry.name, container: "sidecar")
+            #expect(processes["1"]?.first == "sh", "\(entry.name): \(processes)")
+            #expect(!processes.values.contains(["httpd", "-f", "-p", "8080"]), "the sidecar's evidence holds the app's processes")
+            // Both containers' helpers matched the same pod but each its own container.
+            let app = try #require(bundle.manifest.pods.first { $0.name == entry.name && $0.targetContainer == "app" })
+            #expect(entry.nodeHelper?.match != app.nodeHelper?.match)
+        }
+        let podFiles = bundle.manifest.files.map(\.path).filter { $0.hasSuffix("/pod.json") }
+        #expect(podFiles.count == 3, "\(podFiles)")
+    }
+
     @Test("the flags that only make sense together are refused before anything is asked of the cluster")
     func flagCombinations() throws {
         let alone = try ToolBinary.run(["collect", "-n", "shop", "-l", "app=checkout", "--helper-namespace", "x", "--kubeconfig", "/nonexistent"])

@@ -34,9 +34,13 @@ struct NodeCollection: Sendable {
 
     private var time: any TimeSource { client.options.time }
 
+    /// With `--all-containers` a pod has a target per container, all on its node:
+    /// the first of them writes the pod's `pod.json`, once.
     private func collection(_ target: PlannedTarget) -> PodCollection {
-        PodCollection(client: client, request: request, board: board, sink: sink, progress: progress, target: target,
-                      hardStopped: hardStopped)
+        var collection = PodCollection(client: client, request: request, board: board, sink: sink, progress: progress, target: target,
+                                       hardStopped: hardStopped)
+        collection.writesPodObject = targets.first { $0.namespace == target.namespace && $0.pod == target.pod } == target
+        return collection
     }
 
     func run() async -> [Manifest.Pod] {
