@@ -211,6 +211,22 @@ struct NodeModeEndToEndTests {
         #expect(podFiles.count == 3, "\(podFiles)")
     }
 
+    @Test("where the server has ephemeral containers switched off, --via node still collects every pod")
+    func worksWithoutEphemeralContainers() throws {
+        let lab = try LabProcess.start()
+        defer { lab.stop() }
+        try lab.setFaults(#"{"ephemeralContainersDisabled": true}"#)
+        let refused = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-o", lab.bundlePath("ephemeral"), "-n", "shop", "-l", "app=checkout", "-q"],
+                                         timeout: 180)
+        #expect(refused.status != 0, "\(refused.stderr)")
+        let output = lab.bundlePath("node")
+        let result = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-o", output, "-n", "shop", "-l", "app=checkout", "--via", "node", "-q"],
+                                        timeout: 180)
+        #expect(result.status == 0, "\(result.stderr)")
+        let manifest = try BundleReader(path: output).manifest()
+        #expect(manifest.pods.count == 3 && manifest.pods.allSatisfy { $0.outcome == .collected }, "\(manifest.pods.map(\.message))")
+    }
+
     @Test("the flags that only make sense together are refused before anything is asked of the cluster")
     func flagCombinations() throws {
         let alone = try ToolBinary.run(["collect", "-n", "shop", "-l", "app=checkout", "--helper-namespace", "x", "--kubeconfig", "/nonexistent"])
