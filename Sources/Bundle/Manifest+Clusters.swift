@@ -61,7 +61,9 @@ extension Manifest {
     }
 
     /// What a version-1 and a version-2 manifest must hold beyond their types:
-    /// the one cluster, or sections with unique names that every pod names.
+    /// the one cluster, or sections with unique names that every pod names; and,
+    /// in both, each pod and container once, its files in its own directory (a
+    /// hand-edited manifest must not give one pod's evidence to another).
     /// Throws naming the first field at fault.
     func checkClusters(source: String) throws {
         func invalid(_ what: String) -> BundleError {
@@ -89,6 +91,16 @@ extension Manifest {
                     throw invalid("pods[\(index)] has no \"cluster\", which every pod of a bundle of several clusters needs")
                 }
                 throw invalid("pods[\(index)] names the cluster \(BundleReader.display(name)), which is not one of \"clusters\"")
+            }
+        }
+        var entries: [String: Int] = [:]
+        for (index, pod) in pods.enumerated() {
+            if let earlier = entries.updateValue(index, forKey: pod.podKey + "\u{0}" + pod.targetContainer) {
+                throw invalid("pods[\(index)] is \(BundleReader.display(pod.displayName)) (container \(BundleReader.display(pod.targetContainer))) again, as pods[\(earlier)] is")
+            }
+            let directory = pod.directory
+            if let file = pod.files.first(where: { !$0.hasPrefix(directory) }) {
+                throw invalid("pods[\(index)] lists the file \(BundleReader.display(file)), which is not under its own directory \(BundleReader.display(directory))")
             }
         }
     }

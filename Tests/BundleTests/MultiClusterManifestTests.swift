@@ -83,6 +83,17 @@ struct MultiClusterManifestTests {
             object["pods"] = pods
         }.contains("pods[0] has no \"cluster\", which every pod of a bundle of several clusters needs"))
         #expect(try refused { $0["cluster"] = ["server": "https://x"] }.contains("belong to each of \"clusters\""))
+        // A hand-edited manifest must not give one pod's evidence to another, nor name a pod twice.
+        #expect(try refused { object in
+            var pods = object["pods"] as! [[String: Any]]
+            pods[1] = pods[0]
+            object["pods"] = pods
+        }.contains("pods[1] is \"east: shop/checkout-0\" (container \"app\") again, as pods[0] is"))
+        #expect(try refused { object in
+            var pods = object["pods"] as! [[String: Any]]
+            pods[0]["files"] = ["clusters/west/pods/shop/checkout-0/pod.json"]
+            object["pods"] = pods
+        }.contains("pods[0] lists the file \"clusters/west/pods/shop/checkout-0/pod.json\", which is not under its own directory \"clusters/east/pods/shop/checkout-0/\""))
         // And version 1 must not carry what belongs to version 2.
         var one = try #require(try JSONSerialization.jsonObject(with: try sampleManifest(pods: ["a"]).jsonData()) as? [String: Any])
         var pods = one["pods"] as! [[String: Any]]
