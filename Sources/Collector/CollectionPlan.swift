@@ -11,6 +11,9 @@ public struct CollectionPlan: Sendable, Codable {
     /// `--all-containers`: every running regular container of each pod is a target,
     /// one evidence container each, all added to the pod in one PATCH.
     public var allContainers: Bool?
+    /// `--via node`: the pods are reached through a helper pod per node, and
+    /// nothing is added to them; nil: an evidence container in each (the default).
+    public var method: CollectionMethod?
     /// One per evidence container: with `--all-containers` a pod has one per running
     /// container, side by side (same namespace and pod); otherwise one per pod.
     public var targets: [PlannedTarget]

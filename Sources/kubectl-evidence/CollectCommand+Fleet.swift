@@ -327,7 +327,7 @@ extension CollectCommand {
             for cluster in clusters {
                 console.print("Cluster \(DisplayText.line(cluster.name)) (\(DisplayText.line(cluster.connection.server))):\n")
                 if let plan = cluster.plan {
-                    console.print(plan.renderText(dryRun: true, method: method))
+                    console.print(plan.renderText(dryRun: true))
                 } else if let failure = cluster.failure {
                     console.print("  left out (\(failure.reason)): \(DisplayText.line(failure.message))\n")
                 }

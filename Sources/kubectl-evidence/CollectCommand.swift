@@ -208,7 +208,7 @@ struct CollectCommand: AsyncParsableCommand {
                 let (plan, delivery) = try await plan(selection, profile: profile.profile, client: client)
                 if let notice = delivery.notice { console.printNotice("note: " + notice) }
                 if dryRun || serverDryRun {
-                    let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true, method: method)
+                    let text = json ? try plan.renderJSON() : plan.renderText(dryRun: true)
                     console.print(text)
                     try await sayWhere(plan: plan, profile: profile, delivery: delivery.delivery, client: client, serverSide: serverDryRun, console: console)
                 } else {
@@ -238,8 +238,9 @@ struct CollectCommand: AsyncParsableCommand {
         }
         if method == .node {
             // Nothing is added to the pods: no script delivery to choose, no size to stay under.
-            let plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: .none,
+            var plan = CollectionPlanner.plan(pods: selected.items, selection: selection, requestedContainer: pods.container, limit: .none,
                                               allContainers: pods.allContainers)
+            plan.method = .node
             return (plan, ScriptDeliveryChoice(delivery: .command, notice: nil))
         }
         let delivery = try await ScriptDeliveryChoice.choose(

@@ -137,6 +137,12 @@ struct NodeModeEndToEndTests {
         #expect(result.stdout.contains("adds nothing to the 3 pods"), "\(result.stdout)")
         #expect(!result.stdout.contains("ephemeral container"), "\(result.stdout)")
         #expect(result.stderr.contains("privileged helper pod"), "\(result.stderr)")
+        // A script reading the JSON plan sees the method too.
+        let json = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-n", "shop", "-l", "app=checkout", "--via", "node", "--dry-run", "--json"])
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(plan["method"] as? String == "node", "\(json.stdout.prefix(300))")
+        let ephemeral = try ToolBinary.run(["collect", "--kubeconfig", lab.kubeconfig, "-n", "shop", "-l", "app=checkout", "--dry-run", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(ephemeral.stdout.utf8)) as? [String: Any])?["method"] == nil)
     }
 
     @Test("a target whose nested pid namespaces' processes sort before its first process in /proc still gets its first process entered")

@@ -6,7 +6,7 @@ extension CollectionPlan {
     /// The plan as a person reads it on a terminal: what will be touched,
     /// what will not and why, and a reminder that ephemeral containers stay
     /// (or, with `--via node`, that only helper pods are made, and go).
-    public func renderText(dryRun: Bool, method: CollectionMethod = .ephemeral) -> String {
+    public func renderText(dryRun: Bool) -> String {
         var out = "Selection \(DisplayText.line(selection.description)): \(selectedCount) pod\(selectedCount == 1 ? "" : "s") selected, "
         out += "\(podCount) to collect, \(skipped.count) skipped.\n"
         if allContainers == true, !targets.isEmpty {
@@ -42,6 +42,7 @@ extension CollectionPlan {
             out += "\n" + table.render()
         }
         if dryRun, method == .node {
+            // (`method` is the plan's: nil is an evidence container in each pod.)
             let nodes = Set(targets.map { $0.node ?? "" }).count
             out += "\nDry run: nothing was created. A real run starts one helper pod \(nodes == 1 ? "on the node" : "on each of the \(nodes) nodes") above "
                 + "(privileged, hostPID, deleted when its node is done) and adds nothing to the \(podCount) pod\(podCount == 1 ? "" : "s").\n"
