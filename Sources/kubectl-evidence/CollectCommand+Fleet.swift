@@ -318,9 +318,32 @@ extension CollectCommand {
     /// `--dry-run` across clusters: each cluster's plan under its name, or as JSON one document.
     /// Returns how many clusters the server dry run refused.
     private func printFleetPlans(_ clusters: [PlannedCluster], profile: (profile: CollectionProfile, yaml: String), console: OutputContext) async throws -> Int {
+        var statements: [String] = []
+        var refused = 0
+        // With --dry-run=server, what each cluster's API server said: in the JSON document too.
+        var serverAnswers: [String: FleetPlanDocument.ServerDryRun] = [:]
+        for cluster in clusters where cluster.failure == nil {
+            guard let client = cluster.client, let plan = cluster.plan, let delivery = cluster.delivery, !plan.targets.isEmpty else { continue }
+            let request = try request(for: plan, profile: profile, delivery: delivery.delivery, clusterName: cluster.name)
+            let run = CollectionRun(client: client, request: request,
+                                    progress: FleetRun.observer(for: cluster.name, reportingTo: console.runProgress(quiet: true)))
+            if serverDryRun {
+                do {
+                    try await run.preflight()
+                } catch {
+                    statements.append("[\(DisplayText.line(cluster.name))] The server dry run refused: \(CommandErrors.describe(error))")
+                    serverAnswers[cluster.name] = .init(allowed: false, refusal: ClusterFailureReason.failure(for: error))
+                    refused += 1
+                    continue
+                }
+                serverAnswers[cluster.name] = .init(allowed: true, refusal: nil)
+            }
+            statements.append(await InjectionConsent.of(run, connection: cluster.connection).dryRunStatement
+                + (serverDryRun ? " The API server allowed the injection and admitted the evidence container; nothing was stored." : ""))
+        }
         if json {
             let document = FleetPlanDocument(clusters: clusters.map {
-                .init(name: $0.name, server: $0.connection.server, failure: $0.failure, plan: $0.plan)
+                .init(name: $0.name, server: $0.connection.server, failure: $0.failure, plan: $0.plan, serverDryRun: serverAnswers[$0.name])
             })
             console.print(String(decoding: try JSONOutput.encode(document), as: UTF8.self))
         } else {
@@ -333,25 +356,6 @@ extension CollectCommand {
                 }
             }
         }
-        var statements: [String] = []
-        var refused = 0
-        for cluster in clusters where cluster.failure == nil {
-            guard let client = cluster.client, let plan = cluster.plan, let delivery = cluster.delivery, !plan.targets.isEmpty else { continue }
-            let request = try request(for: plan, profile: profile, delivery: delivery.delivery, clusterName: cluster.name)
-            let run = CollectionRun(client: client, request: request,
-                                    progress: FleetRun.observer(for: cluster.name, reportingTo: console.runProgress(quiet: true)))
-            if serverDryRun {
-                do {
-                    try await run.preflight()
-                } catch {
-                    statements.append("[\(DisplayText.line(cluster.name))] The server dry run refused: \(CommandErrors.describe(error))")
-                    refused += 1
-                    continue
-                }
-            }
-            statements.append(await InjectionConsent.of(run, connection: cluster.connection).dryRunStatement
-                + (serverDryRun ? " The API server allowed the injection and admitted the evidence container; nothing was stored." : ""))
-        }
         if !statements.isEmpty { console.printNotice(statements.joined(separator: "\n")) }
         return refused
     }
@@ -363,6 +367,13 @@ extension CollectCommand {
             var server: String
             var failure: Manifest.ClusterFailure?
             var plan: CollectionPlan?
+            /// With `--dry-run=server`: whether the API server allowed the run, or why not.
+            var serverDryRun: ServerDryRun?
+        }
+
+        struct ServerDryRun: Encodable {
+            var allowed: Bool
+            var refusal: Manifest.ClusterFailure?
         }
 
         var kind = "FleetCollectionPlan"

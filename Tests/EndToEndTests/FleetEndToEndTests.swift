@@ -120,4 +120,30 @@ struct FleetEndToEndTests {
         let across = try ToolBinary.run(["diff", "--replicas", "--across-clusters", twice])
         #expect(across.status == 2 && across.stderr.contains("is of one cluster; drop --across-clusters"), "\(across.stderr)")
     }
+
+    @Test("--dry-run=server --json: each cluster's server answer is in the document, a refusal with its reason")
+    func serverDryRunInTheDocument() throws {
+        let east = try LabProcess.start()
+        let west = try LabProcess.start()
+        defer { east.stop(); west.stop() }
+        // West as a user who may read pods but not add ephemeral containers.
+        let viewer = west.directory.appendingPathComponent("viewer.kubeconfig").path
+        try FileManager.default.copyItem(atPath: west.kubeconfig, toPath: viewer)
+        let use = try ProcessRunner.run("/usr/bin/env", ["kubectl", "config", "use-context", "kubelab-viewer", "--kubeconfig", viewer])
+        #expect(use.status == 0, "\(use.stderr)")
+        let kubeconfig = east.directory.appendingPathComponent("fleet.kubeconfig").path
+        try FleetKubeconfig.write([("east", east.kubeconfig), ("west", viewer)], to: kubeconfig)
+        let result = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--context", "east,west", "-n", "shop", "-l", "app=checkout",
+                                         "--dry-run=server", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)\(result.stderr)")
+        let clusters = try #require(document["clusters"] as? [[String: Any]])
+        #expect(clusters.map { $0["name"] as? String } == ["east", "west"])
+        let eastAnswer = try #require(clusters[0]["serverDryRun"] as? [String: Any])
+        #expect(eastAnswer["allowed"] as? Bool == true)
+        let westAnswer = try #require(clusters[1]["serverDryRun"] as? [String: Any])
+        #expect(westAnswer["allowed"] as? Bool == false)
+        let refusal = try #require(westAnswer["refusal"] as? [String: Any])
+        #expect((refusal["message"] as? String)?.contains("pods/ephemeralcontainers") == true, "\(refusal)")
+        #expect(result.stderr.contains("[west] The server dry run refused"), "\(result.stderr)")
+    }
 }
