@@ -77,13 +77,29 @@ extension CollectCommand {
         let connections = try resolveContexts(contexts, console: console)
         // What is left may be one context: a run of one cluster, as --context NAME would be.
         if connections.count == 1, let only = connections.first {
-            var single = self
-            single.allContexts = false
-            single.connection.context = only.0
-            try await single.run(console: console)
+            try await runAlone(only.0, console: console)
             return
         }
         var clusters = await planAll(connections, profile: profile.profile, console: console)
+        if allContexts {
+            // Contexts of one server are told apart only now that each was planned: the first
+            // that planned is kept, so that one whose credentials fail does not cost its twin.
+            var kept: [PlannedCluster] = []
+            for cluster in clusters {
+                if cluster.failure == nil, let twin = kept.first(where: { $0.failure == nil && sameSelection($0, cluster) }) {
+                    console.printNotice("warning: \(sameServerReason(twin.name, cluster.name, server: cluster.connection.server)) \(DisplayText.line(cluster.name)) is left out of --all-contexts.")
+                    try? await cluster.client?.shutdown()
+                    continue
+                }
+                kept.append(cluster)
+            }
+            clusters = kept
+            if clusters.count == 1, let only = clusters.first {
+                await Self.shutDown(clusters)
+                try await runAlone(only.name, console: console)
+                return
+            }
+        }
         do {
             try await collectFleet(&clusters, contexts: contexts, profile: profile, console: console)
         } catch {
@@ -115,17 +131,10 @@ extension CollectCommand {
                 }
                 throw CommandFailure(why + " Nothing was touched; mend it, or leave it out of --context.")
             }
-            let namespace = connection.listNamespace(in: resolved)
-            if let (earlier, _) = connections.first(where: { other in
-                Self.sameAPIServer(other.1.server, resolved.server)
-                    && (namespace == nil || connection.listNamespace(in: other.1) == nil || connection.listNamespace(in: other.1) == namespace)
-            }) {
-                let why = "The contexts \(DisplayText.line(earlier)) and \(DisplayText.line(name)) reach the same API server (\(DisplayText.line(resolved.server))) and would select the same pods, each of which would get the same evidence container twice."
-                if allContexts {
-                    console.printNotice("warning: \(why) \(DisplayText.line(name)) is left out of --all-contexts.")
-                    continue
-                }
-                throw CommandFailure(why + " Nothing was touched; name one of them.")
+            // Named contexts of one server are a mistake to mend now; with --all-contexts
+            // they are told apart once planned (runFleet), keeping the first that works.
+            if !allContexts, let (earlier, _) = connections.first(where: { sameSelection($0.1, resolved) }) {
+                throw CommandFailure(sameServerReason(earlier, name, server: resolved.server) + " Nothing was touched; name one of them.")
             }
             connections.append((name, resolved))
         }
@@ -133,6 +142,27 @@ extension CollectCommand {
             throw CommandFailure("No context of the kubeconfig can be used (each is named above with why); nothing was touched.")
         }
         return connections
+    }
+
+    /// A run of one cluster, as `--context NAME` would be.
+    private func runAlone(_ context: String, console: OutputContext) async throws {
+        var single = self
+        single.allContexts = false
+        single.connection.context = context
+        try await single.run(console: console)
+    }
+
+    /// Whether two contexts would select the same pods: the same API server, and the
+    /// same namespace or all of them (each pod would get the same evidence container twice).
+    private func sameSelection(_ a: ClusterConnection, _ b: ClusterConnection) -> Bool {
+        let (first, second) = (connection.listNamespace(in: a), connection.listNamespace(in: b))
+        return Self.sameAPIServer(a.server, b.server) && (first == nil || second == nil || first == second)
+    }
+
+    private func sameSelection(_ a: PlannedCluster, _ b: PlannedCluster) -> Bool { sameSelection(a.connection, b.connection) }
+
+    private func sameServerReason(_ earlier: String, _ later: String, server: String) -> String {
+        "The contexts \(DisplayText.line(earlier)) and \(DisplayText.line(later)) reach the same API server (\(DisplayText.line(server))) and would select the same pods, each of which would get the same evidence container twice."
     }
 
     /// Whether two kubeconfig `server` URLs reach one API server: the scheme, host

@@ -146,4 +146,30 @@ struct FleetEndToEndTests {
         #expect((refusal["message"] as? String)?.contains("pods/ephemeralcontainers") == true, "\(refusal)")
         #expect(result.stderr.contains("[west] The server dry run refused"), "\(result.stderr)")
     }
+
+    @Test("--all-contexts: of two contexts of one server, the one whose credentials fail does not cost the other its pods")
+    func aBrokenTwinDoesNotHideItsServer() throws {
+        let east = try LabProcess.start()
+        let west = try LabProcess.start()
+        defer { east.stop(); west.stop() }
+        let kubeconfig = east.directory.appendingPathComponent("fleet.kubeconfig").path
+        // "a-broken" sorts first: east's server with a token the server refuses.
+        try FleetKubeconfig.write([("a-broken", east.kubeconfig), ("east", east.kubeconfig), ("west", west.kubeconfig)], to: kubeconfig)
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: kubeconfig))) as? [String: Any])
+        var users = try #require(document["users"] as? [[String: Any]])
+        let index = try #require(users.firstIndex { $0["name"] as? String == "a-broken" })
+        users[index]["user"] = ["token": "not-a-token-of-this-server"]
+        document["users"] = users
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: kubeconfig))
+
+        let output = east.directory.appendingPathComponent("all.tar.gz").path
+        let result = try ToolBinary.run(["collect", "--kubeconfig", kubeconfig, "--all-contexts", "-n", "shop", "-l", "app=checkout", "--yes", "-q", "-o", output],
+                                        timeout: 240)
+        // a-broken is left out (recorded, exit 3); east is collected, not dropped as its twin.
+        #expect(result.status == 3, "\(result.stderr)")
+        let manifest = try BundleContents(path: output).manifest
+        #expect(Set(manifest.pods.compactMap(\.cluster)) == ["east", "west"], "\(manifest.pods.map { "\($0.cluster ?? "?")/\($0.name)" })")
+        #expect(manifest.pods.filter { $0.outcome == .collected }.count == 6)
+        #expect(manifest.clusterSections.first { $0.name == "a-broken" }?.failure != nil)
+    }
 }
