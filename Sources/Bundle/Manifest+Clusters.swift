@@ -92,6 +92,11 @@ extension Manifest {
                 }
                 throw invalid("pods[\(index)] names the cluster \(BundleReader.display(name)), which is not one of \"clusters\"")
             }
+            // A cluster left out was never collected from: no pod can be its.
+            let leftOut = Set(clusters.filter { $0.failure != nil }.map(\.name))
+            if let index = pods.firstIndex(where: { $0.cluster.map(leftOut.contains) ?? false }) {
+                throw invalid("pods[\(index)] belongs to the cluster \(BundleReader.display(pods[index].cluster ?? "")), which the bundle says was left out")
+            }
         }
         var entries: [String: Int] = [:]
         for (index, pod) in pods.enumerated() {

@@ -83,6 +83,11 @@ struct MultiClusterManifestTests {
             object["pods"] = pods
         }.contains("pods[0] has no \"cluster\", which every pod of a bundle of several clusters needs"))
         #expect(try refused { $0["cluster"] = ["server": "https://x"] }.contains("belong to each of \"clusters\""))
+        #expect(try refused { object in
+            var pods = object["pods"] as! [[String: Any]]
+            pods[2]["cluster"] = "gone"
+            object["pods"] = pods
+        }.contains("pods[2] belongs to the cluster \"gone\", which the bundle says was left out"))
         // A hand-edited manifest must not give one pod's evidence to another, nor name a pod twice.
         #expect(try refused { object in
             var pods = object["pods"] as! [[String: Any]]
