@@ -39,5 +39,13 @@ struct ClusterReleasedBinaryTests {
         #expect(try BundleReader(path: bundle).verify().isIntact)
         let debugVerify = try ToolBinary.run(["verify", bundle])
         #expect(debugVerify.status == 0, "\(debugVerify.stdout)\(debugVerify.stderr)")
+
+        // The node method's helper script is compiled into the binary as the in-pod script is.
+        let node = try release.run(["collect", "--kubeconfig", kubeconfig, "--image", ClusterUnderTest.image,
+                                    "-n", "shop", "-l", "app=db", "--via", "node", "-o", "/out/node.tar.gz"])
+        #expect(node.status == 0, "stderr: \(node.stderr)\nstdout: \(node.stdout)")
+        let byNode = try BundleReader(path: release.hostPath("/out/node.tar.gz")).manifest()
+        #expect(byNode.run.method == "node" && byNode.pods.count == 2 && byNode.pods.allSatisfy { $0.outcome == .collected },
+                "\(byNode.pods.map { "\($0.name) \($0.reason) \($0.message)" })")
     }
 }
