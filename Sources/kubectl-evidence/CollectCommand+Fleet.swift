@@ -81,24 +81,30 @@ extension CollectCommand {
             return
         }
         var clusters = await planAll(connections, profile: profile.profile, console: console)
-        if allContexts {
-            // Contexts of one server are told apart only now that each was planned: the first
-            // that planned is kept, so that one whose credentials fail does not cost its twin.
-            var kept: [PlannedCluster] = []
-            for cluster in clusters {
-                if cluster.failure == nil, let twin = kept.first(where: { $0.failure == nil && sameSelection($0, cluster) }) {
-                    console.printNotice("warning: \(sameServerReason(twin.name, cluster.name, server: cluster.connection.server)) \(DisplayText.line(cluster.name)) is left out of --all-contexts.")
+        // Two contexts that select the same pods (one cluster under two names, whatever URL,
+        // proxy or credentials reach it) would give each pod the same evidence container
+        // twice. Told apart by the pods' UIDs once every context was planned (reading only):
+        // named, that is refused; with --all-contexts the later one is left out, so that a
+        // twin whose credentials fail does not cost the other its pods.
+        var kept: [PlannedCluster] = []
+        for cluster in clusters {
+            if let (twin, pod) = Self.sharedPod(cluster, among: kept) {
+                let why = "The contexts \(DisplayText.line(twin)) and \(DisplayText.line(cluster.name)) select the same pods (\(DisplayText.line(pod)) is in both), each of which would get the same evidence container twice."
+                if allContexts {
+                    console.printNotice("warning: \(why) \(DisplayText.line(cluster.name)) is left out of --all-contexts.")
                     try? await cluster.client?.shutdown()
                     continue
                 }
-                kept.append(cluster)
-            }
-            clusters = kept
-            if clusters.count == 1, let only = clusters.first {
                 await Self.shutDown(clusters)
-                try await runAlone(only.name, console: console)
-                return
+                throw CommandFailure(why + " Nothing was touched; name one of them.")
             }
+            kept.append(cluster)
+        }
+        clusters = kept
+        if clusters.count == 1, let only = clusters.first {
+            await Self.shutDown(clusters)
+            try await runAlone(only.name, console: console)
+            return
         }
         do {
             try await collectFleet(&clusters, contexts: contexts, profile: profile, console: console)
@@ -112,9 +118,6 @@ extension CollectCommand {
     /// Every context's kubeconfig entry, read before anything goes out. A named
     /// context that cannot be used is a mistake to mend, and stops the run; with
     /// --all-contexts it is left out, saying why (kubeconfigs gather stale contexts).
-    /// Two contexts that would select the same pods (the same server, and the same
-    /// namespace or all of them) would add two containers of one name to each:
-    /// named, that is refused; with --all-contexts the later one is left out.
     private func resolveContexts(_ contexts: [String], console: OutputContext) throws -> [(String, ClusterConnection)] {
         var connections: [(String, ClusterConnection)] = []
         for name in contexts {
@@ -130,11 +133,6 @@ extension CollectCommand {
                     continue
                 }
                 throw CommandFailure(why + " Nothing was touched; mend it, or leave it out of --context.")
-            }
-            // Named contexts of one server are a mistake to mend now; with --all-contexts
-            // they are told apart once planned (runFleet), keeping the first that works.
-            if !allContexts, let (earlier, _) = connections.first(where: { sameSelection($0.1, resolved) }) {
-                throw CommandFailure(sameServerReason(earlier, name, server: resolved.server) + " Nothing was touched; name one of them.")
             }
             connections.append((name, resolved))
         }
@@ -152,33 +150,17 @@ extension CollectCommand {
         try await single.run(console: console)
     }
 
-    /// Whether two contexts would select the same pods: the same API server, and the
-    /// same namespace or all of them (each pod would get the same evidence container twice).
-    private func sameSelection(_ a: ClusterConnection, _ b: ClusterConnection) -> Bool {
-        let (first, second) = (connection.listNamespace(in: a), connection.listNamespace(in: b))
-        return Self.sameAPIServer(a.server, b.server) && (first == nil || second == nil || first == second)
-    }
-
-    private func sameSelection(_ a: PlannedCluster, _ b: PlannedCluster) -> Bool { sameSelection(a.connection, b.connection) }
-
-    private func sameServerReason(_ earlier: String, _ later: String, server: String) -> String {
-        "The contexts \(DisplayText.line(earlier)) and \(DisplayText.line(later)) reach the same API server (\(DisplayText.line(server))) and would select the same pods, each of which would get the same evidence container twice."
-    }
-
-    /// Whether two kubeconfig `server` URLs reach one API server: the scheme, host
-    /// (any case; `localhost`, `127.0.0.1` and `::1` are one loopback), port (443
-    /// or 80 when left out) and path (without a trailing slash) are the same.
-    static func sameAPIServer(_ a: String, _ b: String) -> Bool {
-        func key(_ text: String) -> String {
-            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased() else { return text }
-            host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            if ["localhost", "127.0.0.1", "::1", "0:0:0:0:0:0:0:1"].contains(host) { host = "loopback" }
-            let port = url.port ?? (scheme == "http" ? 80 : 443)
-            var path = url.path
-            while path.hasSuffix("/") { path.removeLast() }
-            return "\(scheme)://\(host):\(port)\(path)"
+    /// The first of `kept` whose plan targets a pod (by UID) that `cluster`'s also
+    /// targets, with that pod's `namespace/name`; nil when they share none.
+    static func sharedPod(_ cluster: PlannedCluster, among kept: [PlannedCluster]) -> (String, String)? {
+        guard let targets = cluster.plan?.targets else { return nil }
+        for other in kept {
+            let uids = Set((other.plan?.targets ?? []).compactMap(\.uid))
+            if let shared = targets.first(where: { $0.uid.map(uids.contains) ?? false }) {
+                return (other.name, "\(shared.namespace)/\(shared.pod)")
+            }
         }
-        return a == b || key(a) == key(b)
+        return nil
     }
 
     private static func shutDown(_ clusters: [PlannedCluster]) async {
@@ -348,6 +330,16 @@ extension CollectCommand {
     /// `--dry-run` across clusters: each cluster's plan under its name, or as JSON one document.
     /// Returns how many clusters the server dry run refused.
     private func printFleetPlans(_ clusters: [PlannedCluster], profile: (profile: CollectionProfile, yaml: String), console: OutputContext) async throws -> Int {
+        if !json {
+            for cluster in clusters {
+                console.print("Cluster \(DisplayText.line(cluster.name)) (\(DisplayText.line(cluster.connection.server))):\n")
+                if let plan = cluster.plan {
+                    console.print(plan.renderText(dryRun: true))
+                } else if let failure = cluster.failure {
+                    console.print("  left out (\(failure.reason)): \(DisplayText.line(failure.message))\n")
+                }
+            }
+        }
         var statements: [String] = []
         var refused = 0
         // With --dry-run=server, what each cluster's API server said: in the JSON document too.
@@ -366,28 +358,30 @@ extension CollectCommand {
                     refused += 1
                     continue
                 }
-                serverAnswers[cluster.name] = .init(allowed: true, refusal: nil)
+                let refusedNamespaces = run.refusedPreflight.keys.sorted()
+                serverAnswers[cluster.name] = .init(allowed: true, refusal: nil, refusedNamespaces: refusedNamespaces.isEmpty ? nil : refusedNamespaces)
             }
             statements.append(await InjectionConsent.of(run, connection: cluster.connection).dryRunStatement
-                + (serverDryRun ? " The API server allowed the injection and admitted the evidence container; nothing was stored." : ""))
+                + (serverDryRun ? " " + serverVerdict(run, plan: plan) : ""))
         }
         if json {
             let document = FleetPlanDocument(clusters: clusters.map {
                 .init(name: $0.name, server: $0.connection.server, failure: $0.failure, plan: $0.plan, serverDryRun: serverAnswers[$0.name])
             })
             console.print(String(decoding: try JSONOutput.encode(document), as: UTF8.self))
-        } else {
-            for cluster in clusters {
-                console.print("Cluster \(DisplayText.line(cluster.name)) (\(DisplayText.line(cluster.connection.server))):\n")
-                if let plan = cluster.plan {
-                    console.print(plan.renderText(dryRun: true))
-                } else if let failure = cluster.failure {
-                    console.print("  left out (\(failure.reason)): \(DisplayText.line(failure.message))\n")
-                }
-            }
         }
         if !statements.isEmpty { console.printNotice(statements.joined(separator: "\n")) }
         return refused
+    }
+
+    /// What one cluster's server dry run allowed, as the run of one cluster says it.
+    private func serverVerdict(_ run: CollectionRun, plan: CollectionPlan) -> String {
+        if method == .node {
+            return "The API server allowed and admitted the node helper in namespace \(DisplayText.line(run.helperNamespace)); nothing was stored."
+        }
+        let admitted = Set(plan.targets.map(\.namespace)).subtracting(run.refusedPreflight.keys).sorted()
+        return "The API server allowed the injection and admitted the evidence container in "
+            + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.map { DisplayText.line($0) }.joined(separator: ", ") + "; nothing was stored."
     }
 
     /// `collect --dry-run --json` across clusters.
@@ -404,6 +398,8 @@ extension CollectCommand {
         struct ServerDryRun: Encodable {
             var allowed: Bool
             var refusal: Manifest.ClusterFailure?
+            /// Namespaces the preflight refused while others were allowed.
+            var refusedNamespaces: [String]? = nil
         }
 
         var kind = "FleetCollectionPlan"

@@ -69,14 +69,16 @@ struct PodChoiceOptions: ParsableArguments {
                 throw ValidationError("An empty pod name was given (an unset shell variable?); give the pod's name as `kubectl get pods` lists it.")
             }
             let lower = target.lowercased()
+            // A pod named twice (web-0 and pod/web-0) is one pod: one target, one manifest entry.
             if let slash = lower.firstIndex(of: "/"), ["pod", "pods", "po"].contains(String(lower[..<slash])) {
-                names.append(String(target[target.index(after: slash)...]))
+                let name = String(target[target.index(after: slash)...])
+                if !names.contains(name) { names.append(name) }
                 continue
             }
             do {
                 if let workload = try WorkloadReference.parse(target) {
                     workloads.append(workload)
-                } else {
+                } else if !names.contains(target) {
                     names.append(target)
                 }
             } catch let error as WorkloadReferenceError {

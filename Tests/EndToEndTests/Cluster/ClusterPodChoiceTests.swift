@@ -41,6 +41,13 @@ struct ClusterPodChoiceTests {
         #expect(manifest.selection?.podNames == [chosen[0], chosen[1]])
         #expect(manifest.pods.allSatisfy { $0.outcome == .collected })
 
+        // One pod named twice is one pod: one entry, a bundle every reader accepts.
+        let twice = cluster.bundlePath("twice")
+        let again = try cluster.collect(["-n", "shop", chosen[0], "pod/" + chosen[0], "--quiet"], output: twice)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try BundleReader(path: twice).manifest().pods.map(\.name) == [chosen[0]])
+        #expect(try ToolBinary.run(["verify", twice]).status == 0)
+
         let before = try cluster.ephemeralContainerCount(namespace: "shop", pod: names[2])
         let missing = try cluster.collect(["-n", "shop", names[2], "no-such-pod-x1"], output: cluster.bundlePath("missing"))
         #expect(missing.status == 1)
