@@ -13,12 +13,14 @@ extension Snapshot {
     /// existed) it is rebuilt from evidence.raw with the decoder `collect`
     /// uses. Either way everything in it is hostile: renderers escape it.
     /// `keep` says what is kept of each container's evidence (``EvidenceKept``).
-    public static func read(path: String, pod filter: (namespace: String, name: String)? = nil, podObjects: Bool = true,
+    public static func read(path: String, pod filter: (namespace: String, name: String)? = nil, cluster: String? = nil, podObjects: Bool = true,
                             keep: EvidenceKept = .whole, budget: ReadingBudget = ReadingBudget()) throws -> Snapshot {
         let reader = BundleReader(path: path)
         var budget = budget
         // In a bundle of several clusters the pod is looked for in each of them.
         let wanted = filter.map { BundlePath.podDirectory(namespace: $0.namespace, pod: $0.name) }
+        // With a cluster too, only that cluster's pod is read, not the same name in every cluster.
+        let wantedInCluster = filter.flatMap { f in cluster.map { BundlePath.podDirectory(namespace: f.namespace, pod: f.name, cluster: $0) } }
         var containers: [String: Partial] = [:]  // "[clusters/<c>/]pods/<ns>/<pod>/containers/<c>"
         var podFiles: [String: PodInfo] = [:]  // "[clusters/<c>/]pods/<ns>/<pod>"
         // Raw output is rebuilt only for a container whose decoded files did not come.
@@ -39,6 +41,7 @@ extension Snapshot {
             let parts = all[root...]
             guard parts.first == "pods" else { return }
             if let wanted, !parts.joined(separator: "/").hasPrefix(wanted) { return }
+            if let wantedInCluster, !entry.path.hasPrefix(wantedInCluster) { return }
             if parts.count == 4, parts.last == "pod.json" {
                 guard podObjects else { return }
                 // A pod.json that does not decode only costs the restart and owner facts.

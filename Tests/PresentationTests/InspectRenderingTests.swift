@@ -56,6 +56,8 @@ struct InspectRenderingTests {
         #expect(try InspectedBundle.read(path: path, pod: ("shop", "db-0")).pods.count == 2)
         let west = try InspectedBundle.read(path: path, pod: ("shop", "db-0"), cluster: "arn:aws:eks:eu-west-1:1:cluster/west")
         #expect(west.pods.map(\.entry.uid) == ["west-0"])
+        // Only that cluster's files were read, and its evidence is there (the cluster's name is made safe in paths).
+        #expect(west.pods.first?.evidence != nil)
         let error = try #require(throws: InspectError.self) { try InspectedBundle.read(path: path, pod: ("shop", "db-0"), cluster: "north") }
         #expect(error.message.contains(#"has no pod "north/shop/db-0"; its pods are: "east/shop/db-0", "arn:aws:eks:eu-west-1:1:cluster/west/shop/db-0"."#),
                 "\(error.message)")

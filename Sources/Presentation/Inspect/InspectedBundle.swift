@@ -51,7 +51,7 @@ public struct InspectedBundle: Sendable {
         // A scratch file that cannot be written (a full disk) fails the command below, not silently a pod.
         case .json(let spill): kept = .reduced { evidence in Result { try InspectJSON.encode(evidence, into: spill) } }
         }
-        let snapshot = try Snapshot.read(path: path, pod: filter, podObjects: false, keep: kept, budget: budget)
+        let snapshot = try Snapshot.read(path: path, pod: filter, cluster: cluster, podObjects: false, keep: kept, budget: budget)
         var pods = snapshot.pods
         if let filter {
             pods = pods.filter { $0.entry.namespace == filter.namespace && $0.entry.name == filter.name && (cluster == nil || $0.entry.cluster == cluster) }
