@@ -65,7 +65,7 @@ extension Manifest {
     /// in both, each pod and container once, its files in its own directory (a
     /// hand-edited manifest must not give one pod's evidence to another).
     /// Throws naming the first field at fault.
-    func checkClusters(source: String) throws {
+    func checkConsistency(source: String) throws {
         func invalid(_ what: String) -> BundleError {
             BundleError(.manifest, "The manifest \(source) is not valid: \(what).")
         }

@@ -29,7 +29,7 @@ extension Manifest {
             throw BundleError(.manifest, "The manifest \(source) has schemaVersion \(manifest.schemaVersion), but this kubectl-evidence reads only versions \(currentSchemaVersion) and \(multiClusterSchemaVersion); use the kubectl-evidence that wrote it (tool \(manifest.tool.name) \(manifest.tool.version)).")
         }
         // The pods are not decoded yet when the rest is decoded on its own: they are checked by the caller.
-        if !deferPodCheck { try manifest.checkClusters(source: source) }
+        if !deferPodCheck { try manifest.checkConsistency(source: source) }
         return manifest
     }
 
@@ -69,7 +69,7 @@ extension Manifest {
                 throw BundleError(.manifest, "The manifest \(source) is not valid: \(describe(error, within: "pods[\(index)]"))")
             }
         }
-        try manifest.checkClusters(source: source)
+        try manifest.checkConsistency(source: source)
         return manifest
     }
 

@@ -40,8 +40,9 @@ extension Snapshot {
             let root = all.count > 2 && all[0] == "clusters" ? 2 : 0
             let parts = all[root...]
             guard parts.first == "pods" else { return }
-            if let wanted, !parts.joined(separator: "/").hasPrefix(wanted) { return }
-            if let wantedInCluster, !entry.path.hasPrefix(wantedInCluster) { return }
+            if let wantedInCluster {
+                guard entry.path.hasPrefix(wantedInCluster) else { return }
+            } else if let wanted, !parts.joined(separator: "/").hasPrefix(wanted) { return }
             if parts.count == 4, parts.last == "pod.json" {
                 guard podObjects else { return }
                 // A pod.json that does not decode only costs the restart and owner facts.

@@ -374,16 +374,6 @@ extension CollectCommand {
         return refused
     }
 
-    /// What one cluster's server dry run allowed, as the run of one cluster says it.
-    private func serverVerdict(_ run: CollectionRun, plan: CollectionPlan) -> String {
-        if method == .node {
-            return "The API server allowed and admitted the node helper in namespace \(DisplayText.line(run.helperNamespace)); nothing was stored."
-        }
-        let admitted = Set(plan.targets.map(\.namespace)).subtracting(run.refusedPreflight.keys).sorted()
-        return "The API server allowed the injection and admitted the evidence container in "
-            + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.map { DisplayText.line($0) }.joined(separator: ", ") + "; nothing was stored."
-    }
-
     /// `collect --dry-run --json` across clusters.
     struct FleetPlanDocument: Encodable {
         struct Cluster: Encodable {

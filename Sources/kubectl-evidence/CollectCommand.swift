@@ -277,6 +277,18 @@ struct CollectCommand: AsyncParsableCommand {
     /// After a dry run's plan: where a real run would go and as whom (on stderr,
     /// so `--json` stays clean). `--dry-run=server` also runs the preflight: RBAC
     /// reviews and the injection PATCH with dryRun=All, which stores nothing.
+    /// What a server dry run allowed, in one sentence: the node helper, or the
+    /// injection in the namespaces not refused (those were already named by the
+    /// preflight's warnings). The run of one cluster and each cluster of a fleet say it alike.
+    func serverVerdict(_ run: CollectionRun, plan: CollectionPlan) -> String {
+        if method == .node {
+            return "Server dry run: the API server allowed and admitted the node helper in namespace \(DisplayText.line(run.helperNamespace)); nothing was stored."
+        }
+        let admitted = Set(plan.targets.map(\.namespace)).subtracting(run.refusedPreflight.keys).sorted()
+        return "Server dry run: the API server allowed the injection and admitted the evidence container in "
+            + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.map { DisplayText.line($0) }.joined(separator: ", ") + "; nothing was stored."
+    }
+
     private func sayWhere(plan: CollectionPlan, profile: (profile: CollectionProfile, yaml: String), delivery: ScriptDelivery, client: KubeClient, serverSide: Bool,
                           console: OutputContext) async throws {
         guard !plan.targets.isEmpty else { return }
@@ -284,17 +296,7 @@ struct CollectCommand: AsyncParsableCommand {
         if serverSide { try await run.preflight() }
         let consent = await InjectionConsent.of(run, connection: client.connection)
         var lines = [consent.dryRunStatement]
-        if serverSide {
-            // Refused namespaces were already named by the preflight's warnings.
-            let refused = run.refusedPreflight
-            let admitted = Set(plan.targets.map(\.namespace)).subtracting(refused.keys).sorted()
-            if method == .node {
-                lines.append("Server dry run: the API server allowed and admitted the node helper in namespace \(DisplayText.line(run.helperNamespace)); nothing was stored.")
-            } else {
-            lines.append("Server dry run: the API server allowed the injection and admitted the evidence container in "
-                + (admitted.count == 1 ? "namespace " : "namespaces ") + admitted.joined(separator: ", ") + "; nothing was stored.")
-            }
-        }
+        if serverSide { lines.append(serverVerdict(run, plan: plan)) }
         console.printNotice(lines.joined(separator: "\n"))
     }
 

@@ -25,13 +25,6 @@ struct NodeCollection: Sendable {
     /// How long, after its output ended, the helper's termination message is waited for.
     static let messageWaitSeconds: TimeInterval = 10
 
-    /// The most one target's script may take in the helper: the profile's time
-    /// for a pod, so that one target cannot hold up its node's others for longer
-    /// than its own collection would have taken in an evidence container.
-    static func secondsPerTarget(_ profile: CollectionProfile) -> Int {
-        min(86_400, max(1, Int(profile.timeouts.podSeconds.rounded(.up))))
-    }
-
     private var time: any TimeSource { client.options.time }
 
     /// With `--all-containers` a pod has a target per container, all on its node:
@@ -64,13 +57,10 @@ struct NodeCollection: Sendable {
         let jobs = min(Self.parallelism, helperTargets.count)
         let rounds = (helperTargets.count + jobs - 1) / jobs
         let outputSeconds = request.profile.timeouts.podSeconds * Double(rounds)
-        let nonce = NodeHelperPod.newNonce()
-        let helper = NodeHelperPod(
-            name: NodeHelperPod.name(runID: request.runID, node: node, nonce: nonce), nonce: nonce, namespace: helperNamespace, node: node,
-            image: request.profile.image, imagePullPolicy: request.profile.imagePullPolicy.rawValue, targets: helperTargets,
-            parallelism: jobs, secondsPerTarget: Self.secondsPerTarget(request.profile),
-            activeDeadlineSeconds: Int((request.profile.timeouts.startSeconds + outputSeconds).rounded(.up)) + 30,
-            scriptArguments: NodeHelperPod.scriptArguments(InPodScript.Options(profile: request.profile)), runID: request.runID)
+        // Each target is killed after the profile's time for a pod (secondsPerTarget), so
+        // a round takes no longer than that and the helper no longer than its rounds.
+        let helper = NodeHelperPod.of(request, node: node, namespace: helperNamespace, targets: helperTargets,
+                                      activeDeadlineSeconds: Int((request.profile.timeouts.startSeconds + outputSeconds).rounded(.up)) + 30)
         let record = Manifest.NodeHelper(namespace: helperNamespace, pod: helper.name, hostPID: 0, match: "")
         let waiting = helperTargets.compactMap { planned[$0.index] }
         let failAll = { (failure: PodFailure, interrupted: Bool) async -> [Manifest.Pod] in

@@ -62,6 +62,24 @@ public struct NodeHelperPod: Sendable {
             && pod.spec.nodeName == node
     }
 
+    /// The helper of `request`'s run for `node`: a fresh nonce, the profile's image
+    /// and script arguments, up to ``NodeCollection/parallelism`` targets at once,
+    /// each killed after the profile's time for a pod (so that one target cannot
+    /// hold up its node's others longer than its own collection would have taken
+    /// in an evidence container). The preflight's sample and each node's helper are
+    /// made here alike.
+    static func of(_ request: CollectionRequest, node: String, namespace: String, targets: [Target], activeDeadlineSeconds: Int) -> NodeHelperPod {
+        let nonce = newNonce()
+        let profile = request.profile
+        return NodeHelperPod(
+            name: name(runID: request.runID, node: node, nonce: nonce), nonce: nonce, namespace: namespace, node: node,
+            image: profile.image, imagePullPolicy: profile.imagePullPolicy.rawValue, targets: targets,
+            parallelism: min(NodeCollection.parallelism, max(1, targets.count)),
+            secondsPerTarget: min(86_400, max(1, Int(profile.timeouts.podSeconds.rounded(.up)))),
+            activeDeadlineSeconds: activeDeadlineSeconds,
+            scriptArguments: scriptArguments(InPodScript.Options(profile: profile)), runID: request.runID)
+    }
+
     /// The runtime's container id from `status.containerStatuses[].containerID`
     /// (`containerd://<id>`, `cri-o://<id>`, `docker://<id>`), or nil when it is
     /// missing or holds anything but letters, digits, `.`, `_` and `-`: it goes

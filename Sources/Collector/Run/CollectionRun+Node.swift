@@ -16,13 +16,7 @@ extension CollectionRun {
             guard let id = NodeHelperPod.runtimeID(target.containerID), let uid = target.uid else { return nil }
             return NodeHelperPod.Target(index: index, podUID: uid, containerID: id)
         }
-        let nonce = NodeHelperPod.newNonce()
-        return NodeHelperPod(
-            name: NodeHelperPod.name(runID: request.runID, node: node, nonce: nonce), nonce: nonce, namespace: helperNamespace, node: node,
-            image: request.profile.image, imagePullPolicy: request.profile.imagePullPolicy.rawValue, targets: targets,
-            parallelism: min(NodeCollection.parallelism, max(1, targets.count)), secondsPerTarget: NodeCollection.secondsPerTarget(request.profile),
-            activeDeadlineSeconds: 60,
-            scriptArguments: NodeHelperPod.scriptArguments(InPodScript.Options(profile: request.profile)), runID: request.runID)
+        return NodeHelperPod.of(request, node: node, namespace: helperNamespace, targets: targets, activeDeadlineSeconds: 60)
     }
 
     /// The planned targets per node, in plan order; targets without a node have none.

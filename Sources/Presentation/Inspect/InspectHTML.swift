@@ -66,7 +66,7 @@ public enum InspectHTML {
     static func who(_ cluster: Manifest.Cluster, leftOut: Bool = false) -> String {
         let h = DisplayEscaping.html
         var who = cluster.user.map { h($0.username) + ($0.groups.isEmpty ? "" : " <small>(\(h($0.groups.joined(separator: ", "))))</small>") }
-            ?? (leftOut ? "not asked (the cluster was left out first)" : "unknown (the server did not answer SelfSubjectReview)")
+            ?? InspectText.noUser(leftOut: leftOut)
         if let impersonation = cluster.impersonation { who += " <small>impersonated, by \(h(impersonation.origin))</small>" }
         return who
     }

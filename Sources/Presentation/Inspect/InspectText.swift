@@ -86,10 +86,13 @@ public enum InspectText {
 
     /// Who the server said ran the tool; of a cluster left out before it was asked, that it was not.
     static func who(_ cluster: Manifest.Cluster, leftOut: Bool = false) -> String {
-        guard let user = cluster.user else {
-            return leftOut ? "not asked (the cluster was left out first)" : "unknown (the server did not answer SelfSubjectReview)"
-        }
+        guard let user = cluster.user else { return noUser(leftOut: leftOut) }
         return cell(user.username) + (user.groups.isEmpty ? "" : " (groups: \(cell(user.groups.joined(separator: ", "))))")
+    }
+
+    /// Why a cluster record names no user (text and HTML say it alike).
+    static func noUser(leftOut: Bool) -> String {
+        leftOut ? "not asked (the cluster was left out first)" : "unknown (the server did not answer SelfSubjectReview)"
     }
 
     /// A message of several lines (a preflight's refusal) as one, so that it reads as
